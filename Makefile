@@ -1,0 +1,56 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PIP_CONSTRAINT := $(CURDIR)/build-constraints.txt
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install install-dev messages makemessages run migrate demo test lint check clean
+
+$(VENV)/.installed: pyproject.toml build-constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml build-constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -e ".[dev]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# The German and English catalogues are compiled, never committed as .mo.
+messages: $(VENV)/.installed
+	DEBUG=1 $(PY) manage.py compilemessages --verbosity 0 --ignore=.venv --ignore=var
+
+makemessages: $(VENV)/.installed
+	DEBUG=1 $(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=var --no-obsolete
+
+migrate: $(VENV)/.installed
+	mkdir -p var
+	DEBUG=1 $(PY) manage.py migrate --verbosity 0
+
+# Loads reference and demo data only when the database has no parties yet.
+demo: migrate
+	DEBUG=1 $(PY) manage.py load_reference --verbosity 0
+	DEBUG=1 $(PY) manage.py load_demo --if-empty
+
+run: messages demo
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed-dev messages
+	DEBUG=0 SECRET_KEY=tests-only $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+check: lint
+	mkdir -p var
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var/db.sqlite3 var/media var/static
