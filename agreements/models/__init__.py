@@ -1,0 +1,26 @@
+from .agreements import (
+    Agreement,
+    AgreementParty,
+    AgreementSection,
+    AgreementVersion,
+    Goal,
+    ImmutableRecordError,
+    Signature,
+    SupportOffer,
+)
+from .audit import AuditEntry
+from .catalogue import Indicator, LegalBasis, Topic
+from .documents import Document
+from .negotiation import Letter, ProcedureStep, Proposal, Statement
+from .parties import Committee, CommitteeMembership, Department, Meeting, Membership, Party, Person
+from .reviews import Assessment, Review
+from .search import SearchEntry
+from .submissions import AgendaItem, Consultation, Impact, Vorlage, VorlageAnlage, VorlageSection
+
+__all__ = [
+    "AgendaItem", "Agreement", "AgreementParty", "AgreementSection", "AgreementVersion", "Assessment", "AuditEntry",
+    "Committee", "CommitteeMembership", "Consultation", "Department", "Document", "Goal", "Impact",
+    "ImmutableRecordError", "Indicator", "LegalBasis", "Letter", "Meeting", "Membership", "Party", "Person",
+    "ProcedureStep", "Proposal", "Review", "SearchEntry", "Signature", "Statement", "SupportOffer", "Topic", "Vorlage",
+    "VorlageAnlage", "VorlageSection",
+]

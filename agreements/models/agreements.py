@@ -1,0 +1,446 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.signals import m2m_changed, pre_delete
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .base import LockVersionModel, TimeStampedModel
+
+
+class ImmutableRecordError(Exception):
+    """A write to a record that must never change again (a sent version, a signed agreement)."""
+
+
+def _signed_message():
+    return _("Die Zielvereinbarung ist unterzeichnet und kann nicht mehr geändert werden; "
+             "Änderungen sind nur als Nachtrag möglich.")
+
+
+def _refuse_if_any_signed(agreement_ids):
+    if Agreement.objects.filter(pk__in=agreement_ids, status__in=Agreement.SIGNED_STATUSES).exists():
+        raise ImmutableRecordError(_signed_message())
+
+
+class SignedAgreementQuerySet(models.QuerySet):
+    """Bulk writes go past save()/delete(); this queryset holds the same wall for them."""
+
+    def delete(self):
+        _refuse_if_any_signed(self.values("agreement_id"))
+        return super().delete()
+
+    def update(self, **kwargs):
+        _refuse_if_any_signed(self.values("agreement_id"))
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _refuse_if_any_signed({obj.agreement_id for obj in objs})
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        _refuse_if_any_signed({obj.agreement_id for obj in objs})
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class SignedAgreementGuard(models.Model):
+    """Children of a signed agreement are never saved or deleted again, whatever path the write takes.
+
+    Services refuse earlier with a friendlier message; this is the last wall for admin pages, shell sessions
+    and future code. Single rows are checked in save()/delete(), bulk writes by the queryset.
+    """
+
+    objects = SignedAgreementQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self._refuse_if_signed()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_if_signed()
+        return super().delete(*args, **kwargs)
+
+    def _refuse_if_signed(self):
+        _refuse_if_any_signed([self.agreement_id])
+
+
+class Agreement(TimeStampedModel, LockVersionModel):
+    class Status(models.TextChoices):
+        DRAFT = "entwurf", _("Entwurf")
+        NEGOTIATION = "in_verhandlung", _("in Verhandlung")
+        AGREED = "abgestimmt", _("abgestimmt")
+        SIGNED = "unterzeichnet", _("unterzeichnet")
+        IN_EFFECT = "in_umsetzung", _("in Umsetzung")
+        EVALUATED = "bewertet", _("bewertet")
+        CLOSED = "abgeschlossen", _("abgeschlossen")
+        WITHDRAWN = "zurueckgezogen", _("zurückgezogen")
+        NOT_SIGNED = "nicht_unterzeichnet", _("nicht unterzeichnet")
+
+    # From abgestimmt on, the text is frozen: only lifecycle actions change anything.
+    FROZEN_STATUSES = (
+        Status.AGREED, Status.SIGNED, Status.IN_EFFECT, Status.EVALUATED, Status.CLOSED,
+        Status.WITHDRAWN, Status.NOT_SIGNED,
+    )
+    SIGNED_STATUSES = (Status.SIGNED, Status.IN_EFFECT, Status.EVALUATED, Status.CLOSED)
+
+    title = models.CharField(_("Titel"), max_length=300)
+    year = models.PositiveSmallIntegerField(_("Jahr"), db_index=True)
+    period_start = models.DateField(_("Laufzeit von"), null=True, blank=True)
+    period_end = models.DateField(_("Laufzeit bis"), null=True, blank=True)
+    status = models.CharField(
+        _("Status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    status_reason = models.TextField(
+        _("Begründung zum Status"), blank=True,
+        help_text=_("Bei „zurückgezogen“ oder „nicht unterzeichnet“: warum."),
+    )
+    preamble = models.TextField(_("Präambel"), blank=True)
+    legal_bases = models.ManyToManyField(
+        "agreements.LegalBasis", verbose_name=_("Rechtsgrundlagen"), blank=True, related_name="agreements"
+    )
+    legal_basis_note = models.TextField(_("weitere Rechtsgrundlagen (Freitext)"), blank=True)
+    predecessor = models.ForeignKey(
+        "self", verbose_name=_("Vorgängervereinbarung"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="successors",
+    )
+    amends = models.ForeignKey(
+        "self", verbose_name=_("Nachtrag zu"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="amendments",
+    )
+    related = models.ManyToManyField(
+        "self", verbose_name=_("verbundene Vereinbarungen"), blank=True, symmetrical=True,
+        help_text=_("z. B. die gleichlautende Vereinbarung zwischen Kreis und Jobcenter."),
+    )
+    parties = models.ManyToManyField(
+        "agreements.Party", through="AgreementParty", verbose_name=_("Vereinbarungspartner"),
+        related_name="agreements",
+    )
+    signed_file = models.ForeignKey(
+        "agreements.Document", verbose_name=_("unterzeichnete Fassung (PDF)"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("angelegt von"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["lock_version"])
+
+    class Meta:
+        verbose_name = _("Zielvereinbarung")
+        verbose_name_plural = _("Zielvereinbarungen")
+        ordering = ["-year", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=2005) & Q(year__lte=2100), name="agreement_year_plausible"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True) | Q(period_end__isnull=True)
+                | Q(period_start__lte=models.F("period_end")),
+                name="agreement_period_ordered",
+            ),
+            models.CheckConstraint(condition=~Q(predecessor=models.F("id")), name="agreement_not_own_predecessor"),
+            models.CheckConstraint(condition=~Q(amends=models.F("id")), name="agreement_not_own_amendment"),
+        ]
+
+    # What the lifecycle may still change once the agreement is signed; everything else is the signed text.
+    MUTABLE_AFTER_SIGNING = frozenset({"status", "status_reason", "signed_file_id", "modified", "lock_version"})
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_frozen(self):
+        return self.status in self.FROZEN_STATUSES
+
+    @property
+    def is_signed(self):
+        return self.status in self.SIGNED_STATUSES
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).first()
+            if stored is not None and stored.is_signed:
+                changed = [
+                    f.attname for f in self._meta.concrete_fields
+                    if f.attname not in self.MUTABLE_AFTER_SIGNING
+                    and getattr(stored, f.attname) != getattr(self, f.attname)
+                ]
+                if changed:
+                    raise ImmutableRecordError(
+                        _("Die Zielvereinbarung ist unterzeichnet; %(fields)s kann nicht mehr geändert werden. "
+                          "Änderungen sind nur als Nachtrag möglich.") % {"fields": ", ".join(changed)}
+                    )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_signed:
+            raise ImmutableRecordError(_("Eine unterzeichnete Zielvereinbarung kann nicht gelöscht werden."))
+        return super().delete(*args, **kwargs)
+
+
+class AgreementParty(SignedAgreementGuard, models.Model):
+    class Role(models.TextChoices):
+        LAND = "land", _("Land")
+        KOMMUNALER_TRAEGER = "kommunaler_traeger", _("kommunaler Träger")
+        JOBCENTER = "jobcenter", _("Jobcenter")
+        REGIONALDIREKTION = "regionaldirektion", _("Regionaldirektion")
+
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE, related_name="agreement_parties"
+    )
+    party = models.ForeignKey(
+        "agreements.Party", verbose_name=_("Stelle"), on_delete=models.PROTECT, related_name="agreement_roles"
+    )
+    role = models.CharField(_("Rolle"), max_length=20, choices=Role.choices)
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        verbose_name = _("Vereinbarungspartner")
+        verbose_name_plural = _("Vereinbarungspartner")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "party"], name="agreement_party_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.party} ({self.get_role_display()})"
+
+
+class AgreementSection(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
+    """A text section of the agreement (§ 1 Gegenstand, § 2 Ziele, …)."""
+
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE, related_name="sections"
+    )
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    heading = models.CharField(_("Überschrift"), max_length=300)
+    text = models.TextField(_("Text"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["lock_version"])
+
+    class Meta:
+        verbose_name = _("Abschnitt")
+        verbose_name_plural = _("Abschnitte")
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.heading
+
+
+class Goal(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
+    class Kind(models.TextChoices):
+        QUALITATIVE = "qualitativ", _("qualitativ (Leitziel / Tendenz)")
+        QUANTITATIVE = "quantitativ", _("quantitativ")
+        MONITORING = "monitoring", _("Monitoring")
+
+    class Level(models.TextChoices):
+        STATE = "landesziel", _("Landesziel")
+        LOCAL = "lokal", _("lokales Ziel")
+
+    class Area(models.TextChoices):
+        KDU = "kdu", _("Kosten der Unterkunft und Heizung (KdU)")
+        K1 = "k1", _("K1 Verringerung der Hilfebedürftigkeit")
+        K2 = "k2", _("K2 Verbesserung der Integration in Erwerbstätigkeit")
+        K3 = "k3", _("K3 Vermeidung von langfristigem Leistungsbezug")
+        P16A = "p16a", _("Kommunale Eingliederungsleistungen (§ 16a SGB II)")
+        OTHER = "sonstiges", _("Sonstiges")
+
+    class Direction(models.TextChoices):
+        OPTIMIERUNG = "optimierung", _("Optimierung")
+        BEOBACHTUNG = "beobachtung", _("Beobachtung")
+        EVALUATION = "evaluation", _("Evaluation")
+        SENKUNG = "senkung", _("Senkung")
+        STEIGERUNG = "steigerung", _("Steigerung")
+
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE, related_name="goals"
+    )
+    kind = models.CharField(_("Zielart"), max_length=12, choices=Kind.choices, default=Kind.QUALITATIVE)
+    level = models.CharField(_("Zielebene"), max_length=12, choices=Level.choices, default=Level.LOCAL)
+    area = models.CharField(_("Handlungsfeld"), max_length=12, choices=Area.choices, default=Area.OTHER)
+    title = models.CharField(_("Titel"), max_length=300)
+    text = models.TextField(_("Beschreibung"), blank=True)
+    direction = models.CharField(_("Tendenz"), max_length=12, choices=Direction.choices, blank=True)
+    indicator = models.ForeignKey(
+        "agreements.Indicator", verbose_name=_("Kennzahl"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="goals",
+    )
+    reference_value = models.DecimalField(
+        _("Referenzwert"), max_digits=14, decimal_places=3, null=True, blank=True
+    )
+    corridor_low = models.DecimalField(
+        _("Korridor untere Grenze"), max_digits=14, decimal_places=3, null=True, blank=True
+    )
+    corridor_high = models.DecimalField(
+        _("Korridor obere Grenze"), max_digits=14, decimal_places=3, null=True, blank=True
+    )
+    target_value = models.DecimalField(_("Zielwert"), max_digits=14, decimal_places=3, null=True, blank=True)
+    unit = models.CharField(_("Einheit"), max_length=40, blank=True, help_text=_("z. B. %, Euro, Personen"))
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    history = HistoricalRecords(excluded_fields=["lock_version"])
+
+    class Meta:
+        verbose_name = _("Ziel")
+        verbose_name_plural = _("Ziele")
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(corridor_low__isnull=True) | Q(corridor_high__isnull=True)
+                | Q(corridor_low__lte=models.F("corridor_high")),
+                name="goal_corridor_low_le_high",
+            ),
+            # A Leitziel names a direction only; numbers belong to quantitative goals.
+            models.CheckConstraint(
+                condition=~Q(kind="qualitativ") | (
+                    Q(reference_value__isnull=True) & Q(corridor_low__isnull=True)
+                    & Q(corridor_high__isnull=True) & Q(target_value__isnull=True)
+                ),
+                name="goal_qualitative_has_no_numbers",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class SupportOffer(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
+    """Unterstützungsangebot of the ministry, grouped by Themenschwerpunkt."""
+
+    class Status(models.TextChoices):
+        PLANNED = "geplant", _("geplant")
+        CONCRETISING = "in_konkretisierung", _("in Konkretisierung")
+        CONCRETE = "konkretisiert", _("konkretisiert")
+        IMPLEMENTED = "umgesetzt", _("umgesetzt")
+        DROPPED = "entfallen", _("entfallen")
+
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE, related_name="offers"
+    )
+    topic = models.ForeignKey(
+        "agreements.Topic", verbose_name=_("Themenschwerpunkt"), on_delete=models.PROTECT, related_name="offers"
+    )
+    title = models.CharField(_("Titel"), max_length=300)
+    text = models.TextField(_("Beschreibung"), blank=True)
+    provider = models.ForeignKey(
+        "agreements.Party", verbose_name=_("Anbieter"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="offers_provided",
+    )
+    coordinated_with = models.ForeignKey(
+        "agreements.Party", verbose_name=_("abgestimmt mit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="offers_coordinated",
+    )
+    status = models.CharField(_("Stand"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    history = HistoricalRecords(excluded_fields=["lock_version"])
+
+    class Meta:
+        verbose_name = _("Unterstützungsangebot")
+        verbose_name_plural = _("Unterstützungsangebote")
+        ordering = ["topic__number", "order", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class AgreementVersion(models.Model):
+    """Immutable numbered snapshot of the whole agreement, made when a party sends a draft."""
+
+    class Kind(models.TextChoices):
+        DRAFT = "entwurf", _("Entwurf")
+        FINAL = "endfassung", _("abgestimmte Endfassung")
+
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("Zielvereinbarung"), on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("Nummer"))
+    kind = models.CharField(_("Art"), max_length=12, choices=Kind.choices, default=Kind.DRAFT)
+    author_party = models.ForeignKey(
+        "agreements.Party", verbose_name=_("übersandt von"), on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("übersandt am"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("übersandt durch"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    note = models.TextField(_("Anmerkung"), blank=True)
+    snapshot = models.JSONField(_("Inhalt"))
+    created = models.DateTimeField(_("angelegt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Fassung")
+        verbose_name_plural = _("Fassungen")
+        ordering = ["agreement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="agreement_version_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="agreement_version_number_positive"),
+        ]
+
+    def __str__(self):
+        return _("Fassung %(number)s") % {"number": self.number}
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableRecordError(_("Eine übersandte Fassung kann nicht geändert werden."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(_("Eine übersandte Fassung kann nicht gelöscht werden."))
+
+
+class Signature(SignedAgreementGuard, TimeStampedModel):
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("Zielvereinbarung"), on_delete=models.PROTECT, related_name="signatures"
+    )
+    party = models.ForeignKey(
+        "agreements.Party", verbose_name=_("Stelle"), on_delete=models.PROTECT, related_name="signatures"
+    )
+    person = models.ForeignKey(
+        "agreements.Person", verbose_name=_("unterzeichnet von"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="signatures",
+    )
+    signatory_name = models.CharField(_("Name der unterzeichnenden Person"), max_length=200)
+    signatory_function = models.CharField(_("Funktion"), max_length=120)
+    date = models.DateField(_("Datum"))
+    place = models.CharField(_("Ort"), max_length=100)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("erfasst von"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Unterschrift")
+        verbose_name_plural = _("Unterschriften")
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "party"], name="signature_one_per_party"),
+        ]
+
+    def __str__(self):
+        return f"{self.signatory_name}, {self.signatory_function}"
+
+
+@receiver(m2m_changed, sender=Agreement.legal_bases.through)
+def _refuse_legal_bases_change_after_signing(sender, instance, action, reverse, **kwargs):
+    if action in ("pre_add", "pre_remove", "pre_clear") and not reverse and instance.pk is not None:
+        if Agreement.objects.filter(pk=instance.pk, status__in=Agreement.SIGNED_STATUSES).exists():
+            raise ImmutableRecordError(_("Die Rechtsgrundlagen einer unterzeichneten Zielvereinbarung sind fest."))
+
+
+@receiver(pre_delete, sender="agreements.LegalBasis")
+def _refuse_deleting_a_legal_basis_of_a_signed_agreement(sender, instance, **kwargs):
+    # Deleting the basis would silently drop it from the signed text through the M2M cascade.
+    if instance.agreements.filter(status__in=Agreement.SIGNED_STATUSES).exists():
+        raise ImmutableRecordError(
+            _("Die Rechtsgrundlage „%(citation)s“ gehört zu einer unterzeichneten Zielvereinbarung und kann nicht "
+              "gelöscht werden.") % {"citation": instance.citation}
+        )

@@ -1,0 +1,60 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .base import TimeStampedModel
+
+
+def document_upload_to(instance, filename):
+    # Generated name: the user's filename never reaches the file system (kept in original_filename instead).
+    return f"documents/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.bin"
+
+
+class Document(TimeStampedModel):
+    class Kind(models.TextChoices):
+        AGREEMENT = "zielvereinbarung", _("Zielvereinbarung")
+        ANNEX = "anlage", _("Anlage")
+        LETTER = "schreiben", _("Schreiben")
+        STATEMENT = "stellungnahme", _("Stellungnahme")
+        VORLAGE = "vorlage", _("Vorlage")
+        BUNDLE = "gesamtdokument", _("Gesamtdokument")
+        MINUTES = "protokoll", _("Protokoll")
+        OTHER = "sonstiges", _("Sonstiges")
+
+    title = models.CharField(_("Titel"), max_length=300)
+    kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    file = models.FileField(_("Datei"), upload_to=document_upload_to, max_length=200)
+    original_filename = models.CharField(_("ursprünglicher Dateiname"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("Größe (Bytes)"))
+    content_type = models.CharField(_("Dateityp"), max_length=100)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    is_pdfa = models.BooleanField(_("PDF/A"), default=False)
+    extracted_text = models.TextField(
+        _("extrahierter Text"), blank=True, editable=False,
+        help_text=_("Beim Hochladen aus PDF-Dateien gelesen; für die Volltextsuche."),
+    )
+    agreement = models.ForeignKey(
+        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="documents",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("hochgeladen von"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("Dokument")
+        verbose_name_plural = _("Dokumente")
+        ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="document_sha256_hex"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def uploaded_at(self):
+        return self.created

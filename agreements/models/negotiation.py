@@ -1,0 +1,229 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .agreements import SignedAgreementGuard
+from .base import LockVersionModel, TimeStampedModel
+
+
+class Letter(TimeStampedModel):
+    """Schreiben: letters exchanged during the negotiation, incoming or outgoing, usually with a file."""
+
+    class Direction(models.TextChoices):
+        INCOMING = "eingang", _("Eingang")
+        OUTGOING = "ausgang", _("Ausgang")
+
+    agreement = models.ForeignKey(
+        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="letters",
+    )
+    date = models.DateField(_("Datum"))
+    direction = models.CharField(
+        _("Richtung"), max_length=10, choices=Direction.choices,
+        help_text=_("aus Sicht der Stelle, die das Schreiben erfasst"),
+    )
+    sender = models.ForeignKey(
+        "agreements.Party", verbose_name=_("Absender"), on_delete=models.PROTECT, related_name="letters_sent"
+    )
+    sender_person = models.ForeignKey(
+        "agreements.Person", verbose_name=_("unterzeichnet von"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="letters_signed",
+    )
+    recipient = models.ForeignKey(
+        "agreements.Party", verbose_name=_("Empfänger"), on_delete=models.PROTECT, related_name="letters_received"
+    )
+    subject = models.CharField(_("Betreff"), max_length=300)
+    reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
+    summary = models.TextField(_("Inhalt (Kurzfassung)"), blank=True)
+    document = models.ForeignKey(
+        "agreements.Document", verbose_name=_("Datei"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="letters",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("erfasst von"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Schreiben")
+        verbose_name_plural = _("Schreiben")
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(sender=models.F("recipient")), name="letter_sender_not_recipient"),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} ({self.date:%d.%m.%Y})"
+
+
+class Proposal(TimeStampedModel, LockVersionModel):
+    """A party's proposal for the agreement text, and the other side's decision on it."""
+
+    class Decision(models.TextChoices):
+        OPEN = "offen", _("offen")
+        ADOPTED = "uebernommen", _("übernommen")
+        PARTLY = "teilweise", _("teilweise übernommen")
+        REJECTED = "nicht_uebernommen", _("nicht übernommen")
+
+    agreement = models.ForeignKey(
+        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE,
+        related_name="proposals",
+    )
+    party = models.ForeignKey(
+        "agreements.Party", verbose_name=_("vorschlagende Stelle"), on_delete=models.PROTECT,
+        related_name="proposals",
+    )
+    concerns = models.CharField(_("betrifft"), max_length=300, blank=True)
+    goal = models.ForeignKey(
+        "agreements.Goal", verbose_name=_("betrifft Ziel"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="proposals",
+    )
+    section = models.ForeignKey(
+        "agreements.AgreementSection", verbose_name=_("betrifft Abschnitt"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="proposals",
+    )
+    text = models.TextField(_("Vorschlag"))
+    decision = models.CharField(
+        _("Entscheidung"), max_length=20, choices=Decision.choices, default=Decision.OPEN, db_index=True
+    )
+    reason = models.TextField(_("Begründung"), blank=True)
+    answer_letter = models.ForeignKey(
+        "agreements.Letter", verbose_name=_("beantwortet mit Schreiben"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="answered_proposals",
+    )
+    decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entschieden von"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("erfasst von"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["lock_version"])
+
+    class Meta:
+        verbose_name = _("Vorschlag")
+        verbose_name_plural = _("Vorschläge")
+        ordering = ["created", "id"]
+        constraints = [
+            # Not (fully) adopting a proposal needs a reason: the ministry's letter of 29.03.2012 gives one each.
+            models.CheckConstraint(
+                condition=Q(decision__in=["offen", "uebernommen"]) | ~Q(reason=""),
+                name="proposal_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.concerns or self.text[:80]
+
+
+class Statement(SignedAgreementGuard, TimeStampedModel):
+    """Stellungnahme of an association (Liga der Wohlfahrtsverbände, Landkreistag NRW)."""
+
+    agreement = models.ForeignKey(
+        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE,
+        related_name="statements",
+    )
+    party = models.ForeignKey(
+        "agreements.Party", verbose_name=_("Stelle"), on_delete=models.PROTECT, related_name="statements"
+    )
+    date = models.DateField(_("Datum"))
+    title = models.CharField(_("Titel"), max_length=300)
+    text = models.TextField(_("Inhalt"), blank=True)
+    document = models.ForeignKey(
+        "agreements.Document", verbose_name=_("Datei"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="statements",
+    )
+    include_as_annex = models.BooleanField(_("als Anlage aufnehmen"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("erfasst von"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Stellungnahme")
+        verbose_name_plural = _("Stellungnahmen")
+        ordering = ["date", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class ProcedureStep(TimeStampedModel):
+    """A step on the agreement's timeline (Verfahren), recorded by hand or by the system."""
+
+    class Kind(models.TextChoices):
+        REFERENCE_VALUES = "referenzwerte", _("Referenzwerte mitgeteilt")
+        MEETING = "gespraech", _("Gespräch")
+        DRAFT_SENT = "entwurf_uebersandt", _("Entwurf übersandt")
+        STATEMENT = "stellungnahme", _("Stellungnahme")
+        EVALUATION = "auswertung", _("Auswertung")
+        LETTER = "schreiben", _("Schreiben")
+        PROPOSAL = "vorschlag", _("Vorschlag")
+        PROPOSAL_DECIDED = "vorschlag_entschieden", _("Vorschlag entschieden")
+        AGREED = "abgestimmt", _("Text abgestimmt")
+        SIGNATURE = "unterzeichnung", _("Unterzeichnung")
+        STATUS = "status", _("Statusänderung")
+        REVIEW = "nachhaltung", _("Zielnachhaltung")
+        OTHER = "sonstiges", _("Sonstiges")
+
+    class Precision(models.TextChoices):
+        DAY = "tag", _("Tag")
+        MONTH = "monat", _("Monat")
+        HALF_YEAR = "halbjahr", _("Halbjahr")
+        YEAR = "jahr", _("Jahr")
+
+    agreement = models.ForeignKey(
+        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE,
+        related_name="steps",
+    )
+    date = models.DateField(_("Datum"), db_index=True)
+    date_precision = models.CharField(
+        _("Genauigkeit des Datums"), max_length=10, choices=Precision.choices, default=Precision.DAY,
+        help_text=_("„im November 2011“ ist ein Monat, „am 16.12.2011“ ein Tag."),
+    )
+    end_date = models.DateField(_("bis"), null=True, blank=True)
+    kind = models.CharField(_("Art"), max_length=30, choices=Kind.choices, default=Kind.OTHER)
+    title = models.CharField(_("Bezeichnung"), max_length=300)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    participants = models.ManyToManyField(
+        "agreements.Party", verbose_name=_("Beteiligte"), blank=True, related_name="procedure_steps"
+    )
+    participants_note = models.CharField(_("weitere Beteiligte"), max_length=300, blank=True)
+    letter = models.ForeignKey(
+        "agreements.Letter", verbose_name=_("Schreiben"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="steps",
+    )
+    version = models.ForeignKey(
+        "agreements.AgreementVersion", verbose_name=_("Fassung"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="steps",
+    )
+    automatic = models.BooleanField(_("vom System erfasst"), default=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("erfasst von"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Verfahrensschritt")
+        verbose_name_plural = _("Verfahrensschritte")
+        ordering = ["date", "created", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("date")),
+                name="procedure_step_end_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,327 @@
+"""Committee papers (Vorlagen). Field names follow OParl 1.1 where it has them (Paper, Consultation, File)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .agreements import ImmutableRecordError
+from .base import LockVersionModel, TimeStampedModel
+
+
+def _frozen_message():
+    return _("Die Vorlage ist freigegeben und kann nicht mehr geändert werden.")
+
+
+class ReleasedVorlageGuard:
+    """Children of a released Vorlage are never saved or deleted again (fields in MUTABLE_AFTER_RELEASE aside).
+
+    The services refuse first with a friendlier message; this wall holds for admin pages, the shell and
+    future code.
+    """
+
+    MUTABLE_AFTER_RELEASE = frozenset()
+
+    def _vorlage_frozen(self):
+        status = Vorlage.objects.filter(pk=self.vorlage_id_for_guard).values_list("status", flat=True).first()
+        return status in Vorlage.FROZEN_STATUSES
+
+    def save(self, *args, **kwargs):
+        if self._vorlage_frozen():
+            stored = None if self._state.adding else type(self).objects.filter(pk=self.pk).first()
+            changed = (
+                None if stored is None else
+                [f.attname for f in self._meta.concrete_fields
+                 if f.attname not in self.MUTABLE_AFTER_RELEASE | {"modified"}
+                 and getattr(stored, f.attname) != getattr(self, f.attname)]
+            )
+            if changed is None or changed:
+                raise ImmutableRecordError(_frozen_message())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._vorlage_frozen():
+            raise ImmutableRecordError(_frozen_message())
+        return super().delete(*args, **kwargs)
+
+
+class Impact(models.TextChoices):
+    YES = "ja", _("ja")
+    NO = "nein", _("nein")
+    UNCLEAR = "offen", _("noch nicht zu übersehen")
+
+
+class Vorlage(TimeStampedModel, LockVersionModel):
+    class PaperType(models.TextChoices):
+        BESCHLUSSVORLAGE = "beschlussvorlage", _("Beschlussvorlage")
+        MITTEILUNGSVORLAGE = "mitteilungsvorlage", _("Mitteilungsvorlage")
+        INFORMATIONSVORLAGE = "informationsvorlage", _("Informationsvorlage")
+
+    class DecisionType(models.TextChoices):
+        BESCHLUSS = "beschluss", _("Beschluss")
+        WAHL = "wahl", _("Wahl")
+        KENNTNISNAHME = "kenntnisnahme", _("Kenntnisnahme")
+
+    class Status(models.TextChoices):
+        DRAFT = "entwurf", _("Entwurf")
+        RELEASED = "freigegeben", _("freigegeben")
+        IN_CONSULTATION = "in_beratung", _("in Beratung")
+        DONE = "erledigt", _("erledigt")
+        WITHDRAWN = "zurueckgezogen", _("zurückgezogen")
+
+    FROZEN_STATUSES = (Status.RELEASED, Status.IN_CONSULTATION, Status.DONE, Status.WITHDRAWN)
+
+    # Unique per Stelle, not globally: every Kreis has its Fachbereich 50. The number is derived from
+    # (department, running_number, year), which the constraint below keeps unique; save() writes it.
+    reference = models.CharField(
+        _("Vorlagen-Nr."), max_length=40, db_index=True, editable=False,
+        help_text=_("Fachbereich/laufende Nr./Jahr, z. B. 50/015/2012"),
+    )
+    department = models.ForeignKey(
+        "agreements.Department", verbose_name=_("Fachbereich"), on_delete=models.PROTECT, related_name="vorlagen"
+    )
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    running_number = models.PositiveIntegerField(_("laufende Nummer"))
+    paper_type = models.CharField(
+        _("Art der Vorlage"), max_length=30, choices=PaperType.choices, default=PaperType.BESCHLUSSVORLAGE
+    )
+    public = models.BooleanField(_("öffentlich"), default=True)
+    non_public_reason = models.TextField(
+        _("Grund für die Nichtöffentlichkeit"), blank=True,
+        help_text=_("§ 33 KrO NRW: öffentlich ist die Regel; die Ausnahme ist zu begründen."),
+    )
+    author = models.ForeignKey(
+        "agreements.Person", verbose_name=_("Bearbeiter/in"), on_delete=models.PROTECT, related_name="vorlagen"
+    )
+    date = models.DateField(_("Datum"))
+    file_reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
+    name = models.CharField(_("Betreff"), max_length=500)
+    agreement = models.ForeignKey(
+        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="vorlagen",
+    )
+    decision_type = models.CharField(
+        _("Art der Entscheidung"), max_length=20, choices=DecisionType.choices, default=DecisionType.BESCHLUSS
+    )
+    financial_impact = models.CharField(
+        _("Finanzielle Auswirkung"), max_length=5, choices=Impact.choices, default=Impact.NO
+    )
+    financial_impact_text = models.TextField(_("Erläuterung der finanziellen Auswirkung"), blank=True)
+    personnel_impact = models.CharField(
+        _("Personelle Auswirkung"), max_length=5, choices=Impact.choices, default=Impact.NO
+    )
+    personnel_impact_text = models.TextField(_("Erläuterung der personellen Auswirkung"), blank=True)
+    organisational_impact = models.CharField(
+        _("Organisatorische Auswirkung"), max_length=5, choices=Impact.choices, default=Impact.NO
+    )
+    organisational_impact_text = models.TextField(_("Erläuterung der organisatorischen Auswirkung"), blank=True)
+    resolution = models.TextField(_("Beschlussvorschlag"), blank=True)
+    occasion = models.TextField(_("Anlass der Vorlage"), blank=True)
+    conclusion = models.TextField(_("Fazit"), blank=True)
+    status = models.CharField(
+        _("Status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    main_file = models.ForeignKey(
+        "agreements.Document", verbose_name=_("Hauptdokument (PDF)"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    released_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("freigegeben von"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("angelegt von"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["lock_version"])
+
+    class Meta:
+        verbose_name = _("Vorlage")
+        verbose_name_plural = _("Vorlagen")
+        ordering = ["-year", "-running_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "year", "running_number"], name="vorlage_running_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(running_number__gte=1), name="vorlage_running_number_positive"),
+            models.CheckConstraint(
+                condition=Q(public=True) | ~Q(non_public_reason=""), name="vorlage_non_public_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(financial_impact="ja") | ~Q(financial_impact_text=""),
+                name="vorlage_financial_impact_explained",
+            ),
+            models.CheckConstraint(
+                condition=~Q(personnel_impact="ja") | ~Q(personnel_impact_text=""),
+                name="vorlage_personnel_impact_explained",
+            ),
+            models.CheckConstraint(
+                condition=~Q(organisational_impact="ja") | ~Q(organisational_impact_text=""),
+                name="vorlage_organisational_impact_explained",
+            ),
+        ]
+
+    # What the lifecycle may still change once the content is frozen.
+    MUTABLE_AFTER_RELEASE = frozenset({
+        "status", "main_file_id", "released_at", "released_by_id", "modified", "lock_version",
+    })
+
+    def __str__(self):
+        return f"{self.reference} {self.name}"
+
+    @property
+    def is_frozen(self):
+        return self.status in self.FROZEN_STATUSES
+
+    def save(self, *args, **kwargs):
+        if self.department_id is not None and self.running_number and self.year:
+            self.reference = self.format_reference(self.department.number, self.running_number, self.year)
+        if not self._state.adding and self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).first()
+            if stored is not None and stored.is_frozen:
+                changed = [
+                    f.attname for f in self._meta.concrete_fields
+                    if f.attname not in self.MUTABLE_AFTER_RELEASE
+                    and getattr(stored, f.attname) != getattr(self, f.attname)
+                ]
+                if changed:
+                    raise ImmutableRecordError(_frozen_message())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_frozen:
+            raise ImmutableRecordError(_frozen_message())
+        return super().delete(*args, **kwargs)
+
+    @staticmethod
+    def format_reference(department_number, running_number, year):
+        return f"{department_number}/{running_number:03d}/{year}"
+
+
+class VorlageSection(ReleasedVorlageGuard, TimeStampedModel):
+    """A part of the Sachverhaltsdarstellung (I. Rechtliche Grundlagen, II. Verfahren, …)."""
+
+    vorlage = models.ForeignKey(Vorlage, verbose_name=_("Vorlage"), on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    heading = models.CharField(_("Überschrift"), max_length=300)
+    text = models.TextField(_("Text"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Abschnitt der Sachverhaltsdarstellung")
+        verbose_name_plural = _("Abschnitte der Sachverhaltsdarstellung")
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.heading
+
+    @property
+    def vorlage_id_for_guard(self):
+        return self.vorlage_id
+
+
+class Consultation(ReleasedVorlageGuard, TimeStampedModel):
+    """One row of the Beratungsfolge (OParl Consultation)."""
+
+    class Role(models.TextChoices):
+        PRELIMINARY = "vorberatung", _("Vorberatung")
+        DECISION = "entscheidung", _("Entscheidung")
+        NOTICE = "kenntnisnahme", _("Kenntnisnahme")
+
+    class Result(models.TextChoices):
+        NONE = "", _("(noch keines)")
+        NOTED = "kenntnis_genommen", _("zur Kenntnis genommen")
+        DECIDED = "beschlossen", _("beschlossen")
+        DECIDED_AMENDED = "geaendert_beschlossen", _("geändert beschlossen")
+        RECOMMENDED = "empfohlen", _("empfohlen")
+        POSTPONED = "vertagt", _("vertagt")
+        REJECTED = "abgelehnt", _("abgelehnt")
+        WITHDRAWN = "zurueckgezogen", _("zurückgezogen")
+
+    paper = models.ForeignKey(
+        Vorlage, verbose_name=_("Vorlage"), on_delete=models.CASCADE, related_name="consultations"
+    )
+    committee = models.ForeignKey(
+        "agreements.Committee", verbose_name=_("Gremium"), on_delete=models.PROTECT, related_name="consultations"
+    )
+    meeting = models.ForeignKey(
+        "agreements.Meeting", verbose_name=_("Sitzung"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="consultations",
+    )
+    meeting_date = models.DateField(_("Sitzungstermin"), null=True, blank=True)
+    role = models.CharField(_("Art der Beratung"), max_length=20, choices=Role.choices)
+    authoritative = models.BooleanField(_("abschließend"), default=False)
+    result = models.CharField(_("Ergebnis"), max_length=30, choices=Result.choices, blank=True, default="")
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Beratung")
+        verbose_name_plural = _("Beratungsfolge")
+        ordering = ["order", "id"]
+
+    # The committees' results (and the meeting they took place in) come after the release.
+    MUTABLE_AFTER_RELEASE = frozenset({"result", "meeting_id", "meeting_date"})
+
+    def __str__(self):
+        return f"{self.committee} {self.meeting_date or ''}".strip()
+
+    @property
+    def vorlage_id_for_guard(self):
+        return self.paper_id
+
+
+class VorlageAnlage(ReleasedVorlageGuard, TimeStampedModel):
+    """An entry of the Anlagen list, in order; the file is OParl's auxiliaryFile."""
+
+    vorlage = models.ForeignKey(Vorlage, verbose_name=_("Vorlage"), on_delete=models.CASCADE, related_name="anlagen")
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    title = models.CharField(_("Bezeichnung"), max_length=300)
+    document = models.ForeignKey(
+        "agreements.Document", verbose_name=_("Datei"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="vorlage_anlagen",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Anlage")
+        verbose_name_plural = _("Anlagen")
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def vorlage_id_for_guard(self):
+        return self.vorlage_id
+
+
+class AgendaItem(TimeStampedModel):
+    """Tagesordnungspunkt of a meeting (OParl AgendaItem), usually consulting a Vorlage."""
+
+    meeting = models.ForeignKey(
+        "agreements.Meeting", verbose_name=_("Sitzung"), on_delete=models.CASCADE, related_name="agenda_items"
+    )
+    number = models.CharField(_("TOP"), max_length=20)
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    name = models.CharField(_("Bezeichnung"), max_length=500)
+    public = models.BooleanField(_("öffentlich"), default=True)
+    consultation = models.ForeignKey(
+        Consultation, verbose_name=_("Beratung"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="agenda_items",
+    )
+    result = models.CharField(_("Ergebnis"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Tagesordnungspunkt")
+        verbose_name_plural = _("Tagesordnungspunkte")
+        ordering = ["meeting", "order", "id"]
+
+    def __str__(self):
+        return f"TOP {self.number} {self.name}"

@@ -1,0 +1,122 @@
+"""Shared fixtures. `world` is the standard cast of every permission test:
+
+- anonymous: not logged in
+- outsider: editor of another county (Kreis Nachbar), must get 404 on Mettmann's records
+- reader: reader of the county that is party to the agreement, gets 403 on writes
+- editor: editor of that county
+- ministry: editor of the ministry, the other party
+- committee: member of the county's Sozialausschuss, no party membership
+- admin: superuser
+"""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from agreements import models as m
+
+from .factories import aware
+
+ROLES = ("anonymous", "outsider", "reader", "editor", "ministry", "committee", "admin")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # PBKDF2 with a million rounds per user would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _login_through_axes(monkeypatch):
+    """Client.login() authenticates without a request, which django-axes refuses (it throttles per address).
+    Give it the request a browser on this machine would make, so tests still log in with a real password
+    and go through the throttle like everyone else."""
+    from django.test import Client, RequestFactory
+
+    original = Client.login
+
+    def login(self, **credentials):
+        credentials.setdefault("request", RequestFactory().post("/anmelden/", REMOTE_ADDR="127.0.0.1"))
+        return original(self, **credentials)
+
+    monkeypatch.setattr(Client, "login", login)
+
+
+def make_user(username, party=None, role=m.Membership.Role.EDITOR, **extra):
+    user = get_user_model().objects.create_user(username, password="pw", first_name=username.title(), **extra)
+    if party is not None:
+        m.Membership.objects.create(user=user, party=party, role=role)
+    return user
+
+
+@pytest.fixture
+def world(db):
+    ministry = m.Party.objects.create(key="mais-nrw", name="Ministerium für Arbeit, Integration und Soziales",
+                                      short_name="MAIS NRW", kind=m.Party.Kind.MINISTRY)
+    county = m.Party.objects.create(key="kreis-mettmann", name="Kreis Mettmann", short_name="ME",
+                                    kind=m.Party.Kind.KREIS)
+    other_county = m.Party.objects.create(key="kreis-nachbar", name="Kreis Nachbar", short_name="NB",
+                                          kind=m.Party.Kind.KREIS)
+    jobcenter = m.Party.objects.create(key="jobcenter-kreis-mettmann", name="Jobcenter ME-aktiv",
+                                       kind=m.Party.Kind.JOBCENTER, parent=county, jobcenter_form="gE")
+    liga = m.Party.objects.create(key="liga-nrw", name="Liga der Wohlfahrtsverbände", kind=m.Party.Kind.VERBAND)
+    committee = m.Committee.objects.create(party=county, name="Sozialausschuss")
+
+    users = SimpleNamespace(
+        anonymous=None,
+        outsider=make_user("outsider", other_county),
+        reader=make_user("reader", county, m.Membership.Role.READER),
+        editor=make_user("editor", county),
+        ministry=make_user("ministry", ministry),
+        committee=make_user("committee"),
+        admin=get_user_model().objects.create_superuser("admin", "admin@example.org", "pw"),
+    )
+    m.CommitteeMembership.objects.create(committee=committee, user=users.committee)
+
+    agreement = m.Agreement.objects.create(title="Zielvereinbarung 2013 MAIS – Kreis Mettmann", year=2013,
+                                           status=m.Agreement.Status.NEGOTIATION)
+    m.AgreementParty.objects.create(agreement=agreement, party=ministry, role="land", order=0)
+    m.AgreementParty.objects.create(agreement=agreement, party=county, role="kommunaler_traeger", order=1)
+    other = m.Agreement.objects.create(title="Zielvereinbarung 2013 MAIS – Kreis Nachbar", year=2013)
+    m.AgreementParty.objects.create(agreement=other, party=ministry, role="land", order=0)
+    m.AgreementParty.objects.create(agreement=other, party=other_county, role="kommunaler_traeger", order=1)
+
+    topic = m.Topic.objects.create(number=1, name="Alleinerziehende")
+    indicator = m.Indicator.objects.create(code="K2", name="Integrationsquote", unit="%")
+    section = m.AgreementSection.objects.create(agreement=agreement, order=1, heading="§ 1 Gegenstand", text="Text")
+    goal = m.Goal.objects.create(agreement=agreement, order=1, title="Senkung der KdU", kind="qualitativ",
+                                 direction="senkung", area="kdu")
+    offer = m.SupportOffer.objects.create(agreement=agreement, topic=topic, title="Beratung", provider=ministry)
+    proposal = m.Proposal.objects.create(agreement=agreement, party=county, text="Bitte Liga-Stellungnahme anfügen")
+    statement = m.Statement.objects.create(agreement=agreement, party=liga, date=datetime.date(2013, 1, 23),
+                                           title="Stellungnahme der Liga")
+    letter = m.Letter.objects.create(agreement=agreement, date=datetime.date(2013, 3, 29), direction="eingang",
+                                     sender=ministry, recipient=county, subject="Übernahme der Vorschläge")
+    step = m.ProcedureStep.objects.create(agreement=agreement, date=datetime.date(2012, 12, 16), kind="gespraech",
+                                          title="Zielsteuerungsgespräch")
+    version = m.AgreementVersion.objects.create(
+        agreement=agreement, number=1, author_party=ministry, sent_at=aware(2013, 1, 10),
+        snapshot={"title": agreement.title, "preamble": "", "sections": [], "goals": [], "offers": []},
+    )
+    return SimpleNamespace(
+        users=users, ministry=ministry, county=county, other_county=other_county, jobcenter=jobcenter, liga=liga,
+        committee=committee, agreement=agreement, other_agreement=other, topic=topic, indicator=indicator,
+        section=section, goal=goal, offer=offer, proposal=proposal, statement=statement, letter=letter,
+        step=step, version=version,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """login(user) logs the test client in (None stays anonymous) and returns it."""
+
+    def _login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return _login
