@@ -1,0 +1,214 @@
+import re
+from decimal import Decimal
+
+from crispy_forms.layout import Column, Fieldset, Row
+from django import forms
+from django.db.models import Q
+from django.utils.formats import get_format
+from django.utils.translation import gettext_lazy as _
+
+from .. import models as m
+from .base import LockedForm, helper
+
+NUMBER_FIELDS = ("reference_value", "corridor_low", "corridor_high", "target_value")
+# "1.234.567,5": dots in the thousands positions only.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
+
+
+class LocalDecimalField(forms.DecimalField):
+    """A decimal in the user's language, stored with the model's three decimal places.
+
+    Django alone reads a German "1.500" as 1.5 (the dot is not the German decimal separator, so it is left
+    as it is). Where the comma is the decimal separator, dots are accepted as thousands separators and
+    anything else with a dot is refused, so a number is never silently read wrong.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 3)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs["inputmode"] = "decimal"  # a keypad with the comma on phones and tablets
+        return attrs
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("\u00a0", "").replace(" ", "")
+            if get_format("DECIMAL_SEPARATOR") == "," and "." in value:
+                if not _GROUPED.match(value):
+                    raise forms.ValidationError(
+                        _("Bitte das Komma als Dezimaltrennzeichen verwenden, z. B. 12,5."), code="invalid"
+                    )
+                value = value.replace(".", "")
+        return super().to_python(value)
+
+    def clean(self, value):
+        value = super().clean(value)
+        # Same precision as the database, so the conflict page compares like with like.
+        return value.quantize(Decimal("0.001")) if value is not None else None
+
+    def prepare_value(self, value):
+        # Show 12,5 rather than 12,500 when the form opens.
+        if isinstance(value, Decimal):
+            value = value.normalize()
+            if value == value.to_integral_value():
+                value = value.quantize(Decimal(1))
+        return super().prepare_value(value)
+
+
+class IndicatorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        # Sub-indicators (K1E1 …) are indented under their main indicator.
+        prefix = "\u2003" if obj.parent_id else ""
+        return f"{prefix}{obj.code} – {obj.name}"
+
+
+def _indicator_queryset():
+    # Main indicators first, each followed by its sub-indicators.
+    return m.Indicator.objects.order_by("order", "code")
+
+
+def _ordered_indicators(queryset):
+    items = list(queryset)
+    children = {}
+    for item in items:
+        children.setdefault(item.parent_id, []).append(item)
+    ordered = []
+
+    def walk(parent_id):
+        for item in children.get(parent_id, []):
+            ordered.append(item)
+            walk(item.pk)
+
+    walk(None)
+    seen = {i.pk for i in ordered}
+    ordered += [i for i in items if i.pk not in seen]
+    return ordered
+
+
+class GoalForm(LockedForm):
+    kind = forms.ChoiceField(label=_("Zielart"), choices=m.Goal.Kind.choices)
+    level = forms.ChoiceField(label=_("Zielebene"), choices=m.Goal.Level.choices, initial=m.Goal.Level.LOCAL)
+    area = forms.ChoiceField(label=_("Handlungsfeld"), choices=m.Goal.Area.choices, initial=m.Goal.Area.OTHER)
+    title = forms.CharField(label=_("Titel"), max_length=300)
+    text = forms.CharField(
+        label=_("Beschreibung"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    direction = forms.ChoiceField(
+        label=_("Tendenz"), required=False, choices=[("", "–")] + list(m.Goal.Direction.choices),
+        help_text=_("Bei qualitativen Zielen erforderlich."),
+    )
+    indicator = IndicatorChoiceField(
+        label=_("Kennzahl"), required=False, queryset=_indicator_queryset(), empty_label="–",
+        help_text=_("Bei quantitativen Zielen erforderlich."),
+    )
+    reference_value = LocalDecimalField(label=_("Referenzwert"))
+    corridor_low = LocalDecimalField(label=_("Korridor untere Grenze"))
+    corridor_high = LocalDecimalField(label=_("Korridor obere Grenze"))
+    target_value = LocalDecimalField(label=_("Zielwert"))
+    unit = forms.CharField(
+        label=_("Einheit"), required=False, max_length=40, help_text=_("z. B. %, Euro, Personen")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["indicator"]
+        # One query for the choices, with sub-indicators listed under their main indicator.
+        indicators = _ordered_indicators(field.queryset)
+        field.choices = [("", field.empty_label)] + [
+            (field.prepare_value(i), field.label_from_instance(i)) for i in indicators
+        ]
+        self.helper = helper(
+            Row(Column("kind"), Column("level"), Column("area")),
+            "title", "text",
+            Row(Column("direction"), Column("indicator")),
+            Fieldset(
+                _("Werte"),
+                Row(Column("reference_value"), Column("corridor_low"), Column("corridor_high"),
+                    Column("target_value"), Column("unit")),
+            ),
+            "lock_version",
+        )
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("corridor_low"), data.get("corridor_high")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "corridor_high", _("Die obere Grenze des Korridors liegt unter der unteren Grenze.")
+            )
+        kind = data.get("kind")
+        if kind == m.Goal.Kind.QUALITATIVE:
+            filled = [name for name in NUMBER_FIELDS if data.get(name) is not None]
+            if filled:
+                labels = ", ".join(str(self.fields[name].label) for name in filled)
+                self.add_error(None, _(
+                    "Ein qualitatives Ziel (Leitziel) nennt nur eine Tendenz und enthält keine Zahlenwerte. "
+                    "Bitte leeren Sie: %(fields)s – oder wählen Sie „quantitativ“ oder „Monitoring“."
+                ) % {"fields": labels})
+                for name in filled:
+                    self.add_error(name, _("Bei einem qualitativen Ziel bitte leer lassen."))
+            if not data.get("direction"):
+                self.add_error("direction", _("Ein qualitatives Ziel braucht eine Tendenz."))
+        elif kind == m.Goal.Kind.QUANTITATIVE and not data.get("indicator"):
+            self.add_error("indicator", _("Ein quantitatives Ziel braucht eine Kennzahl."))
+        return data
+
+
+def goal_initial(goal):
+    initial = {name: getattr(goal, name) for name in (
+        "kind", "level", "area", "title", "text", "direction", "unit", *NUMBER_FIELDS, "lock_version",
+    )}
+    initial["indicator"] = goal.indicator_id
+    return initial
+
+
+def _parties(current_ids=()):
+    # Inactive parties stay selectable on the offers that already name them.
+    current = [pk for pk in current_ids if pk]
+    return m.Party.objects.filter(Q(is_active=True) | Q(pk__in=current)).order_by("name")
+
+
+class OfferForm(LockedForm):
+    topic = forms.ModelChoiceField(label=_("Themenschwerpunkt"), queryset=m.Topic.objects.order_by("number"))
+    title = forms.CharField(label=_("Titel"), max_length=300)
+    text = forms.CharField(
+        label=_("Beschreibung"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    provider = forms.ModelChoiceField(label=_("Anbieter"), queryset=m.Party.objects.none())
+    coordinated_with = forms.ModelChoiceField(
+        label=_("abgestimmt mit"), required=False, queryset=m.Party.objects.none(),
+        help_text=_("z. B. die Regionaldirektion NRW der Bundesagentur für Arbeit"),
+    )
+    status = forms.ChoiceField(label=_("Stand"), choices=m.SupportOffer.Status.choices,
+                               initial=m.SupportOffer.Status.PLANNED)
+
+    def __init__(self, *args, offer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = (offer.provider_id, offer.coordinated_with_id) if offer is not None else ()
+        self.fields["provider"].queryset = _parties(current)
+        self.fields["coordinated_with"].queryset = _parties(current)
+        self.helper = helper(
+            "topic", "title", "text",
+            Row(Column("provider"), Column("coordinated_with"), Column("status")),
+            "lock_version",
+        )
+
+    def clean(self):
+        data = super().clean()
+        provider, partner = data.get("provider"), data.get("coordinated_with")
+        if provider is not None and partner is not None and provider.pk == partner.pk:
+            self.add_error("coordinated_with", _("Bitte eine andere Stelle als den Anbieter wählen."))
+        return data
+
+
+def offer_initial(offer):
+    return {
+        "topic": offer.topic_id, "title": offer.title, "text": offer.text, "provider": offer.provider_id,
+        "coordinated_with": offer.coordinated_with_id, "status": offer.status,
+        "lock_version": offer.lock_version,
+    }

@@ -1,0 +1,144 @@
+"""Forms of the negotiation area: proposals, statements and manual procedure steps.
+
+Choices that point at other records (goal, section, letter) are limited to the agreement at hand, so a record
+of another agreement is refused as an invalid choice before the service is called (the service checks again).
+"""
+
+from crispy_forms.layout import Column, Row
+from django import forms
+from django.db.models import Case, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from .. import models as m
+from ..services.negotiation import MANUAL_STEP_KINDS, NOT_ADOPTED
+from .base import LockedForm, helper
+
+TEXT_MAX = 20000
+
+Decision = m.Proposal.Decision
+DECISION_CHOICES = [(c.value, c.label) for c in (Decision.ADOPTED, *NOT_ADOPTED)]
+
+
+def _date_field(label, required=True):
+    # <input type="date"> only understands ISO dates; the localized "23.01.2012" would show an empty field.
+    return forms.DateField(label=label, required=required,
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+def _text_field(label, required=True, rows=5, help_text=""):
+    return forms.CharField(label=label, required=required, max_length=TEXT_MAX, help_text=help_text,
+                           widget=forms.Textarea(attrs={"rows": rows}))
+
+
+class VersionStampForm(forms.Form):
+    """Statements and steps have no lock_version column; the `modified` stamp the form was opened with plays
+    its part (named lock_version so the conflict page treats it like one)."""
+
+    lock_version = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+
+class ProposalForm(forms.Form):
+    text = _text_field(_("Vorschlag"), rows=6)
+    concerns = forms.CharField(label=_("betrifft"), required=False, max_length=300,
+                               help_text=_("z. B. „§ 2 Ziele, zweiter Absatz“"))
+    goal = forms.ModelChoiceField(queryset=m.Goal.objects.none(), label=_("betrifft Ziel"), required=False)
+    section = forms.ModelChoiceField(
+        queryset=m.AgreementSection.objects.none(), label=_("betrifft Abschnitt"), required=False
+    )
+
+    def __init__(self, *args, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goal"].queryset = agreement.goals.all()
+        self.fields["section"].queryset = agreement.sections.all()
+        self.helper = helper("text", "concerns", Row(Column("goal"), Column("section")),
+                             submit=_("Vorschlag einbringen"))
+
+
+class ProposalDecisionForm(LockedForm):
+    decision = forms.ChoiceField(label=_("Entscheidung"), choices=DECISION_CHOICES, widget=forms.RadioSelect)
+    reason = _text_field(_("Begründung"), required=False, help_text=_(
+        "Pflicht, wenn der Vorschlag nicht oder nur teilweise übernommen wird."))
+    answer_letter = forms.ModelChoiceField(
+        queryset=m.Letter.objects.none(), label=_("beantwortet mit Schreiben"), required=False
+    )
+
+    def __init__(self, *args, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answer_letter"].queryset = agreement.letters.all()
+        self.helper = helper("decision", "reason", "answer_letter", "lock_version", submit=_("Entscheiden"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") not in (None, Decision.ADOPTED) and not (data.get("reason") or "").strip():
+            self.add_error(
+                "reason", _("Bitte begründen, warum der Vorschlag nicht vollständig übernommen wird.")
+            )
+        return data
+
+
+class PartyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.get_kind_display()})"
+
+
+class StatementForm(VersionStampForm):
+    party = PartyChoiceField(queryset=m.Party.objects.none(), label=_("Stelle (Verband)"))
+    date = _date_field(_("Datum"))
+    title = forms.CharField(label=_("Titel"), max_length=300)
+    text = _text_field(_("Inhalt"), required=False, rows=8)
+    file = forms.FileField(label=_("Datei"), required=False,
+                           help_text=_("Optional: die Stellungnahme als PDF."))
+    include_as_annex = forms.BooleanField(label=_("als Anlage aufnehmen"), required=False)
+
+    def __init__(self, *args, current_party=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Associations first: they are the usual authors of a Stellungnahme.
+        parties = m.Party.objects.filter(Q(is_active=True) | Q(pk=getattr(current_party, "pk", None)))
+        self.fields["party"].queryset = parties.order_by(
+            Case(When(kind=m.Party.Kind.VERBAND, then=Value(0)), default=Value(1)), "name"
+        )
+        self.helper = helper(
+            "party", Row(Column("date"), Column("title")), "text", "file", "include_as_annex", "lock_version"
+        )
+
+
+class StepForm(VersionStampForm):
+    date = _date_field(_("Datum"))
+    date_precision = forms.ChoiceField(
+        label=_("Genauigkeit des Datums"), choices=m.ProcedureStep.Precision.choices,
+        initial=m.ProcedureStep.Precision.DAY,
+        help_text=_("„im November 2011“ ist ein Monat, „am 16.12.2011“ ein Tag; als Datum dann einen Tag "
+                    "im Zeitraum angeben, er bestimmt die Reihenfolge."),
+    )
+    end_date = _date_field(_("bis"), required=False)
+    kind = forms.ChoiceField(label=_("Art"), choices=[(k.value, k.label) for k in MANUAL_STEP_KINDS])
+    title = forms.CharField(label=_("Bezeichnung"), max_length=300)
+    description = _text_field(_("Beschreibung"), required=False)
+    participants = forms.ModelMultipleChoiceField(
+        queryset=m.Party.objects.none(), label=_("Beteiligte"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    participants_note = forms.CharField(label=_("weitere Beteiligte"), required=False, max_length=300)
+
+    def __init__(self, *args, agreement, step=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The agreement's parties, their Jobcenters and the parties that take part everywhere (ministry,
+        # Regionaldirektion, associations); not all 53 counties.
+        party_ids = [ap.party_id for ap in agreement.agreement_parties.all()]
+        local = Q(pk__in=party_ids) | Q(parent_id__in=party_ids)
+        everywhere = ~Q(kind__in=[*m.Party.COUNTY_KINDS, m.Party.Kind.JOBCENTER])
+        chosen = Q(pk__in=step.participants.all()) if step is not None else Q(pk__in=[])
+        self.fields["participants"].queryset = m.Party.objects.filter(
+            (Q(is_active=True) & (local | everywhere)) | chosen
+        ).order_by("name")
+        self.helper = helper(
+            Row(Column("date"), Column("date_precision"), Column("end_date")),
+            "kind", "title", "description", "participants", "participants_note", "lock_version",
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("Das Ende liegt vor dem Beginn."))
+        return data

@@ -1,0 +1,39 @@
+"""The main navigation, as a context processor: which links a user gets is decided here (with agreements.access),
+never in the template. The link of the section the current page belongs to is marked with aria-current."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import access
+
+# (URL name, label, URL prefixes that belong to the section); a link without prefixes is current only on its own
+# page.
+_SECTIONS = (
+    ("dashboard", _("Übersicht"), ()),
+    ("agreement_list", _("Zielvereinbarungen"), ("/vereinbarungen/",)),
+    ("vorlage_list", _("Vorlagen"), ("/vorlagen/",)),
+    ("vorlage_meetings", _("Meine Sitzungsunterlagen"), ()),
+    ("overview_board", _("Statustafel"), ("/uebersicht/",)),
+)
+
+
+def _items(request):
+    user = request.user
+    sections = list(_SECTIONS)
+    if access.can_read_audit_log(user):
+        sections.append(("audit_log", _("Protokoll (Audit)"), ("/verwaltung/protokoll/",)))
+    if access.can_use_admin(user):
+        sections.append(("admin:index", _("Verwaltung"), ("/admin/",)))
+    items = [{"url": reverse(name), "label": label, "prefixes": prefixes} for name, label, prefixes in sections]
+    # One link is current: the page's own link, else the section whose URL prefix the page is under.
+    current = next((item for item in items if item["url"] == request.path), None) or next(
+        (item for item in items if any(request.path.startswith(p) for p in item["prefixes"])), None)
+    for item in items:
+        item["current"] = item is current
+    return items
+
+
+def navigation(request):
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {"nav_items": []}
+    return {"nav_items": _items(request)}

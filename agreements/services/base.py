@@ -1,0 +1,86 @@
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import access
+from .. import models as m
+
+
+class DomainError(Exception):
+    """A refused action; the message is German and shown to the user as it is."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self):
+        return str(self.message)
+
+
+class ConflictError(DomainError):
+    """Somebody saved the object after the user opened the form: nothing was written."""
+
+    def __init__(self, current, submitted):
+        super().__init__(_("Der Datensatz wurde inzwischen von jemand anderem geändert."))
+        self.current = current
+        self.submitted = submitted
+
+
+def require_editable(agreement):
+    """Content may change only while the agreement is a draft or in negotiation."""
+    if agreement.is_frozen:
+        raise DomainError(
+            _("Die Zielvereinbarung ist „%(status)s“ und kann nicht mehr bearbeitet werden.")
+            % {"status": agreement.get_status_display()}
+        )
+
+
+def require_writer(user, agreement):
+    """Returns the id of the party the user writes for; PermissionDenied otherwise."""
+    return access.acting_party_id(user, agreement)
+
+
+def lock_agreement(agreement):
+    """Re-read the agreement with a row lock (PostgreSQL) so state checks and writes see one truth."""
+    return m.Agreement.objects.select_for_update().get(pk=agreement.pk)
+
+
+def save_locked(obj, expected_version, fields, submitted=None):
+    """Optimistic locking: save `fields` only if nobody saved since `expected_version` was read.
+
+    The conditional UPDATE is atomic on every database, so two racing saves cannot both pass. The real save()
+    afterwards keeps django-simple-history's record of who changed what.
+    """
+    model = type(obj)
+    with transaction.atomic():
+        bumped = model.objects.filter(pk=obj.pk, lock_version=expected_version).update(
+            lock_version=F("lock_version") + 1
+        )
+        if not bumped:
+            current = model.objects.get(pk=obj.pk)
+            raise ConflictError(current=current, submitted=submitted or {})
+        obj.lock_version = expected_version + 1
+        update_fields = list(fields) + ["lock_version"]
+        if hasattr(obj, "modified"):
+            update_fields.append("modified")
+        obj.save(update_fields=update_fields)
+    return obj
+
+
+def record_step(agreement, *, kind, title, description="", user=None, date=None, version=None, letter=None,
+                participants=(), automatic=True):
+    step = m.ProcedureStep.objects.create(
+        agreement=agreement,
+        date=date or timezone.localdate(),
+        kind=kind,
+        title=str(title),
+        description=str(description),
+        version=version,
+        letter=letter,
+        automatic=automatic,
+        actor=user if user is not None and user.is_authenticated else None,
+    )
+    if participants:
+        step.participants.set(participants)
+    return step

@@ -1,0 +1,377 @@
+"""Negotiation: proposals and the other side's decisions, associations' statements, the procedure timeline,
+and the readable change history of an agreement."""
+
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .. import access
+from .. import models as m
+from .base import ConflictError, DomainError, record_step, require_editable, require_writer, save_locked
+from .documents import discard_files_on_failure
+
+Decision = m.Proposal.Decision
+Kind = m.ProcedureStep.Kind
+Precision = m.ProcedureStep.Precision
+
+# Steps the system records itself (drafts sent, decisions, signatures, status changes) are not entered by
+# hand.
+MANUAL_STEP_KINDS = (
+    Kind.REFERENCE_VALUES, Kind.MEETING, Kind.EVALUATION, Kind.STATEMENT, Kind.LETTER, Kind.OTHER,
+)
+NOT_ADOPTED = (Decision.PARTLY, Decision.REJECTED)
+
+
+def _user_name(user):
+    if user is None:
+        return gettext("System")
+    return user.get_full_name() or user.get_username()
+
+
+def _require_own(agreement, obj, message):
+    """A goal, section or letter may only be linked within its own agreement."""
+    if obj is not None and obj.agreement_id != agreement.pk:
+        raise DomainError(message)
+
+
+def _short(text, length=80):
+    text = " ".join(str(text).split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _save_unchanged_since(obj, opened_modified, fields, submitted):
+    """Optimistic locking by the `modified` stamp, for records without a lock_version.
+
+    Like save_locked, a conditional UPDATE decides atomically which of two racing saves wins.
+    """
+    model = type(obj)
+    with transaction.atomic():
+        touched = opened_modified is not None and model.objects.filter(
+            pk=obj.pk, modified=opened_modified
+        ).update(modified=timezone.now())
+        if not touched:
+            raise ConflictError(current=model.objects.get(pk=obj.pk), submitted=submitted)
+        obj.save(update_fields=[*fields, "modified"])
+    return obj
+
+
+# Proposals ------------------------------------------------------------
+
+def create_proposal(*, user, agreement, data):
+    """A party proposes text; the proposing party is the one the user writes for."""
+    with transaction.atomic():
+        party_id = require_writer(user, agreement)
+        require_editable(agreement)
+        goal, section = data.get("goal"), data.get("section")
+        _require_own(agreement, goal, _("Das Ziel gehört nicht zu dieser Zielvereinbarung."))
+        _require_own(agreement, section, _("Der Abschnitt gehört nicht zu dieser Zielvereinbarung."))
+        proposal = m.Proposal.objects.create(
+            agreement=agreement, party_id=party_id, text=data["text"], concerns=data.get("concerns") or "",
+            goal=goal, section=section, created_by=user,
+        )
+        party = m.Party.objects.get(pk=party_id)
+        record_step(
+            agreement, kind=Kind.PROPOSAL, user=user, participants=[party],
+            title=_("Vorschlag von %(party)s") % {"party": party.short_name or party.name},
+            description=_("%(user)s hat für %(party)s vorgeschlagen: „%(text)s“")
+            % {"user": _user_name(user), "party": party.name, "text": _short(proposal.text, 200)},
+        )
+    return proposal
+
+
+def decide_proposal(*, user, proposal, data, lock_version):
+    """The other side adopts a proposal fully, partly or not, with a reason unless fully adopted.
+
+    Deciding again is allowed (the answer letter may arrive later) and is recorded like the first decision.
+    Decisions stay possible after the text is frozen: they document the negotiation and do not change the
+    text, and the answering letter (like the ministry's of 29.03.2012) may arrive when the text is agreed.
+    """
+    agreement = proposal.agreement
+    with transaction.atomic():
+        require_writer(user, agreement)
+        if not access.can_decide_proposal(user, proposal):
+            raise PermissionDenied(_("Über einen Vorschlag entscheidet die andere Seite."))
+        decision = data.get("decision")
+        if decision not in (Decision.ADOPTED, *NOT_ADOPTED):
+            raise DomainError(_("Bitte eine Entscheidung wählen."))
+        reason = (data.get("reason") or "").strip()
+        if decision in NOT_ADOPTED and not reason:
+            raise DomainError(_("Bitte begründen, warum der Vorschlag nicht vollständig übernommen wird."))
+        letter = data.get("answer_letter")
+        _require_own(agreement, letter, _("Das Schreiben gehört nicht zu dieser Zielvereinbarung."))
+
+        previous = proposal.decision
+        proposal.decision, proposal.reason, proposal.answer_letter = decision, reason, letter
+        proposal.decided_at, proposal.decided_by = timezone.now(), user
+        fields = ["decision", "reason", "answer_letter", "decided_at", "decided_by"]
+        save_locked(proposal, lock_version, fields, submitted=data)
+
+        deciding_id = next(pid for pid in access.acting_parties(user, agreement) if pid != proposal.party_id)
+        deciding = m.Party.objects.get(pk=deciding_id)
+        record_step(
+            agreement, kind=Kind.PROPOSAL_DECIDED, user=user, letter=letter,
+            participants=[deciding, proposal.party],
+            title=_("Vorschlag %(decision)s") % {"decision": proposal.get_decision_display()},
+            description=_decision_sentence(user, proposal, deciding, previous),
+        )
+    return proposal
+
+
+def _decision_sentence(user, proposal, deciding, previous):
+    parts = [
+        gettext("%(user)s (%(deciding)s) hat entschieden: Der Vorschlag „%(text)s“ von %(party)s wird "
+                "%(decision)s.") % {
+            "user": _user_name(user), "deciding": deciding.name, "text": _short(proposal),
+            "party": proposal.party.name, "decision": proposal.get_decision_display(),
+        }
+    ]
+    if previous != Decision.OPEN:
+        parts.append(gettext("Die frühere Entscheidung „%(previous)s“ ist damit geändert.")
+                     % {"previous": Decision(previous).label})
+    if proposal.reason:
+        parts.append(gettext("Begründung: %(reason)s") % {"reason": proposal.reason})
+    if proposal.answer_letter:
+        parts.append(
+            gettext("Beantwortet mit dem Schreiben „%(letter)s“.") % {"letter": proposal.answer_letter}
+        )
+    return " ".join(parts)
+
+
+# Statements ------------------------------------------------------------
+
+def _attach_file(user, statement, uploaded_file):
+    # The documents area owns uploads (type check by content, size limit, generated name); imported here so
+    # that statements work before and without it.
+    try:
+        from .documents import store_upload
+    except ImportError as exc:
+        raise DomainError(_("Dateien können noch nicht hochgeladen werden.")) from exc
+    statement.document = store_upload(
+        user=user, agreement=statement.agreement, uploaded_file=uploaded_file, title=statement.title,
+        kind=m.Document.Kind.STATEMENT,
+    )
+
+
+STATEMENT_FIELDS = ("party", "date", "title", "text", "include_as_annex")
+
+
+def create_statement(*, user, agreement, data):
+    with discard_files_on_failure(), transaction.atomic():
+        require_writer(user, agreement)
+        require_editable(agreement)
+        statement = m.Statement(agreement=agreement, created_by=user,
+                                **{f: data.get(f) for f in STATEMENT_FIELDS})
+        statement.text = statement.text or ""
+        statement.include_as_annex = bool(statement.include_as_annex)
+        if data.get("file"):
+            _attach_file(user, statement, data["file"])
+        statement.save()
+        description = gettext("Stellungnahme von %(party)s vom %(date)s, erfasst von %(user)s.") % {
+            "party": statement.party.name, "date": date_format(statement.date, "d.m.Y"),
+            "user": _user_name(user),
+        }
+        if statement.include_as_annex:
+            description += " " + gettext("Sie wird als Anlage aufgenommen.")
+        record_step(
+            agreement, kind=Kind.STATEMENT, user=user, date=statement.date, participants=[statement.party],
+            title=_("Stellungnahme: %(title)s") % {"title": statement.title}, description=description,
+        )
+    return statement
+
+
+def update_statement(*, user, statement, data, opened_modified):
+    with discard_files_on_failure(), transaction.atomic():
+        require_writer(user, statement.agreement)
+        require_editable(statement.agreement)
+        for field in STATEMENT_FIELDS:
+            setattr(statement, field, data.get(field))
+        statement.text = statement.text or ""
+        statement.include_as_annex = bool(statement.include_as_annex)
+        fields = list(STATEMENT_FIELDS)
+        if data.get("file"):
+            _attach_file(user, statement, data["file"])
+            fields.append("document")
+        return _save_unchanged_since(statement, opened_modified, fields, submitted=data)
+
+
+# Timeline ------------------------------------------------------------
+
+STEP_FIELDS = ("date", "date_precision", "end_date", "kind", "title", "description", "participants_note")
+
+
+def is_manual(step):
+    return not step.automatic
+
+
+def _check_step(data):
+    if data.get("kind") not in MANUAL_STEP_KINDS:
+        raise DomainError(_("Diese Art von Verfahrensschritt erfasst das System selbst."))
+    if data.get("end_date") and data.get("date") and data["end_date"] < data["date"]:
+        raise DomainError(_("Das Ende liegt vor dem Beginn."))
+
+
+def create_step(*, user, agreement, data):
+    """A manual step (meeting, reference values received, …); the timeline goes on after signing."""
+    with transaction.atomic():
+        require_writer(user, agreement)
+        _check_step(data)
+        step = m.ProcedureStep(agreement=agreement, automatic=False, actor=user,
+                               **{f: data.get(f) for f in STEP_FIELDS})
+        step.description = step.description or ""
+        step.participants_note = step.participants_note or ""
+        step.save()
+        step.participants.set(data.get("participants") or [])
+    return step
+
+
+def update_step(*, user, step, data, opened_modified):
+    with transaction.atomic():
+        require_writer(user, step.agreement)
+        if not is_manual(step):
+            raise DomainError(_("Vom System erfasste Verfahrensschritte können nicht geändert werden."))
+        _check_step(data)
+        for field in STEP_FIELDS:
+            setattr(step, field, data.get(field))
+        step.description = step.description or ""
+        step.participants_note = step.participants_note or ""
+        _save_unchanged_since(step, opened_modified, STEP_FIELDS, submitted=data)
+        step.participants.set(data.get("participants") or [])
+    return step
+
+
+def format_step_date(step):
+    """The date as precise as it is known: "16.12.2011", "November 2011", "2. Halbjahr 2011", "2012"."""
+
+    def fmt(value):
+        if step.date_precision == Precision.MONTH:
+            return date_format(value, "F Y")
+        if step.date_precision == Precision.HALF_YEAR:
+            return gettext("%(half)s. Halbjahr %(year)s") % {
+                "half": 1 if value.month <= 6 else 2, "year": value.year,
+            }
+        if step.date_precision == Precision.YEAR:
+            return str(value.year)
+        return date_format(value, "d.m.Y")
+
+    start = fmt(step.date)
+    end = fmt(step.end_date) if step.end_date else start
+    return start if end == start else f"{start} – {end}"
+
+
+# History ------------------------------------------------------------
+
+def _history_sources(agreement):
+    """(historical model, filter) for the agreement and every record that belongs to it."""
+    sources = [(m.Agreement.history.model, Q(id=agreement.pk))]
+    for model in (m.AgreementSection, m.Goal, m.SupportOffer, m.Proposal, m.Statement, m.Letter,
+                  m.ProcedureStep, m.Signature):
+        sources.append((model.history.model, Q(agreement_id=agreement.pk)))
+    return sources
+
+
+def history_entries(agreement):
+    """All history records of the agreement, newest first, as one database query of light rows.
+
+    Each row is (history_id, history_date, source index, history_id of the same object's previous record), so
+    a page needs one more query per kind of record on it, however many records and changes it shows.
+    """
+    parts = []
+    for index, (historical, condition) in enumerate(_history_sources(agreement)):
+        previous = historical.objects.filter(id=OuterRef("id")).filter(
+            Q(history_date__lt=OuterRef("history_date"))
+            | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
+        ).order_by("-history_date", "-history_id").values("history_id")[:1]
+        parts.append(
+            historical.objects.filter(condition)
+            .annotate(source=Value(index, output_field=IntegerField()),
+                      previous_id=Subquery(previous, output_field=IntegerField()))
+            .values_list("history_id", "history_date", "source", "previous_id")
+            .order_by()  # historical models order by date; parts of a UNION must not
+        )
+    return parts[0].union(*parts[1:], all=True).order_by("-history_date", "-history_id")
+
+
+ACTIONS = {"+": _("angelegt"), "~": _("geändert"), "-": _("gelöscht")}
+
+
+def describe_history(agreement, rows):
+    """Readable entries for a page of history_entries() rows: who, when, what, and old → new per field."""
+    sources = _history_sources(agreement)
+    wanted = defaultdict(set)
+    for history_id, _date, source, previous_id in rows:
+        wanted[source].add(history_id)
+        if previous_id is not None:
+            wanted[source].add(previous_id)
+    records = {}
+    for source, ids in wanted.items():
+        historical = sources[source][0]
+        for record in historical.objects.filter(history_id__in=ids).select_related("history_user"):
+            records[source, record.history_id] = record
+
+    entries, foreign_keys = [], defaultdict(set)
+    for history_id, _date, source, previous_id in rows:
+        record = records[source, history_id]
+        model = sources[source][0].instance_type
+        changes = []
+        if record.history_type == "~" and previous_id is not None:
+            delta = record.diff_against(records[source, previous_id])
+            for change in delta.changes:
+                field = model._meta.get_field(change.field)
+                changes.append({"field": field, "old": change.old, "new": change.new})
+                if field.is_relation:
+                    foreign_keys[field.related_model].update(
+                        v for v in (change.old, change.new) if v is not None
+                    )
+        entries.append({
+            "date": record.history_date,
+            "user": _user_name(record.history_user),
+            "action": ACTIONS.get(record.history_type, record.history_type),
+            "type": model._meta.verbose_name,
+            "label": _label(model, record),
+            "changes": changes,
+        })
+
+    related = {model: model._default_manager.in_bulk(pks) for model, pks in foreign_keys.items()}
+    for entry in entries:
+        entry["changes"] = [
+            {"label": c["field"].verbose_name,
+             "old": _display(c["field"], c["old"], related), "new": _display(c["field"], c["new"], related)}
+            for c in entry["changes"]
+        ]
+    return entries
+
+
+def _label(model, record):
+    # Not record.instance: it reads fields excluded from history (lock_version) back from the database, one
+    # query per record. __str__ of these models needs only their own columns.
+    fields = model._meta.concrete_fields
+    values = {f.attname: getattr(record, f.attname) for f in fields if hasattr(record, f.attname)}
+    return str(model(**values))
+
+
+def _display(field, value, related):
+    if value is None or value == "":
+        return "–"
+    if field.is_relation:
+        obj = related.get(field.related_model, {}).get(value)
+        if obj is None:
+            return gettext("(gelöscht, Nr. %(pk)s)") % {"pk": value}
+        if field.related_model is get_user_model():
+            return _user_name(obj)
+        return str(obj)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.BooleanField):
+        return gettext("ja") if value else gettext("nein")
+    if isinstance(field, models.DateTimeField):
+        return date_format(timezone.localtime(value), "d.m.Y H:i")
+    if isinstance(field, models.DateField):
+        return date_format(value, "d.m.Y")
+    return str(value)

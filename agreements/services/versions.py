@@ -1,0 +1,154 @@
+"""Versions (Fassungen): immutable snapshots of the whole agreement, made when a party sends a draft."""
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import models as m
+from .base import DomainError, lock_agreement, record_step, require_editable, require_writer
+
+SNAPSHOT_SCHEMA = 1
+NOTE_MAX_LENGTH = 2000
+
+
+def _decimal(value):
+    """Decimals as canonical strings ('12.5', '100'), so equal numbers compare equal across versions."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def _parties(agreement):
+    return m.AgreementParty.objects.filter(agreement=agreement).select_related("party").order_by("order", "id")
+
+
+def agreement_snapshot(agreement):
+    """The whole content of the agreement as JSON-safe data (the `snapshot` of an AgreementVersion).
+
+    Items carry their database id so that a redline can follow a goal across versions even when its title
+    changed. Choice fields are stored as their codes; the views translate them for display.
+    """
+    legal_bases = list(agreement.legal_bases.order_by("order", "citation").values_list("citation", flat=True))
+    parties = [
+        {"party_id": ap.party_id, "name": ap.party.name, "role": ap.role}
+        for ap in _parties(agreement)
+    ]
+    sections = [
+        {"id": s.pk, "order": s.order, "heading": s.heading, "text": s.text}
+        for s in m.AgreementSection.objects.filter(agreement=agreement).order_by("order", "id")
+    ]
+    goals = [
+        {
+            "id": g.pk, "order": g.order, "kind": g.kind, "level": g.level, "area": g.area, "title": g.title,
+            "text": g.text, "direction": g.direction, "indicator": g.indicator.code if g.indicator else None,
+            "reference_value": _decimal(g.reference_value), "corridor_low": _decimal(g.corridor_low),
+            "corridor_high": _decimal(g.corridor_high), "target_value": _decimal(g.target_value),
+            "unit": g.unit,
+        }
+        for g in m.Goal.objects.filter(agreement=agreement).select_related("indicator").order_by("order", "pk")
+    ]
+    offers = [
+        {
+            "id": o.pk, "order": o.order, "topic": str(o.topic), "title": o.title, "text": o.text,
+            "provider": o.provider.name if o.provider else None,
+            "coordinated_with": o.coordinated_with.name if o.coordinated_with else None,
+            "status": o.status,
+        }
+        for o in m.SupportOffer.objects.filter(agreement=agreement)
+        .select_related("topic", "provider", "coordinated_with")
+        .order_by("topic__number", "order", "id")
+    ]
+    return {
+        "schema": SNAPSHOT_SCHEMA,
+        "title": agreement.title,
+        "year": agreement.year,
+        "preamble": agreement.preamble,
+        "legal_bases": legal_bases,
+        "legal_basis_note": agreement.legal_basis_note,
+        "parties": parties,
+        "sections": sections,
+        "goals": goals,
+        "offers": offers,
+    }
+
+
+def create_version(agreement, *, author_party_id, user, note, kind):
+    """Freeze the agreement's current content as the next numbered version.
+
+    Internal: the caller has checked permission and state and holds the agreement's row lock, so two parties
+    sending at the same moment cannot both get the same number (the unique constraint backs this up).
+    """
+    with transaction.atomic():
+        last = m.AgreementVersion.objects.filter(agreement=agreement).aggregate(n=Max("number"))["n"] or 0
+        return m.AgreementVersion.objects.create(
+            agreement=agreement,
+            number=last + 1,
+            kind=kind,
+            author_party_id=author_party_id,
+            sent_at=timezone.now(),
+            sent_by=user if user is not None and user.is_authenticated else None,
+            note=note,
+            snapshot=agreement_snapshot(agreement),
+        )
+
+
+def _join_names(names):
+    names = [str(n) for n in names]
+    if not names:
+        return str(_("keine weitere Stelle"))
+    if len(names) == 1:
+        return names[0]
+    return str(_("%(first)s und %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]})
+
+
+def send_draft(*, user, agreement, note=""):
+    """A party sends its current draft to the other parties: version n+1, status 'in Verhandlung'."""
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise DomainError(
+            _("Die Anmerkung darf höchstens %(max)s Zeichen lang sein.") % {"max": NOTE_MAX_LENGTH}
+        )
+    with transaction.atomic():
+        author_party_id = require_writer(user, agreement)
+        agreement = lock_agreement(agreement)
+        require_editable(agreement)
+        parties = list(_parties(agreement))
+        if not any(ap.party_id == author_party_id for ap in parties):
+            # The parties changed between the permission check and the lock.
+            raise DomainError(_("Ihre Stelle ist nicht mehr Vereinbarungspartner."))
+        author = next(ap.party for ap in parties if ap.party_id == author_party_id)
+        recipients = [ap.party for ap in parties if ap.party_id != author_party_id]
+
+        version = create_version(
+            agreement, author_party_id=author_party_id, user=user, note=note,
+            kind=m.AgreementVersion.Kind.DRAFT,
+        )
+        if agreement.status == m.Agreement.Status.DRAFT:
+            agreement.status = m.Agreement.Status.NEGOTIATION
+            agreement.save(update_fields=["status", "modified"])
+
+        description = _(
+            "%(author)s hat Fassung %(number)s der Zielvereinbarung „%(title)s“ als Entwurf an "
+            "%(recipients)s übersandt."
+        ) % {
+            "author": author.name, "number": version.number, "title": agreement.title,
+            "recipients": _join_names(p.name for p in recipients),
+        }
+        if note:
+            addition = _("Anmerkung: %(note)s") % {"note": note}
+        else:
+            addition = _("Eine Anmerkung wurde nicht beigefügt.")
+        description = f"{description} {addition}"
+        record_step(
+            agreement,
+            kind=m.ProcedureStep.Kind.DRAFT_SENT,
+            title=_("Fassung %(number)s übersandt von %(author)s")
+            % {"number": version.number, "author": author.name},
+            description=description,
+            user=user,
+            version=version,
+            participants=[author, *recipients],
+        )
+    return version

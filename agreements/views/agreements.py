@@ -1,0 +1,200 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import redirect, render
+from django.urls import path, re_path, reverse
+from django.utils.translation import gettext as _
+
+from .. import access
+from .. import models as m
+from ..forms import AgreementFilterForm, AgreementForm, SectionForm
+from ..services import agreements as svc
+from ..services import lifecycle
+from ..services.base import ConflictError
+from ..services.overview import filter_agreement_list
+from .base import agreement_context, post_only, posted, render_conflict, run_action, run_service
+
+PAGE_SIZE = 25
+
+
+def _parties_prefetch():
+    return Prefetch("agreement_parties", queryset=m.AgreementParty.objects.select_related("party"))
+
+
+@login_required
+def agreement_list(request):
+    form = AgreementFilterForm(request.GET or None)
+    qs = access.visible_agreements(request.user)
+    if form.is_valid():
+        qs = filter_agreement_list(qs, form.cleaned_data)
+    qs = qs.annotate(signature_count=Count("signatures", distinct=True)).prefetch_related(_parties_prefetch())
+    page = Paginator(qs.order_by("-year", "title", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "agreements/agreement_list.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+        "can_create": bool(access.editor_party_ids(request.user)),
+    })
+
+
+@login_required
+def agreement_detail(request, pk):
+    agreement = access.agreement_for(
+        request.user, pk,
+        queryset=m.Agreement.objects.select_related("predecessor", "amends", "signed_file").prefetch_related(
+            _parties_prefetch(), "legal_bases", "sections", "successors", "amendments", "related",
+            Prefetch("signatures", queryset=m.Signature.objects.select_related("party")),
+        ).annotate(
+            goal_count=Count("goals", distinct=True),
+            offer_count=Count("offers", distinct=True),
+            version_count=Count("versions", distinct=True),
+            open_proposal_count=Count("proposals", filter=Q(proposals__decision="offen"), distinct=True),
+            signature_count=Count("signatures", distinct=True),
+        ),
+    )
+    signed, total, missing = lifecycle.signature_progress(agreement)
+    return render(request, "agreements/agreement_detail.html", agreement_context(
+        request, agreement, "agreement_detail",
+        actions=lifecycle.available_actions(request.user, agreement),
+        next_step=lifecycle.next_step_text(agreement),
+        signed_count=signed, party_count=total, missing_parties=missing,
+        # Writing the committee paper is for the editors of a party to the agreement (vorlage_access decides
+        # which of their departments); a withdrawn agreement goes to no committee.
+        can_write_vorlage=access.can_edit_agreement(request.user, agreement)
+        and agreement.status != m.Agreement.Status.WITHDRAWN,
+    ))
+
+
+def _predecessors(user, exclude=None):
+    qs = access.visible_agreements(user).order_by("-year", "title")
+    return qs.exclude(pk=exclude.pk) if exclude else qs
+
+
+def _initial_from(agreement):
+    initial = {
+        "title": agreement.title, "year": agreement.year, "period_start": agreement.period_start,
+        "period_end": agreement.period_end, "preamble": agreement.preamble,
+        "legal_basis_note": agreement.legal_basis_note, "predecessor": agreement.predecessor_id,
+        "legal_bases": [lb.pk for lb in agreement.legal_bases.all()], "lock_version": agreement.lock_version,
+    }
+    for field, role in svc.ROLE_FIELDS:
+        for ap in agreement.agreement_parties.all():
+            if ap.role == role:
+                initial[field] = ap.party_id
+    return initial
+
+
+@login_required
+def agreement_create(request):
+    if not access.editor_party_ids(request.user):
+        raise PermissionDenied(_("Sie haben keine Bearbeitungsrechte."))
+    form = AgreementForm(posted(request), predecessors=_predecessors(request.user))
+    if request.method == "POST" and form.is_valid():
+        agreement = run_service(
+            request, form, lambda: svc.create_agreement(user=request.user, data=form.cleaned_data),
+            success_message=_("Die Zielvereinbarung wurde angelegt."),
+        )
+        if agreement:
+            return redirect("agreement_detail", pk=agreement.pk)
+    return render(request, "agreements/agreement_form.html", {"form": form, "title": _("Neue Zielvereinbarung")})
+
+
+@login_required
+def agreement_edit(request, pk):
+    agreement = access.agreement_for(request.user, pk, write=True)
+    if agreement.is_frozen:
+        messages.error(request, _("Die Zielvereinbarung ist abgestimmt und kann nicht mehr bearbeitet werden."))
+        return redirect("agreement_detail", pk=pk)
+    form = AgreementForm(
+        posted(request), initial=_initial_from(agreement), predecessors=_predecessors(request.user, agreement)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = run_service(
+                request, form,
+                lambda: svc.update_agreement(
+                    user=request.user, agreement=agreement, data=form.cleaned_data,
+                    lock_version=form.cleaned_data["lock_version"] or 0,
+                ),
+                success_message=_("Die Änderungen wurden gespeichert."),
+            )
+        except ConflictError as conflict:
+            return render_conflict(request, form, conflict, reverse("agreement_edit", args=[pk]))
+        if done:
+            return redirect("agreement_detail", pk=pk)
+    return render(request, "agreements/agreement_form.html", {
+        "form": form, "agreement": agreement, "title": _("Zielvereinbarung bearbeiten"),
+    })
+
+
+@login_required
+def section_add(request, pk):
+    agreement = access.agreement_for(request.user, pk, write=True)
+    form = SectionForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        if run_service(request, form, lambda: svc.save_section(
+                user=request.user, agreement=agreement, data=form.cleaned_data),
+                success_message=_("Der Abschnitt wurde angelegt.")):
+            return redirect("agreement_detail", pk=pk)
+    return render(request, "agreements/simple_form.html", {
+        "form": form, "agreement": agreement, "title": _("Abschnitt hinzufügen"),
+        "back_url": reverse("agreement_detail", args=[pk]),
+    })
+
+
+@login_required
+def section_edit(request, pk, section_pk):
+    section = access.section_for(request.user, section_pk, write=True, agreement_pk=pk)
+    form = SectionForm(posted(request), initial={
+        "heading": section.heading, "text": section.text, "lock_version": section.lock_version,
+    })
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = run_service(request, form, lambda: svc.save_section(
+                user=request.user, agreement=section.agreement, data=form.cleaned_data, section=section,
+                lock_version=form.cleaned_data["lock_version"] or 0),
+                success_message=_("Der Abschnitt wurde gespeichert."))
+        except ConflictError as conflict:
+            return render_conflict(request, form, conflict, reverse("section_edit", args=[pk, section_pk]))
+        if done:
+            return redirect("agreement_detail", pk=pk)
+    return render(request, "agreements/simple_form.html", {
+        "form": form, "agreement": section.agreement, "title": _("Abschnitt bearbeiten"),
+        "back_url": reverse("agreement_detail", args=[pk]),
+    })
+
+
+@login_required
+def section_delete(request, pk, section_pk):
+    section = access.section_for(request.user, section_pk, write=True, agreement_pk=pk)
+    if (refused := post_only(request)) is not None:
+        return refused
+    run_action(request, lambda: svc.delete_section(user=request.user, section=section),
+               success_message=_("Der Abschnitt wurde gelöscht."))
+    return redirect("agreement_detail", pk=pk)
+
+
+@login_required
+def section_move(request, pk, section_pk, direction):
+    section = access.section_for(request.user, section_pk, write=True, agreement_pk=pk)
+    if (refused := post_only(request)) is not None:
+        return refused
+    run_action(request, lambda: svc.reorder(
+        user=request.user, agreement=section.agreement, queryset=section.agreement.sections.all(),
+        obj=section, direction=direction))
+    return redirect("agreement_detail", pk=pk)
+
+
+urlpatterns = [
+    path("vereinbarungen/", agreement_list, name="agreement_list"),
+    path("vereinbarungen/neu/", agreement_create, name="agreement_create"),
+    path("vereinbarungen/<int:pk>/", agreement_detail, name="agreement_detail"),
+    path("vereinbarungen/<int:pk>/bearbeiten/", agreement_edit, name="agreement_edit"),
+    path("vereinbarungen/<int:pk>/abschnitte/neu/", section_add, name="section_add"),
+    path("vereinbarungen/<int:pk>/abschnitte/<int:section_pk>/", section_edit, name="section_edit"),
+    path("vereinbarungen/<int:pk>/abschnitte/<int:section_pk>/loeschen/", section_delete, name="section_delete"),
+    re_path(r"^vereinbarungen/(?P<pk>[0-9]+)/abschnitte/(?P<section_pk>[0-9]+)/(?P<direction>up|down)/$",
+            section_move, name="section_move"),
+]

@@ -1,0 +1,125 @@
+"""Small helpers shared by the view modules: tab navigation, service calls, the conflict page."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import render
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from ..services.base import ConflictError, DomainError
+
+# (url name, label): the agreement page's tabs, each its own URL so every page stays small and fast.
+AGREEMENT_TABS = (
+    ("agreement_detail", _("Überblick")),
+    ("agreement_goals", _("Ziele")),
+    ("agreement_offers", _("Unterstützungsangebote")),
+    ("agreement_versions", _("Fassungen")),
+    ("agreement_proposals", _("Vorschläge")),
+    ("agreement_statements", _("Stellungnahmen")),
+    ("agreement_timeline", _("Verfahren")),
+    ("agreement_letters", _("Schreiben")),
+    ("agreement_documents", _("Dokumente")),
+    ("agreement_reviews", _("Zielnachhaltung")),
+    ("agreement_history", _("Historie")),
+)
+
+
+def agreement_context(request, agreement, active, **extra):
+    """Context every agreement tab needs; permissions are decided here (via access), never in templates."""
+    from .. import access
+
+    can_edit = access.can_edit_agreement(request.user, agreement)
+    context = {
+        "agreement": agreement,
+        "tabs": AGREEMENT_TABS,
+        "active_tab": active,
+        "can_edit": can_edit,
+        "can_edit_content": can_edit and not agreement.is_frozen,
+    }
+    context.update(extra)
+    return context
+
+
+def posted(request):
+    """Form data for binding. Not `request.POST or None`: an empty POST must still be validated and answered."""
+    return request.POST if request.method == "POST" else None
+
+
+def post_only(request):
+    """405 for anything but POST, checked after the access helper: an outsider still gets 404, a reader 403."""
+    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
+
+
+def read_only(request):
+    return None if request.method in ("GET", "HEAD") else HttpResponseNotAllowed(["GET", "HEAD"])
+
+
+def run_service(request, form, fn, *, success_message=None):
+    """Call a service; a DomainError becomes a form error (nothing stored). Returns the result or None.
+
+    A ConflictError is re-raised: the caller renders the conflict page with render_conflict().
+    """
+    try:
+        result = fn()
+    except ConflictError:
+        raise
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+    if success_message:
+        messages.success(request, success_message)
+    return result
+
+
+def run_action(request, fn, *, success_message=None):
+    """Call a service for a POST-only button; a DomainError becomes an error message. Returns True on success."""
+    try:
+        fn()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False
+    if success_message:
+        messages.success(request, success_message)
+    return True
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, (Decimal, float, int, datetime.date)) and not isinstance(value, bool):
+        return str(formats.localize(value))
+    if hasattr(value, "all"):  # a related manager
+        value = list(value.all())
+    if isinstance(value, (list, tuple, set)) or (hasattr(value, "__iter__") and not isinstance(value, str)):
+        return ", ".join(sorted(str(v) for v in value))
+    return str(value)
+
+
+def render_conflict(request, form, conflict, back_url):
+    """Show what changed since the user opened the form, next to what they submitted. Status 409."""
+    current = conflict.current
+    rows = []
+    for name, field in form.fields.items():
+        if name == "lock_version":
+            continue
+        mine = _text(form.cleaned_data.get(name))
+        theirs = _text(getattr(current, name, None))
+        display = getattr(current, f"get_{name}_display", None)
+        choices = dict(getattr(field, "choices", []) or [])
+        rows.append({
+            "label": field.label,
+            "mine": choices.get(form.cleaned_data.get(name), mine) if choices and not hasattr(field, "queryset")
+            else mine,
+            "theirs": str(display()) if display else theirs,
+            "changed": mine != theirs,
+        })
+    last = current.history.select_related("history_user").first() if hasattr(current, "history") else None
+    return render(
+        request,
+        "agreements/conflict.html",
+        {"rows": rows, "current": current, "last_change": last, "back_url": back_url},
+        status=409,
+    )

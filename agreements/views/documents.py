@@ -1,0 +1,234 @@
+"""Letters register, documents list, uploads, and the only way a stored file leaves the server."""
+
+import hashlib
+import logging
+import mimetypes
+import unicodedata
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+from .. import access
+from .. import models as m
+from ..forms.documents import LetterFilterForm, LetterForm, UploadForm
+from ..services import documents as svc
+from ..services.base import DomainError
+from ..uploads import CHUNK_SIZE, DOCX, EXTENSIONS, ODT, PDF, UploadRejected
+from .base import agreement_context
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+TYPE_LABELS = {PDF: "PDF", DOCX: "DOCX", ODT: "ODT"}
+
+
+def _read_only(request):
+    """Tabs only read. Checked after access, so an outsider's POST still gets 404 and reveals nothing."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return None
+
+
+def _save(request, form, fn, success_message):
+    """Run a service; a refused file is shown at the file field, other refusals above the form."""
+    try:
+        result = fn()
+    except UploadRejected as exc:
+        form.add_error("file", exc.message)
+        return None
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+    messages.success(request, success_message)
+    return result
+
+
+# Letters ------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def agreement_letters(request, pk):
+    agreement = access.agreement_for(request.user, pk)
+    if refused := _read_only(request):
+        return refused
+    filter_form = LetterFilterForm(request.GET or None)
+    letters = agreement.letters.select_related("sender", "recipient", "sender_person", "document").prefetch_related(
+        Prefetch("answered_proposals", queryset=m.Proposal.objects.select_related("party").order_by("created", "id"))
+    )
+    if filter_form.is_valid() and filter_form.cleaned_data["richtung"]:
+        letters = letters.filter(direction=filter_form.cleaned_data["richtung"])
+    page = Paginator(letters.order_by("date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "agreements/letters.html", agreement_context(
+        request, agreement, "agreement_letters", page=page, filter_form=filter_form, query=query.urlencode(),
+    ))
+
+
+def _letter_form_page(request, form, agreement, title):
+    return render(request, "agreements/simple_form.html", {
+        "form": form, "agreement": agreement, "title": title,
+        "back_url": reverse("agreement_letters", args=[agreement.pk]),
+    })
+
+
+@login_required
+def letter_add(request, pk):
+    agreement = access.agreement_for(request.user, pk, write=True)
+    form = LetterForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        letter = _save(request, form, lambda: svc.register_letter(
+            user=request.user, agreement=agreement, data=form.cleaned_data,
+            uploaded_file=form.cleaned_data.get("file"),
+        ), _("Das Schreiben wurde erfasst."))
+        if letter:
+            return redirect("agreement_letters", pk=pk)
+    return _letter_form_page(request, form, agreement, _("Schreiben erfassen"))
+
+
+@login_required
+def letter_edit(request, pk, letter_pk):
+    letter = access.letter_for(request.user, letter_pk, write=True, agreement_pk=pk)
+    initial = {field: getattr(letter, field) for field in ("date", "direction", "subject", "reference", "summary")}
+    initial.update(sender=letter.sender_id, recipient=letter.recipient_id, sender_person=letter.sender_person_id)
+    form = LetterForm(request.POST or None, request.FILES or None, initial=initial, letter=letter)
+    if request.method == "POST" and form.is_valid():
+        done = _save(request, form, lambda: svc.update_letter(
+            user=request.user, letter=letter, data=form.cleaned_data, uploaded_file=form.cleaned_data.get("file"),
+        ), _("Das Schreiben wurde gespeichert."))
+        if done:
+            return redirect("agreement_letters", pk=pk)
+    return _letter_form_page(request, form, letter.agreement, _("Schreiben bearbeiten"))
+
+
+# Documents ----------------------------------------------------------------------------------------------------
+
+
+def agreement_documents_queryset(agreement):
+    """Every document of the agreement: attached directly, a letter's file, a statement's file, the signed copy."""
+    belongs = (
+        Q(agreement=agreement)
+        | Q(pk__in=m.Letter.objects.filter(agreement=agreement, document__isnull=False).values("document_id"))
+        | Q(pk__in=m.Statement.objects.filter(agreement=agreement, document__isnull=False).values("document_id"))
+    )
+    if agreement.signed_file_id:
+        belongs |= Q(pk=agreement.signed_file_id)
+    return m.Document.objects.filter(belongs)
+
+
+@login_required
+def agreement_documents(request, pk):
+    agreement = access.agreement_for(request.user, pk)
+    if refused := _read_only(request):
+        return refused
+    documents = agreement_documents_queryset(agreement).select_related("uploaded_by").prefetch_related(
+        Prefetch("letters", queryset=m.Letter.objects.filter(agreement=agreement), to_attr="agreement_letters"),
+        Prefetch("statements", queryset=m.Statement.objects.filter(agreement=agreement),
+                 to_attr="agreement_statements"),
+    ).order_by("-created", "-id")
+    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    for document in page:
+        document.type_label = TYPE_LABELS.get(document.content_type, document.content_type)
+        document.is_pdf = document.content_type == PDF
+    return render(request, "agreements/documents.html", agreement_context(
+        request, agreement, "agreement_documents", page=page, query="",
+    ))
+
+
+@login_required
+def document_upload(request, pk):
+    agreement = access.agreement_for(request.user, pk, write=True)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        document = _save(request, form, lambda: svc.store_upload(
+            user=request.user, agreement=agreement, uploaded_file=data["file"], title=data["title"],
+            kind=data["kind"],
+        ), _("Das Dokument wurde gespeichert."))
+        if document:
+            return redirect("agreement_documents", pk=pk)
+    return render(request, "agreements/simple_form.html", {
+        "form": form, "agreement": agreement, "title": _("Dokument hochladen"),
+        "back_url": reverse("agreement_documents", args=[pk]),
+    })
+
+
+# Download -----------------------------------------------------------------------------------------------------
+
+
+def download_name(document):
+    """The original file name, or one made from the title, always with the extension of the real type."""
+    extension = EXTENSIONS.get(document.content_type) or mimetypes.guess_extension(document.content_type) or ""
+    name = svc.clean_filename(document.original_filename)
+    if not name:
+        name = svc.clean_filename(document.title.replace("/", "-").replace("\\", "-"))[:150] or _("Dokument")
+    if extension and not name.lower().endswith(extension):
+        name += extension
+    return name
+
+
+def content_disposition(filename, *, inline=False):
+    """RFC 6266 header: an ASCII fallback for old clients plus RFC 5987 filename* carrying the real name."""
+    disposition = "inline" if inline else "attachment"
+    ascii_name = "".join(
+        ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_"
+        for ch in unicodedata.normalize("NFKD", filename)
+        if not unicodedata.combining(ch)
+    )
+    if ascii_name == filename:
+        return f'{disposition}; filename="{filename}"'
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=utf-8''{quote(filename, safe='')}"
+
+
+def _sha256(handle):
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(CHUNK_SIZE), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _refuse_download(request, document, message):
+    return render(request, "agreements/_document_error.html", {"document": document, "message": message}, status=409)
+
+
+@login_required
+def document_download(request, doc_pk):
+    document = access.document_for(request.user, doc_pk)
+    if refused := _read_only(request):
+        return refused
+    try:
+        handle = document.file.storage.open(document.file.name, "rb")
+    except OSError:
+        logger.error("Stored file of document %s (%s) is missing.", document.pk, document.file.name)
+        return _refuse_download(request, document, _("Die gespeicherte Datei fehlt."))
+    # Records must hold up: a file changed on disk since the upload is never handed out as the original.
+    if _sha256(handle) != document.sha256:
+        handle.close()
+        logger.error("Stored file of document %s (%s) does not match its SHA-256.", document.pk, document.file.name)
+        return _refuse_download(request, document, _("Die gespeicherte Datei wurde verändert."))
+    handle.seek(0)
+    inline = request.GET.get("inline") == "1" and document.content_type == PDF
+    filename = download_name(document)
+    response = FileResponse(handle, as_attachment=not inline, filename=filename, content_type=document.content_type)
+    response["Content-Disposition"] = content_disposition(filename, inline=inline)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+urlpatterns = [
+    path("vereinbarungen/<int:pk>/schreiben/", agreement_letters, name="agreement_letters"),
+    path("vereinbarungen/<int:pk>/schreiben/neu/", letter_add, name="letter_add"),
+    path("vereinbarungen/<int:pk>/schreiben/<int:letter_pk>/", letter_edit, name="letter_edit"),
+    path("vereinbarungen/<int:pk>/dokumente/", agreement_documents, name="agreement_documents"),
+    path("vereinbarungen/<int:pk>/dokumente/neu/", document_upload, name="document_upload"),
+    # Outside the agreement prefix: a document can belong to several agreements (through letters, statements).
+    path("dokumente/<int:doc_pk>/herunterladen/", document_download, name="document_download"),
+]

@@ -1,0 +1,471 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agreements import models as m
+from agreements.services import goals as svc
+from agreements.services.base import DomainError
+
+from .conftest import ROLES
+from .factories import GoalFactory
+
+WRITERS = ("editor", "ministry")
+# Refused writers: (role, status). Outsiders and committee members do not learn that the agreement exists.
+REFUSED = {"outsider": 404, "reader": 403, "committee": 404, "admin": 403}
+
+
+def goal_data(**overrides):
+    data = {
+        "kind": "qualitativ", "level": "lokal", "area": "kdu", "title": "Optimierung der KdU-Prüfung",
+        "text": "Die Prüfung der Angemessenheit wird optimiert.", "direction": "optimierung", "indicator": "",
+        "reference_value": "", "corridor_low": "", "corridor_high": "", "target_value": "", "unit": "",
+        "lock_version": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def quantitative_data(world, **overrides):
+    values = {
+        "kind": "quantitativ", "area": "k2", "title": "Integrationsquote steigern", "direction": "steigerung",
+        "indicator": str(world.indicator.pk), "reference_value": "12,5", "corridor_low": "10",
+        "corridor_high": "15,25", "target_value": "13,75", "unit": "%",
+    }
+    values.update(overrides)
+    return goal_data(**values)
+
+
+def urls(world, goal=None):
+    pk, goal_pk = world.agreement.pk, (goal or world.goal).pk
+    return {
+        "tab": reverse("agreement_goals", args=[pk]),
+        "add": reverse("goal_add", args=[pk]),
+        "edit": reverse("goal_edit", args=[pk, goal_pk]),
+        "delete": reverse("goal_delete", args=[pk, goal_pk]),
+        "up": reverse("goal_move", args=[pk, goal_pk, "up"]),
+        "down": reverse("goal_move", args=[pk, goal_pk, "down"]),
+    }
+
+
+def assert_login_redirect(response):
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def snapshot(agreement):
+    return list(m.Goal.objects.filter(agreement=agreement).order_by("pk").values_list(
+        "pk", "title", "order", "level", "lock_version"))
+
+
+# Permissions ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_shows_the_goals_tab_to_readers_only(world, login, role):
+    response = login(getattr(world.users, role)).get(urls(world)["tab"])
+    if role == "anonymous":
+        assert_login_redirect(response)
+    elif role in ("outsider", "committee"):
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 200
+        assert "Senkung der KdU" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_offers_edit_buttons_to_writers_only(world, login, role):
+    if role in ("anonymous", "outsider", "committee"):
+        return
+    body = login(getattr(world.users, role)).get(urls(world)["tab"]).content.decode()
+    assert (urls(world)["add"] in body) == (role in WRITERS)
+    assert (urls(world)["delete"] in body) == (role in WRITERS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_refuses_other_methods_on_the_goals_tab(world, login, role):
+    response = login(getattr(world.users, role)).post(urls(world)["tab"])
+    if role == "anonymous":
+        assert_login_redirect(response)
+    elif role in ("outsider", "committee"):
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 405
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("view", ["add", "edit"])
+def test_it_guards_the_goal_forms_on_get(world, login, role, view):
+    response = login(getattr(world.users, role)).get(urls(world)[view])
+    if role == "anonymous":
+        assert_login_redirect(response)
+    elif role in REFUSED:
+        assert response.status_code == REFUSED[role]
+    else:
+        assert response.status_code == 200
+        assert response.content.decode().count("<h1") == 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("view", ["delete", "up", "down"])
+def test_it_guards_the_goal_actions_on_get(world, login, role, view):
+    before = snapshot(world.agreement)
+    response = login(getattr(world.users, role)).get(urls(world)[view])
+    if role == "anonymous":
+        assert_login_redirect(response)
+    elif role in REFUSED:
+        assert response.status_code == REFUSED[role]
+    else:
+        assert response.status_code == 405
+    assert snapshot(world.agreement) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_guards_adding_a_goal(world, login, role):
+    count = m.Goal.objects.count()
+    response = login(getattr(world.users, role)).post(urls(world)["add"], goal_data())
+    if role == "anonymous":
+        assert_login_redirect(response)
+    elif role in REFUSED:
+        assert response.status_code == REFUSED[role]
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(urls(world)["tab"])
+        assert m.Goal.objects.count() == count + 1
+        return
+    assert m.Goal.objects.count() == count
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_guards_editing_a_goal(world, login, role):
+    data = goal_data(title="Neuer Titel", lock_version=world.goal.lock_version)
+    response = login(getattr(world.users, role)).post(urls(world)["edit"], data)
+    world.goal.refresh_from_db()
+    if role in WRITERS:
+        assert response.status_code == 302
+        assert world.goal.title == "Neuer Titel"
+        return
+    if role == "anonymous":
+        assert_login_redirect(response)
+    else:
+        assert response.status_code == REFUSED[role]
+    assert world.goal.title == "Senkung der KdU"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_guards_deleting_a_goal(world, login, role):
+    response = login(getattr(world.users, role)).post(urls(world)["delete"])
+    exists = m.Goal.objects.filter(pk=world.goal.pk).exists()
+    if role in WRITERS:
+        assert response.status_code == 302
+        assert not exists
+        return
+    if role == "anonymous":
+        assert_login_redirect(response)
+    else:
+        assert response.status_code == REFUSED[role]
+    assert exists
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("direction", ["up", "down"])
+def test_it_guards_moving_a_goal(world, login, role, direction):
+    second = GoalFactory(agreement=world.agreement, order=2, level="lokal")
+    goal = second if direction == "up" else world.goal
+    response = login(getattr(world.users, role)).post(urls(world, goal)[direction])
+    order = list(world.agreement.goals.order_by("order", "id").values_list("pk", flat=True))
+    if role in WRITERS:
+        assert response.status_code == 302
+        assert order == [second.pk, world.goal.pk]
+        return
+    if role == "anonymous":
+        assert_login_redirect(response)
+    else:
+        assert response.status_code == REFUSED[role]
+    assert order == [world.goal.pk, second.pk]
+
+
+@pytest.mark.parametrize("role", WRITERS)
+@pytest.mark.parametrize("view", ["edit", "delete", "up", "down"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_it_hides_a_goal_of_another_agreement(world, login, role, view, method):
+    foreign = GoalFactory(agreement=world.other_agreement, title="Fremdes Ziel")
+    url = urls(world, foreign)[view]
+    client = login(getattr(world.users, role))
+    response = getattr(client, method)(url, goal_data(lock_version=foreign.lock_version))
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.title == "Fremdes Ziel"
+
+
+def test_it_does_not_let_a_superuser_write_through_the_service(world):
+    with pytest.raises(PermissionDenied):
+        svc.save_goal(user=world.users.admin, agreement=world.agreement, data=goal_data())
+
+
+# Input ---------------------------------------------------------------------------------------------------------
+
+
+def test_it_adds_a_quantitative_goal_with_german_numbers(world, login):
+    client = login(world.users.editor)
+    response = client.post(urls(world)["add"], quantitative_data(world))
+    assert response.status_code == 302
+    goal = m.Goal.objects.get(title="Integrationsquote steigern")
+    assert goal.reference_value == Decimal("12.5")
+    assert goal.corridor_high == Decimal("15.25")
+    assert goal.indicator == world.indicator
+    assert goal.order == 2  # after the fixture's local goal
+    body = client.get(urls(world)["tab"]).content.decode()
+    assert "12,5 %" in body
+    assert "13,75 %" in body
+    assert "15,25" in body
+    assert "K2 – Integrationsquote" in body
+    form_body = client.get(urls(world, goal)["edit"]).content.decode()
+    assert 'value="12,5"' in form_body
+
+
+def test_it_reads_dots_as_german_thousands_separators(world, login):
+    client = login(world.users.editor)
+    response = client.post(urls(world)["add"], quantitative_data(
+        world, reference_value="1.234.567,5", corridor_low="1.000", corridor_high="2.000.000",
+        target_value="-1,5"))
+    assert response.status_code == 302
+    goal = m.Goal.objects.get(title="Integrationsquote steigern")
+    assert goal.reference_value == Decimal("1234567.5")
+    assert goal.corridor_low == Decimal("1000")
+    assert goal.target_value == Decimal("-1.5")
+
+
+def test_it_lists_goals_by_level_with_landesziele_first(world, login):
+    GoalFactory(agreement=world.agreement, level="landesziel", title="Landesziel A", order=5)
+    body = login(world.users.reader).get(urls(world)["tab"]).content.decode()
+    assert body.index("Landesziele") < body.index("Landesziel A") < body.index("Lokale Ziele")
+    assert body.index("Lokale Ziele") < body.index("Senkung der KdU")
+    assert body.count("<h1") == 1
+
+
+BAD_GOALS = {
+    "empty": ({}, ["kind", "level", "area", "title"]),
+    "title too long": ({"title": "x" * 301}, ["title"]),
+    "text too long": ({"text": "x" * 20001}, ["text"]),
+    "letters in a number": ({"kind": "quantitativ", "indicator": "INDICATOR", "reference_value": "zwölf"},
+                            ["reference_value"]),
+    "English decimal point": ({"kind": "quantitativ", "indicator": "INDICATOR", "target_value": "12.5"},
+                              ["target_value"]),
+    "too many decimals": ({"kind": "quantitativ", "indicator": "INDICATOR", "target_value": "1,2345"},
+                          ["target_value"]),
+    "corridor upside down": ({"kind": "quantitativ", "indicator": "INDICATOR", "corridor_low": "20",
+                              "corridor_high": "10,5"}, ["corridor_high"]),
+    "numbers on a qualitative goal": ({"reference_value": "5", "target_value": "7"},
+                                      [None, "reference_value", "target_value"]),
+    "qualitative without direction": ({"direction": ""}, ["direction"]),
+    "quantitative without indicator": ({"kind": "quantitativ"}, ["indicator"]),
+    "unknown indicator": ({"kind": "quantitativ", "indicator": "999999"}, ["indicator"]),
+    "unknown kind": ({"kind": "visionär"}, ["kind"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD_GOALS)
+@pytest.mark.parametrize("view", ["add", "edit"])
+def test_it_refuses_bad_goal_input(world, login, case, view):
+    overrides, fields = BAD_GOALS[case]
+    data = {} if case == "empty" else goal_data(lock_version=world.goal.lock_version, **overrides)
+    if data.get("indicator") == "INDICATOR":
+        data["indicator"] = str(world.indicator.pk)
+    before = snapshot(world.agreement)
+    response = login(world.users.editor).post(urls(world)[view], data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    for field in fields:
+        assert (field or "__all__") in errors, errors
+    assert snapshot(world.agreement) == before
+    assert 'class="invalid-feedback"' in response.content.decode() or "alert" in response.content.decode()
+
+
+def test_it_names_the_fields_a_qualitative_goal_must_not_carry(world, login):
+    response = login(world.users.editor).post(urls(world)["add"], goal_data(corridor_low="1", target_value="2"))
+    message = response.context["form"].non_field_errors()[0]
+    assert "Korridor untere Grenze" in message and "Zielwert" in message
+    assert "Referenzwert" not in message
+    assert "Korridor untere Grenze" in response.content.decode()
+
+
+def test_it_checks_the_goal_rules_in_the_service_too(world):
+    with pytest.raises(DomainError, match="Referenzwert"):
+        svc.save_goal(user=world.users.editor, agreement=world.agreement,
+                      data={**goal_data(), "reference_value": Decimal("1")})
+    with pytest.raises(DomainError, match="Korridor"):
+        svc.save_goal(user=world.users.editor, agreement=world.agreement,
+                      data={**goal_data(kind="monitoring"), "corridor_low": Decimal(2), "corridor_high": Decimal(1)})
+    assert world.agreement.goals.count() == 1
+
+
+def test_it_stores_markup_as_text_and_escapes_it(world, login):
+    client = login(world.users.editor)
+    payload = "<script>alert(1)</script>"
+    response = client.post(urls(world)["add"], goal_data(title=payload, text=f"Text {payload}"))
+    assert response.status_code == 302
+    assert m.Goal.objects.filter(title=payload, text=f"Text {payload}").exists()
+    body = client.get(urls(world)["tab"]).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<script>alert" not in body
+
+
+# Conflicts, history ------------------------------------------------------------------------------------------
+
+
+def test_it_shows_a_conflict_instead_of_overwriting(world, login):
+    first = login(world.users.editor)
+    second = Client()
+    second.force_login(world.users.ministry)
+    url = urls(world)["edit"]
+    lock_first = first.get(url).context["form"].initial["lock_version"]
+    lock_second = second.get(url).context["form"].initial["lock_version"]
+    assert lock_first == lock_second
+
+    response = first.post(url, goal_data(title="Erste Änderung", direction="senkung", lock_version=lock_first))
+    assert response.status_code == 302
+    response = second.post(url, goal_data(title="Zweite Änderung", direction="senkung", lock_version=lock_second))
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Bearbeitungskonflikt" in body
+    rows = {str(row["label"]): row for row in response.context["rows"]}
+    assert rows["Titel"]["changed"]
+    assert rows["Titel"]["theirs"] == "Erste Änderung"
+    assert not rows["Tendenz"]["changed"]
+    world.goal.refresh_from_db()
+    assert world.goal.title == "Erste Änderung"
+
+
+def test_it_compares_numbers_on_the_conflict_page_by_value(world, login):
+    goal = GoalFactory(agreement=world.agreement, kind="quantitativ", indicator=world.indicator,
+                       reference_value=Decimal("12.5"), direction="")
+    url = urls(world, goal)["edit"]
+    lock = goal.lock_version
+    other = Client()
+    other.force_login(world.users.ministry)
+    response = other.post(url, quantitative_data(world, reference_value="12,5", title="Von anderer Seite",
+                                                  lock_version=lock))
+    assert response.status_code == 302
+    response = login(world.users.editor).post(
+        url, quantitative_data(world, reference_value="12,500", title=goal.title, lock_version=lock))
+    assert response.status_code == 409
+    rows = {str(row["label"]): row for row in response.context["rows"]}
+    assert rows["Titel"]["changed"]
+    assert not rows["Referenzwert"]["changed"]
+
+
+def test_it_records_who_changed_a_goal(world, login):
+    response = login(world.users.ministry).post(
+        urls(world)["edit"], goal_data(title="Geändert", lock_version=world.goal.lock_version))
+    assert response.status_code == 302
+    record = world.goal.history.first()
+    assert record.history_type == "~"
+    assert record.history_user == world.users.ministry
+    assert record.title == "Geändert"
+
+
+# Frozen agreements ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def frozen(world):
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=m.Agreement.Status.AGREED)
+    return world
+
+
+@pytest.mark.parametrize("view", ["add", "edit"])
+def test_it_sends_frozen_forms_back_to_the_tab(frozen, login, view):
+    response = login(frozen.users.editor).get(urls(frozen)[view], follow=True)
+    assert response.redirect_chain[-1][0] == urls(frozen)["tab"]
+    body = response.content.decode()
+    assert "abgestimmt" in body and "alert-danger" in body
+    assert urls(frozen)["add"] not in body
+
+
+@pytest.mark.parametrize("view", ["add", "edit", "delete", "up", "down"])
+def test_it_changes_nothing_on_a_frozen_agreement(frozen, login, view):
+    GoalFactory(agreement=frozen.agreement, order=2, level="lokal")
+    before = snapshot(frozen.agreement)
+    response = login(frozen.users.editor).post(
+        urls(frozen)[view], goal_data(title="Zu spät", lock_version=frozen.goal.lock_version), follow=True)
+    assert response.status_code == 200
+    assert "kann nicht mehr bearbeitet werden" in response.content.decode()
+    assert snapshot(frozen.agreement) == before
+
+
+def test_it_keeps_assessed_goals(world, login):
+    review = m.Review.objects.create(agreement=world.agreement, date=datetime.date(2013, 6, 1))
+    m.Assessment.objects.create(review=review, goal=world.goal, status="im_plan")
+    response = login(world.users.editor).post(urls(world)["delete"], follow=True)
+    assert "bereits in einer Zielnachhaltung bewertet" in response.content.decode()
+    assert m.Goal.objects.filter(pk=world.goal.pk).exists()
+
+
+# Order ---------------------------------------------------------------------------------------------------------
+
+
+def order_of(agreement, level="lokal"):
+    return list(agreement.goals.filter(level=level).order_by("order", "id").values_list("title", flat=True))
+
+
+def test_it_moves_goals_up_and_down_within_their_level(world, login):
+    GoalFactory(agreement=world.agreement, order=2, title="Zwei")
+    third = GoalFactory(agreement=world.agreement, order=3, title="Drei")
+    state = GoalFactory(agreement=world.agreement, order=1, title="Land", level="landesziel")
+    client = login(world.users.editor)
+
+    client.post(urls(world, third)["up"])
+    assert order_of(world.agreement) == ["Senkung der KdU", "Drei", "Zwei"]
+    client.post(urls(world)["up"])  # the first goes nowhere
+    assert order_of(world.agreement) == ["Senkung der KdU", "Drei", "Zwei"]
+    client.post(urls(world)["down"])
+    assert order_of(world.agreement) == ["Drei", "Senkung der KdU", "Zwei"]
+    client.post(urls(world, third)["up"])  # already first
+    assert order_of(world.agreement) == ["Drei", "Senkung der KdU", "Zwei"]
+    state.refresh_from_db()
+    assert state.order == 1
+    body = client.get(urls(world)["tab"]).content.decode()
+    assert body.index("Drei") < body.index("Senkung der KdU") < body.index("Zwei")
+
+
+def test_it_puts_a_goal_that_changes_level_at_the_end(world, login):
+    GoalFactory(agreement=world.agreement, order=1, title="Land 1", level="landesziel")
+    GoalFactory(agreement=world.agreement, order=2, title="Land 2", level="landesziel")
+    response = login(world.users.editor).post(
+        urls(world)["edit"], goal_data(level="landesziel", title="Jetzt Landesziel",
+                                       lock_version=world.goal.lock_version))
+    assert response.status_code == 302
+    assert order_of(world.agreement, "landesziel") == ["Land 1", "Land 2", "Jetzt Landesziel"]
+
+
+# Queries -------------------------------------------------------------------------------------------------------
+
+
+def goals_tab_queries(world, client):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(urls(world)["tab"])
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_it_loads_the_goals_tab_with_a_fixed_number_of_queries(world, login):
+    client = login(world.users.editor)
+    indicators = [m.Indicator.objects.create(code=f"K9E{i}", name=f"Kennzahl {i}") for i in range(5)]
+    GoalFactory(agreement=world.agreement, kind="quantitativ", indicator=indicators[0], level="landesziel",
+                reference_value=Decimal("1.5"), direction="")
+    small = goals_tab_queries(world, client)
+    for i in range(28):
+        GoalFactory(agreement=world.agreement, kind="quantitativ", indicator=indicators[i % 5],
+                    level=("landesziel", "lokal")[i % 2], reference_value=Decimal(i), corridor_low=Decimal(0),
+                    corridor_high=Decimal(100), target_value=Decimal(i + 1), unit="%", direction="")
+    assert world.agreement.goals.count() == 30
+    large = goals_tab_queries(world, client)
+    assert small == large
+    assert large <= 15
+

@@ -1,0 +1,252 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agreements import models as m
+
+from .conftest import ROLES
+from .factories import DocumentFactory
+
+pytestmark = pytest.mark.django_db
+
+TAB = {"anonymous": 302, "outsider": 404, "committee": 404, "reader": 200, "editor": 200, "ministry": 200,
+       "admin": 200}
+WRITE_GET = {"anonymous": 302, "outsider": 404, "committee": 404, "reader": 403, "editor": 200, "ministry": 200,
+             "admin": 403}
+WRITE_POST = dict(WRITE_GET, editor=302, ministry=302)
+
+
+def tab_url(world):
+    return reverse("agreement_statements", args=[world.agreement.pk])
+
+
+def add_url(world):
+    return reverse("statement_add", args=[world.agreement.pk])
+
+
+def edit_url(world):
+    return reverse("statement_edit", args=[world.agreement.pk, world.statement.pk])
+
+
+def statement_data(world, **extra):
+    data = {"party": world.liga.pk, "date": "2012-01-23", "title": "Arbeitsmarktpolitische Stellungnahme",
+            "text": "Die Liga regt an …"}
+    data.update(extra)
+    return data
+
+
+def edit_data(world, **extra):
+    world.statement.refresh_from_db()
+    data = statement_data(world, title=world.statement.title, lock_version=world.statement.modified.isoformat())
+    data.update(extra)
+    return data
+
+
+def assert_status(response, expected):
+    assert response.status_code == expected
+    if expected == 302 and not response.wsgi_request.user.is_authenticated:
+        assert response["Location"].startswith(reverse("login"))
+
+
+# Permissions ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_shows_the_tab_per_role(world, login, role):
+    assert_status(login(getattr(world.users, role)).get(tab_url(world)), TAB[role])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_protects_statement_add_per_role(world, login, role):
+    client = login(getattr(world.users, role))
+    assert_status(client.get(add_url(world)), WRITE_GET[role])
+    assert_status(client.post(add_url(world), statement_data(world)), WRITE_POST[role])
+    stored = m.Statement.objects.filter(title="Arbeitsmarktpolitische Stellungnahme").exists()
+    assert stored == (role in ("editor", "ministry"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_protects_statement_edit_per_role(world, login, role):
+    client = login(getattr(world.users, role))
+    assert_status(client.get(edit_url(world)), WRITE_GET[role])
+    assert_status(client.post(edit_url(world), edit_data(world, include_as_annex="on")), WRITE_POST[role])
+    world.statement.refresh_from_db()
+    assert world.statement.include_as_annex == (role in ("editor", "ministry"))
+
+
+def test_it_hides_a_statement_of_another_agreement(world, login):
+    other = m.Statement.objects.create(agreement=world.other_agreement, party=world.liga, date=world.statement.date,
+                                       title="Fremd")
+    url = reverse("statement_edit", args=[world.agreement.pk, other.pk])
+    assert login(world.users.editor).get(url).status_code == 404
+
+
+# Adding and editing --------------------------------------------------------------------------------------------
+
+def test_it_records_a_statement_with_a_step(world, login):
+    client = login(world.users.editor)
+    response = client.post(add_url(world), statement_data(world, include_as_annex="on"))
+    assert response.status_code == 302
+    statement = m.Statement.objects.get(title="Arbeitsmarktpolitische Stellungnahme")
+    assert (statement.party, statement.include_as_annex, statement.created_by) == (
+        world.liga, True, world.users.editor)
+    step = world.agreement.steps.get(kind="stellungnahme", automatic=True)
+    assert step.date == statement.date
+    assert "Liga der Wohlfahrtsverbände" in step.description and "als Anlage" in step.description
+    assert list(step.participants.all()) == [world.liga]
+
+
+def test_it_lists_associations_first(world, login):
+    form = login(world.users.editor).get(add_url(world)).context["form"]
+    assert list(form.fields["party"].queryset)[0] == world.liga
+
+
+def test_it_lists_the_statements(world, login):
+    world.statement.include_as_annex = True
+    world.statement.text = "Zeile 1\nZeile 2"
+    world.statement.save()
+    body = login(world.users.reader).get(tab_url(world)).content.decode()
+    assert "Stellungnahme der Liga" in body and "23.01.2013" in body
+    assert "Liga der Wohlfahrtsverbände" in body and "Zeile 1<br>Zeile 2" in body
+    assert "<caption>" in body
+    assert add_url(world) not in body and edit_url(world) not in body
+
+
+def test_it_toggles_the_annex_flag_and_fixes_the_text(world, login):
+    client = login(world.users.ministry)
+    response = client.post(edit_url(world), edit_data(world, include_as_annex="on", text="berichtigt"))
+    assert response.status_code == 302
+    world.statement.refresh_from_db()
+    assert world.statement.include_as_annex and world.statement.text == "berichtigt"
+    response = client.post(edit_url(world), edit_data(world))
+    world.statement.refresh_from_db()
+    assert not world.statement.include_as_annex
+
+
+def test_it_prefills_the_edit_form_with_an_iso_date_for_the_date_input(world, login):
+    body = login(world.users.editor).get(edit_url(world)).content.decode()
+    assert 'type="date" name="date" value="2013-01-23"' in body
+
+
+def test_it_shows_a_conflict_when_the_statement_changed_meanwhile(world, login):
+    client = login(world.users.editor)
+    stale = edit_data(world, text="meine Fassung")
+    assert client.post(edit_url(world), edit_data(world, text="erste Fassung")).status_code == 302
+    response = client.post(edit_url(world), stale)
+    assert response.status_code == 409
+    world.statement.refresh_from_db()
+    assert world.statement.text == "erste Fassung"
+
+
+def test_it_refuses_writes_when_the_agreement_is_frozen(world, login):
+    world.agreement.status = m.Agreement.Status.SIGNED
+    world.agreement.save()
+    client = login(world.users.editor)
+    assert client.post(add_url(world), statement_data(world)).status_code == 302
+    assert client.post(edit_url(world), edit_data(world, include_as_annex="on")).status_code == 302
+    assert m.Statement.objects.count() == 1
+    world.statement.refresh_from_db()
+    assert not world.statement.include_as_annex
+    assert add_url(world) not in client.get(tab_url(world)).content.decode()
+
+
+@pytest.mark.parametrize("change", [
+    {"title": ""},
+    {"title": "x" * 301},
+    {"date": ""},
+    {"date": "2013-02-30"},
+    {"date": "gestern"},
+    {"party": ""},
+    {"party": "999999"},
+    {"text": "x" * 20001},
+])
+def test_it_refuses_bad_statements(world, login, change):
+    client = login(world.users.editor)
+    response = client.post(add_url(world), statement_data(world, **change))
+    assert response.status_code == 200 and response.context["form"].errors
+    assert m.Statement.objects.count() == 1
+    response = client.post(edit_url(world), edit_data(world, **change))
+    assert response.status_code == 200 and response.context["form"].errors
+    world.statement.refresh_from_db()
+    assert world.statement.title == "Stellungnahme der Liga"
+
+
+def test_it_refuses_an_empty_post(world, login):
+    response = login(world.users.editor).post(add_url(world), {})
+    assert response.status_code == 200 and response.context["form"].errors
+    assert m.Statement.objects.count() == 1
+
+
+def test_it_stores_markup_as_text_and_shows_it_escaped(world, login):
+    payload = '<script>alert("x")</script>'
+    client = login(world.users.editor)
+    client.post(add_url(world), statement_data(world, title=payload, text=payload))
+    assert m.Statement.objects.filter(title=payload, text=payload).exists()
+    body = client.get(tab_url(world)).content.decode()
+    assert "<script>alert" not in body and "&lt;script&gt;alert" in body
+
+
+# Files ---------------------------------------------------------------------------------------------------------
+
+def pdf_bytes():
+    pikepdf = pytest.importorskip("pikepdf")
+    buffer = io.BytesIO()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        pdf.save(buffer)
+    return buffer.getvalue()
+
+
+def require_store_upload():
+    documents = pytest.importorskip("agreements.services.documents")
+    if not hasattr(documents, "store_upload"):
+        pytest.skip("agreements.services.documents.store_upload does not exist yet")
+
+
+def test_it_stores_an_uploaded_file_and_links_it(world, login):
+    require_store_upload()
+    client = login(world.users.editor)
+    upload = SimpleUploadedFile("liga.pdf", pdf_bytes(), content_type="application/pdf")
+    response = client.post(add_url(world), statement_data(world, file=upload))
+    assert response.status_code == 302
+    statement = m.Statement.objects.get(title="Arbeitsmarktpolitische Stellungnahme")
+    assert statement.document.kind == m.Document.Kind.STATEMENT
+    assert statement.document.agreement == world.agreement
+    body = client.get(tab_url(world)).content.decode()
+    assert reverse("document_download", args=[statement.document_id]) in body
+
+
+def test_it_refuses_a_file_that_is_no_document(world, login):
+    require_store_upload()
+    upload = SimpleUploadedFile("liga.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    response = login(world.users.editor).post(add_url(world), statement_data(world, file=upload))
+    assert response.status_code == 200 and response.context["form"].errors
+    assert m.Statement.objects.count() == 1
+    assert not m.Document.objects.exists()
+
+
+# Queries -------------------------------------------------------------------------------------------------------
+
+def make_statements(world, total):
+    for i in range(total - world.agreement.statements.count()):
+        m.Statement.objects.create(agreement=world.agreement, party=world.liga, date=world.statement.date,
+                                   title=f"Stellungnahme {i}", text="Text", include_as_annex=bool(i % 2),
+                                   document=DocumentFactory(agreement=world.agreement))
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_it_shows_the_tab_with_a_fixed_number_of_queries(world, login):
+    client = login(world.users.editor)
+    make_statements(world, 2)
+    few = count_queries(client, tab_url(world))
+    make_statements(world, 25)
+    assert count_queries(client, tab_url(world)) == few
+    assert few <= 10

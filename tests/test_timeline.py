@@ -1,0 +1,284 @@
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from agreements import models as m
+from agreements.services import negotiation as svc
+from agreements.services.base import DomainError, record_step
+from agreements.services.negotiation import format_step_date
+
+from .conftest import ROLES
+
+pytestmark = pytest.mark.django_db
+
+TAB = {"anonymous": 302, "outsider": 404, "committee": 404, "reader": 200, "editor": 200, "ministry": 200,
+       "admin": 200}
+WRITE_GET = {"anonymous": 302, "outsider": 404, "committee": 404, "reader": 403, "editor": 200, "ministry": 200,
+             "admin": 403}
+WRITE_POST = dict(WRITE_GET, editor=302, ministry=302)
+
+
+def tab_url(world):
+    return reverse("agreement_timeline", args=[world.agreement.pk])
+
+
+def add_url(world):
+    return reverse("step_add", args=[world.agreement.pk])
+
+
+def edit_url(world, step=None):
+    return reverse("step_edit", args=[world.agreement.pk, (step or world.step).pk])
+
+
+def step_data(world, **extra):
+    data = {"date": "2011-12-16", "date_precision": "tag", "kind": "gespraech", "title": "Zielsteuerungsgespräch",
+            "description": "Mögliche Inhalte abgeklärt", "participants": [world.ministry.pk, world.county.pk],
+            "participants_note": "Fachbereich 50"}
+    data.update(extra)
+    return data
+
+
+def edit_data(world, **extra):
+    world.step.refresh_from_db()
+    return step_data(world, lock_version=world.step.modified.isoformat(), **extra)
+
+
+def assert_status(response, expected):
+    assert response.status_code == expected
+    if expected == 302 and not response.wsgi_request.user.is_authenticated:
+        assert response["Location"].startswith(reverse("login"))
+
+
+# Permissions ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_shows_the_tab_per_role(world, login, role):
+    assert_status(login(getattr(world.users, role)).get(tab_url(world)), TAB[role])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_protects_step_add_per_role(world, login, role):
+    client = login(getattr(world.users, role))
+    assert_status(client.get(add_url(world)), WRITE_GET[role])
+    assert_status(client.post(add_url(world), step_data(world, title="Neu")), WRITE_POST[role])
+    assert m.ProcedureStep.objects.filter(title="Neu").exists() == (role in ("editor", "ministry"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_protects_step_edit_per_role(world, login, role):
+    client = login(getattr(world.users, role))
+    assert_status(client.get(edit_url(world)), WRITE_GET[role])
+    assert_status(client.post(edit_url(world), edit_data(world, title="Geändert")), WRITE_POST[role])
+    world.step.refresh_from_db()
+    assert (world.step.title == "Geändert") == (role in ("editor", "ministry"))
+
+
+def test_it_hides_a_step_of_another_agreement(world, login):
+    other = m.ProcedureStep.objects.create(agreement=world.other_agreement, date=world.step.date, title="Fremd")
+    url = reverse("step_edit", args=[world.agreement.pk, other.pk])
+    assert login(world.users.editor).get(url).status_code == 404
+
+
+# Date formatting -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("precision", "date", "end", "expected"), [
+    ("tag", datetime.date(2011, 12, 16), None, "16.12.2011"),
+    ("monat", datetime.date(2011, 11, 3), None, "November 2011"),
+    ("halbjahr", datetime.date(2011, 9, 1), None, "2. Halbjahr 2011"),
+    ("halbjahr", datetime.date(2012, 6, 30), None, "1. Halbjahr 2012"),
+    ("jahr", datetime.date(2012, 1, 1), None, "2012"),
+    ("tag", datetime.date(2012, 1, 10), datetime.date(2012, 1, 12), "10.01.2012 – 12.01.2012"),
+    ("monat", datetime.date(2011, 12, 1), datetime.date(2012, 1, 31), "Dezember 2011 – Januar 2012"),
+    ("monat", datetime.date(2011, 11, 1), datetime.date(2011, 11, 30), "November 2011"),
+])
+def test_it_formats_the_date_as_precise_as_known(precision, date, end, expected):
+    step = SimpleNamespace(date=date, end_date=end, date_precision=precision)
+    with translation.override("de"):
+        assert format_step_date(step) == expected
+
+
+def test_it_formats_month_names_in_english_too():
+    step = SimpleNamespace(date=datetime.date(2011, 12, 1), end_date=None, date_precision="monat")
+    with translation.override("en"):
+        assert format_step_date(step) == "December 2011"
+
+
+def test_it_lists_the_steps_in_date_order_with_their_dates(world, login):
+    a = world.agreement
+    m.ProcedureStep.objects.create(agreement=a, date=datetime.date(2012, 1, 1), date_precision="jahr",
+                                   title="Unterzeichnung im Jahr")
+    m.ProcedureStep.objects.create(agreement=a, date=datetime.date(2011, 11, 1), date_precision="monat",
+                                   kind="referenzwerte", title="Referenzwerte mitgeteilt")
+    m.ProcedureStep.objects.create(agreement=a, date=datetime.date(2011, 7, 1), date_precision="halbjahr",
+                                   title="Zielsteuerungsgespräche landesweit")
+    # Same date as world.step (16.12.2012), created later: it comes after it.
+    record_step(a, kind="status", title="Status geändert", date=world.step.date)
+    body = login(world.users.reader).get(tab_url(world)).content.decode()
+    order = ["2. Halbjahr 2011", "November 2011", "2012</td>", "16.12.2012", "Status geändert"]
+    positions = [body.index(text) for text in order]
+    assert positions == sorted(positions)
+    assert body.index("Zielsteuerungsgespräch<") < body.index("Status geändert")
+
+
+def test_it_shows_participants_links_and_whether_a_step_was_automatic(world, login):
+    world.step.participants.set([world.ministry, world.county])
+    world.step.participants_note = "Jobcenter ME-aktiv (Gast)"
+    world.step.save()
+    record_step(world.agreement, kind="entwurf_uebersandt", title="Entwurf übersandt", version=world.version,
+                letter=world.letter)
+    body = login(world.users.editor).get(tab_url(world)).content.decode()
+    assert ('<abbr title="Kreis Mettmann">ME</abbr>, <abbr title="Ministerium für Arbeit, Integration und Soziales">'
+            'MAIS NRW</abbr>; Jobcenter ME-aktiv (Gast)') in body
+    assert "automatisch" in body and "von Hand" in body
+    assert "Fassung 1" in body and "Schreiben vom 29.03.2013: Übernahme der Vorschläge" in body
+    assert edit_url(world) in body
+    automatic = world.agreement.steps.get(automatic=True)
+    assert edit_url(world, automatic) not in body
+
+
+def test_it_hides_write_buttons_from_readers(world, login):
+    body = login(world.users.reader).get(tab_url(world)).content.decode()
+    assert add_url(world) not in body and edit_url(world) not in body
+
+
+# Adding and editing --------------------------------------------------------------------------------------------
+
+def test_it_records_a_meeting_with_participants(world, login):
+    response = login(world.users.editor).post(add_url(world), step_data(world, title="Gespräch beim MAIS",
+                                                                         end_date="2011-12-17"))
+    assert response.status_code == 302
+    step = m.ProcedureStep.objects.get(title="Gespräch beim MAIS")
+    assert not step.automatic and step.actor == world.users.editor
+    assert set(step.participants.all()) == {world.ministry, world.county}
+    assert (step.kind, step.end_date, step.participants_note) == ("gespraech", datetime.date(2011, 12, 17),
+                                                                  "Fachbereich 50")
+
+
+def test_it_adds_steps_after_signing(world, login):
+    world.agreement.status = m.Agreement.Status.SIGNED
+    world.agreement.save()
+    response = login(world.users.editor).post(add_url(world), step_data(world, kind="auswertung",
+                                                                         title="Auswertung"))
+    assert response.status_code == 302
+    assert m.ProcedureStep.objects.filter(title="Auswertung").exists()
+
+
+def test_it_edits_a_manual_step(world, login):
+    response = login(world.users.ministry).post(edit_url(world), edit_data(
+        world, date="2011-12-01", date_precision="monat", participants=[world.liga.pk]))
+    assert response.status_code == 302
+    world.step.refresh_from_db()
+    assert (world.step.date_precision, world.step.title) == ("monat", "Zielsteuerungsgespräch")
+    assert list(world.step.participants.all()) == [world.liga]
+
+
+def test_it_prefills_the_edit_form(world, login):
+    world.step.participants.set([world.county])
+    form = login(world.users.editor).get(edit_url(world)).context["form"]
+    assert 'value="2012-12-16"' in str(form["date"])
+    assert form.initial["participants"] == [world.county]
+    assert form.initial["kind"] == "gespraech"
+
+
+def test_it_refuses_to_edit_an_automatic_step(world, login):
+    step = record_step(world.agreement, kind="status", title="Entwurf angelegt")
+    client = login(world.users.editor)
+    assert client.get(edit_url(world, step)).status_code == 403
+    data = step_data(world, lock_version=step.modified.isoformat())
+    assert client.post(edit_url(world, step), data).status_code == 403
+    step.refresh_from_db()
+    assert step.title == "Entwurf angelegt"
+
+
+def test_it_shows_a_conflict_when_the_step_changed_meanwhile(world, login):
+    client = login(world.users.editor)
+    stale = edit_data(world, title="meine Fassung")
+    assert client.post(edit_url(world), edit_data(world, title="erste Fassung")).status_code == 302
+    response = client.post(edit_url(world), stale)
+    assert response.status_code == 409
+    world.step.refresh_from_db()
+    assert world.step.title == "erste Fassung"
+
+
+@pytest.mark.parametrize("change", [
+    {"title": ""},
+    {"title": "x" * 301},
+    {"date": ""},
+    {"date": "2011-02-30"},
+    {"date": "16.12.2011x"},
+    {"end_date": "2011-12-01"},
+    {"date_precision": "woche"},
+    {"kind": ""},
+    {"kind": "unterzeichnung"},
+    {"kind": "vorschlag_entschieden"},
+    {"participants": ["999999"]},
+    {"participants_note": "x" * 301},
+    {"description": "x" * 20001},
+])
+def test_it_refuses_bad_steps(world, login, change):
+    client = login(world.users.editor)
+    before = m.ProcedureStep.objects.count()
+    response = client.post(add_url(world), step_data(world, **change))
+    assert response.status_code == 200 and response.context["form"].errors
+    assert m.ProcedureStep.objects.count() == before
+    response = client.post(edit_url(world), edit_data(world, **change))
+    assert response.status_code == 200 and response.context["form"].errors
+    world.step.refresh_from_db()
+    assert (world.step.date, world.step.kind) == (datetime.date(2012, 12, 16), "gespraech")
+
+
+def test_it_refuses_an_empty_post(world, login):
+    before = m.ProcedureStep.objects.count()
+    response = login(world.users.editor).post(add_url(world), {})
+    assert response.status_code == 200 and response.context["form"].errors
+    assert m.ProcedureStep.objects.count() == before
+
+
+def test_it_stores_markup_as_text_and_shows_it_escaped(world, login):
+    payload = '<script>alert("x")</script>'
+    client = login(world.users.editor)
+    client.post(add_url(world), step_data(world, title=payload, description=payload, participants_note=payload))
+    assert m.ProcedureStep.objects.filter(title=payload, description=payload).exists()
+    body = client.get(tab_url(world)).content.decode()
+    assert "<script>alert" not in body and "&lt;script&gt;alert" in body
+
+
+# Queries -------------------------------------------------------------------------------------------------------
+
+def make_steps(world, total):
+    for i in range(total - world.agreement.steps.count()):
+        record_step(world.agreement, kind="entwurf_uebersandt", title=f"Schritt {i}",
+                           version=world.version, letter=world.letter, participants=[world.ministry, world.county],
+                           automatic=bool(i % 2))
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_it_shows_the_tab_with_a_fixed_number_of_queries(world, login):
+    client = login(world.users.editor)
+    make_steps(world, 2)
+    few = count_queries(client, tab_url(world))
+    make_steps(world, 25)
+    assert count_queries(client, tab_url(world)) == few
+    assert few <= 10
+
+
+def test_it_refuses_system_kinds_and_automatic_steps_in_the_service_too(world):
+    data = {"date": datetime.date(2012, 1, 1), "date_precision": "tag", "kind": "unterzeichnung", "title": "x"}
+    with pytest.raises(DomainError):
+        svc.create_step(user=world.users.editor, agreement=world.agreement, data=data)
+    step = record_step(world.agreement, kind="status", title="Entwurf angelegt")
+    with pytest.raises(DomainError):
+        svc.update_step(user=world.users.editor, step=step, data=dict(data, kind="gespraech"),
+                        opened_modified=step.modified)
+    step.refresh_from_db()
+    assert step.title == "Entwurf angelegt" and not m.ProcedureStep.objects.filter(title="x").exists()

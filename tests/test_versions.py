@@ -1,0 +1,379 @@
+"""Versions (Fassungen): sending drafts, the versions tab, one version, the redline between two."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agreements import models as m
+from agreements.services import versions as svc
+from agreements.services.base import DomainError
+
+from .conftest import ROLES
+from .factories import aware
+
+READERS = ("reader", "editor", "ministry", "admin")
+WRITERS = ("editor", "ministry")
+HIDDEN = ("outsider", "committee")
+REFUSED_WRITE = {"outsider": 404, "committee": 404, "reader": 403, "admin": 403}
+
+
+def _read_urls(world):
+    pk = world.agreement.pk
+    return [
+        reverse("agreement_versions", args=[pk]),
+        reverse("version_detail", args=[pk, 1]),
+        reverse("version_compare", args=[pk]) + "?a=1&b=aktuell",
+    ]
+
+
+# --- permissions -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_guards_the_read_views_for_every_role(world, login, role):
+    client = login(getattr(world.users, role))
+    for url in _read_urls(world):
+        response = client.get(url)
+        if role == "anonymous":
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("login"))
+        elif role in HIDDEN:
+            assert response.status_code == 404, url
+        else:
+            assert response.status_code == 200, (url, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_refuses_posts_to_the_read_views(world, login, role):
+    client = login(getattr(world.users, role))
+    for url in _read_urls(world):
+        response = client.post(url)
+        assert response.status_code == (302 if role == "anonymous" else 405), url
+    assert m.AgreementVersion.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_guards_draft_send_for_every_role(world, login, role):
+    client = login(getattr(world.users, role))
+    url = reverse("draft_send", args=[world.agreement.pk])
+    response = client.post(url, {"note": "Bitte um Prüfung."})
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    elif role in WRITERS:
+        assert response.status_code == 302
+        assert response["Location"] == reverse("agreement_versions", args=[world.agreement.pk])
+    else:
+        assert response.status_code == REFUSED_WRITE[role]
+    expected = 2 if role in WRITERS else 1
+    assert world.agreement.versions.count() == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_allows_draft_send_by_post_only(world, login, role):
+    response = login(getattr(world.users, role)).get(reverse("draft_send", args=[world.agreement.pk]))
+    assert response.status_code == (302 if role == "anonymous" else 405)
+
+
+def test_it_hides_versions_of_another_agreement(world, login):
+    other = world.other_agreement
+    m.AgreementVersion.objects.create(agreement=other, number=1, author_party=world.ministry,
+                                      sent_at=aware(2013, 1, 2), snapshot={"title": other.title})
+    client = login(world.users.editor)
+    assert client.get(reverse("version_detail", args=[other.pk, 1])).status_code == 404
+    assert client.get(reverse("version_compare", args=[other.pk]) + "?a=1&b=aktuell").status_code == 404
+    assert client.post(reverse("draft_send", args=[other.pk])).status_code == 404
+
+
+def test_it_answers_404_for_a_version_number_that_does_not_exist(world, login):
+    response = login(world.users.editor).get(reverse("version_detail", args=[world.agreement.pk, 99]))
+    assert response.status_code == 404
+
+
+# --- the service -------------------------------------------------------------------------------------------
+
+
+def test_it_sends_a_draft_as_the_next_version(world):
+    world.agreement.status = m.Agreement.Status.DRAFT
+    world.agreement.save()
+    world.agreement.preamble = "Das Land und der Kreis vereinbaren"
+    world.agreement.save()
+
+    version = svc.send_draft(user=world.users.editor, agreement=world.agreement, note="Mit KdU-Ziel.")
+
+    assert version.number == 2
+    assert version.kind == m.AgreementVersion.Kind.DRAFT
+    assert version.author_party == world.county
+    assert version.sent_by == world.users.editor
+    assert version.note == "Mit KdU-Ziel."
+    assert version.snapshot == svc.agreement_snapshot(world.agreement)
+    version.refresh_from_db()
+    assert version.snapshot == svc.agreement_snapshot(world.agreement)
+    world.agreement.refresh_from_db()
+    assert world.agreement.status == m.Agreement.Status.NEGOTIATION
+
+    step = m.ProcedureStep.objects.get(version=version)
+    assert step.kind == m.ProcedureStep.Kind.DRAFT_SENT
+    assert step.title == "Fassung 2 übersandt von Kreis Mettmann"
+    assert "Kreis Mettmann hat Fassung 2" in step.description
+    assert "Ministerium für Arbeit, Integration und Soziales" in step.description
+    assert "Mit KdU-Ziel." in step.description
+    assert step.automatic and step.actor == world.users.editor
+    assert set(step.participants.all()) == {world.county, world.ministry}
+
+
+def test_it_snapshots_the_whole_content(world):
+    world.agreement.legal_bases.add(m.LegalBasis.objects.create(citation="§ 48b SGB II"))
+    goal = m.Goal.objects.create(
+        agreement=world.agreement, order=2, title="Integrationsquote", kind="quantitativ", area="k2",
+        indicator=world.indicator, reference_value="21.500", corridor_low="20", corridor_high="23.25",
+        target_value="22", unit="%",
+    )
+    snapshot = svc.agreement_snapshot(world.agreement)
+    assert snapshot["schema"] == 1
+    assert snapshot["title"] == world.agreement.title and snapshot["year"] == 2013
+    assert snapshot["legal_bases"] == ["§ 48b SGB II"]
+    assert snapshot["parties"] == [
+        {"party_id": world.ministry.pk, "name": world.ministry.name, "role": "land"},
+        {"party_id": world.county.pk, "name": "Kreis Mettmann", "role": "kommunaler_traeger"},
+    ]
+    assert snapshot["sections"] == [{"id": world.section.pk, "order": 1, "heading": "§ 1 Gegenstand", "text": "Text"}]
+    quantitative = next(g for g in snapshot["goals"] if g["id"] == goal.pk)
+    assert quantitative["indicator"] == "K2"
+    assert (quantitative["reference_value"], quantitative["corridor_low"], quantitative["corridor_high"],
+            quantitative["target_value"]) == ("21.5", "20", "23.25", "22")
+    qualitative = next(g for g in snapshot["goals"] if g["id"] == world.goal.pk)
+    assert qualitative["indicator"] is None and qualitative["target_value"] is None
+    assert snapshot["offers"] == [{
+        "id": world.offer.pk, "order": 0, "topic": "1. Alleinerziehende", "title": "Beratung", "text": "",
+        "provider": world.ministry.name, "coordinated_with": None, "status": "geplant",
+    }]
+
+
+def test_it_keeps_a_sent_version_immutable(world):
+    version = svc.send_draft(user=world.users.ministry, agreement=world.agreement)
+    version.note = "nachträglich geändert"
+    with pytest.raises(m.ImmutableRecordError):
+        version.save()
+    with pytest.raises(m.ImmutableRecordError):
+        version.delete()
+    version.refresh_from_db()
+    assert version.note == ""
+
+
+def test_it_refuses_to_send_a_frozen_agreement(world):
+    world.agreement.status = m.Agreement.Status.AGREED
+    world.agreement.save()
+    steps = m.ProcedureStep.objects.count()
+    with pytest.raises(DomainError) as excinfo:
+        svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    assert "abgestimmt" in str(excinfo.value)
+    assert world.agreement.versions.count() == 1
+    assert m.ProcedureStep.objects.count() == steps
+
+
+def test_it_refuses_a_reader_in_the_service(world):
+    with pytest.raises(PermissionDenied):
+        svc.send_draft(user=world.users.reader, agreement=world.agreement)
+    assert world.agreement.versions.count() == 1
+
+
+def test_it_shows_the_refusal_on_a_frozen_agreement_in_the_page(world, login):
+    world.agreement.status = m.Agreement.Status.AGREED
+    world.agreement.save()
+    response = login(world.users.editor).post(reverse("draft_send", args=[world.agreement.pk]), {"note": ""})
+    assert response.status_code == 400
+    assert "kann nicht mehr bearbeitet werden" in response.content.decode()
+    assert world.agreement.versions.count() == 1
+
+
+def test_it_refuses_a_too_long_note_and_stores_nothing(world, login):
+    steps = m.ProcedureStep.objects.count()
+    response = login(world.users.editor).post(
+        reverse("draft_send", args=[world.agreement.pk]), {"note": "x" * 2001}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "höchstens 2000 Zeichen" in body
+    assert world.agreement.versions.count() == 1
+    assert m.ProcedureStep.objects.count() == steps
+    with pytest.raises(DomainError):
+        svc.send_draft(user=world.users.editor, agreement=world.agreement, note="x" * 2001)
+
+
+def test_it_lists_the_sent_draft_as_waiting_for_the_other_party_only(world, login):
+    # Version 1 came from the ministry: the county has to answer.
+    assert world.agreement.title in login(world.users.editor).get(reverse("dashboard")).content.decode()
+    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+
+    ministry = login(world.users.ministry).get(reverse("dashboard"))
+    assert ministry.context["drafts_received"] == [world.agreement]
+    assert ministry.context["drafts_received"][0].latest_number == 2
+    assert reverse("version_detail", args=[world.agreement.pk, 2]) in ministry.content.decode()
+    assert login(world.users.editor).get(reverse("dashboard")).context["drafts_received"] == []
+
+
+# --- pages -------------------------------------------------------------------------------------------------
+
+
+def test_it_lists_versions_with_their_details(world, login):
+    svc.send_draft(user=world.users.editor, agreement=world.agreement, note="Unsere Änderungen")
+    body = login(world.users.reader).get(reverse("agreement_versions", args=[world.agreement.pk])).content.decode()
+    assert "<caption>" in body and 'scope="col"' in body
+    assert "Fassung 2" in body and "Kreis Mettmann" in body and "Unsere Änderungen" in body
+    assert 'for="id_a"' in body and "von Fassung" in body and "zu Fassung" in body
+    # A reader cannot send; the page does not offer it.
+    assert 'id="draft-send-form"' not in body
+
+
+def test_it_offers_the_send_form_to_editors_only_while_editable(world, login):
+    url = reverse("agreement_versions", args=[world.agreement.pk])
+    body = login(world.users.editor).get(url).content.decode()
+    assert 'id="draft-send-form"' in body and 'for="id_note"' in body
+    assert reverse("draft_send", args=[world.agreement.pk]) in body
+    world.agreement.status = m.Agreement.Status.AGREED
+    world.agreement.save()
+    assert 'id="draft-send-form"' not in login(world.users.editor).get(url).content.decode()
+
+
+def test_it_shows_a_frozen_version_readably(world, login):
+    world.agreement.preamble = "Präambel mit <b>Auszeichnung</b>"
+    world.agreement.save()
+    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    world.agreement.preamble = "später geändert"
+    world.agreement.save()
+    response = login(world.users.ministry).get(reverse("version_detail", args=[world.agreement.pk, 2]))
+    body = response.content.decode()
+    assert "Präambel mit &lt;b&gt;Auszeichnung&lt;/b&gt;" in body
+    assert "später geändert" not in body
+    assert "§ 1 Gegenstand" in body and "Senkung der KdU" in body and "Beratung" in body
+    assert "kommunaler Träger" in body and "Senkung" in body
+    assert body.count("<h1") == 1
+
+
+def _two_versions(world):
+    world.agreement.preamble = "Der alte Text der Präambel."
+    world.agreement.save()
+    svc.send_draft(user=world.users.ministry, agreement=world.agreement)
+    world.agreement.preamble = "Der neue Text der Präambel."
+    world.agreement.save()
+    world.goal.title = "Senkung der Kosten der Unterkunft"
+    world.goal.save()
+    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+
+
+def test_it_compares_two_versions_inline(world, login):
+    _two_versions(world)
+    url = reverse("version_compare", args=[world.agreement.pk]) + "?a=2&b=3"
+    response = login(world.users.reader).get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert ('Der <del><span class="visually-hidden">gelöscht: </span>alte</del>'
+            '<ins><span class="visually-hidden">eingefügt: </span>neue</ins> Text der Präambel.') in body
+    # The goal is followed by its id although its title changed.
+    goals = response.context["comparison"]["goals"]
+    assert [g["status"] for g in goals] == ["changed"]
+    assert "bisher „Senkung der KdU“" in body
+    assert body.count("<h1") == 1
+
+
+def test_it_compares_two_versions_side_by_side(world, login):
+    _two_versions(world)
+    url = reverse("version_compare", args=[world.agreement.pk]) + "?a=2&b=3&mode=side"
+    body = login(world.users.editor).get(url).content.decode()
+    assert "<table" in body and "<caption>" in body
+    assert '<th scope="col">Fassung 2</th>' in body and '<th scope="col">Fassung 3</th>' in body
+    assert "<del>" in body and "<ins>" in body
+
+
+def test_it_compares_with_the_current_working_copy(world, login):
+    world.agreement.preamble = "Ganz neue Präambel"
+    world.agreement.save()
+    response = login(world.users.editor).get(
+        reverse("version_compare", args=[world.agreement.pk]) + "?a=1&b=aktuell"
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "aktueller Arbeitsstand" in body
+    # The demo-style snapshot of version 1 has no ids and no sections: the section is new.
+    assert [s["status"] for s in response.context["comparison"]["sections"]] == ["added"]
+    assert "Ganz neue Präambel" in body and "<ins>" in body
+
+
+def test_it_shows_the_first_world_version_against_a_sent_one(world, login):
+    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    response = login(world.users.editor).get(reverse("version_compare", args=[world.agreement.pk]) + "?a=1&b=2")
+    assert response.status_code == 200
+    assert "<ins>" in response.content.decode()
+
+
+@pytest.mark.parametrize("query, message", [
+    ("?a=99&b=1", "Eine Fassung „99“ gibt es für diese Zielvereinbarung nicht."),
+    ("?a=x&b=1", "Eine Fassung „x“ gibt es für diese Zielvereinbarung nicht."),
+    ("?a=1", "Bitte eine Fassung wählen."),
+    ("?b=1", "Bitte eine Fassung wählen."),
+    ("?a=1&b=1", "Bitte zwei verschiedene Fassungen wählen."),
+    ("?a=1&b=aktuell&mode=bunt", "Die Darstellung „bunt“ gibt es nicht."),
+    ("?a=%3Cscript%3E&b=1", "Eine Fassung „&lt;script&gt;“ gibt es"),
+])
+def test_it_explains_bad_compare_input_without_failing(world, login, query, message):
+    response = login(world.users.editor).get(reverse("version_compare", args=[world.agreement.pk]) + query)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert message in body
+    assert response.context["comparison"] is None
+    assert 'id="version-compare-form"' in body
+
+
+def test_it_shows_an_empty_compare_form_without_parameters(world, login):
+    response = login(world.users.reader).get(reverse("version_compare", args=[world.agreement.pk]))
+    assert response.status_code == 200
+    assert response.context["comparison"] is None
+    assert 'id="version-compare-form"' in response.content.decode()
+
+
+# --- query counts ------------------------------------------------------------------------------------------
+
+
+def _add_versions(world, first, last):
+    snapshot = svc.agreement_snapshot(world.agreement)
+    for number in range(first, last + 1):
+        m.AgreementVersion.objects.create(
+            agreement=world.agreement, number=number, author_party=world.county if number % 2 else world.ministry,
+            sent_at=aware(2013, 1, 10), sent_by=world.users.editor, note=f"Fassung {number}",
+            snapshot={**snapshot, "preamble": f"Präambel Nummer {number}"},
+        )
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+# Upper bounds: session and user (2), the agreement and its parties (2), memberships (2), then the page's own:
+# the version list (1); the version and the numbers (2); the numbers and both versions (2); plus the working
+# copy's snapshot (5).
+@pytest.mark.parametrize("url_name, query, bound", [
+    ("agreement_versions", "", 7),
+    ("version_detail", None, 8),
+    ("version_compare", "?a=1&b=2", 8),
+    ("version_compare", "?a=2&b=aktuell&mode=side", 13),
+])
+def test_it_issues_a_fixed_number_of_queries(world, login, url_name, query, bound):
+    pk = world.agreement.pk
+    url = reverse("version_detail", args=[pk, 2]) if query is None else reverse(url_name, args=[pk]) + query
+    client = login(world.users.editor)
+    _add_versions(world, 2, 2)
+    small = _count(client, url)
+
+    for number in range(10):
+        m.Goal.objects.create(agreement=world.agreement, title=f"weiteres Ziel {number}", order=number + 5)
+    _add_versions(world, 3, 25)
+    large = _count(client, url)
+    assert small == large
+    assert large <= bound
+
