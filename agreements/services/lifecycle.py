@@ -1,0 +1,442 @@
+"""The agreement's lifecycle: abstimmen, unterzeichnen, umsetzen, bewerten, abschließen; side exits.
+
+Entwurf → in Verhandlung → abgestimmt → unterzeichnet → in Umsetzung → bewertet → abgeschlossen,
+with zurückgezogen and nicht unterzeichnet. Each transition is one function here: atomic, row-locked, checks
+state and permission, records a timeline step. `available_actions` tells the page which buttons to show.
+"""
+
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import access
+from .. import models as m
+from .base import DomainError, lock_agreement, record_step, require_writer
+from .versions import create_version
+
+logger = logging.getLogger(__name__)
+
+S = m.Agreement.Status
+
+# action name → statuses it may start from
+TRANSITIONS = {
+    "agree": (S.DRAFT, S.NEGOTIATION),
+    "reopen": (S.AGREED,),
+    "sign": (S.AGREED,),
+    "refuse": (S.AGREED,),
+    "withdraw": (S.DRAFT, S.NEGOTIATION, S.AGREED),
+    "start": (S.SIGNED,),
+    "close": (S.EVALUATED,),
+    "amend": (S.SIGNED, S.IN_EFFECT, S.EVALUATED, S.CLOSED),
+    "derive": tuple(S.values),
+    "review": (S.SIGNED, S.IN_EFFECT),
+}
+
+
+def _require_state(agreement, action):
+    if agreement.status not in TRANSITIONS[action]:
+        raise DomainError(
+            _("Diese Aktion ist im Status „%(status)s“ nicht möglich.") % {"status": agreement.get_status_display()}
+        )
+
+
+def _actor_name(user):
+    return user.get_full_name() or user.get_username()
+
+
+def _party_name(party_id):
+    return m.Party.objects.filter(pk=party_id).values_list("name", flat=True).first() or ""
+
+
+def signature_progress(agreement):
+    """(signed, total, missing parties) — 'partly signed is visible'."""
+    parties = [ap.party for ap in agreement.agreement_parties.all()]
+    signed_ids = {s.party_id for s in agreement.signatures.all()}
+    return len(signed_ids), len(parties), [p for p in parties if p.pk not in signed_ids]
+
+
+def available_actions(user, agreement):
+    """The lifecycle actions this user may start now; the page shows exactly these."""
+    if not access.can_edit_agreement(user, agreement):
+        return []
+    actions = [name for name, states in TRANSITIONS.items() if agreement.status in states]
+    own = set(access.acting_parties(user, agreement))
+    signed = {s.party_id for s in agreement.signatures.all()}
+    if "sign" in actions and not (own - signed):
+        actions.remove("sign")
+    if signed and agreement.status == S.AGREED:
+        # Once somebody signed, the text cannot be reopened or withdrawn; only signing or refusing goes on.
+        actions = [a for a in actions if a not in ("reopen", "withdraw")]
+    return actions
+
+
+def next_step_text(agreement):
+    """Who must act next, as a sentence for the page."""
+    status = agreement.status
+    if status == S.DRAFT:
+        return _("Der Entwurf wird bearbeitet; er wird mit „Entwurf übersenden“ den anderen Parteien zugeleitet.")
+    if status == S.NEGOTIATION:
+        latest = agreement.versions.select_related("author_party").order_by("-number").first()
+        if latest is None:
+            return _("Die Parteien verhandeln den Text.")
+        others = [ap.party.name for ap in agreement.agreement_parties.all() if ap.party_id != latest.author_party_id]
+        return _("Fassung %(number)s von %(author)s liegt vor; am Zug: %(others)s.") % {
+            "number": latest.number, "author": latest.author_party.name, "others": ", ".join(others),
+        }
+    if status == S.AGREED:
+        _signed, _total, missing = signature_progress(agreement)
+        return _("Der Text ist abgestimmt. Es fehlt die Unterschrift von: %(parties)s.") % {
+            "parties": ", ".join(p.name for p in missing)
+        }
+    if status == S.SIGNED:
+        return _("Unterzeichnet. Mit der ersten Zielnachhaltung beginnt die Umsetzung.")
+    if status == S.IN_EFFECT:
+        return _("In Umsetzung: Zielnachhaltungen erfassen; die Jahresauswertung schließt die Bewertung ab.")
+    if status == S.EVALUATED:
+        return _("Bewertet. Die Vereinbarung kann abgeschlossen werden.")
+    return _("Keine weiteren Schritte.")
+
+
+def agree(*, user, agreement, note=""):
+    """Abstimmen: the final text is frozen as a version; from now on only signing changes anything."""
+    with transaction.atomic():
+        party_id = require_writer(user, agreement)
+        agreement = lock_agreement(agreement)
+        _require_state(agreement, "agree")
+        if not agreement.goals.exists():
+            raise DomainError(_("Eine Zielvereinbarung ohne Ziele kann nicht abgestimmt werden."))
+        version = create_version(
+            agreement, author_party_id=party_id, user=user, note=note, kind=m.AgreementVersion.Kind.FINAL
+        )
+        agreement.status = S.AGREED
+        agreement.save(update_fields=["status", "modified"])
+        record_step(
+            agreement, kind=m.ProcedureStep.Kind.AGREED, user=user, version=version,
+            title=_("Text abgestimmt (Fassung %(number)s)") % {"number": version.number},
+            description=_("%(party)s hat den Text als abgestimmt festgestellt; Fassung %(number)s ist die "
+                          "Endfassung, die unterzeichnet wird.") % {"party": _party_name(party_id),
+                                                                   "number": version.number},
+        )
+    return version
+
+
+def reopen(*, user, agreement, reason):
+    """Back to negotiation, as long as nobody has signed yet."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Bitte begründen Sie, warum die Abstimmung aufgehoben wird."))
+    with transaction.atomic():
+        party_id = require_writer(user, agreement)
+        agreement = lock_agreement(agreement)
+        _require_state(agreement, "reopen")
+        if agreement.signatures.exists():
+            raise DomainError(_("Nach der ersten Unterschrift kann die Abstimmung nicht mehr aufgehoben werden."))
+        agreement.status = S.NEGOTIATION
+        agreement.save(update_fields=["status", "modified"])
+        record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user,
+                    title=_("Abstimmung aufgehoben"),
+                    description=_("%(party)s hat die Abstimmung aufgehoben. Begründung: %(reason)s")
+                    % {"party": _party_name(party_id), "reason": reason})
+    return agreement
+
+
+def sign(*, user, agreement, data):
+    """Record the signature of the user's own party. The last signature renders and stores the PDF, once.
+
+    The row lock serialises concurrent signatures: whichever completes the set renders the PDF, the other
+    finds it already signed.
+    """
+    with transaction.atomic():
+        party_id = require_writer(user, agreement)
+        agreement = lock_agreement(agreement)
+        _require_state(agreement, "sign")
+        own = access.acting_parties(user, agreement)
+        signed = set(agreement.signatures.values_list("party_id", flat=True))
+        unsigned_own = [pid for pid in own if pid not in signed]
+        if not unsigned_own:
+            raise DomainError(_("Ihre Stelle hat bereits unterzeichnet."))
+        party_id = unsigned_own[0]
+        person = data.get("person")
+        if person is not None and person.party_id != party_id:
+            raise DomainError(_("Die unterzeichnende Person gehört nicht zu Ihrer Stelle."))
+        date = data["date"]
+        if date > timezone.localdate():
+            raise DomainError(_("Das Datum der Unterschrift liegt in der Zukunft."))
+        signature = m.Signature.objects.create(
+            agreement=agreement, party_id=party_id, person=person,
+            signatory_name=data.get("signatory_name") or (person.name if person else ""),
+            signatory_function=data.get("signatory_function") or (person.function if person else ""),
+            date=date, place=data["place"], recorded_by=user,
+        )
+        if not signature.signatory_name or not signature.signatory_function:
+            raise DomainError(_("Name und Funktion der unterzeichnenden Person fehlen."))
+        record_step(
+            agreement, kind=m.ProcedureStep.Kind.SIGNATURE, user=user, date=date,
+            title=_("Unterzeichnet von %(party)s") % {"party": _party_name(party_id)},
+            description=_("%(name)s (%(function)s) hat die Zielvereinbarung am %(date)s in %(place)s für "
+                          "%(party)s unterzeichnet.") % {
+                "name": signature.signatory_name, "function": signature.signatory_function,
+                "date": date.strftime("%d.%m.%Y"), "place": signature.place, "party": _party_name(party_id),
+            },
+        )
+        total = agreement.agreement_parties.count()
+        if len(signed) + 1 == total:
+            _complete_signing(agreement, user)
+    return signature
+
+
+def store_generated_pdf(rendered, *, title, kind, filename, agreement=None, user=None):
+    """Store a generated PDF/A as a Document with its SHA-256; the file goes if the database write fails."""
+    document = m.Document(
+        title=title, kind=kind, original_filename=filename, size=rendered.size, content_type="application/pdf",
+        sha256=rendered.sha256, is_pdfa=True, agreement=agreement, uploaded_by=user,
+    )
+    document.file.save("generated.pdf", ContentFile(rendered.content), save=False)
+    try:
+        document.save()
+    except Exception:
+        document.file.storage.delete(document.file.name)
+        raise
+    return document
+
+
+def _complete_signing(agreement, user):
+    from ..pdf.agreement import render_agreement
+
+    rendered = render_agreement(agreement)
+    document = store_generated_pdf(
+        rendered, kind=m.Document.Kind.AGREEMENT, agreement=agreement, user=user,
+        title=_("Zielvereinbarung (unterzeichnete Fassung): %(title)s") % {"title": agreement.title},
+        filename=f"Zielvereinbarung-{agreement.year}-{agreement.pk}.pdf",
+    )
+    agreement.status = S.SIGNED
+    agreement.signed_file = document
+    agreement.save(update_fields=["status", "signed_file", "modified"])
+    record_step(
+        agreement, kind=m.ProcedureStep.Kind.STATUS, user=user,
+        title=_("Alle Unterschriften liegen vor"),
+        description=_("Alle Parteien haben unterzeichnet. Die unterzeichnete Fassung wurde als PDF/A gespeichert "
+                      "(SHA-256 %(sha)s).") % {"sha": rendered.sha256},
+    )
+
+
+def _simple_transition(*, user, agreement, action, to_status, title, description, reason_required=False,
+                       reason=""):
+    reason = (reason or "").strip()
+    if reason_required and not reason:
+        raise DomainError(_("Bitte geben Sie eine Begründung an."))
+    with transaction.atomic():
+        party_id = require_writer(user, agreement)
+        agreement = lock_agreement(agreement)
+        _require_state(agreement, action)
+        if action == "withdraw" and agreement.signatures.exists():
+            raise DomainError(_("Nach der ersten Unterschrift kann die Vereinbarung nicht zurückgezogen werden."))
+        agreement.status = to_status
+        fields = ["status", "modified"]
+        if reason:
+            agreement.status_reason = reason
+            fields.append("status_reason")
+        agreement.save(update_fields=fields)
+        text = description % {"party": _party_name(party_id), "reason": reason}
+        record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user, title=title, description=text)
+    return agreement
+
+
+def refuse(*, user, agreement, reason):
+    """Nicht unterzeichnet: a party refuses to sign (as a ministry once sent one back unsigned)."""
+    return _simple_transition(
+        user=user, agreement=agreement, action="refuse", to_status=S.NOT_SIGNED, reason_required=True,
+        reason=reason, title=_("Unterzeichnung abgelehnt"),
+        description=_("%(party)s unterzeichnet die Zielvereinbarung nicht. Begründung: %(reason)s"),
+    )
+
+
+def withdraw(*, user, agreement, reason):
+    return _simple_transition(
+        user=user, agreement=agreement, action="withdraw", to_status=S.WITHDRAWN, reason_required=True,
+        reason=reason, title=_("Zurückgezogen"),
+        description=_("%(party)s hat die Zielvereinbarung zurückgezogen. Begründung: %(reason)s"),
+    )
+
+
+def start_implementation(*, user, agreement):
+    return _simple_transition(
+        user=user, agreement=agreement, action="start", to_status=S.IN_EFFECT, title=_("Umsetzung begonnen"),
+        description=_("%(party)s hat die Umsetzung der Zielvereinbarung begonnen."),
+    )
+
+
+def close(*, user, agreement):
+    return _simple_transition(
+        user=user, agreement=agreement, action="close", to_status=S.CLOSED, title=_("Abgeschlossen"),
+        description=_("%(party)s hat die Zielvereinbarung abgeschlossen."),
+    )
+
+
+def _copy_content(source, target, *, parties=None):
+    """Copy parties (unless given), legal bases, sections, goals and offers into a new draft."""
+    if parties is None:
+        parties = [(ap.party, ap.role) for ap in source.agreement_parties.select_related("party")]
+    for order, (party, role) in enumerate(parties):
+        m.AgreementParty.objects.create(agreement=target, party=party, role=role, order=order)
+    target.legal_bases.set(source.legal_bases.all())
+    m.AgreementSection.objects.bulk_create(
+        m.AgreementSection(agreement=target, order=s.order, heading=s.heading, text=s.text)
+        for s in source.sections.all()
+    )
+    m.Goal.objects.bulk_create(
+        m.Goal(agreement=target, kind=g.kind, level=g.level, area=g.area, title=g.title, text=g.text,
+               direction=g.direction, indicator_id=g.indicator_id, reference_value=g.reference_value,
+               corridor_low=g.corridor_low, corridor_high=g.corridor_high, target_value=g.target_value,
+               unit=g.unit, order=g.order)
+        for g in source.goals.all()
+    )
+    m.SupportOffer.objects.bulk_create(
+        m.SupportOffer(agreement=target, topic_id=o.topic_id, title=o.title, text=o.text,
+                       provider_id=o.provider_id, coordinated_with_id=o.coordinated_with_id, order=o.order)
+        for o in source.offers.all()
+    )
+
+
+def create_amendment(*, user, agreement):
+    """Nachtrag: a new linked agreement that is negotiated and signed again; the original stays untouched."""
+    with transaction.atomic():
+        require_writer(user, agreement)
+        agreement = lock_agreement(agreement)
+        _require_state(agreement, "amend")
+        number = agreement.amendments.count() + 1
+        amendment = m.Agreement.objects.create(
+            title=_("%(number)s. Nachtrag zur %(title)s") % {"number": number, "title": agreement.title},
+            year=agreement.year, period_start=agreement.period_start, period_end=agreement.period_end,
+            preamble=agreement.preamble, legal_basis_note=agreement.legal_basis_note,
+            predecessor=agreement.predecessor, amends=agreement, created_by=user,
+        )
+        _copy_content(agreement, amendment)
+        record_step(amendment, kind=m.ProcedureStep.Kind.STATUS, user=user, title=_("Nachtrag angelegt"),
+                    description=_("Der Nachtrag zur Zielvereinbarung „%(title)s“ wurde als Entwurf angelegt.")
+                    % {"title": agreement.title})
+    return amendment
+
+
+DERIVE_KINDS = ("next_year", "jobcenter")
+
+
+def derive(*, user, agreement, kind):
+    """Folgevereinbarung: next year's draft, or the Kreis–Jobcenter agreement mirroring a Kreis–Land one."""
+    if kind not in DERIVE_KINDS:
+        raise DomainError(_("Unbekannte Art der Folgevereinbarung."))
+    with transaction.atomic():
+        require_writer(user, agreement)
+        if kind == "next_year":
+            year = agreement.year + 1
+            target = m.Agreement.objects.create(
+                title=agreement.title.replace(str(agreement.year), str(year)) if str(agreement.year)
+                in agreement.title else _("%(title)s (%(year)s)") % {"title": agreement.title, "year": year},
+                year=year,
+                period_start=_shift_year(agreement.period_start), period_end=_shift_year(agreement.period_end),
+                preamble=agreement.preamble, legal_basis_note=agreement.legal_basis_note,
+                predecessor=agreement, created_by=user,
+            )
+            _copy_content(agreement, target)
+            text = _("Die Zielvereinbarung für %(year)s wurde aus „%(title)s“ abgeleitet.")
+        else:
+            county_link = agreement.agreement_parties.select_related("party").filter(
+                role=m.AgreementParty.Role.KOMMUNALER_TRAEGER).first()
+            if county_link is None:
+                raise DomainError(_("Die Vereinbarung hat keinen kommunalen Träger."))
+            county = county_link.party
+            if county.pk not in access.editor_party_ids(user):
+                raise DomainError(_("Nur der kommunale Träger kann die Vereinbarung mit seinem Jobcenter ableiten."))
+            jobcenter = m.Party.objects.filter(parent=county, kind=m.Party.Kind.JOBCENTER).first()
+            if jobcenter is None:
+                raise DomainError(_("Für %(county)s ist kein Jobcenter erfasst.") % {"county": county.name})
+            year = agreement.year
+            target = m.Agreement.objects.create(
+                title=_("Zielvereinbarung %(year)s zwischen %(county)s und %(jobcenter)s") % {
+                    "year": year, "county": county.name, "jobcenter": jobcenter.name},
+                year=year, period_start=agreement.period_start, period_end=agreement.period_end,
+                preamble=agreement.preamble, legal_basis_note=agreement.legal_basis_note, created_by=user,
+            )
+            _copy_content(agreement, target, parties=[
+                (county, m.AgreementParty.Role.KOMMUNALER_TRAEGER), (jobcenter, m.AgreementParty.Role.JOBCENTER),
+            ])
+            target.related.add(agreement)
+            text = _("Die ähnlich lautende Zielvereinbarung %(year)s mit dem Jobcenter wurde aus „%(title)s“ "
+                     "abgeleitet.")
+        record_step(target, kind=m.ProcedureStep.Kind.STATUS, user=user, title=_("Entwurf abgeleitet"),
+                    description=text % {"year": year, "title": agreement.title})
+    return target
+
+
+def _shift_year(date):
+    if date is None:
+        return None
+    try:
+        return date.replace(year=date.year + 1)
+    except ValueError:  # 29 February
+        return date.replace(year=date.year + 1, day=28)
+
+
+def record_review(*, user, agreement, data, assessments):
+    """Zielnachhaltung: one assessment per goal. The year-end evaluation sets the agreement to 'bewertet'.
+
+    `assessments` is a list of dicts with goal, status, actual_value, report_month, comment.
+    """
+    with transaction.atomic():
+        require_writer(user, agreement)
+        agreement = lock_agreement(agreement)
+        _require_state(agreement, "review")
+        goals = {g.pk: g for g in agreement.goals.all()}
+        seen = set()
+        for item in assessments:
+            goal = item["goal"]
+            if goal.pk not in goals or goal.pk in seen:
+                raise DomainError(_("Jedes Ziel dieser Vereinbarung kann nur einmal bewertet werden."))
+            seen.add(goal.pk)
+            if item.get("actual_value") is not None and goal.kind == m.Goal.Kind.QUALITATIVE:
+                raise DomainError(_("Für das qualitative Ziel „%(goal)s“ gibt es keinen Istwert.")
+                                  % {"goal": goal.title})
+        final = data["kind"] == m.Review.Kind.FINAL
+        if final and seen != set(goals):
+            raise DomainError(_("Die Jahresauswertung muss jedes Ziel bewerten."))
+        review = m.Review.objects.create(
+            agreement=agreement, kind=data["kind"], date=data["date"], participants=data.get("participants") or "",
+            minutes=data.get("minutes") or "", created_by=user,
+        )
+        m.Assessment.objects.bulk_create(
+            m.Assessment(review=review, goal=item["goal"], status=item["status"],
+                         actual_value=item.get("actual_value"), report_month=item.get("report_month"),
+                         comment=item.get("comment") or "")
+            for item in assessments
+        )
+        new_status = S.EVALUATED if final else S.IN_EFFECT
+        if agreement.status != new_status:
+            agreement.status = new_status
+            agreement.save(update_fields=["status", "modified"])
+        record_step(
+            agreement, kind=m.ProcedureStep.Kind.REVIEW, user=user, date=data["date"],
+            title=review.get_kind_display(),
+            description=_("Zielnachhaltung am %(date)s: %(count)s Ziele bewertet.%(final)s") % {
+                "date": data["date"].strftime("%d.%m.%Y"), "count": len(assessments),
+                "final": " " + _("Mit der Jahresauswertung ist die Vereinbarung bewertet.") if final else "",
+            },
+        )
+    return review
+
+
+def predecessor_results(agreement):
+    """How the predecessor's goals ended: the latest assessment per goal ('Dieses Ziel wurde erreicht')."""
+    predecessor = agreement.predecessor
+    if predecessor is None:
+        return []
+    assessments = (m.Assessment.objects.filter(review__agreement=predecessor)
+                   .select_related("goal", "review").order_by("goal__order", "goal_id", "-review__date", "-id"))
+    latest = {}
+    for assessment in assessments:
+        latest.setdefault(assessment.goal_id, assessment)
+    return list(latest.values())
+
+

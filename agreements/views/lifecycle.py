@@ -1,0 +1,207 @@
+"""Lifecycle actions on an agreement (abstimmen, unterzeichnen, …) and the reviews tab."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.urls import path, re_path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import access
+from .. import models as m
+from ..forms.lifecycle import AgreeForm, AssessmentForm, ReasonForm, ReviewForm, SignatureForm
+from ..services import lifecycle as svc
+from .base import agreement_context, post_only, posted, read_only, run_action, run_service
+
+
+def _writable(request, pk, action):
+    """The agreement for a lifecycle action (404 outsiders, 403 readers) and whether the action is open now.
+
+    A form for an action that is not open is neither shown nor processed; the service checks again under the
+    row lock, so a race between the check here and the write still ends in a refusal, never a wrong state.
+    """
+    agreement = access.agreement_for(request.user, pk, write=True)
+    return agreement, action in svc.available_actions(request.user, agreement)
+
+
+def _refusal(agreement, action):
+    """Why an action is not open now, in the words of the service that would refuse it."""
+    signed = bool(agreement.signatures.all())
+    if action == "sign" and agreement.status == svc.S.AGREED:
+        return _("Ihre Stelle hat bereits unterzeichnet.")
+    if action == "reopen" and agreement.status == svc.S.AGREED and signed:
+        return _("Nach der ersten Unterschrift kann die Abstimmung nicht mehr aufgehoben werden.")
+    if action == "withdraw" and agreement.status == svc.S.AGREED and signed:
+        return _("Nach der ersten Unterschrift kann die Vereinbarung nicht zurückgezogen werden.")
+    if action == "review":
+        return _("Eine Zielnachhaltung ist im Status „%(status)s“ nicht möglich; sie wird nach der Unterzeichnung "
+                 "erfasst.") % {"status": agreement.get_status_display()}
+    return _("Diese Aktion ist im Status „%(status)s“ nicht möglich.") % {"status": agreement.get_status_display()}
+
+
+def _not_now(request, agreement, action, target="agreement_detail"):
+    messages.error(request, _refusal(agreement, action))
+    return redirect(target, pk=agreement.pk)
+
+
+def _action_page(request, agreement, form, title, intro=""):
+    return render(request, "agreements/simple_form.html", {
+        "form": form, "agreement": agreement, "title": title, "intro": intro,
+        "back_url": reverse("agreement_detail", args=[agreement.pk]),
+    })
+
+
+@login_required
+def agreement_agree(request, pk):
+    agreement, allowed = _writable(request, pk, "agree")
+    if not allowed:
+        return _not_now(request, agreement, "agree")
+    form = AgreeForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        if run_service(request, form, lambda: svc.agree(user=request.user, agreement=agreement,
+                                                         note=form.cleaned_data["note"]),
+                       success_message=_("Der Text ist abgestimmt; die Endfassung wurde gespeichert.")):
+            return redirect("agreement_detail", pk=pk)
+    return _action_page(request, agreement, form, _("Text abstimmen"),
+                        _("Die aktuelle Fassung wird als Endfassung festgeschrieben. Danach kann der Text nur noch "
+                          "unterzeichnet, nicht mehr geändert werden."))
+
+
+def _reason_view(action, service, title, success):
+    # Built at import time: title and success are lazy so that each request gets its own language.
+    @login_required
+    def view(request, pk):
+        agreement, allowed = _writable(request, pk, action)
+        if not allowed:
+            return _not_now(request, agreement, action)
+        form = ReasonForm(posted(request), submit=title)
+        if request.method == "POST" and form.is_valid():
+            if run_service(request, form, lambda: service(user=request.user, agreement=agreement,
+                                                          reason=form.cleaned_data["reason"]),
+                           success_message=success):
+                return redirect("agreement_detail", pk=pk)
+        return _action_page(request, agreement, form, title)
+
+    view.__name__ = f"agreement_{action}"
+    return view
+
+
+agreement_reopen = _reason_view("reopen", svc.reopen, gettext_lazy("Abstimmung aufheben"),
+                                gettext_lazy("Die Abstimmung wurde aufgehoben."))
+agreement_refuse = _reason_view("refuse", svc.refuse, gettext_lazy("Unterzeichnung ablehnen"),
+                                gettext_lazy("Die Ablehnung der Unterzeichnung wurde erfasst."))
+agreement_withdraw = _reason_view("withdraw", svc.withdraw, gettext_lazy("Zielvereinbarung zurückziehen"),
+                                  gettext_lazy("Die Zielvereinbarung wurde zurückgezogen."))
+
+
+@login_required
+def agreement_sign(request, pk):
+    agreement, allowed = _writable(request, pk, "sign")
+    if not allowed:
+        return _not_now(request, agreement, "sign")
+    people = m.Person.objects.filter(party_id__in=access.acting_parties(request.user, agreement)).order_by(
+        "family_name")
+    form = SignatureForm(posted(request), people=people)
+    if request.method == "POST" and form.is_valid():
+        if run_service(request, form, lambda: svc.sign(user=request.user, agreement=agreement,
+                                                        data=form.cleaned_data),
+                       success_message=_("Die Unterschrift wurde erfasst.")):
+            return redirect("agreement_detail", pk=pk)
+    return _action_page(request, agreement, form, _("Unterschrift erfassen"),
+                        _("Erfassen Sie die Unterschrift Ihrer Stelle unter der abgestimmten Endfassung."))
+
+
+def _post_action(action, service, success):
+    @login_required
+    def view(request, pk):
+        agreement, _allowed = _writable(request, pk, action)
+        if refused := post_only(request):
+            return refused
+        run_action(request, lambda: service(user=request.user, agreement=agreement), success_message=success)
+        return redirect("agreement_detail", pk=pk)
+
+    view.__name__ = f"agreement_{action}"
+    return view
+
+
+agreement_start = _post_action("start", svc.start_implementation, gettext_lazy("Die Umsetzung hat begonnen."))
+agreement_close = _post_action("close", svc.close, gettext_lazy("Die Zielvereinbarung ist abgeschlossen."))
+
+
+@login_required
+def agreement_amend(request, pk):
+    agreement, _allowed = _writable(request, pk, "amend")
+    if refused := post_only(request):
+        return refused
+    result = {}
+    ok = run_action(request, lambda: result.setdefault(
+        "new", svc.create_amendment(user=request.user, agreement=agreement)),
+        success_message=_("Der Nachtrag wurde als Entwurf angelegt."))
+    return redirect("agreement_detail", pk=result["new"].pk if ok else pk)
+
+
+@login_required
+def agreement_derive(request, pk, kind):
+    agreement, _allowed = _writable(request, pk, "derive")
+    if refused := post_only(request):
+        return refused
+    result = {}
+    ok = run_action(request, lambda: result.setdefault(
+        "new", svc.derive(user=request.user, agreement=agreement, kind=kind)),
+        success_message=_("Die Folgevereinbarung wurde als Entwurf angelegt."))
+    return redirect("agreement_detail", pk=result["new"].pk if ok else pk)
+
+
+def _assessments_prefetch():
+    return Prefetch("assessments", queryset=m.Assessment.objects.select_related("goal").order_by("goal__order",
+                                                                                                 "goal_id"))
+
+
+@login_required
+def agreement_reviews(request, pk):
+    agreement = access.agreement_for(request.user, pk)
+    if refused := read_only(request):
+        return refused
+    reviews = agreement.reviews.select_related("created_by").prefetch_related(_assessments_prefetch())
+    return render(request, "agreements/reviews.html", agreement_context(
+        request, agreement, "agreement_reviews",
+        reviews=reviews,
+        predecessor_results=svc.predecessor_results(agreement),
+        can_review="review" in svc.available_actions(request.user, agreement),
+    ))
+
+
+@login_required
+def review_add(request, pk):
+    agreement = access.agreement_for(request.user, pk, write=True)
+    if "review" not in svc.available_actions(request.user, agreement):
+        return _not_now(request, agreement, "review", target="agreement_reviews")
+    goals = list(agreement.goals.select_related("indicator"))
+    form = ReviewForm(posted(request))
+    goal_forms = [AssessmentForm(posted(request), goal=g, prefix=f"goal-{g.pk}") for g in goals]
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in goal_forms):
+        assessments = [dict(f.cleaned_data, goal=f.goal) for f in goal_forms if f.cleaned_data.get("status")]
+        if run_service(request, form, lambda: svc.record_review(
+                user=request.user, agreement=agreement, data=form.cleaned_data, assessments=assessments),
+                success_message=_("Die Zielnachhaltung wurde gespeichert.")):
+            return redirect("agreement_reviews", pk=pk)
+    return render(request, "agreements/review_form.html", agreement_context(
+        request, agreement, "agreement_reviews", form=form, goal_forms=goal_forms,
+    ))
+
+
+urlpatterns = [
+    path("vereinbarungen/<int:pk>/abstimmen/", agreement_agree, name="agreement_agree"),
+    path("vereinbarungen/<int:pk>/abstimmung-aufheben/", agreement_reopen, name="agreement_reopen"),
+    path("vereinbarungen/<int:pk>/unterzeichnen/", agreement_sign, name="agreement_sign"),
+    path("vereinbarungen/<int:pk>/unterzeichnung-ablehnen/", agreement_refuse, name="agreement_refuse"),
+    path("vereinbarungen/<int:pk>/zurueckziehen/", agreement_withdraw, name="agreement_withdraw"),
+    path("vereinbarungen/<int:pk>/umsetzung-beginnen/", agreement_start, name="agreement_start"),
+    path("vereinbarungen/<int:pk>/abschliessen/", agreement_close, name="agreement_close"),
+    path("vereinbarungen/<int:pk>/nachtrag/", agreement_amend, name="agreement_amend"),
+    re_path(r"^vereinbarungen/(?P<pk>[0-9]+)/ableiten/(?P<kind>next_year|jobcenter)/$", agreement_derive,
+            name="agreement_derive"),
+    path("vereinbarungen/<int:pk>/nachhaltung/", agreement_reviews, name="agreement_reviews"),
+    path("vereinbarungen/<int:pk>/nachhaltung/neu/", review_add, name="review_add"),
+]

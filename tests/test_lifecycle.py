@@ -1,0 +1,266 @@
+"""The agreement lifecycle: every allowed and forbidden transition, signing, the frozen PDF, immutability."""
+
+import datetime
+import hashlib
+import io
+import threading
+
+import pikepdf
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from pypdf import PdfReader
+
+from agreements import models as m
+from agreements.services import lifecycle
+from agreements.services.base import DomainError
+
+S = m.Agreement.Status
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(content):
+    return " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def sign_data(name="Thomas Hendele", function="Landrat", place="Mettmann"):
+    return {"signatory_name": name, "signatory_function": function, "date": datetime.date(2013, 4, 2),
+            "place": place}
+
+
+def agree(world):
+    lifecycle.agree(user=world.users.editor, agreement=world.agreement)
+    world.agreement.refresh_from_db()
+
+
+def sign_all(world):
+    agree(world)
+    lifecycle.sign(user=world.users.editor, agreement=world.agreement, data=sign_data())
+    lifecycle.sign(user=world.users.ministry, agreement=world.agreement,
+                   data=sign_data("Dr. Wilhelm Schäffer", "Staatssekretär", "Düsseldorf"))
+    world.agreement.refresh_from_db()
+    return world.agreement
+
+
+def test_it_agrees_and_freezes_the_final_text_as_a_version(world):
+    agree(world)
+    assert world.agreement.status == S.AGREED
+    final = world.agreement.versions.order_by("-number").first()
+    assert final.kind == m.AgreementVersion.Kind.FINAL
+    assert [g["title"] for g in final.snapshot["goals"]] == ["Senkung der KdU"]
+    assert world.agreement.steps.filter(kind="abgestimmt").exists()
+
+
+@pytest.mark.parametrize("role", ["reader", "outsider", "committee", "admin"])
+def test_it_refuses_transitions_to_users_who_are_not_editors_of_a_party(world, role):
+    with pytest.raises(PermissionDenied):
+        lifecycle.agree(user=getattr(world.users, role), agreement=world.agreement)
+    world.agreement.refresh_from_db()
+    assert world.agreement.status == S.NEGOTIATION
+
+
+@pytest.mark.parametrize("status, action", [
+    (S.DRAFT, "sign"), (S.NEGOTIATION, "sign"), (S.SIGNED, "agree"), (S.CLOSED, "withdraw"),
+    (S.NEGOTIATION, "close"), (S.AGREED, "start"), (S.WITHDRAWN, "agree"), (S.NOT_SIGNED, "sign"),
+])
+def test_it_refuses_transitions_from_the_wrong_state(world, status, action):
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=status)
+    world.agreement.refresh_from_db()
+    calls = {
+        "sign": lambda: lifecycle.sign(user=world.users.editor, agreement=world.agreement, data=sign_data()),
+        "agree": lambda: lifecycle.agree(user=world.users.editor, agreement=world.agreement),
+        "withdraw": lambda: lifecycle.withdraw(user=world.users.editor, agreement=world.agreement, reason="x"),
+        "close": lambda: lifecycle.close(user=world.users.editor, agreement=world.agreement),
+        "start": lambda: lifecycle.start_implementation(user=world.users.editor, agreement=world.agreement),
+    }
+    with pytest.raises(DomainError):
+        calls[action]()
+    world.agreement.refresh_from_db()
+    assert world.agreement.status == status
+
+
+def test_it_shows_partial_signing_and_only_the_actions_allowed_now(world):
+    agree(world)
+    assert set(lifecycle.available_actions(world.users.editor, world.agreement)) >= {"sign", "refuse", "reopen"}
+    lifecycle.sign(user=world.users.editor, agreement=world.agreement, data=sign_data())
+    world.agreement.refresh_from_db()
+    assert lifecycle.signature_progress(world.agreement)[:2] == (1, 2)
+    assert world.agreement.status == S.AGREED
+    assert "sign" not in lifecycle.available_actions(world.users.editor, world.agreement)
+    assert "reopen" not in lifecycle.available_actions(world.users.ministry, world.agreement)
+    assert "sign" in lifecycle.available_actions(world.users.ministry, world.agreement)
+    assert lifecycle.available_actions(world.users.reader, world.agreement) == []
+    assert "MAIS" in lifecycle.next_step_text(world.agreement) or "Ministerium" in lifecycle.next_step_text(
+        world.agreement)
+    with pytest.raises(DomainError):
+        lifecycle.sign(user=world.users.editor, agreement=world.agreement, data=sign_data())
+
+
+def test_it_renders_and_stores_the_pdf_once_when_the_last_party_signs(world):
+    m.Statement.objects.filter(pk=world.statement.pk).update(include_as_annex=True, text="Die Liga regt an …")
+    agreement = sign_all(world)
+    assert agreement.status == S.SIGNED
+    document = agreement.signed_file
+    content = document.file.read()
+    assert hashlib.sha256(content).hexdigest() == document.sha256
+    text = pdf_text(content)
+    for expected in ["Ministerium für Arbeit, Integration und Soziales", "Kreis Mettmann", "Senkung der KdU",
+                     "Thomas Hendele", "Landrat", "Dr. Wilhelm Schäffer", "Staatssekretär", "Düsseldorf",
+                     "Beratung", "Stellungnahme der Liga", "Seite 1 von"]:
+        assert expected in text, expected
+    pdf = pikepdf.open(io.BytesIO(content))
+    assert str(pdf.Root.Lang) == "de"
+    with pdf.open_metadata() as meta:
+        assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "A"
+    assert m.Document.objects.filter(kind=m.Document.Kind.AGREEMENT).count() == 1
+
+
+def test_it_keeps_hostile_text_out_of_the_pdf(world):
+    payload = '<img src="file:///etc/passwd"> <link rel=attachment href="file:///etc/passwd"> url(file:///etc/passwd)'
+    m.Goal.objects.filter(pk=world.goal.pk).update(text=payload + " <script>alert(1)</script>")
+    agreement = sign_all(world)
+    content = agreement.signed_file.file.read()
+    text = pdf_text(content)
+    assert "<img src=" in text  # shown as text, not interpreted
+    assert "root:x:0:0" not in text
+    assert b"/EmbeddedFile" not in content or b"passwd" not in content
+
+
+@pytest.mark.parametrize("write", [
+    lambda w: setattr(w.goal, "title", "neu") or w.goal.save(),
+    lambda w: w.goal.delete(),
+    lambda w: m.Goal.objects.create(agreement=w.agreement, title="neu", kind="qualitativ"),
+    lambda w: setattr(w.offer, "title", "neu") or w.offer.save(),
+    lambda w: setattr(w.section, "text", "neu") or w.section.save(),
+    lambda w: m.AgreementParty.objects.create(agreement=w.agreement, party=w.jobcenter, role="jobcenter"),
+    lambda w: w.agreement.legal_bases.add(m.LegalBasis.objects.create(citation="§ 1 X")),
+    lambda w: setattr(w.agreement, "preamble", "neu") or w.agreement.save(),
+    lambda w: w.agreement.delete(),
+])
+def test_it_never_changes_a_signed_agreement_through_a_direct_model_write(world, write):
+    mark_signed(world)
+    before = lifecycle_snapshot(world)
+    with pytest.raises(m.ImmutableRecordError), transaction.atomic():
+        write(world)
+    assert lifecycle_snapshot(world) == before
+
+
+def mark_signed(world):
+    # Rendering the PDF is tested elsewhere; these tests only need the state.
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=S.SIGNED)
+    world.agreement.refresh_from_db()
+
+
+def test_it_refuses_direct_saves_of_signed_agreement_fields(world):
+    mark_signed(world)
+    agreement = world.agreement
+    agreement.title = "geändert"
+    with pytest.raises(m.ImmutableRecordError):
+        agreement.save()
+    agreement.refresh_from_db()
+    agreement.status = S.IN_EFFECT  # the lifecycle may still move on
+    agreement.save()
+
+
+def lifecycle_snapshot(world):
+    from agreements.services.versions import agreement_snapshot
+
+    return agreement_snapshot(m.Agreement.objects.get(pk=world.agreement.pk))
+
+
+def test_it_refuses_signing_with_a_reason_and_withdraws(world):
+    agree(world)
+    with pytest.raises(DomainError):
+        lifecycle.refuse(user=world.users.ministry, agreement=world.agreement, reason="  ")
+    lifecycle.refuse(user=world.users.ministry, agreement=world.agreement, reason="Ziele nicht abgestimmt")
+    world.agreement.refresh_from_db()
+    assert world.agreement.status == S.NOT_SIGNED
+    assert world.agreement.status_reason == "Ziele nicht abgestimmt"
+
+
+def test_it_reopens_before_the_first_signature_only(world):
+    agree(world)
+    lifecycle.reopen(user=world.users.ministry, agreement=world.agreement, reason="Korrektur")
+    world.agreement.refresh_from_db()
+    assert world.agreement.status == S.NEGOTIATION
+    agree(world)
+    lifecycle.sign(user=world.users.editor, agreement=world.agreement, data=sign_data())
+    with pytest.raises(DomainError):
+        lifecycle.reopen(user=world.users.ministry, agreement=world.agreement, reason="Korrektur")
+
+
+def test_it_walks_the_whole_lifecycle_with_reviews(world):
+    mark_signed(world)
+    agreement = world.agreement
+    review = lifecycle.record_review(
+        user=world.users.editor, agreement=agreement,
+        data={"kind": "unterjaehrig", "date": datetime.date(2013, 6, 30)},
+        assessments=[{"goal": world.goal, "status": "im_plan"}],
+    )
+    agreement.refresh_from_db()
+    assert agreement.status == S.IN_EFFECT and review.assessments.count() == 1
+    with pytest.raises(DomainError):  # the year-end evaluation must assess every goal
+        lifecycle.record_review(user=world.users.editor, agreement=agreement,
+                                data={"kind": "jahresabschluss", "date": datetime.date(2014, 1, 31)},
+                                assessments=[])
+    lifecycle.record_review(user=world.users.editor, agreement=agreement,
+                            data={"kind": "jahresabschluss", "date": datetime.date(2014, 1, 31)},
+                            assessments=[{"goal": world.goal, "status": "erreicht"}])
+    agreement.refresh_from_db()
+    assert agreement.status == S.EVALUATED
+    lifecycle.close(user=world.users.ministry, agreement=agreement)
+    agreement.refresh_from_db()
+    assert agreement.status == S.CLOSED
+    successor = lifecycle.derive(user=world.users.editor, agreement=agreement, kind="next_year")
+    assert successor.year == 2014 and successor.predecessor == agreement
+    assert [a.get_status_display() for a in lifecycle.predecessor_results(successor)] == ["erreicht"]
+
+
+def test_it_derives_the_jobcenter_agreement_and_an_amendment(world):
+    mark_signed(world)
+    agreement = world.agreement
+    mirror = lifecycle.derive(user=world.users.editor, agreement=agreement, kind="jobcenter")
+    assert {ap.party for ap in mirror.agreement_parties.all()} == {world.county, world.jobcenter}
+    assert agreement in mirror.related.all()
+    assert [g.title for g in mirror.goals.all()] == ["Senkung der KdU"]
+    with pytest.raises(DomainError):
+        lifecycle.derive(user=world.users.ministry, agreement=agreement, kind="jobcenter")
+    amendment = lifecycle.create_amendment(user=world.users.ministry, agreement=agreement)
+    assert amendment.amends == agreement and amendment.status == S.DRAFT
+    assert amendment.goals.count() == 1
+    agreement.refresh_from_db()
+    assert agreement.status == S.SIGNED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_renders_exactly_one_pdf_when_the_last_two_sign_at_once(world):
+    agree(world)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def sign_as(user, data):
+        try:
+            barrier.wait(timeout=10)
+            lifecycle.sign(user=user, agreement=m.Agreement.objects.get(pk=world.agreement.pk), data=data)
+        except Exception as exc:  # recorded and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=sign_as, args=(world.users.editor, sign_data())),
+        threading.Thread(target=sign_as, args=(world.users.ministry, sign_data("Dr. Schäffer", "StS", "D"))),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    # SQLite serialises writers with a database lock and may refuse the loser ("database is locked"); that is a
+    # refusal, not a second PDF. PostgreSQL waits on the row lock and both succeed.
+    assert m.Document.objects.filter(kind=m.Document.Kind.AGREEMENT).count() <= 1
+    signatures = m.Signature.objects.filter(agreement=world.agreement).count()
+    assert signatures + len(errors) == 2
+    if connection.vendor == "postgresql":
+        assert errors == []
+        assert m.Document.objects.filter(kind=m.Document.Kind.AGREEMENT).count() == 1
+        assert m.Agreement.objects.get(pk=world.agreement.pk).status == S.SIGNED
