@@ -1,0 +1,167 @@
+"""The committee paper (Vorlage) as PDF/A-3a, laid out like the Kreis Mettmann's Vorlage 50/015/2012.
+
+`render_vorlage` is the one way to produce a Vorlage's PDF: the release step stores its result once (with
+its SHA-256) as the Vorlage's main file; drafts go through the input-hash cache (agreements/pdf/cache.py), so
+a preview of an unchanged draft is not rendered twice.
+"""
+
+import hashlib
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+
+from agreements.models import Consultation, Impact, Vorlage, VorlageAnlage, VorlageSection
+
+from . import cache
+from .render import PDF_VARIANT, RenderedPdf, html_to_pdf, render_html
+
+TEMPLATE_NAME = "pdf/vorlage.html"
+# Part of every cache key: bump it when the rendering changes in a way the HTML does not show
+# (e.g. renderer options), so no draft is served from an outdated cache entry.
+RENDER_VERSION = "vorlage-1"
+
+
+def stylesheet_path():
+    return Path(settings.BASE_DIR) / "static" / "css" / "pdf.css"
+
+
+def pdf_stylesheet():
+    """The print stylesheet's text, inlined into the HTML so that a hash of the HTML covers it too.
+
+    It is our own static file, never user input; that is why it may be marked safe.
+    """
+    return mark_safe(stylesheet_path().read_text(encoding="utf-8"))
+
+
+def vorlage_queryset():
+    """A Vorlage with everything the PDF shows: 4 queries, whatever the number of rows."""
+    return Vorlage.objects.select_related("department", "department__party", "author", "main_file").prefetch_related(
+        Prefetch(
+            "consultations",
+            queryset=Consultation.objects.select_related("committee", "meeting").order_by("order", "id"),
+        ),
+        Prefetch("sections", queryset=VorlageSection.objects.order_by("order", "id")),
+        Prefetch("anlagen", queryset=VorlageAnlage.objects.select_related("document").order_by("order", "id")),
+    )
+
+
+def single_line(text):
+    return " ".join((text or "").split())
+
+
+def pdf_title(vorlage):
+    return f"Vorlage {vorlage.reference}: {single_line(vorlage.name)}"
+
+
+def pdf_author(vorlage):
+    """'Frau Ulrike Gansauer, Fachbereich 50 Sozialamt'."""
+    department = vorlage.department
+    return f"{vorlage.author.full_name}, Fachbereich {department.number} {department.name}"
+
+
+def pdf_description(vorlage):
+    department = vorlage.department
+    visibility = "öffentlich" if vorlage.public else "nichtöffentlich"
+    return (
+        f"{vorlage.get_paper_type_display()} {vorlage.reference} ({visibility}) des Fachbereichs "
+        f"{department.number} {department.name}, {department.party.name}, vom {vorlage.date:%d.%m.%Y}"
+    )
+
+
+def pdf_filename(vorlage, suffix=""):
+    """'vorlage-50-015-2012.pdf': the reference's slashes would be directories."""
+    stem = re.sub(r"[^0-9A-Za-z]+", "-", vorlage.reference).strip("-").lower()
+    return f"vorlage-{stem}{suffix}.pdf"
+
+
+def _consultation_date(consultation):
+    if consultation.meeting_date:
+        return consultation.meeting_date
+    if consultation.meeting_id and consultation.meeting.start:
+        return timezone.localdate(consultation.meeting.start)
+    return None
+
+
+def _impacts(vorlage):
+    rows = (
+        ("Finanzielle Auswirkung", vorlage.financial_impact, vorlage.financial_impact_text),
+        ("Personelle Auswirkung", vorlage.personnel_impact, vorlage.personnel_impact_text),
+        ("Organisatorische Auswirkung", vorlage.organisational_impact, vorlage.organisational_impact_text),
+    )
+    return [
+        {
+            "label": label,
+            "options": [{"label": str(choice.label), "chosen": value == choice.value} for choice in Impact],
+            # The explanation belongs to a "ja" only; a leftover text of an earlier "ja" is not printed.
+            "text": text if value == Impact.YES else "",
+        }
+        for label, value, text in rows
+    ]
+
+
+def vorlage_context(vorlage):
+    """Template context of templates/pdf/vorlage.html, read fresh from the database (4 queries).
+
+    The stored state is what gets printed: a caller holding an unsaved, edited instance gets the saved one.
+    """
+    vorlage = vorlage_queryset().get(pk=vorlage.pk)
+    # The paper is German whatever the language of the request that asks for it.
+    with translation.override("de"):
+        return _context(vorlage)
+
+
+def _context(vorlage):
+    return {
+        "vorlage": vorlage,
+        "decision_types": [
+            {"label": str(choice.label), "chosen": vorlage.decision_type == choice.value}
+            for choice in Vorlage.DecisionType
+        ],
+        "consultations": [
+            {
+                "committee": consultation.committee.name,
+                "date": _consultation_date(consultation),
+                "role": consultation.get_role_display(),
+            }
+            for consultation in vorlage.consultations.all()
+        ],
+        # Lines of the title; the whitespace after each <br> keeps the bookmark's words apart.
+        "name_lines": [line.strip() for line in vorlage.name.splitlines() if line.strip()],
+        "impacts": _impacts(vorlage),
+        "sections": list(vorlage.sections.all()),
+        "anlagen": list(vorlage.anlagen.all()),
+        "pdf_title": pdf_title(vorlage),
+        "pdf_author": pdf_author(vorlage),
+        "pdf_description": pdf_description(vorlage),
+        "pdf_css": pdf_stylesheet(),
+    }
+
+
+def cache_key_parts(html):
+    """Everything the PDF depends on: the HTML (which contains the stylesheet) and the renderer."""
+    import weasyprint
+
+    return [RENDER_VERSION, PDF_VARIANT, f"weasyprint {weasyprint.__version__}", html]
+
+
+def is_cacheable(vorlage):
+    # Released papers are rendered once and stored with their SHA-256 by the release step; caching them
+    # here as well would keep a second, unaccounted copy.
+    return vorlage.status not in Vorlage.FROZEN_STATUSES
+
+
+def render_vorlage(vorlage, *, use_cache=None) -> RenderedPdf:
+    """The Vorlage as PDF/A-3a. use_cache: None = cache drafts only; True/False force it."""
+    context = vorlage_context(vorlage)
+    html = render_html(TEMPLATE_NAME, context)
+    if use_cache is None:
+        use_cache = is_cacheable(context["vorlage"])
+    if use_cache:
+        content = cache.cached_pdf(cache_key_parts(html), lambda: html_to_pdf(html))
+    else:
+        content = html_to_pdf(html)
+    return RenderedPdf(content=content, sha256=hashlib.sha256(content).hexdigest(), html=html)

@@ -1,0 +1,1219 @@
+"""Vorlagen (committee papers): numbering, writing, routing, releasing, and the draft written from an agreement.
+
+Entwurf → freigegeben (content frozen, PDF stored once with its SHA-256) → in Beratung (a result per
+consultation) → erledigt; side exit zurückgezogen. Every write is one function here: atomic, checks the
+permission (an editor of the department's party, see agreements/vorlage_access.py) and the state (content
+changes only while Entwurf), and is recorded: django-simple-history always, a ProcedureStep on the agreement
+when the Vorlage has one. Models refuse writes to released Vorlagen as well (ReleasedVorlageGuard); the
+services refuse first, with a message the user can act on.
+"""
+
+import datetime
+import logging
+import time
+from types import SimpleNamespace
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Max, Prefetch
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from .. import access, vorlage_access
+from .. import models as m
+from ..views.documents import agreement_documents_queryset
+from .base import ConflictError, DomainError, record_step, save_locked
+from .documents import MAX_TITLE, _write_document, discard_files_on_failure, inspect_upload
+from .lifecycle import store_generated_pdf
+from .negotiation import format_step_date
+
+logger = logging.getLogger(__name__)
+
+V = m.Vorlage
+S = V.Status
+
+# action → statuses it may start from
+TRANSITIONS = {
+    "edit": (S.DRAFT,),
+    "release": (S.DRAFT,),
+    "start_consultation": (S.RELEASED,),
+    "record_result": (S.RELEASED, S.IN_CONSULTATION),
+    "complete": (S.IN_CONSULTATION,),
+    "withdraw": (S.DRAFT, S.RELEASED, S.IN_CONSULTATION),
+}
+
+HEADER_FIELDS = (
+    "paper_type", "public", "non_public_reason", "author", "date", "file_reference", "name", "decision_type",
+    "financial_impact", "financial_impact_text", "personnel_impact", "personnel_impact_text",
+    "organisational_impact", "organisational_impact_text", "resolution", "occasion", "conclusion",
+)
+IMPACTS = (
+    ("financial_impact", "financial_impact_text"),
+    ("personnel_impact", "personnel_impact_text"),
+    ("organisational_impact", "organisational_impact_text"),
+)
+CONSULTATION_FIELDS = ("committee", "meeting", "meeting_date", "role", "authoritative")
+MIN_YEAR, MAX_YEAR = 2005, 2100
+MAX_TEXT = 50000
+NUMBERING_ATTEMPTS = 5
+# A consultation that was postponed has not dealt with the paper yet.
+OPEN_RESULTS = ("", m.Consultation.Result.POSTPONED)
+DEFAULT_RESOLUTION = "Die Ausführungen der Verwaltung werden zur Kenntnis genommen."
+BUNDLE_CACHE_VERSION = "vorlage-bundle-1"
+
+
+# --- Checks -------------------------------------------------------------------------------------------------
+
+def _require_state(vorlage, action):
+    if vorlage.status in TRANSITIONS[action]:
+        return
+    if action == "edit":
+        raise DomainError(
+            _("Die Vorlage ist „%(status)s“ und kann nicht mehr bearbeitet werden.")
+            % {"status": vorlage.get_status_display()}
+        )
+    raise DomainError(
+        _("Diese Aktion ist im Status „%(status)s“ nicht möglich.") % {"status": vorlage.get_status_display()}
+    )
+
+
+def _lock(vorlage):
+    """Re-read the Vorlage with a row lock (PostgreSQL), so state checks and writes see one truth."""
+    return V.objects.select_for_update(of=("self",)).select_related("department").get(pk=vorlage.pk)
+
+
+def _locked_for(user, vorlage, action):
+    vorlage_access.require_writer(user, vorlage.department)
+    locked = _lock(vorlage)
+    _require_state(locked, action)
+    return locked
+
+
+def _text(value, label, max_length=MAX_TEXT, required=False):
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(_("Bitte füllen Sie „%(field)s“ aus.") % {"field": label})
+    if len(value) > max_length:
+        raise DomainError(
+            _("„%(field)s“ darf höchstens %(max)s Zeichen lang sein.") % {"field": label, "max": max_length}
+        )
+    return value
+
+
+def _label(model, name):
+    return str(model._meta.get_field(name).verbose_name)
+
+
+def _check_date(value, label):
+    if not isinstance(value, datetime.date):
+        raise DomainError(_("Bitte geben Sie „%(field)s“ an.") % {"field": label})
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise DomainError(
+            _("„%(field)s“ muss zwischen %(min)s und %(max)s liegen.")
+            % {"field": label, "min": MIN_YEAR, "max": MAX_YEAR}
+        )
+    return value
+
+
+def clean_header(data, department):
+    """The header fields, checked; raises DomainError with the first problem."""
+    cleaned = {}
+    for name in HEADER_FIELDS:
+        field = V._meta.get_field(name)
+        value = data.get(name)
+        if name in ("author", "date", "public"):
+            cleaned[name] = value
+        elif field.choices:
+            if value not in dict(field.choices):
+                raise DomainError(_("Bitte wählen Sie „%(field)s“ aus.") % {"field": field.verbose_name})
+            cleaned[name] = value
+        else:
+            cleaned[name] = _text(value, field.verbose_name, field.max_length or MAX_TEXT, required=name == "name")
+    cleaned["public"] = bool(cleaned["public"])
+    if not cleaned["public"] and not cleaned["non_public_reason"]:
+        raise DomainError(_("Eine nichtöffentliche Vorlage braucht einen Grund für die Nichtöffentlichkeit."))
+    for impact, text in IMPACTS:
+        if cleaned[impact] == m.Impact.YES and not cleaned[text]:
+            raise DomainError(
+                _("„%(field)s“ ist „ja“: bitte erläutern Sie die Auswirkung.") % {"field": _label(V, impact)}
+            )
+    author = cleaned["author"]
+    if author is None or author.party_id != department.party_id:
+        raise DomainError(_("Bearbeiter/in muss eine Person der Stelle des Fachbereichs sein."))
+    _check_date(cleaned["date"], _label(V, "date"))
+    return cleaned
+
+
+# --- Numbering ----------------------------------------------------------------------------------------------
+
+def next_reference(department, year):
+    """(running number, reference) of the next Vorlage of the department in the year: max + 1, 3 digits.
+
+    Call it inside the transaction that holds the department's row lock (see create_vorlage): otherwise two
+    creators read the same maximum.
+    """
+    last = V.objects.filter(department=department, year=year).aggregate(n=Max("running_number"))["n"] or 0
+    running = last + 1
+    return running, V.format_reference(department.number, running, year)
+
+
+def _create_numbered(department, year, build):
+    """Run build(running_number, reference) with the next number; safe when several users create at once.
+
+    PostgreSQL: the department row lock queues the creators, each reads the maximum after the previous one
+    committed. SQLite has no row locks; there the unique constraint (department, year, running number)
+    refuses a taken number and the number is drawn again, or the database is busy and we try again later.
+    """
+    nested = connection.in_atomic_block
+    for attempt in range(1, NUMBERING_ATTEMPTS + 1):
+        running = None
+        try:
+            with transaction.atomic():
+                m.Department.objects.select_for_update().filter(pk=department.pk).first()
+                running, reference = next_reference(department, year)
+                return build(running, reference)
+        except IntegrityError:
+            taken = running is not None and V.objects.filter(
+                department=department, year=year, running_number=running
+            ).exists()
+            if not taken:
+                raise
+            logger.info("Vorlage number %s/%s of department %s was taken meanwhile", running, year, department.pk)
+        except OperationalError as exc:
+            if nested or "locked" not in str(exc):
+                raise
+            logger.info("Database busy while numbering a Vorlage (attempt %s)", attempt)
+            time.sleep(0.05 * attempt)
+    raise DomainError(
+        _("Die Vorlagen-Nr. konnte wegen gleichzeitiger Zugriffe nicht vergeben werden. Bitte versuchen Sie es "
+          "erneut.")
+    )
+
+
+# --- Creating -----------------------------------------------------------------------------------------------
+
+def _record(vorlage, user, title, description=""):
+    """A step on the agreement's timeline, when the Vorlage reports on an agreement."""
+    if vorlage.agreement_id:
+        record_step(
+            m.Agreement(pk=vorlage.agreement_id), kind=m.ProcedureStep.Kind.OTHER, user=user,
+            title=title, description=description,
+        )
+
+
+def _check_agreement(user, agreement, department):
+    if agreement is None:
+        return
+    if not access.can_read_agreement(user, agreement):
+        raise DomainError(_("Die Zielvereinbarung ist nicht verfügbar."))
+    if department.party_id not in access.agreement_party_ids(agreement):
+        raise DomainError(_("Die Stelle des Fachbereichs ist nicht Partei dieser Zielvereinbarung."))
+
+
+def _create(*, user, department, header, agreement=None, sections=(), anlagen=()):
+    vorlage_access.require_writer(user, department)
+    header = clean_header(header, department)
+    _check_agreement(user, agreement, department)
+    year = header["date"].year
+
+    def build(running, reference):
+        vorlage = V(
+            reference=reference, department=department, year=year, running_number=running,
+            agreement=agreement, created_by=user, status=S.DRAFT, **header,
+        )
+        vorlage.save()
+        m.VorlageSection.objects.bulk_create(
+            m.VorlageSection(vorlage=vorlage, order=order, heading=heading, text=text)
+            for order, (heading, text) in enumerate(sections, start=1)
+        )
+        m.VorlageAnlage.objects.bulk_create(
+            m.VorlageAnlage(vorlage=vorlage, order=order, title=title, document=document)
+            for order, (title, document) in enumerate(anlagen, start=1)
+        )
+        _record(vorlage, user, _("Vorlage %(reference)s angelegt") % {"reference": reference},
+                _("Der Entwurf der Vorlage %(reference)s „%(name)s“ wurde angelegt.")
+                % {"reference": reference, "name": " ".join(vorlage.name.split())})
+        return vorlage
+
+    return _create_numbered(department, year, build)
+
+
+def default_header(**values):
+    """Sensible defaults: a public Beschlussvorlage without impacts, like the reference paper."""
+    header = {
+        "paper_type": V.PaperType.BESCHLUSSVORLAGE, "public": True, "non_public_reason": "",
+        "decision_type": V.DecisionType.BESCHLUSS, "file_reference": "", "resolution": "", "occasion": "",
+        "conclusion": "",
+    }
+    for impact, text in IMPACTS:
+        header[impact], header[text] = m.Impact.NO, ""
+    header.update(values)
+    return header
+
+
+def create_vorlage(*, user, data):
+    """A new draft without agreement (or with one, but without pre-filled text). data: department, the
+    header fields, optionally agreement."""
+    department = data.get("department")
+    if department is None:
+        raise DomainError(_("Bitte wählen Sie den Fachbereich aus."))
+    header = default_header(**{k: data[k] for k in HEADER_FIELDS if k in data})
+    return _create(user=user, department=department, header=header, agreement=data.get("agreement"))
+
+
+def create_vorlage_from_agreement(*, user, agreement, department, author, date):
+    """A draft reporting on the agreement, pre-filled from its records; everything stays editable."""
+    vorlage_access.require_writer(user, department)
+    _check_agreement(user, agreement, department)
+    _check_date(date, _label(V, "date"))
+    draft = draft_from_agreement(agreement, department=department, date=date)
+    header = default_header(author=author, date=date, name=draft["name"], occasion=draft["occasion"],
+                            conclusion=draft["conclusion"], resolution=DEFAULT_RESOLUTION)
+    return _create(user=user, department=department, header=header, agreement=agreement,
+                   sections=draft["sections"], anlagen=draft["anlagen"])
+
+
+# --- The draft written from an agreement --------------------------------------------------------------------
+
+_ARTICLES = {
+    "nom": {"m": "der", "n": "das", "f": "die"},
+    "gen": {"m": "des", "n": "des", "f": "der"},
+    "dat": {"m": "dem", "n": "dem", "f": "der"},
+    "acc": {"m": "den", "n": "das", "f": "die"},
+}
+_FEMININE_WORDS = {"liga", "stadt", "städteregion", "regionaldirektion", "bundesagentur", "agentur",
+                   "arbeitsgemeinschaft", "landesregierung"}
+_NUMBER_WORDS = {1: "einem", 2: "zwei", 3: "drei", 4: "vier", 5: "fünf", 6: "sechs", 7: "sieben", 8: "acht",
+                 9: "neun", 10: "zehn", 11: "elf", 12: "zwölf"}
+ASSESSMENT_SENTENCES = {
+    m.Assessment.Status.ACHIEVED: "wurde erreicht",
+    m.Assessment.Status.PARTLY: "wurde teilweise erreicht",
+    m.Assessment.Status.MISSED: "wurde nicht erreicht",
+    m.Assessment.Status.ON_TRACK: "lag zuletzt im Plan",
+    m.Assessment.Status.AT_RISK: "war zuletzt gefährdet",
+    m.Assessment.Status.NOT_ASSESSABLE: "war nicht bewertbar",
+}
+
+
+def display_name(party):
+    """How the paper names a party: the ministry by its short name ("MAIS NRW"), a party whose name carries its
+    common name in brackets by that ("Liga der Wohlfahrtsverbände"), everybody else by the full name."""
+    short = party.short_name
+    if short and (party.kind == m.Party.Kind.MINISTRY or party.name.endswith(f"({short})")):
+        return short
+    return party.name
+
+
+def _gender(party):
+    first = display_name(party).split(" ", 1)[0].split("-")[-1].lower()
+    if party.kind in (m.Party.Kind.KREISFREIE_STADT, m.Party.Kind.REGIONALDIREKTION) or first in _FEMININE_WORDS:
+        return "f"
+    if party.kind in (m.Party.Kind.MINISTRY, m.Party.Kind.JOBCENTER):
+        return "n"
+    return "m"
+
+
+def named(party, case):
+    """The party with its German article: named(kreis, "dat") → 'dem Kreis Mettmann'."""
+    gender = _gender(party)
+    name = display_name(party)
+    first, _sep, rest = name.partition(" ")
+    if case == "gen" and first.endswith(("Kreis", "tag")):
+        name = " ".join(p for p in (first + "es", rest) if p)
+    elif case == "gen" and first.endswith(("center", "amt")):
+        name = " ".join(p for p in (first + "s", rest) if p)
+    return f"{_ARTICLES[case][gender]} {name}"
+
+
+def _join(items, word="und"):
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _day(value):
+    return date_format(value, "d.m.Y")
+
+
+def _single_date(step, value):
+    return format_step_date(SimpleNamespace(date=value, end_date=None, date_precision=step.date_precision))
+
+
+def _half_year(value):
+    return f"{'ersten' if value.month <= 6 else 'zweiten'} Halbjahr {value.year}"
+
+
+def date_phrase(step):
+    """How a sentence about the step begins, as precise as its date is known: 'Am 16.12.2011',
+    'Im November 2011', 'Im zweiten Halbjahr 2011', 'Im Jahr 2011'; ranges as 'Vom … bis zum …'."""
+    P = m.ProcedureStep.Precision
+    precision = step.date_precision
+    if precision == P.HALF_YEAR:
+        start, end = _half_year(step.date), _half_year(step.end_date) if step.end_date else None
+    else:
+        start = _single_date(step, step.date)
+        end = _single_date(step, step.end_date) if step.end_date else None
+    if end is None or end == start:
+        if precision == P.DAY:
+            return f"Am {start}"
+        if precision == P.YEAR:
+            return f"Im Jahr {start}"
+        return f"Im {start}"
+    if precision == P.DAY:
+        return f"Vom {start} bis zum {end}"
+    if precision == P.YEAR:
+        return f"In den Jahren {start} bis {end}"
+    return f"Von {start} bis {end}" if precision == P.MONTH else f"Vom {start} bis zum {end}"
+
+
+def _mentions_date(step):
+    description = step.description or ""
+    candidates = {format_step_date(step), _single_date(step, step.date)}
+    if step.date_precision == m.ProcedureStep.Precision.HALF_YEAR:
+        candidates.add(_half_year(step.date))
+    return any(c and c in description for c in candidates)
+
+
+STEP_SENTENCES = {
+    m.ProcedureStep.Kind.MEETING: "%(when)s fand das Gespräch „%(title)s“ statt.",
+    m.ProcedureStep.Kind.REFERENCE_VALUES: "%(when)s wurden die Referenzwerte mitgeteilt („%(title)s“).",
+    m.ProcedureStep.Kind.DRAFT_SENT: "%(when)s wurde ein Entwurf übersandt („%(title)s“).",
+    m.ProcedureStep.Kind.STATEMENT: "%(when)s wurde eine Stellungnahme abgegeben („%(title)s“).",
+    m.ProcedureStep.Kind.EVALUATION: "%(when)s erfolgte die Auswertung („%(title)s“).",
+    m.ProcedureStep.Kind.LETTER: "%(when)s erging das Schreiben „%(title)s“.",
+    m.ProcedureStep.Kind.AGREED: "%(when)s wurde der Text der Zielvereinbarung abgestimmt.",
+    m.ProcedureStep.Kind.SIGNATURE: "%(when)s wurde die Zielvereinbarung unterzeichnet.",
+}
+
+
+def step_sentence(step, fallback=None):
+    """The step as full sentences beginning with its date: its own description when that already says when
+    (the demo's do), otherwise an opening sentence with the date, followed by the description."""
+    description = " ".join((step.description or "").split())
+    if description and _mentions_date(step):
+        return description
+    template = fallback or STEP_SENTENCES.get(step.kind, "%(when)s erfolgte der Verfahrensschritt „%(title)s“.")
+    opening = template % {"when": date_phrase(step), "title": step.title}
+    return f"{opening} {description}" if description else opening
+
+
+def _party_of(agreement_parties, role):
+    return next((ap.party for ap in agreement_parties if ap.role == role), None)
+
+
+def _title(agreement, land, county):
+    year = agreement.year
+    first = f"Zielsteuerung {year} in der Grundsicherung für Arbeitsuchende"
+    if land is not None and county is not None:
+        return (f"{first}\n- Abschluss einer Zielvereinbarung zwischen {named(land, 'dat')} und "
+                f"{named(county, 'dat')} als kommunaler Träger des Jobcenters für das Jahr {year}")
+    parties = [named(ap.party, "dat") for ap in agreement.agreement_parties.all()]
+    return f"{first}\n- Abschluss einer Zielvereinbarung zwischen {_join(parties)} für das Jahr {year}"
+
+
+def _person_dative(person=None, name="", function=""):
+    """'Herrn Landrat Hendele', 'Frau Dr. Muster', 'Landrat Thomas Hendele' (without a person record)."""
+    if person is None:
+        return " ".join(p for p in (function, name) if p)
+    address = {"Herr": "Herrn", "Frau": "Frau"}.get(person.form_of_address, "")
+    return " ".join(p for p in (address, person.function if address else "", person.title, person.family_name) if p)
+
+
+def _predecessor_text(agreement, county):
+    predecessor = agreement.predecessor
+    if predecessor is None or county is None:
+        return ""
+    previous = [predecessor] + [
+        a for a in predecessor.related.all() if a.year == predecessor.year
+        and any(ap.party_id == county.pk for ap in a.agreement_parties.all())
+    ]
+    partners = []
+    for each in reversed(previous):  # the reference names the Jobcenter before the ministry
+        for ap in each.agreement_parties.all():
+            if ap.party_id != county.pk and ap.party_id not in {p.pk for p in partners}:
+                partners.append(ap.party)
+
+    def partner_text(party):
+        text = named(party, "dat")
+        if party.kind == m.Party.Kind.MINISTRY and party.short_name:
+            text = f"{_ARTICLES['dat'][_gender(party)]} {party.name} ({party.short_name})"
+        return text
+
+    first = "" if predecessor.predecessor_id else " erste"
+    if len(partners) >= 2:
+        with_whom = f"sowohl mit {_join([partner_text(p) for p in partners[:-1]], 'und')} als auch mit " \
+                    f"{partner_text(partners[-1])}"
+    else:
+        with_whom = "mit " + _join([partner_text(p) for p in partners])
+    sentences = [f"Bereits im Jahr {predecessor.year} hat {named(county, 'nom')} {with_whom} eine{first} "
+                 f"Zielvereinbarung abgeschlossen."]
+    goals = list(predecessor.goals.all())
+    if goals:
+        titles = [g.title for g in goals]
+        same = len(previous) > 1 and all(sorted(g.title for g in a.goals.all()) == sorted(titles) for a in previous)
+        subject = "Diese Vereinbarungen enthielten" if same else (
+            "Diese Vereinbarung enthielt" if len(previous) == 1
+            else f"Die Vereinbarung mit {partner_text(partners[-1])} enthielt")
+        if len(goals) == 1:
+            sentences.append(f"{subject} {'das gleichlautende' if same else 'das'} Ziel „{titles[0]}“ für das "
+                             f"Jahr {predecessor.year}.")
+        else:
+            quoted = [f"„{t}“" for t in titles]
+            sentences.append(f"{subject} {'die gleichlautenden' if same else 'die'} Ziele {_join(quoted)}.")
+        latest = {}
+        for assessment in sorted(
+            (a for g in goals for a in g.assessments.all()), key=lambda a: (a.review.date, a.pk), reverse=True
+        ):
+            latest.setdefault(assessment.goal_id, assessment)
+        for goal in goals:
+            assessment = latest.get(goal.pk)
+            if assessment is None:
+                continue
+            verb = ASSESSMENT_SENTENCES[assessment.status]
+            sentences.append(f"Dieses Ziel {verb}." if len(goals) == 1 else f"Das Ziel „{goal.title}“ {verb}.")
+    return " ".join(sentences)
+
+
+def _signature_text(agreement, land, county):
+    signatures = list(agreement.signatures.all())
+    if not signatures:
+        return ""
+    names = [_person_dative(s.person, s.signatory_name, s.signatory_function) for s in signatures]
+    between = (f"zwischen {named(land, 'dat')} und {named(county, 'dat')} " if land is not None and county is not None
+               else "")
+    complete = len(signatures) >= len(agreement.agreement_parties.all())
+    return (f"Die Zielvereinbarung {between}ist {'inzwischen' if complete else 'bisher'} von {_join(names)} "
+            f"unterzeichnet worden.")
+
+
+def _negotiation_start(steps):
+    begins = [s for s in steps if s.title.lower().startswith(("beginn der verhandlung", "verhandlungsbeginn"))]
+    if begins:
+        return begins[0]
+    return next((s for s in steps if s.kind == m.ProcedureStep.Kind.DRAFT_SENT), None)
+
+
+def _occasion(agreement, land, county, steps):
+    paragraphs = [_predecessor_text(agreement, county)]
+    reference_values = next((s for s in steps if s.kind == m.ProcedureStep.Kind.REFERENCE_VALUES), None)
+    if reference_values is not None:
+        who = f"teilte {named(land, 'nom')} die Referenzwerte und die dazugehörigen Korridore" if land else \
+            "wurden die Referenzwerte und die dazugehörigen Korridore"
+        verb = "mit" if land else "mitgeteilt"
+        paragraphs.append(step_sentence(
+            reference_values, f"%(when)s {who} für die Zielvereinbarung {agreement.year} {verb}."))
+    start = _negotiation_start(steps)
+    if start is not None:
+        paragraphs.append(step_sentence(
+            start, f"%(when)s begannen die Verhandlungen über die Inhalte der Zielvereinbarung {agreement.year}."))
+    paragraphs.append(_signature_text(agreement, land, county))
+    return "\n\n".join(p for p in paragraphs if p), [s for s in (reference_values, start) if s is not None]
+
+
+def _legal_text(agreement):
+    paragraphs = []
+    for basis in agreement.legal_bases.all():
+        if basis.text:
+            paragraphs.append(basis.text)
+        else:
+            paragraphs.append(f"{basis.citation}{' – ' + basis.title if basis.title else ''}")
+    if agreement.legal_basis_note:
+        paragraphs.append(agreement.legal_basis_note.strip())
+    return "\n\n".join(paragraphs)
+
+
+def _procedure_text(steps, used, vorlage_date, signed):
+    K = m.ProcedureStep.Kind
+    skip = {K.STATUS, K.REVIEW, K.PROPOSAL, K.PROPOSAL_DECIDED} | ({K.SIGNATURE} if signed else set())
+    paragraphs = [
+        step_sentence(step) for step in steps
+        if step not in used and step.kind not in skip and step.date <= vorlage_date
+        # The system's own entries about Vorlagen are not part of the negotiation.
+        and not (step.automatic and step.kind == K.OTHER)
+    ]
+    return "\n\n".join(paragraphs)
+
+
+def _count_word(number):
+    return _NUMBER_WORDS.get(number, str(number))
+
+
+def _goals_text(agreement):
+    goals = list(agreement.goals.all())
+    if not goals:
+        return ""
+    G = m.Goal
+    kinds = {kind: sum(1 for g in goals if g.kind == kind) for kind in G.Kind.values}
+    directions = []
+    for goal in goals:
+        if goal.direction and goal.get_direction_display() not in directions:
+            directions.append(goal.get_direction_display())
+    if kinds[G.Kind.QUALITATIVE] == len(goals):
+        text = (f"Die Zielvereinbarung {agreement.year} enthält keine zahlenmäßigen Zielwerte, sondern "
+                f"ausschließlich qualitative Leitziele und Tendenzen")
+        text += f" ({', '.join(directions)})." if directions else "."
+    else:
+        parts = []
+        if kinds[G.Kind.QUANTITATIVE]:
+            parts.append(f"{kinds[G.Kind.QUANTITATIVE]} quantitative Ziele mit Ziel- oder Referenzwerten")
+        if kinds[G.Kind.QUALITATIVE]:
+            parts.append(f"{kinds[G.Kind.QUALITATIVE]} qualitative Leitziele und Tendenzen")
+        if kinds[G.Kind.MONITORING]:
+            parts.append(f"{kinds[G.Kind.MONITORING]} Monitoring-Ziele")
+        text = f"Die Zielvereinbarung {agreement.year} enthält {_join(parts)}."
+    state = sum(1 for g in goals if g.level == G.Level.STATE)
+    local = len(goals) - state
+    text += f" Vereinbart sind {len(goals)} Ziele, davon {state} Landesziele und {local} lokale Ziele:"
+    lines = []
+    for goal in goals:
+        detail = [goal.get_level_display()]
+        if goal.direction:
+            detail.append(f"Tendenz: {goal.get_direction_display()}")
+        if goal.target_value is not None:
+            detail.append(f"Zielwert: {goal.target_value.normalize():f}{' ' + goal.unit if goal.unit else ''}")
+        lines.append(f"- {goal.title} ({', '.join(detail)})")
+    return text + "\n" + "\n".join(lines)
+
+
+def _offers_text(agreement, land, has_annex):
+    offers = list(agreement.offers.all())
+    if not offers:
+        return ""
+    topics = {}
+    for offer in offers:
+        topics.setdefault(offer.topic, []).append(offer)
+    providers = []
+    for offer in offers:
+        if offer.provider is not None and offer.provider not in providers:
+            providers.append(offer.provider)
+    who = named(providers[0], "nom") if len(providers) == 1 else (named(land, "nom") if land else "Das Land")
+    who = who[0].upper() + who[1:]
+    count = len(topics)
+    noun = "Themenschwerpunkt" if count == 1 else "Themenschwerpunkten"
+    lines = [f"- {topic.number}. {topic.name} ({len(items)} {'Angebot' if len(items) == 1 else 'Angebote'})"
+             for topic, items in sorted(topics.items(), key=lambda item: item[0].number)]
+    text = f"{who} will zu insgesamt {_count_word(count)} {noun} Unterstützung anbieten:\n" + "\n".join(lines)
+    coordinated = []
+    for offer in offers:
+        if offer.coordinated_with is not None and offer.coordinated_with not in coordinated:
+            coordinated.append(offer.coordinated_with)
+    sentences = []
+    if coordinated:
+        sentences.append(f"Die Unterstützungsangebote sind mit {_join([named(p, 'dat') for p in coordinated])} "
+                         f"abgestimmt.")
+    if has_annex:
+        sentences.append("Sie können der Übersicht entnommen werden, die der Zielvereinbarung beigefügt ist.")
+    if any(o.status in (m.SupportOffer.Status.PLANNED, m.SupportOffer.Status.CONCRETISING) for o in offers):
+        sentences.append("Die weitere inhaltliche Konkretisierung der einzelnen Angebote erfolgt im Jahresverlauf.")
+    return text + ("\n\n" + " ".join(sentences) if sentences else "")
+
+
+def _words(*parts):
+    """A sentence from its parts, leaving out the empty ones (an unknown party, a missing sender)."""
+    return " ".join(p for p in parts if p)
+
+
+def _proposals_text(agreement, land, county):
+    D = m.Proposal.Decision
+    proposals = [p for p in agreement.proposals.all()
+                 if p.decision in (D.PARTLY, D.REJECTED) and (county is None or p.party_id == county.pk)]
+    if not proposals:
+        return ""
+    lines = [f"- {p.concerns or ' '.join(p.text.split())[:120]} ({p.get_decision_display()})" for p in proposals]
+    text = _words("Einige", f"durch {named(county, 'acc')}" if county else "", "vorgeschlagenen Inhalte wurden",
+                  f"durch {named(land, 'acc')}" if land else "", "nicht oder nicht vollständig übernommen:")
+    text += "\n" + "\n".join(lines)
+    letters = sorted({p.answer_letter for p in proposals if p.answer_letter is not None},
+                     key=lambda letter: (letter.date, letter.pk))
+    if letters:
+        one_sender = len({letter.sender_id for letter in letters}) == 1
+        attached = all(letter.document_id for letter in letters)
+        if len(letters) == 1:
+            which, clause = "das Schreiben", ", das als Anlage dieser Vorlage beigefügt ist"
+        else:
+            which, clause = "die Schreiben", ", die als Anlagen dieser Vorlage beigefügt sind"
+        reference = _words("Zu den entsprechenden inhaltlichen Erläuterungen wird auf", which,
+                           named(letters[0].sender, "gen") if one_sender else "",
+                           _join([f"vom {_day(letter.date)}" for letter in letters]), "verwiesen")
+        text += f"\n\n{reference}{clause if attached else ''}."
+    else:
+        reasons = [f"- {p.concerns or p.text[:120]}: {' '.join(p.reason.split())}" for p in proposals]
+        text += "\n\nDie Gründe:\n" + "\n".join(reasons)
+    return text
+
+
+def _conclusion(agreement, county):
+    goals = list(agreement.goals.all())
+    paragraphs = []
+    if goals and all(g.kind == m.Goal.Kind.QUALITATIVE for g in goals):
+        paragraphs.append("Die vorliegende Zielvereinbarung enthält keine quantifizierbaren Ziele, sondern "
+                          "qualitative Leitziele und Tendenzen. Hierauf aufbauend sollen für zukünftige "
+                          "Vereinbarungen ergebnisorientierte Ziele formuliert werden.")
+    elif goals:
+        quantified = sum(1 for g in goals if g.target_value is not None)
+        paragraphs.append(f"Die vorliegende Zielvereinbarung enthält {len(goals)} Ziele, davon {quantified} mit "
+                          f"zahlenmäßigen Zielwerten.")
+    else:
+        paragraphs.append(f"Die vorliegende Zielvereinbarung für das Jahr {agreement.year} enthält keine Ziele.")
+    if county is not None:
+        for related in agreement.related.all():
+            jobcenters = [ap.party for ap in related.agreement_parties.all()
+                          if ap.party.kind == m.Party.Kind.JOBCENTER]
+            if related.year != agreement.year or not jobcenters or county.pk not in [
+                    ap.party_id for ap in related.agreement_parties.all()]:
+                continue
+            subject = named(county, "nom")
+            subject = subject[0].upper() + subject[1:]
+            if related.is_signed:
+                paragraphs.append(f"{subject} hat eine ähnlich lautende Zielvereinbarung mit "
+                                  f"{named(jobcenters[0], 'dat')} für das Jahr {related.year} abgeschlossen.")
+            else:
+                paragraphs.append(f"{subject} beabsichtigt, eine ähnlich lautende Zielvereinbarung mit "
+                                  f"{named(jobcenters[0], 'dat')} für das Jahr {related.year} abzuschließen.")
+    return "\n\n".join(paragraphs)
+
+
+def _letter_title(letter, county):
+    sender_name = named(letter.sender, "gen")
+    function = (letter.sender_person.function if letter.sender_person else "").strip()
+    heads = {"Landrat": "des Landrates", "Landrätin": "der Landrätin",
+             "Oberbürgermeister": "des Oberbürgermeisters", "Oberbürgermeisterin": "der Oberbürgermeisterin"}
+    if county is not None and letter.sender_id == county.pk and function in heads:
+        return f"Anschreiben {heads[function]} vom {_day(letter.date)} an {named(letter.recipient, 'acc')}"
+    return f"Schreiben {sender_name} vom {_day(letter.date)}"
+
+
+def _anlagen(agreement, land, county):
+    """[(title, document)]: the signed agreement, its annex, the letters by date, the statements' files."""
+    anlagen, seen = [], set()
+
+    def add(title, document):
+        if document is not None and document.pk not in seen:
+            seen.add(document.pk)
+            anlagen.append((title[:MAX_TITLE], document))
+
+    if agreement.signed_file is not None:
+        parties = " – ".join(display_name(p) for p in (land, county) if p is not None)
+        add(_words("Zielvereinbarung", parties, str(agreement.year)), agreement.signed_file)
+    annexes = [d for d in agreement.documents.all() if d.kind == m.Document.Kind.ANNEX]
+    for document in annexes:
+        add("Anlage zur Zielvereinbarung" if len(annexes) == 1 else f"Anlage zur Zielvereinbarung: {document.title}",
+            document)
+    for letter in sorted(agreement.letters.all(), key=lambda letter: (letter.date, letter.pk)):
+        add(_letter_title(letter, county), letter.document)
+    for statement in sorted(agreement.statements.all(), key=lambda s: (s.date, s.pk)):
+        suffix = " (Anlage zur Zielvereinbarung)" if statement.include_as_annex else ""
+        add(f"Stellungnahme {named(statement.party, 'gen')} vom {_day(statement.date)}{suffix}", statement.document)
+    return anlagen
+
+
+def _agreement_for_draft(agreement):
+    parties = Prefetch("agreement_parties", queryset=m.AgreementParty.objects.select_related("party"))
+    return (
+        m.Agreement.objects.select_related("signed_file", "predecessor")
+        .prefetch_related(
+            parties, "legal_bases", "documents",
+            Prefetch("goals", queryset=m.Goal.objects.order_by("order", "id")),
+            Prefetch("offers", queryset=m.SupportOffer.objects.select_related("topic", "provider",
+                                                                              "coordinated_with")),
+            Prefetch("proposals", queryset=m.Proposal.objects.select_related("answer_letter__sender")),
+            Prefetch("steps", queryset=m.ProcedureStep.objects.order_by("date", "created", "id")),
+            Prefetch("letters", queryset=m.Letter.objects.select_related(
+                "sender", "recipient", "sender_person", "document")),
+            Prefetch("statements", queryset=m.Statement.objects.select_related("party", "document")),
+            Prefetch("signatures", queryset=m.Signature.objects.select_related("person").order_by("date", "id")),
+            Prefetch("related", queryset=m.Agreement.objects.prefetch_related(parties)),
+            Prefetch("predecessor__goals", queryset=m.Goal.objects.order_by("order", "id").prefetch_related(
+                Prefetch("assessments", queryset=m.Assessment.objects.select_related("review")))),
+            Prefetch("predecessor__agreement_parties", queryset=m.AgreementParty.objects.select_related("party")),
+            Prefetch("predecessor__related", queryset=m.Agreement.objects.prefetch_related(parties, "goals")),
+        )
+        .get(pk=agreement.pk)
+    )
+
+
+def draft_from_agreement(agreement, *, department, date):
+    """The pre-filled texts of a Vorlage on the agreement: {name, occasion, sections, conclusion, anlagen}."""
+    with translation.override("de"):
+        agreement = _agreement_for_draft(agreement)
+        agreement_parties = list(agreement.agreement_parties.all())
+        land = _party_of(agreement_parties, m.AgreementParty.Role.LAND)
+        county = department.party if any(ap.party_id == department.party_id for ap in agreement_parties) else None
+        steps = list(agreement.steps.all())
+        occasion, used = _occasion(agreement, land, county, steps)
+        anlagen = _anlagen(agreement, land, county)
+        has_annex = any(d.kind == m.Document.Kind.ANNEX for d in agreement.documents.all())
+        framework = "\n\n".join(p for p in (
+            _goals_text(agreement), _offers_text(agreement, land, has_annex),
+            _proposals_text(agreement, land, county),
+        ) if p)
+        return {
+            "name": _title(agreement, land, county),
+            "occasion": occasion,
+            "sections": [
+                ("I. Rechtliche Grundlagen", _legal_text(agreement)),
+                ("II. Verfahren", _procedure_text(steps, used, date, bool(agreement.signatures.all()))),
+                ("III. Rahmenbedingungen und Inhalte", framework),
+            ],
+            "conclusion": _conclusion(agreement, county),
+            "anlagen": anlagen,
+        }
+
+
+# --- Editing ------------------------------------------------------------------------------------------------
+
+def update_vorlage(*, user, vorlage, data, lock_version):
+    """Change the header and texts of a draft; refused once released, or when somebody saved in between."""
+    with transaction.atomic():
+        locked = _locked_for(user, vorlage, "edit")
+        header = clean_header(data, locked.department)
+        if header["date"].year != locked.year:
+            raise DomainError(
+                _("Das Datum muss im Jahr %(year)s liegen: die Vorlagen-Nr. %(reference)s ist für dieses Jahr "
+                  "vergeben.") % {"year": locked.year, "reference": locked.reference}
+            )
+        for name, value in header.items():
+            setattr(locked, name, value)
+        return save_locked(locked, lock_version, HEADER_FIELDS, submitted=data)
+
+
+def _parse_version(token):
+    """The token as the aware datetime version_token() wrote; anything else (tampered, naive) is None."""
+    try:
+        value = datetime.datetime.fromisoformat(str(token or ""))
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
+
+
+def version_token(obj):
+    """The optimistic-lock token of a part of the Vorlage: the moment it was last saved."""
+    return obj.modified.isoformat()
+
+
+def _save_child_locked(obj, token, fields, submitted):
+    """Save the part only if nobody saved it since the form was opened (the conditional UPDATE decides)."""
+    model = type(obj)
+    expected = _parse_version(token)
+    bumped = expected is not None and model.objects.filter(pk=obj.pk, modified=expected).update(
+        modified=timezone.now())
+    if not bumped:
+        raise ConflictError(current=model.objects.filter(pk=obj.pk).first() or obj, submitted=submitted or {})
+    obj.save(update_fields=[*fields, "modified"])
+    return obj
+
+
+def _next_order(queryset):
+    return (queryset.aggregate(n=Max("order"))["n"] or 0) + 1
+
+
+def _clean_section(data):
+    return (_text(data.get("heading"), _label(m.VorlageSection, "heading"), 300, required=True),
+            _text(data.get("text"), _label(m.VorlageSection, "text")))
+
+
+def save_section(*, user, vorlage, data, section=None, lock_version=None):
+    heading, text = _clean_section(data)
+    with transaction.atomic():
+        locked = _locked_for(user, vorlage, "edit")
+        if section is None:
+            return m.VorlageSection.objects.create(vorlage=locked, heading=heading, text=text,
+                                                   order=_next_order(locked.sections.all()))
+        section.heading, section.text = heading, text
+        return _save_child_locked(section, lock_version, ["heading", "text"], data)
+
+
+def _delete_child(user, vorlage, obj):
+    with transaction.atomic():
+        _locked_for(user, vorlage, "edit")
+        obj.delete()
+
+
+def delete_section(*, user, section):
+    _delete_child(user, section.vorlage, section)
+
+
+def _move(user, vorlage, queryset, obj, direction):
+    """One place up or down; orders are renumbered densely."""
+    if direction not in ("up", "down"):
+        raise DomainError(_("Unbekannte Richtung."))
+    with transaction.atomic():
+        _locked_for(user, vorlage, "edit")
+        items = list(queryset.order_by("order", "id"))
+        index = next((i for i, item in enumerate(items) if item.pk == obj.pk), None)
+        if index is None:
+            raise DomainError(_("Eintrag nicht gefunden."))
+        target = index - 1 if direction == "up" else index + 1
+        if 0 <= target < len(items):
+            items[index], items[target] = items[target], items[index]
+        for order, item in enumerate(items, start=1):
+            if item.order != order:
+                item.order = order
+                # Not "modified": that is the edit forms' lock token, and a move does not touch what they edit.
+                item.save(update_fields=["order"])
+
+
+def move_section(*, user, section, direction):
+    _move(user, section.vorlage, section.vorlage.sections.all(), section, direction)
+
+
+def _meeting_date(meeting):
+    return timezone.localdate(meeting.start) if meeting is not None else None
+
+
+def clean_consultation(data, vorlage):
+    """The Beratungsfolge entry, checked against the Vorlage's party and the chosen meeting."""
+    committee, meeting = data.get("committee"), data.get("meeting")
+    if committee is None:
+        raise DomainError(_("Bitte wählen Sie das Gremium aus."))
+    if committee.party_id != vorlage.department.party_id:
+        raise DomainError(_("Das Gremium gehört nicht zur Stelle, die die Vorlage schreibt."))
+    if meeting is not None and meeting.committee_id != committee.pk:
+        raise DomainError(_("Die Sitzung ist keine Sitzung dieses Gremiums."))
+    meeting_date = data.get("meeting_date")
+    if meeting is not None:
+        if meeting_date is not None and meeting_date != _meeting_date(meeting):
+            raise DomainError(_("Der Sitzungstermin weicht vom Datum der gewählten Sitzung ab."))
+        meeting_date = _meeting_date(meeting)
+    if meeting_date is not None:
+        _check_date(meeting_date, _label(m.Consultation, "meeting_date"))
+        if meeting_date < vorlage.date:
+            raise DomainError(_("Der Sitzungstermin liegt vor dem Datum der Vorlage."))
+    if data.get("role") not in m.Consultation.Role.values:
+        raise DomainError(_("Bitte wählen Sie die Art der Beratung aus."))
+    return {"committee": committee, "meeting": meeting, "meeting_date": meeting_date, "role": data["role"],
+            "authoritative": bool(data.get("authoritative"))}
+
+
+def save_consultation(*, user, vorlage, data, consultation=None, lock_version=None):
+    with transaction.atomic():
+        locked = _locked_for(user, vorlage, "edit")
+        values = clean_consultation(data, locked)
+        others = locked.consultations.exclude(pk=consultation.pk if consultation else None)
+        if values["authoritative"] and others.filter(authoritative=True).exists():
+            raise DomainError(_("Nur eine Beratung kann abschließend sein."))
+        if consultation is None:
+            return m.Consultation.objects.create(paper=locked, order=_next_order(locked.consultations.all()),
+                                                 **values)
+        for name, value in values.items():
+            setattr(consultation, name, value)
+        return _save_child_locked(consultation, lock_version, CONSULTATION_FIELDS, data)
+
+
+def delete_consultation(*, user, consultation):
+    _delete_child(user, consultation.paper, consultation)
+
+
+def move_consultation(*, user, consultation, direction):
+    _move(user, consultation.paper, consultation.paper.consultations.all(), consultation, direction)
+
+
+def _anlage_title(title, fallback=""):
+    title = (title or "").strip() or (fallback or "").strip()
+    return _text(title, _label(m.VorlageAnlage, "title"), m.VorlageAnlage._meta.get_field("title").max_length,
+                 required=True)
+
+
+def add_anlage(*, user, vorlage, title="", document=None, uploaded_file=None):
+    """An Anlage from the agreement's documents, or from an upload (checked by content, stored as Document)."""
+    if (document is None) == (uploaded_file is None):
+        raise DomainError(_("Bitte wählen Sie ein Dokument der Zielvereinbarung aus oder laden Sie eine Datei hoch."))
+    if document is not None:
+        if vorlage.agreement_id is None or not agreement_documents_queryset(vorlage.agreement).filter(
+                pk=document.pk).exists():
+            raise DomainError(_("Das Dokument gehört nicht zur Zielvereinbarung dieser Vorlage."))
+        title = _anlage_title(title, document.title)
+        with transaction.atomic():
+            locked = _locked_for(user, vorlage, "edit")
+            return m.VorlageAnlage.objects.create(vorlage=locked, title=title, document=document,
+                                                  order=_next_order(locked.anlagen.all()))
+    title = _anlage_title(title, uploaded_file.name)
+    vorlage_access.require_writer(user, vorlage.department)
+    info = inspect_upload(uploaded_file)
+    with discard_files_on_failure(), transaction.atomic():
+        locked = _locked_for(user, vorlage, "edit")
+        # Stored without agreement: the file is the Vorlage's, served by the Vorlage's access rules only.
+        stored = _write_document(user=user, agreement=None, uploaded_file=uploaded_file, info=info,
+                                 title=title, kind=m.Document.Kind.ANNEX)
+        return m.VorlageAnlage.objects.create(vorlage=locked, title=title, document=stored,
+                                              order=_next_order(locked.anlagen.all()))
+
+
+def update_anlage(*, user, anlage, title, lock_version=None):
+    title = _anlage_title(title)
+    with transaction.atomic():
+        _locked_for(user, anlage.vorlage, "edit")
+        anlage.title = title
+        return _save_child_locked(anlage, lock_version, ["title"], {"title": title})
+
+
+def delete_anlage(*, user, anlage):
+    """Removes the entry from the list; the document stays among the records."""
+    _delete_child(user, anlage.vorlage, anlage)
+
+
+def move_anlage(*, user, anlage, direction):
+    _move(user, anlage.vorlage, anlage.vorlage.anlagen.all(), anlage, direction)
+
+
+# --- Lifecycle ----------------------------------------------------------------------------------------------
+
+def available_actions(user, vorlage):
+    """The lifecycle actions this user may start now; the page shows exactly these."""
+    if not vorlage_access.can_write_vorlage(user, vorlage):
+        return []
+    return [action for action, states in TRANSITIONS.items() if vorlage.status in states]
+
+
+def _label_of(vorlage):
+    return " ".join(vorlage.name.split())
+
+
+def _check_releasable(vorlage):
+    consultations = list(vorlage.consultations.all())
+    if not consultations:
+        raise DomainError(_("Die Beratungsfolge ist leer: bitte mindestens ein Gremium eintragen."))
+    for consultation in consultations:
+        if consultation.meeting_date is not None and consultation.meeting_date < vorlage.date:
+            raise DomainError(_("Der Sitzungstermin des Gremiums „%(committee)s“ liegt vor dem Datum der Vorlage.")
+                              % {"committee": consultation.committee})
+
+
+def bundle_meta(vorlage):
+    """Title, author and description of the Gesamtdokument, as agreements.pdf.bundle.build_vorlage_bundle
+    writes them."""
+    from ..pdf.vorlage import pdf_author, pdf_description, pdf_title
+
+    with translation.override("de"):
+        return {
+            "title": _("%(title)s (mit Anlagen)") % {"title": pdf_title(vorlage)},
+            "author": pdf_author(vorlage), "description": pdf_description(vorlage),
+            "vorlage_label": f"Vorlage {vorlage.reference}",
+        }
+
+
+def _anlagen_files(vorlage):
+    from ..pdf.bundle import anlage_name, read_document
+
+    result = []
+    with translation.override("de"):
+        for number, anlage in enumerate(vorlage.anlagen.all(), start=1):
+            data = read_document(anlage.document, anlage_name(number, anlage.title)) if anlage.document_id else None
+            result.append((anlage.title, data))
+    return result
+
+
+def _bundle_key(vorlage, vorlage_sha256):
+    anlagen = [(a.title, a.document.sha256 if a.document_id else "") for a in vorlage.anlagen.all()]
+    return [BUNDLE_CACHE_VERSION, vorlage.reference, vorlage_sha256, repr(anlagen), repr(sorted(bundle_meta(
+        vorlage).items()))]
+
+
+def _vorlage_queryset():
+    from ..pdf.vorlage import vorlage_queryset
+
+    return vorlage_queryset().select_related("main_file")
+
+
+def release(*, user, vorlage):
+    """Freigeben: the content is frozen, the PDF rendered once and stored with its SHA-256.
+
+    The Gesamtdokument is built before anything is stored: a Vorlage whose Anlage cannot go into it (not a
+    PDF, encrypted, damaged, changed on disk) is not released, and the BundleError names that Anlage.
+    """
+    from ..pdf.bundle import BundleError, build_bundle
+    from ..pdf.cache import cached_pdf
+    from ..pdf.vorlage import pdf_filename, render_vorlage
+
+    with transaction.atomic():
+        locked = _locked_for(user, vorlage, "release")
+        full = _vorlage_queryset().get(pk=locked.pk)
+        _check_releasable(full)
+        rendered = render_vorlage(full, use_cache=False)
+        try:
+            bundle = build_bundle(rendered.content, _anlagen_files(full), **bundle_meta(full))
+        except BundleError as error:
+            raise DomainError(
+                _("Die Vorlage kann nicht freigegeben werden: %(error)s") % {"error": error}
+            ) from error
+        document = store_generated_pdf(
+            rendered, kind=m.Document.Kind.VORLAGE, user=user, filename=pdf_filename(full),
+            title=_("Vorlage %(reference)s (freigegebene Fassung)") % {"reference": full.reference},
+        )
+        try:
+            locked.status = S.RELEASED
+            locked.main_file = document
+            locked.released_at = timezone.now()
+            locked.released_by = user
+            locked._change_reason = "freigegeben"
+            locked.save(update_fields=["status", "main_file", "released_at", "released_by", "modified"])
+            _record(locked, user, _("Vorlage %(reference)s freigegeben") % {"reference": locked.reference},
+                    _("Die Vorlage %(reference)s „%(name)s“ wurde freigegeben; das PDF ist mit dem SHA-256 "
+                      "%(sha)s gespeichert.") % {"reference": locked.reference, "name": _label_of(locked),
+                                                 "sha": rendered.sha256})
+        except BaseException:
+            document.file.storage.delete(document.file.name)
+            raise
+        key = _bundle_key(full, rendered.sha256)
+        # The first download of the Gesamtdokument need not build it again.
+        transaction.on_commit(lambda: cached_pdf(key, lambda: bundle.content))
+    return locked
+
+
+def stored_pdf(vorlage):
+    """The released Vorlage's main file; a Vorlage released before PDFs were stored (imported data) gets its
+    PDF rendered and stored now, once, under the row lock."""
+    if vorlage.main_file_id or not vorlage_access.was_released(vorlage):
+        return vorlage.main_file
+    from ..pdf.vorlage import pdf_filename, render_vorlage
+
+    with transaction.atomic():
+        locked = V.objects.select_for_update().select_related("main_file").get(pk=vorlage.pk)
+        if locked.main_file_id is None:
+            rendered = render_vorlage(locked, use_cache=False)
+            document = store_generated_pdf(
+                rendered, kind=m.Document.Kind.VORLAGE, filename=pdf_filename(locked),
+                title=_("Vorlage %(reference)s (freigegebene Fassung)") % {"reference": locked.reference},
+            )
+            try:
+                locked.main_file = document
+                locked.save(update_fields=["main_file", "modified"])
+            except BaseException:
+                document.file.storage.delete(document.file.name)
+                raise
+        vorlage.main_file = locked.main_file
+    return vorlage.main_file
+
+
+def vorlage_bundle_pdf(vorlage):
+    """The Gesamtdokument's bytes; cached by the hashes of its inputs. Raises BundleError naming the part.
+
+    Released: the stored main file (checked against its SHA-256) with the Anlagen. Draft: the current rendering.
+    """
+    from ..pdf.bundle import build_bundle, read_document
+    from ..pdf.cache import cached_pdf
+    from ..pdf.vorlage import render_vorlage
+
+    full = _vorlage_queryset().get(pk=vorlage.pk)
+    main = stored_pdf(full)
+    if main is not None:
+        with translation.override("de"):
+            label = _("Die Vorlage")
+
+        def vorlage_bytes():
+            return read_document(main, label)
+
+        sha = main.sha256
+    else:
+        rendered = render_vorlage(full)
+        sha = rendered.sha256
+
+        def vorlage_bytes():
+            return rendered.content
+
+    return cached_pdf(_bundle_key(full, sha),
+                      lambda: build_bundle(vorlage_bytes(), _anlagen_files(full), **bundle_meta(full)).content)
+
+
+def _simple_transition(*, user, vorlage, action, to_status, title, description, check=None):
+    with transaction.atomic():
+        locked = _locked_for(user, vorlage, action)
+        if check is not None:
+            check(locked)
+        locked.status = to_status
+        locked._change_reason = str(title)
+        locked.save(update_fields=["status", "modified"])
+        _record(locked, user, title % {"reference": locked.reference},
+                description % {"reference": locked.reference, "name": _label_of(locked)})
+    return locked
+
+
+def start_consultation(*, user, vorlage):
+    return _simple_transition(
+        user=user, vorlage=vorlage, action="start_consultation", to_status=S.IN_CONSULTATION,
+        title=_("Vorlage %(reference)s in Beratung"),
+        description=_("Die Beratung der Vorlage %(reference)s „%(name)s“ in den Gremien hat begonnen."),
+    )
+
+
+def record_result(*, user, consultation, result):
+    """The committee's result; the first result puts a released Vorlage into Beratung."""
+    if result not in m.Consultation.Result.values or not result:
+        raise DomainError(_("Bitte wählen Sie ein Ergebnis aus."))
+    with transaction.atomic():
+        locked = _locked_for(user, consultation.paper, "record_result")
+        consultation = m.Consultation.objects.select_related("committee").get(pk=consultation.pk, paper=locked)
+        consultation.result = result
+        consultation.save(update_fields=["result", "modified"])
+        label = consultation.get_result_display()
+        # The agenda items of the meeting show the result, too.
+        m.AgendaItem.objects.filter(consultation=consultation).update(result=str(label)[:200])
+        if locked.status == S.RELEASED:
+            locked.status = S.IN_CONSULTATION
+            locked._change_reason = "in Beratung"
+            locked.save(update_fields=["status", "modified"])
+        when = f" am {_day(consultation.meeting_date)}" if consultation.meeting_date else ""
+        _record(locked, user,
+                _("Vorlage %(reference)s: %(committee)s – %(result)s")
+                % {"reference": locked.reference, "committee": consultation.committee, "result": label},
+                _("Die Vorlage %(reference)s wurde im Gremium „%(committee)s“%(when)s beraten: %(result)s.")
+                % {"reference": locked.reference, "committee": consultation.committee, "when": when,
+                   "result": label})
+    return consultation
+
+
+def complete(*, user, vorlage):
+    """Erledigt: every committee of the Beratungsfolge has dealt with the paper."""
+
+    def every_result(locked):
+        open_ones = [str(c.committee) for c in locked.consultations.select_related("committee")
+                     if c.result in OPEN_RESULTS]
+        if open_ones:
+            raise DomainError(_("Es fehlt noch das Ergebnis der Beratung in: %(committees)s.")
+                              % {"committees": ", ".join(open_ones)})
+
+    return _simple_transition(
+        user=user, vorlage=vorlage, action="complete", to_status=S.DONE, check=every_result,
+        title=_("Vorlage %(reference)s erledigt"),
+        description=_("Die Beratung der Vorlage %(reference)s „%(name)s“ ist abgeschlossen."),
+    )
+
+
+def withdraw(*, user, vorlage, reason):
+    """Zurückziehen, with a reason: on the timeline, in the history, and on the agenda items of the meetings."""
+    reason = _text(reason, _("Begründung"), 4000, required=True)
+    with transaction.atomic():
+        locked = _locked_for(user, vorlage, "withdraw")
+        pending = locked.consultations.filter(result__in=OPEN_RESULTS)
+        m.AgendaItem.objects.filter(consultation__in=pending).update(
+            result=(_("zurückgezogen: %(reason)s") % {"reason": reason})[:200])
+        for consultation in pending:
+            consultation.result = m.Consultation.Result.WITHDRAWN
+            consultation.save(update_fields=["result", "modified"])
+        locked.status = S.WITHDRAWN
+        locked._change_reason = (_("zurückgezogen: %(reason)s") % {"reason": reason})[:100]
+        locked.save(update_fields=["status", "modified"])
+        _record(locked, user, _("Vorlage %(reference)s zurückgezogen") % {"reference": locked.reference},
+                _("Die Vorlage %(reference)s „%(name)s“ wurde zurückgezogen. Begründung: %(reason)s")
+                % {"reference": locked.reference, "name": _label_of(locked), "reason": reason})
+    return locked
+
+
+# --- Reading ------------------------------------------------------------------------------------------------
+
+def vorlage_text_sections(vorlage):
+    """The explanation part of the paper in the order the PDF prints it (Anlass, Sachverhaltsdarstellung with its
+    sections, Fazit), empty parts left out: [{"key", "heading", "text", "level", "section"}]. The reading view
+    renders exactly this list, so it cannot drift from the PDF's order."""
+    blocks = []
+    if vorlage.occasion:
+        blocks.append({"key": "occasion", "heading": _("Anlass der Vorlage:"), "text": vorlage.occasion, "level": 2})
+    sections = list(vorlage.sections.all())
+    if sections:
+        blocks.append({"key": "facts", "heading": _("Sachverhaltsdarstellung:"), "text": "", "level": 2})
+        blocks += [{"key": "section", "heading": section.heading, "text": section.text, "level": 3,
+                    "section": section} for section in sections]
+    if vorlage.conclusion:
+        blocks.append({"key": "conclusion", "heading": _("Fazit:"), "text": vorlage.conclusion, "level": 2})
+    return blocks

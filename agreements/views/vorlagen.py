@@ -1,0 +1,600 @@
+"""Vorlagen: lists (internal, public, "Meine Sitzungsunterlagen"), the reading view, PDFs, writing and lifecycle.
+
+Who may do what is decided in agreements/vorlage_access.py. The reading views, the PDFs and the Anlagen of a
+released public Vorlage need no login; whoever may not read something is sent to the login page when
+anonymous and gets 404 otherwise.
+"""
+
+import functools
+import io
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Coalesce, TruncDate
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import path, re_path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import access, vorlage_access
+from .. import models as m
+from ..forms.lifecycle import ReasonForm
+from ..forms.vorlagen import (
+    AnlageForm,
+    AnlageTitleForm,
+    ConsultationForm,
+    PublicFilterForm,
+    ResultForm,
+    SectionForm,
+    VorlageFilterForm,
+    VorlageForm,
+    VorlageFromAgreementForm,
+)
+from ..pdf.bundle import BundleError
+from ..pdf.vorlage import render_vorlage, vorlage_context
+from ..services import vorlagen as svc
+from ..services.base import ConflictError
+from ..uploads import PDF
+from .base import render_conflict, run_action, run_service
+
+# The upload and download checks of the documents area, reused: a Vorlage's files come and go the same way.
+from .documents import (
+    _read_only,
+    _refuse_download,
+    _save,
+    _sha256,
+    agreement_documents_queryset,
+    content_disposition,
+    download_name,
+)
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 25
+
+
+def public_or_login(view):
+    """For views that anonymous users may see for public papers: whatever they may not read sends them to the
+    login page (logged-in users get the 404)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            raise
+
+    return wrapper
+
+
+def _consultations_prefetch():
+    return Prefetch("consultations",
+                    queryset=m.Consultation.objects.select_related("committee", "meeting").order_by("order", "id"))
+
+
+def _list_queryset(qs):
+    return qs.select_related("department", "department__party", "author").prefetch_related(
+        _consultations_prefetch()).order_by("-year", "department__number", "-running_number", "pk")
+
+
+def _with_committee(qs, committee):
+    return qs.filter(Exists(m.Consultation.objects.filter(paper=OuterRef("pk"), committee=committee)))
+
+
+def _page(request, qs):
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def filename(vorlage, suffix=""):
+    """'Vorlage-50-015-2012.pdf': the reference's slashes would be directories."""
+    return f"Vorlage-{vorlage.reference.replace('/', '-')}{suffix}.pdf"
+
+
+# --- Lists ----------------------------------------------------------------------------------------------------
+
+
+@login_required
+def vorlage_list(request):
+    if refused := _read_only(request):
+        return refused
+    visible = vorlage_access.visible_vorlagen(request.user)
+    committees = m.Committee.objects.filter(
+        consultations__paper__in=visible.values("pk")).distinct().order_by("name")
+    form = VorlageFilterForm(request.GET or None, committees=committees)
+    qs = visible
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            qs = qs.filter(Q(name__icontains=data["q"]) | Q(reference__icontains=data["q"]))
+        if data["year"]:
+            qs = qs.filter(year=data["year"])
+        if data["status"]:
+            qs = qs.filter(status=data["status"])
+        if data["committee"]:
+            qs = _with_committee(qs, data["committee"])
+    page, query = _page(request, _list_queryset(qs))
+    return render(request, "vorlagen/list.html", {
+        "form": form, "page": page, "query": query,
+        "can_create": vorlage_access.can_create_vorlage(request.user),
+    })
+
+
+def vorlage_public_list(request):
+    if refused := _read_only(request):
+        return refused
+    public = m.Vorlage.objects.filter(vorlage_access.PUBLIC)
+    committees = m.Committee.objects.filter(consultations__paper__in=public.values("pk")).distinct().order_by("name")
+    form = PublicFilterForm(request.GET or None, committees=committees)
+    qs = public
+    if form.is_valid():
+        if form.cleaned_data["year"]:
+            qs = qs.filter(year=form.cleaned_data["year"])
+        if form.cleaned_data["committee"]:
+            qs = _with_committee(qs, form.cleaned_data["committee"])
+    page, query = _page(request, _list_queryset(qs))
+    return render(request, "vorlagen/public_list.html", {"form": form, "page": page, "query": query})
+
+
+@login_required
+def vorlage_meetings(request):
+    """Meine Sitzungsunterlagen: the released papers on the coming meetings of the user's committees."""
+    if refused := _read_only(request):
+        return refused
+    committees = vorlage_access.committee_ids(request.user)
+    consultations = (
+        m.Consultation.objects.filter(committee_id__in=committees)
+        .filter(paper__status__in=m.Vorlage.FROZEN_STATUSES, paper__released_at__isnull=False)
+        .annotate(day=Coalesce("meeting_date", TruncDate("meeting__start")))
+        .filter(day__gte=timezone.localdate())
+        .select_related("paper", "paper__department", "committee", "meeting")
+        .prefetch_related(Prefetch("paper__anlagen", queryset=m.VorlageAnlage.objects.order_by("order", "id")))
+        .order_by("day", "committee__name", "meeting__start", "paper__reference", "pk")
+    ) if committees else m.Consultation.objects.none()
+    return render(request, "vorlagen/meetings.html", {"consultations": consultations})
+
+
+# --- Creating -------------------------------------------------------------------------------------------------
+
+
+def _authors(departments):
+    return m.Person.objects.filter(party_id__in=departments.values("party_id")).select_related("party").order_by(
+        "family_name", "given_name")
+
+
+def _writable_departments(request):
+    departments = vorlage_access.writable_departments(request.user)
+    if not departments.exists():
+        raise PermissionDenied(_("Sie haben keine Bearbeitungsrechte für Vorlagen."))
+    return departments
+
+
+def _author_initial(request, departments):
+    person = m.Person.objects.filter(user=request.user, party_id__in=departments.values("party_id")).first()
+    return {"author": person.pk, "department": person.department_id} if person else {}
+
+
+@login_required
+def vorlage_create(request):
+    departments = _writable_departments(request)
+    form = VorlageForm(request.POST or None, departments=departments, authors=_authors(departments),
+                       initial=_author_initial(request, departments))
+    if request.method == "POST" and form.is_valid():
+        vorlage = run_service(request, form, lambda: svc.create_vorlage(user=request.user, data=form.cleaned_data),
+                              success_message=_("Die Vorlage wurde angelegt."))
+        if vorlage:
+            return redirect("vorlage_detail", pk=vorlage.pk)
+    return _form_page(request, form, _("Neue Vorlage"), reverse("vorlage_list"))
+
+
+@login_required
+def vorlage_create_from_agreement(request):
+    departments = _writable_departments(request)
+    agreements = access.visible_agreements(request.user).filter(
+        agreement_parties__party_id__in=departments.values("party_id")).distinct().order_by("-year", "title")
+    initial = _author_initial(request, departments)
+    if request.GET.get("agreement", "").isdigit():
+        initial["agreement"] = int(request.GET["agreement"])
+    form = VorlageFromAgreementForm(request.POST or None, agreements=agreements, departments=departments,
+                                    authors=_authors(departments), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        vorlage = run_service(request, form, lambda: svc.create_vorlage_from_agreement(
+            user=request.user, agreement=data["agreement"], department=data["department"], author=data["author"],
+            date=data["date"]), success_message=_("Die Vorlage wurde aus der Zielvereinbarung vorbereitet."))
+        if vorlage:
+            return redirect("vorlage_detail", pk=vorlage.pk)
+    return _form_page(request, form, _("Vorlage zu einer Zielvereinbarung"), reverse("vorlage_list"),
+                      intro=_("Betreff, Anlass, Sachverhaltsdarstellung, Fazit und Anlagen werden aus der "
+                              "Zielvereinbarung vorbereitet und können danach bearbeitet werden."))
+
+
+# --- Reading --------------------------------------------------------------------------------------------------
+
+
+@public_or_login
+def vorlage_detail(request, pk):
+    vorlage = vorlage_access.vorlage_for(request.user, pk)
+    if refused := _read_only(request):
+        return refused
+    context = vorlage_context(vorlage)
+    paper = context["vorlage"]
+    can_edit = vorlage_access.can_edit_vorlage(request.user, paper)
+    actions = svc.available_actions(request.user, paper)
+    context.update(
+        rows=list(zip(context["consultations"], paper.consultations.all(), strict=True)),
+        blocks=svc.vorlage_text_sections(paper),
+        can_edit=can_edit,
+        actions=actions,
+        can_record_results="record_result" in actions,
+        # Linked only for those who may open the agreement.
+        agreement=access.visible_agreements(request.user).filter(pk=paper.agreement_id).first()
+        if paper.agreement_id else None,
+    )
+    return render(request, "vorlagen/detail.html", context)
+
+
+def _serve(request, handle, name, content_type=PDF):
+    inline = request.GET.get("inline") == "1" and content_type == PDF
+    response = FileResponse(handle, as_attachment=not inline, filename=name, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(name, inline=inline)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _serve_stored(request, document, name):
+    """A stored file, after checking it against its SHA-256: a changed file is never handed out."""
+    try:
+        handle = document.file.storage.open(document.file.name, "rb")
+    except OSError:
+        logger.error("Stored file of document %s (%s) is missing.", document.pk, document.file.name)
+        return _refuse_download(request, document, _("Die gespeicherte Datei fehlt."))
+    if _sha256(handle) != document.sha256:
+        handle.close()
+        logger.error("Stored file of document %s (%s) does not match its SHA-256.", document.pk, document.file.name)
+        return _refuse_download(request, document, _("Die gespeicherte Datei wurde verändert."))
+    handle.seek(0)
+    return _serve(request, handle, name, document.content_type)
+
+
+@public_or_login
+def vorlage_pdf(request, pk):
+    """Released: the stored PDF (never rendered again). Draft: rendered, through the input-hash cache."""
+    vorlage = vorlage_access.vorlage_for(request.user, pk, queryset=m.Vorlage.objects.select_related("main_file"))
+    if refused := _read_only(request):
+        return refused
+    document = svc.stored_pdf(vorlage)
+    if document is not None:
+        return _serve_stored(request, document, filename(vorlage))
+    return _serve(request, io.BytesIO(render_vorlage(vorlage).content), filename(vorlage))
+
+
+@public_or_login
+def vorlage_bundle(request, pk):
+    vorlage = vorlage_access.vorlage_for(request.user, pk)
+    if refused := _read_only(request):
+        return refused
+    try:
+        content = svc.vorlage_bundle_pdf(vorlage)
+    except BundleError as error:
+        return render(request, "vorlagen/bundle_error.html", {"vorlage": vorlage, "message": str(error)},
+                      status=422)
+    return _serve(request, io.BytesIO(content), filename(vorlage, "-mit-Anlagen"))
+
+
+@public_or_login
+def vorlage_anlage_download(request, pk, anlage_pk):
+    anlage = vorlage_access.anlage_for(request.user, pk, anlage_pk)
+    if refused := _read_only(request):
+        return refused
+    if anlage.document is None:
+        raise Http404(_("Diese Anlage hat keine Datei."))
+    return _serve_stored(request, anlage.document, download_name(anlage.document))
+
+
+# --- Writing --------------------------------------------------------------------------------------------------
+
+
+def _form_page(request, form, title, back_url, vorlage=None, intro=""):
+    return render(request, "vorlagen/form.html", {
+        "form": form, "title": title, "back_url": back_url, "vorlage": vorlage, "intro": intro,
+    })
+
+
+def _back(vorlage):
+    return reverse("vorlage_detail", args=[vorlage.pk])
+
+
+def _not_editable(request, vorlage):
+    """None for a draft the user may change; a released one sends them back to its page."""
+    if vorlage_access.can_edit_vorlage(request.user, vorlage):
+        return None
+    messages.error(request, _("Die Vorlage ist „%(status)s“ und kann nicht mehr bearbeitet werden.")
+                   % {"status": vorlage.get_status_display()})
+    return redirect("vorlage_detail", pk=vorlage.pk)
+
+
+def _editable(request, pk):
+    """The draft for a content change: 404 outsiders, 403 readers, (vorlage, refusal) otherwise."""
+    vorlage = vorlage_access.vorlage_for(request.user, pk, write=True)
+    return vorlage, _not_editable(request, vorlage)
+
+
+def _save_or_conflict(request, form, fn, success, back_url):
+    """(response, done): the conflict page when somebody saved in between, else run the service."""
+    try:
+        return None, run_service(request, form, fn, success_message=success)
+    except ConflictError as conflict:
+        return render_conflict(request, form, conflict, back_url), None
+
+
+def _header_initial(vorlage):
+    initial = {name: getattr(vorlage, name) for name in svc.HEADER_FIELDS}
+    initial["author"] = vorlage.author_id
+    initial["lock_version"] = vorlage.lock_version
+    return initial
+
+
+@login_required
+def vorlage_edit(request, pk):
+    vorlage, refused = _editable(request, pk)
+    if refused:
+        return refused
+    authors = _authors(m.Department.objects.filter(pk=vorlage.department_id))
+    form = VorlageForm(request.POST or None, authors=authors, initial=_header_initial(vorlage))
+    if request.method == "POST" and form.is_valid():
+        conflict, done = _save_or_conflict(request, form, lambda: svc.update_vorlage(
+            user=request.user, vorlage=vorlage, data=form.cleaned_data,
+            lock_version=form.cleaned_data["lock_version"] or 0), _("Die Vorlage wurde gespeichert."),
+            reverse("vorlage_edit", args=[pk]))
+        if conflict or done:
+            return conflict or redirect("vorlage_detail", pk=pk)
+    return _form_page(request, form, _("Vorlage bearbeiten"), _back(vorlage), vorlage,
+                      intro=_("Fachbereich: %(department)s") % {"department": vorlage.department})
+
+
+# Sections ----------------------------------------------------------------------------------------------------
+
+
+@login_required
+def section_add(request, pk):
+    vorlage, refused = _editable(request, pk)
+    if refused:
+        return refused
+    form = SectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if run_service(request, form, lambda: svc.save_section(user=request.user, vorlage=vorlage,
+                                                               data=form.cleaned_data),
+                       success_message=_("Der Abschnitt wurde angelegt.")):
+            return redirect("vorlage_detail", pk=pk)
+    return _form_page(request, form, _("Abschnitt der Sachverhaltsdarstellung hinzufügen"), _back(vorlage), vorlage)
+
+
+@login_required
+def section_edit(request, pk, section_pk):
+    section = vorlage_access.section_for(request.user, pk, section_pk)
+    vorlage = section.vorlage
+    if refused := _not_editable(request, vorlage):
+        return refused
+    form = SectionForm(request.POST or None, initial={
+        "heading": section.heading, "text": section.text, "lock_version": svc.version_token(section)})
+    if request.method == "POST" and form.is_valid():
+        conflict, done = _save_or_conflict(request, form, lambda: svc.save_section(
+            user=request.user, vorlage=vorlage, data=form.cleaned_data, section=section,
+            lock_version=form.cleaned_data["lock_version"]), _("Der Abschnitt wurde gespeichert."),
+            reverse("vorlage_section_edit", args=[pk, section_pk]))
+        if conflict or done:
+            return conflict or redirect("vorlage_detail", pk=pk)
+    return _form_page(request, form, _("Abschnitt bearbeiten"), _back(vorlage), vorlage)
+
+
+def _post_action(getter, service, success):
+    @login_required
+    @require_POST
+    def view(request, pk, item_pk, **kwargs):
+        item = getter(request.user, pk, item_pk)
+        run_action(request, lambda: service(request.user, item, **kwargs), success_message=success)
+        return redirect("vorlage_detail", pk=pk)
+
+    return view
+
+
+section_delete = _post_action(vorlage_access.section_for,
+                              lambda user, item: svc.delete_section(user=user, section=item),
+                              _("Der Abschnitt wurde gelöscht."))
+section_move = _post_action(vorlage_access.section_for,
+                            lambda user, item, direction: svc.move_section(user=user, section=item,
+                                                                           direction=direction), None)
+
+
+# Beratungsfolge ----------------------------------------------------------------------------------------------
+
+
+def _consultation_page(request, vorlage, consultation=None):
+    initial = {}
+    if consultation is not None:
+        initial = {name: getattr(consultation, name) for name in ("meeting_date", "role", "authoritative")}
+        initial.update(committee=consultation.committee_id, meeting=consultation.meeting_id,
+                       lock_version=svc.version_token(consultation))
+    form = ConsultationForm(request.POST or None, party=vorlage.department.party_id, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        back = (reverse("vorlage_consultation_edit", args=[vorlage.pk, consultation.pk]) if consultation
+                else _back(vorlage))
+        conflict, done = _save_or_conflict(request, form, lambda: svc.save_consultation(
+            user=request.user, vorlage=vorlage, data=form.cleaned_data, consultation=consultation,
+            lock_version=form.cleaned_data["lock_version"]), _("Die Beratungsfolge wurde gespeichert."), back)
+        if conflict or done:
+            return conflict or redirect("vorlage_detail", pk=vorlage.pk)
+    title = _("Beratung bearbeiten") if consultation else _("Gremium in die Beratungsfolge aufnehmen")
+    return _form_page(request, form, title, _back(vorlage), vorlage)
+
+
+@login_required
+def consultation_add(request, pk):
+    vorlage, refused = _editable(request, pk)
+    return refused or _consultation_page(request, vorlage)
+
+
+@login_required
+def consultation_edit(request, pk, consultation_pk):
+    consultation = vorlage_access.consultation_for(request.user, pk, consultation_pk)
+    return _not_editable(request, consultation.paper) or _consultation_page(request, consultation.paper, consultation)
+
+
+consultation_delete = _post_action(vorlage_access.consultation_for,
+                                   lambda user, item: svc.delete_consultation(user=user, consultation=item),
+                                   _("Die Beratung wurde aus der Beratungsfolge entfernt."))
+consultation_move = _post_action(vorlage_access.consultation_for,
+                                 lambda user, item, direction: svc.move_consultation(
+                                     user=user, consultation=item, direction=direction), None)
+
+
+@login_required
+def consultation_result(request, pk, consultation_pk):
+    consultation = vorlage_access.consultation_for(request.user, pk, consultation_pk)
+    vorlage = consultation.paper
+    if "record_result" not in svc.available_actions(request.user, vorlage):
+        messages.error(request, _("Ergebnisse werden erst nach der Freigabe erfasst."))
+        return redirect("vorlage_detail", pk=pk)
+    form = ResultForm(request.POST or None, initial={"result": consultation.result or None})
+    if request.method == "POST" and form.is_valid():
+        if run_service(request, form, lambda: svc.record_result(
+                user=request.user, consultation=consultation, result=form.cleaned_data["result"]),
+                success_message=_("Das Ergebnis wurde erfasst.")):
+            return redirect("vorlage_detail", pk=pk)
+    return _form_page(request, form, _("Ergebnis der Beratung: %(committee)s") % {"committee": consultation.committee},
+                      _back(vorlage), vorlage)
+
+
+# Anlagen -----------------------------------------------------------------------------------------------------
+
+
+@login_required
+def anlage_add(request, pk):
+    vorlage, refused = _editable(request, pk)
+    if refused:
+        return refused
+    documents = None
+    if vorlage.agreement_id:
+        documents = agreement_documents_queryset(vorlage.agreement).order_by("title", "pk")
+    form = AnlageForm(request.POST or None, request.FILES or None, documents=documents)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # _save shows a refused file at the file field, other refusals above the form.
+        if _save(request, form, lambda: svc.add_anlage(
+                user=request.user, vorlage=vorlage, title=data["title"], document=data.get("document"),
+                uploaded_file=data.get("file")), _("Die Anlage wurde hinzugefügt.")):
+            return redirect("vorlage_detail", pk=pk)
+    return _form_page(request, form, _("Anlage hinzufügen"), _back(vorlage), vorlage)
+
+
+@login_required
+def anlage_edit(request, pk, anlage_pk):
+    anlage = vorlage_access.anlage_for(request.user, pk, anlage_pk, write=True)
+    vorlage = anlage.vorlage
+    if refused := _not_editable(request, vorlage):
+        return refused
+    form = AnlageTitleForm(request.POST or None, initial={"title": anlage.title,
+                                                          "lock_version": svc.version_token(anlage)})
+    if request.method == "POST" and form.is_valid():
+        conflict, done = _save_or_conflict(request, form, lambda: svc.update_anlage(
+            user=request.user, anlage=anlage, title=form.cleaned_data["title"],
+            lock_version=form.cleaned_data["lock_version"]), _("Die Anlage wurde gespeichert."),
+            reverse("vorlage_anlage_edit", args=[pk, anlage_pk]))
+        if conflict or done:
+            return conflict or redirect("vorlage_detail", pk=pk)
+    return _form_page(request, form, _("Anlage umbenennen"), _back(vorlage), vorlage)
+
+
+def _anlage_for_write(user, pk, anlage_pk):
+    return vorlage_access.anlage_for(user, pk, anlage_pk, write=True)
+
+
+anlage_delete = _post_action(_anlage_for_write, lambda user, item: svc.delete_anlage(user=user, anlage=item),
+                             _("Die Anlage wurde aus der Liste entfernt."))
+anlage_move = _post_action(_anlage_for_write,
+                           lambda user, item, direction: svc.move_anlage(user=user, anlage=item,
+                                                                         direction=direction), None)
+
+
+# Lifecycle ---------------------------------------------------------------------------------------------------
+
+
+def _lifecycle_action(service, success):
+    @login_required
+    @require_POST
+    def view(request, pk):
+        vorlage = vorlage_access.vorlage_for(request.user, pk, write=True)
+        run_action(request, lambda: service(user=request.user, vorlage=vorlage), success_message=success)
+        return redirect("vorlage_detail", pk=pk)
+
+    return view
+
+
+vorlage_release = _lifecycle_action(svc.release, _("Die Vorlage ist freigegeben; das PDF wurde gespeichert."))
+vorlage_start = _lifecycle_action(svc.start_consultation, _("Die Vorlage ist in Beratung."))
+vorlage_complete = _lifecycle_action(svc.complete, _("Die Vorlage ist erledigt."))
+
+
+@login_required
+def vorlage_withdraw(request, pk):
+    vorlage = vorlage_access.vorlage_for(request.user, pk, write=True)
+    form = ReasonForm(request.POST or None, submit=_("Vorlage zurückziehen"))
+    if request.method == "POST" and form.is_valid():
+        if run_service(request, form, lambda: svc.withdraw(
+                user=request.user, vorlage=vorlage, reason=form.cleaned_data["reason"]),
+                success_message=_("Die Vorlage wurde zurückgezogen.")):
+            return redirect("vorlage_detail", pk=pk)
+    return _form_page(request, form, _("Vorlage zurückziehen"), _back(vorlage), vorlage,
+                      intro=_("Die Begründung wird im Verfahren der Zielvereinbarung und bei den "
+                              "Tagesordnungspunkten vermerkt."))
+
+
+urlpatterns = [
+    path("vorlagen/", vorlage_list, name="vorlage_list"),
+    path("vorlagen/oeffentlich/", vorlage_public_list, name="vorlage_public_list"),
+    path("vorlagen/sitzungsunterlagen/", vorlage_meetings, name="vorlage_meetings"),
+    path("vorlagen/neu/", vorlage_create, name="vorlage_create"),
+    path("vorlagen/neu/aus-zielvereinbarung/", vorlage_create_from_agreement, name="vorlage_create_from_agreement"),
+    path("vorlagen/<int:pk>/", vorlage_detail, name="vorlage_detail"),
+    path("vorlagen/<int:pk>/pdf/", vorlage_pdf, name="vorlage_pdf"),
+    path("vorlagen/<int:pk>/gesamtdokument/", vorlage_bundle, name="vorlage_bundle"),
+    path("vorlagen/<int:pk>/anlagen/<int:anlage_pk>/datei/", vorlage_anlage_download,
+         name="vorlage_anlage_download"),
+    path("vorlagen/<int:pk>/bearbeiten/", vorlage_edit, name="vorlage_edit"),
+    path("vorlagen/<int:pk>/abschnitte/neu/", section_add, name="vorlage_section_add"),
+    path("vorlagen/<int:pk>/abschnitte/<int:section_pk>/", section_edit, name="vorlage_section_edit"),
+    path("vorlagen/<int:pk>/abschnitte/<int:item_pk>/loeschen/", section_delete, name="vorlage_section_delete"),
+    re_path(r"^vorlagen/(?P<pk>[0-9]+)/abschnitte/(?P<item_pk>[0-9]+)/(?P<direction>up|down)/$", section_move,
+            name="vorlage_section_move"),
+    path("vorlagen/<int:pk>/beratungsfolge/neu/", consultation_add, name="vorlage_consultation_add"),
+    path("vorlagen/<int:pk>/beratungsfolge/<int:consultation_pk>/", consultation_edit,
+         name="vorlage_consultation_edit"),
+    path("vorlagen/<int:pk>/beratungsfolge/<int:item_pk>/loeschen/", consultation_delete,
+         name="vorlage_consultation_delete"),
+    re_path(r"^vorlagen/(?P<pk>[0-9]+)/beratungsfolge/(?P<item_pk>[0-9]+)/(?P<direction>up|down)/$",
+            consultation_move, name="vorlage_consultation_move"),
+    path("vorlagen/<int:pk>/beratungsfolge/<int:consultation_pk>/ergebnis/", consultation_result,
+         name="vorlage_consultation_result"),
+    path("vorlagen/<int:pk>/anlagen/neu/", anlage_add, name="vorlage_anlage_add"),
+    path("vorlagen/<int:pk>/anlagen/<int:anlage_pk>/", anlage_edit, name="vorlage_anlage_edit"),
+    path("vorlagen/<int:pk>/anlagen/<int:item_pk>/loeschen/", anlage_delete, name="vorlage_anlage_delete"),
+    re_path(r"^vorlagen/(?P<pk>[0-9]+)/anlagen/(?P<item_pk>[0-9]+)/(?P<direction>up|down)/$", anlage_move,
+            name="vorlage_anlage_move"),
+    path("vorlagen/<int:pk>/freigeben/", vorlage_release, name="vorlage_release"),
+    path("vorlagen/<int:pk>/beratung-beginnen/", vorlage_start, name="vorlage_start"),
+    path("vorlagen/<int:pk>/erledigt/", vorlage_complete, name="vorlage_complete"),
+    path("vorlagen/<int:pk>/zurueckziehen/", vorlage_withdraw, name="vorlage_withdraw"),
+]
