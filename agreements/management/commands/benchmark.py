@@ -1,0 +1,204 @@
+"""manage.py benchmark: page timings and query counts at two data scales, PDF figures and a load run.
+
+Never on the user's data. The command re-executes itself in a child process whose environment points at a
+throwaway database (DEBUG=0, a random SECRET_KEY, loopback hosts, no TLS redirects):
+- SQLite (the default): a fresh file under var/benchmark/, deleted afterwards;
+- PostgreSQL (DATABASE_URL is postgres://…/NAME): the database NAME_benchmark, created and dropped here.
+The child migrates, generates the data, measures (agreements/benchmark.py), writes the report and prints it.
+"""
+
+import argparse
+import os
+import secrets
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.utils.translation import gettext_lazy as _
+
+from agreements import benchmark as bench
+from agreements.management.base import TranslatedCommand
+
+CHILD_FLAG = "ZS_BENCHMARK_CHILD"
+
+
+def _scales(value):
+    try:
+        scales = sorted({int(part) for part in value.split(",") if part.strip()})
+    except ValueError:
+        raise CommandError(f"--scales {value!r}: comma-separated whole numbers, e.g. 1,10") from None
+    if len(scales) < 2 or scales[0] < 1:
+        raise CommandError("--scales needs at least two different positive scales, e.g. 1,10")
+    return scales
+
+
+class PostgresDatabase:
+    """NAME_benchmark next to the configured database, created fresh and dropped afterwards."""
+
+    def __init__(self, url):
+        self.parts = urlsplit(url)
+        base = self.parts.path.lstrip("/")
+        self.name = f"{base}_benchmark"
+        self.url = urlunsplit(self.parts._replace(path="/" + quote(self.name)))
+
+    def _admin(self, sql):
+        import psycopg2
+        from psycopg2 import sql as pgsql
+
+        db = settings.DATABASES["default"]
+        conn = psycopg2.connect(dbname="postgres", user=db["USER"] or None, password=db["PASSWORD"] or None,
+                                host=db["HOST"] or None, port=db["PORT"] or None, **db.get("OPTIONS", {}))
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cursor:
+                cursor.execute(pgsql.SQL(sql).format(pgsql.Identifier(self.name)))
+        finally:
+            conn.close()
+
+    def create(self):
+        self.drop()
+        self._admin("CREATE DATABASE {}")
+
+    def drop(self):
+        # Only ever a *_benchmark database (the name is built above, never taken from the user).
+        self._admin("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+
+    def label(self):
+        return f"PostgreSQL database {self.name} (created and dropped by the command)"
+
+
+class SqliteDatabase:
+    def __init__(self, workdir):
+        self.path = workdir / "benchmark.sqlite3"
+        self.url = "sqlite:///" + str(self.path) if self.path.is_absolute() else f"sqlite:///{self.path}"
+
+    def create(self):
+        self.drop()
+
+    def drop(self):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def label(self):
+        return "SQLite file var/benchmark/benchmark.sqlite3 (fresh, deleted afterwards)"
+
+
+class Command(TranslatedCommand):
+    help = _(
+        "Misst Seiten (Abfragen, Median, p95) bei zwei Datenmengen, PDF-Erzeugung und Last mit gunicorn, "
+        "auf einer Wegwerf-Datenbank, und schreibt docs/benchmarks.md."
+    )
+    # The parent never touches the configured database; the child migrates its own.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scales", default="1,10", help=_("Datenmengen in Jahren, z. B. 1,10"))
+        parser.add_argument("--repeats", type=int, default=bench.DEFAULT_REPEATS,
+                            help=_("gemessene Aufrufe je Seite (nach 3 zum Aufwärmen)"))
+        parser.add_argument("--load-seconds", type=int, default=bench.DEFAULT_LOAD_SECONDS,
+                            help=_("Dauer des Lasttests in Sekunden"))
+        parser.add_argument("--users", type=int, default=bench.DEFAULT_USERS,
+                            help=_("gleichzeitige Benutzer im Lasttest"))
+        parser.add_argument("--no-load", action="store_true", help=_("ohne Lasttest"))
+        parser.add_argument("--output", default="docs/benchmarks.md", help=_("Bericht (Markdown)"))
+        parser.add_argument("--keep", action="store_true",
+                            help=_("Wegwerf-Datenbank und var/benchmark/ nicht löschen (zur Fehlersuche)"))
+        parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+
+    def handle(self, *args, **options):
+        if options["repeats"] < 1 or options["load_seconds"] < 1 or options["users"] < 1:
+            raise CommandError("--repeats, --load-seconds and --users must be positive.")
+        scales = _scales(options["scales"])
+        if options["child"]:
+            return self.child(scales, options)
+        return self.parent(options)
+
+    # --- Parent: throwaway database, child process, clean-up --------------------------------------------------
+
+    def parent(self, options):
+        if not options["no_load"] and not shutil.which("wrk"):
+            # Fail before minutes of measuring, not after.
+            raise CommandError("The load run needs wrk (Debian: apt-get install wrk); or run with --no-load.")
+        base = Path(settings.BASE_DIR)
+        workdir = base / "var" / "benchmark"
+        workdir.mkdir(parents=True, exist_ok=True)
+        url = os.environ.get("DATABASE_URL", "")
+        scheme = urlsplit(url).scheme.lower() if url else "sqlite"
+        database = PostgresDatabase(url) if scheme.startswith("postgres") or scheme == "pgsql" \
+            else SqliteDatabase(workdir)
+        for sub in ("media", "static"):
+            shutil.rmtree(workdir / sub, ignore_errors=True)
+        database.create()
+
+        command_line = "manage.py benchmark" + "".join(
+            f" {arg}" for arg in (shlex.quote(a) for a in sys.argv[2:]))
+        env = {
+            **os.environ,
+            CHILD_FLAG: "1",
+            "DATABASE_URL": database.url,
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "BEHIND_TLS_PROXY": "0",
+            "MEDIA_ROOT": str(workdir / "media"),
+            "STATIC_ROOT": str(workdir / "static"),
+            "ZS_BENCHMARK_COMMAND": command_line,
+            "ZS_BENCHMARK_DATABASE": database.label(),
+            "PYTHONUNBUFFERED": "1",
+        }
+        child = [sys.executable, str(base / "manage.py"), "benchmark", "--child",
+                 "--scales", options["scales"], "--repeats", str(options["repeats"]),
+                 "--load-seconds", str(options["load_seconds"]), "--users", str(options["users"]),
+                 "--output", str(Path(options["output"]).resolve())]
+        if options["no_load"]:
+            child.append("--no-load")
+        try:
+            process = subprocess.Popen(child, cwd=base, env=env)
+            try:
+                code = process.wait()
+            except KeyboardInterrupt:
+                # The child got the same SIGINT (one process group) and stops its gunicorn on the way out:
+                # give it the time to, rather than kill it and leave the server running.
+                try:
+                    code = process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.terminate()
+                    code = process.wait()
+        finally:
+            if not options["keep"]:
+                database.drop()
+                for sub in ("media", "static"):
+                    shutil.rmtree(workdir / sub, ignore_errors=True)
+        if code:
+            raise CommandError(f"The benchmark failed (exit status {code}); logs under {workdir}.")
+
+    # --- Child: the measurements ------------------------------------------------------------------------------
+
+    def child(self, scales, options):
+        if os.environ.get(CHILD_FLAG) != "1" or not bench.is_throwaway_database():
+            raise CommandError("--child is internal: run `manage.py benchmark` without it.")
+        try:
+            report = bench.run(
+                scales=scales, repeats=options["repeats"], load=not options["no_load"],
+                load_seconds=options["load_seconds"], users=options["users"],
+                command=os.environ.get("ZS_BENCHMARK_COMMAND", "manage.py benchmark"),
+                database_label=os.environ.get("ZS_BENCHMARK_DATABASE", ""),
+            )
+        except bench.BenchmarkError as error:
+            raise CommandError(str(error)) from error
+        output = Path(options["output"])
+        if not output.is_absolute():
+            output = Path(settings.BASE_DIR) / output
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(report["markdown"], encoding="utf-8")
+        bench.dump_json(report, Path(settings.BASE_DIR) / "var" / "benchmark" / "report.json")
+        self.stdout.write(report["markdown"])
+        self.stderr.write(f"Report written to {output}.")
