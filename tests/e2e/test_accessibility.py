@@ -1,0 +1,401 @@
+"""axe-core (WCAG 2.0/2.1 A and AA) on every page of the journeys, for every role, plus the structure each page
+must have: one h1, a <main>, <html lang>, a title, and error messages tied to their fields.
+
+One test per role: it loads the demo case, prepares what the role's pages need, visits them all in one browser
+tab and asserts once at the end, so a failure lists every problem with rule, impact, targets and help URL.
+"""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
+
+from .a11y import Audit  # noqa: E402
+from .helpers import MAIS, field, main  # noqa: E402
+
+# --- Test data beyond the demo case ---------------------------------------------------------------------------
+
+
+def _world(demo):
+    from django.contrib.auth import get_user_model
+
+    from agreements import models as m
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    a12 = demo.agreement
+    jobcenter = m.Agreement.objects.get(agreement_parties__party__key="jobcenter-kreis-mettmann", year=2012,
+                                        status=m.Agreement.Status.DRAFT)
+    neuss = m.Agreement.objects.get(agreement_parties__party__key="rhein-kreis-neuss", year=2012)
+    return SimpleNamespace(
+        users=users, a12=a12, jobcenter=jobcenter, neuss=neuss, vorlage=demo.vorlage,
+        department=m.Department.objects.get(party__key="kreis-mettmann", number="50"),
+        author=m.Person.objects.get(user=users["kreis-editor"]),
+        committee=m.Committee.objects.get(party__key="kreis-mettmann", name="Sozialausschuss"),
+    )
+
+
+def _future_meeting(world):
+    from django.utils import timezone
+
+    from agreements import models as m
+
+    start = timezone.make_aware(datetime.datetime.combine(datetime.date.today() + datetime.timedelta(days=10),
+                                                          datetime.time(15, 0)))
+    return m.Meeting.objects.create(committee=world.committee, start=start, location="Kreishaus Mettmann")
+
+
+def _draft_vorlage(world, meeting=None):
+    """A Vorlage written from the 2012 agreement, with the Sozialausschuss in its Beratungsfolge."""
+    from agreements.models import Consultation
+    from agreements.services import vorlagen as svc
+
+    editor = world.users["kreis-editor"]
+    vorlage = svc.create_vorlage_from_agreement(user=editor, agreement=world.a12, department=world.department,
+                                                author=world.author, date=datetime.date.today())
+    svc.save_consultation(user=editor, vorlage=vorlage, data={
+        "committee": world.committee, "meeting": meeting,
+        "meeting_date": None if meeting else datetime.date.today() + datetime.timedelta(days=30),
+        "role": Consultation.Role.NOTICE, "authoritative": True,
+    })
+    return vorlage
+
+
+def _released_vorlage(world):
+    from agreements.services import vorlagen as svc
+
+    vorlage = _draft_vorlage(world, meeting=_future_meeting(world))
+    svc.release(user=world.users["kreis-editor"], vorlage=vorlage)
+    return vorlage
+
+
+# --- Steps: each one opens a page (or submits a form) and checks it ----------------------------------------------
+
+
+def visit(label, url, *, status=200, errors=False):
+    def step(page, audit):
+        response = page.goto(url)
+        if response is None or response.status != status:
+            audit.problems.append(f"{label} <{url}>: HTTP {response and response.status}, expected {status}")
+        elif not page.url.endswith(url):
+            audit.problems.append(f"{label} <{url}>: redirected to {page.url}")
+        audit.check(page, label, expect_errors=errors)
+
+    return step
+
+
+def submit(label, url, fill, button, *, status=200, errors=True):
+    """Open the form, fill it with `fill(page)`, submit it and check the answer (with errors, by default)."""
+
+    def step(page, audit):
+        page.goto(url)
+        fill(page)
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            main(page).get_by_role("button", name=button, exact=True).click()
+        page.wait_for_load_state()
+        if answer.value.status != status:
+            audit.problems.append(f"{label} <{url}>: answered HTTP {answer.value.status}, expected {status}")
+        audit.check(page, label, expect_errors=errors)
+
+    return step
+
+
+def narrow(steps):
+    """The same pages on a 320 px wide screen (1280 px at 400 % zoom, WCAG 1.4.10): tables scroll there."""
+
+    def resize(width, height):
+        def step(page, audit):
+            page.set_viewport_size({"width": width, "height": height})
+
+        return step
+
+    return [resize(320, 640), *steps, resize(1280, 900)]
+
+
+def call(fn):
+    """A preparation between two pages (e.g. agreeing on a text, so that the signing form opens)."""
+
+    def step(page, audit):
+        fn()
+
+    return step
+
+
+def agreement_pages(a, versions):
+    """Every tab of an agreement, a sent version and the redline in both layouts."""
+    base = f"/vereinbarungen/{a.pk}/"
+    first, last = versions[0], versions[-1]
+    return [
+        visit("Überblick", base),
+        visit("Ziele", base + "ziele/"),
+        visit("Unterstützungsangebote", base + "angebote/"),
+        visit("Fassungen", base + "fassungen/"),
+        visit("Vorschläge", base + "vorschlaege/"),
+        visit("Stellungnahmen", base + "stellungnahmen/"),
+        visit("Verfahren", base + "verfahren/"),
+        visit("Schreiben", base + "schreiben/"),
+        visit("Dokumente", base + "dokumente/"),
+        visit("Zielnachhaltung", base + "nachhaltung/"),
+        visit("Historie", base + "historie/"),
+        visit("Fassung", base + f"fassungen/{last}/"),
+        visit("Vergleich (leer)", base + "fassungen/vergleich/"),
+        visit("Vergleich im Text", base + f"fassungen/vergleich/?a={first}&b={last}&mode=inline"),
+        visit("Vergleich nebeneinander", base + f"fassungen/vergleich/?a={first}&b={last}&mode=side"),
+        visit("Vergleich mit Fehlern", base + f"fassungen/vergleich/?a=99&b={last}", status=400, errors=True),
+    ]
+
+
+def common_pages():
+    return [
+        visit("Übersicht", "/"),
+        visit("Zielvereinbarungen", "/vereinbarungen/"),
+        visit("Zielvereinbarungen, Filter mit Fehlern", "/vereinbarungen/?year=1900", errors=True),
+        visit("Vorlagen", "/vorlagen/"),
+        visit("Öffentliche Vorlagen", "/vorlagen/oeffentlich/"),
+        visit("Meine Sitzungsunterlagen", "/vorlagen/sitzungsunterlagen/"),
+        visit("Statustafel", "/uebersicht/tafel/"),
+        visit("Vergleich der Kreise", "/uebersicht/vergleich/"),
+        visit("Suche mit Treffern", "/suche/?q=Mettmann"),
+        visit("Suche ohne Treffer", "/suche/?q=Zahnpasta"),
+        visit("Passwort ändern", "/passwort/"),
+        submit("Passwort ändern mit Fehlern", "/passwort/", _wrong_passwords, "Passwort ändern"),
+    ]
+
+
+def _wrong_passwords(page):
+    field(page, "Altes Passwort").fill("falsch")
+    field(page, "Neues Passwort").fill("kurz")
+    field(page, "Neues Passwort bestätigen").fill("anders")
+
+
+def _versions(agreement):
+    return list(agreement.versions.order_by("number").values_list("number", flat=True))
+
+
+def _vorlage_reading(vorlage):
+    return visit(f"Vorlage {vorlage.reference}", f"/vorlagen/{vorlage.pk}/")
+
+
+# --- The pages of each role -----------------------------------------------------------------------------------
+
+
+def anonymous_pages(world):
+    def empty_login(page):
+        pass
+
+    return [
+        visit("Anmelden", "/anmelden/"),
+        submit("Anmelden mit Fehlern", "/anmelden/", empty_login, "Anmelden"),
+        visit("Öffentliche Vorlagen", "/vorlagen/oeffentlich/"),
+        _vorlage_reading(world.vorlage),
+    ]
+
+
+def _goal_with_errors(page):
+    field(page, "Titel").fill("Ziel mit Fehlern")
+    field(page, "Referenzwert").fill("12,5")
+    field(page, "Korridor untere Grenze").fill("5")
+    field(page, "Korridor obere Grenze").fill("3")
+
+
+def _agreement_with_errors(page):
+    field(page, "Titel").fill("Vereinbarung mit Fehlern")
+    field(page, "Jahr").fill("2013")
+    field(page, "Laufzeit von").fill("2013-12-31")
+    field(page, "Laufzeit bis").fill("2013-01-01")
+    field(page, "Land (Ministerium)").select_option(label=MAIS)
+
+
+def kreis_editor_pages(world):
+    from django.db.models import F
+
+    from agreements import models as m
+    from agreements.services import lifecycle
+
+    a12, jc = world.a12, world.jobcenter
+    liga = m.Party.objects.get(key="liga-nrw")
+    mettmann = m.Party.objects.get(key="kreis-mettmann")
+    offer = m.SupportOffer.objects.create(agreement=jc, topic=m.Topic.objects.get(number=1), title="Coaching",
+                                          provider=mettmann)
+    statement = m.Statement.objects.create(agreement=jc, party=liga, date=datetime.date(2012, 2, 1),
+                                           title="Stellungnahme der Liga zum Jobcenter")
+    goal = jc.goals.order_by("order", "pk").first()
+    section = jc.sections.order_by("order", "pk").first()
+    letter = a12.letters.order_by("pk").first()
+    step = a12.steps.filter(automatic=False).order_by("pk").first()
+    draft = _draft_vorlage(world)
+    vsection = draft.sections.order_by("order").first()
+    consultation = draft.consultations.get()
+    anlage = draft.anlagen.order_by("order").first()
+    j, v = f"/vereinbarungen/{jc.pk}/", f"/vorlagen/{draft.pk}/"
+
+    def conflict(page, audit):
+        page.goto(j + f"ziele/{goal.pk}/")
+        m.Goal.objects.filter(pk=goal.pk).update(lock_version=F("lock_version") + 1)  # somebody else saved
+        field(page, "Titel").fill("Mein Titel")
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            main(page).get_by_role("button", name="Speichern").click()
+        page.wait_for_load_state()
+        if answer.value.status != 409:
+            audit.problems.append(f"Bearbeitungskonflikt: HTTP {answer.value.status}, expected 409")
+        audit.check(page, "Bearbeitungskonflikt")
+
+    def agree():
+        lifecycle.agree(user=world.users["kreis-editor"], agreement=jc)
+
+    return [
+        *common_pages(),
+        *agreement_pages(a12, _versions(a12)),
+        visit("Neue Zielvereinbarung", "/vereinbarungen/neu/"),
+        submit("Neue Zielvereinbarung mit Fehlern", "/vereinbarungen/neu/", _agreement_with_errors, "Speichern"),
+        visit("Zielvereinbarung bearbeiten", j + "bearbeiten/"),
+        visit("Abschnitt hinzufügen", j + "abschnitte/neu/"),
+        visit("Abschnitt bearbeiten", j + f"abschnitte/{section.pk}/"),
+        visit("Ziele (Entwurf)", j + "ziele/"),
+        visit("Ziel hinzufügen", j + "ziele/neu/"),
+        submit("Ziel hinzufügen mit Fehlern", j + "ziele/neu/", _goal_with_errors, "Speichern"),
+        visit("Ziel bearbeiten", j + f"ziele/{goal.pk}/"),
+        conflict,
+        visit("Angebote (Entwurf)", j + "angebote/"),
+        visit("Angebot hinzufügen", j + "angebote/neu/"),
+        visit("Angebot bearbeiten", j + f"angebote/{offer.pk}/"),
+        visit("Fassungen (Entwurf)", j + "fassungen/"),
+        visit("Vorschlag einbringen", j + "vorschlaege/neu/"),
+        visit("Stellungnahme erfassen", j + "stellungnahmen/neu/"),
+        visit("Stellungnahme bearbeiten", j + f"stellungnahmen/{statement.pk}/"),
+        visit("Schreiben erfassen", f"/vereinbarungen/{a12.pk}/schreiben/neu/"),
+        visit("Schreiben bearbeiten", f"/vereinbarungen/{a12.pk}/schreiben/{letter.pk}/"),
+        visit("Verfahrensschritt erfassen", f"/vereinbarungen/{a12.pk}/verfahren/neu/"),
+        visit("Verfahrensschritt bearbeiten", f"/vereinbarungen/{a12.pk}/verfahren/{step.pk}/"),
+        visit("Dokument hochladen", f"/vereinbarungen/{a12.pk}/dokumente/neu/"),
+        visit("Zielnachhaltung erfassen", f"/vereinbarungen/{a12.pk}/nachhaltung/neu/"),
+        visit("Text abstimmen", j + "abstimmen/"),
+        visit("Zurückziehen", j + "zurueckziehen/"),
+        call(agree),
+        visit("Überblick (abgestimmt)", j),
+        visit("Unterschrift erfassen", j + "unterzeichnen/"),
+        visit("Abstimmung aufheben", j + "abstimmung-aufheben/"),
+        visit("Unterzeichnung ablehnen", j + "unterzeichnung-ablehnen/"),
+        _vorlage_reading(world.vorlage),
+        visit("Neue Vorlage", "/vorlagen/neu/"),
+        visit("Vorlage zu einer Zielvereinbarung", "/vorlagen/neu/aus-zielvereinbarung/"),
+        visit("Vorlage (Entwurf)", v),
+        visit("Vorlage bearbeiten", v + "bearbeiten/"),
+        visit("Abschnitt der Vorlage hinzufügen", v + "abschnitte/neu/"),
+        visit("Abschnitt der Vorlage bearbeiten", v + f"abschnitte/{vsection.pk}/"),
+        visit("Beratung hinzufügen", v + "beratungsfolge/neu/"),
+        visit("Beratung bearbeiten", v + f"beratungsfolge/{consultation.pk}/"),
+        visit("Anlage hinzufügen", v + "anlagen/neu/"),
+        visit("Anlage umbenennen", v + f"anlagen/{anlage.pk}/"),
+        visit("Vorlage zurückziehen", v + "zurueckziehen/"),
+    ]
+
+
+def kreis_reader_pages(world):
+    return [
+        *common_pages(),
+        *agreement_pages(world.a12, _versions(world.a12)),
+        _vorlage_reading(world.vorlage),
+        *narrow([
+            *agreement_pages(world.a12, _versions(world.a12)),
+            *common_pages()[:9],
+            _vorlage_reading(world.vorlage),
+        ]),
+    ]
+
+
+def mais_editor_pages(world):
+    from agreements import models as m
+
+    neuss = world.neuss
+    n = f"/vereinbarungen/{neuss.pk}/"
+    proposal = neuss.proposals.get(decision=m.Proposal.Decision.OPEN)
+    goal = neuss.goals.order_by("order", "pk").first()
+
+    def decision_without_reason(page):
+        field(page, "nicht übernommen").check()
+
+    return [
+        *common_pages(),
+        *agreement_pages(world.a12, _versions(world.a12)),
+        visit("Vorschläge (in Verhandlung)", n + "vorschlaege/"),
+        visit("Über den Vorschlag entscheiden", n + f"vorschlaege/{proposal.pk}/entscheiden/"),
+        submit("Entscheidung mit Fehlern", n + f"vorschlaege/{proposal.pk}/entscheiden/", decision_without_reason,
+               "Entscheiden"),
+        visit("Ziele (in Verhandlung)", n + "ziele/"),
+        visit("Ziel bearbeiten", n + f"ziele/{goal.pk}/"),
+        visit("Angebot hinzufügen", n + "angebote/neu/"),
+        visit("Fassungen (in Verhandlung)", n + "fassungen/"),
+        visit("Vergleich mit dem Arbeitsstand", n + "fassungen/vergleich/?a=1&b=aktuell&mode=side"),
+        visit("Schreiben erfassen", n + "schreiben/neu/"),
+        visit("Verfahrensschritt erfassen", n + "verfahren/neu/"),
+        visit("Dokument hochladen", n + "dokumente/neu/"),
+        _vorlage_reading(world.vorlage),
+    ]
+
+
+def ausschuss_pages(world):
+    released = _released_vorlage(world)
+    return [
+        *common_pages(),
+        _vorlage_reading(world.vorlage),
+        _vorlage_reading(released),
+    ]
+
+
+def admin_pages(world):
+    return [
+        *common_pages(),
+        *agreement_pages(world.a12, _versions(world.a12)),
+        visit("Protokoll", "/verwaltung/protokoll/"),
+        visit("Protokoll mit Filter", "/verwaltung/protokoll/?aktion=login"),
+        visit("Protokoll, Filter mit Fehlern", "/verwaltung/protokoll/?von=2013-05-01&bis=2013-01-01", errors=True),
+        *narrow([visit("Protokoll", "/verwaltung/protokoll/")]),
+        _vorlage_reading(world.vorlage),
+        _vorlage_reading(_draft_vorlage(world)),
+    ]
+
+
+ROLES = {
+    "anonymous": anonymous_pages,
+    "kreis-editor": kreis_editor_pages,
+    "kreis-reader": kreis_reader_pages,
+    "mais-editor": mais_editor_pages,
+    "ausschuss": ausschuss_pages,
+    "admin": admin_pages,
+}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_is_accessible(pages, demo, role):
+    world = _world(demo)
+    steps = ROLES[role](world)
+    page = pages.page() if role == "anonymous" else pages.login(role)
+    audit = Audit()
+    for step in steps:
+        step(page, audit)
+    print(f"{role}: {len(audit.pages)} pages checked")
+    assert not audit.problems, audit.report()
+
+
+@pytest.mark.e2e
+def test_the_checks_catch_problems(pages):
+    """The checks themselves: a page with known defects must fail them (so a green run means something)."""
+    page = pages.page()
+    page.set_content(
+        '<html><head><title> </title></head><body><h1>A</h1><h1>B</h1>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        '<input id="x" class="form-control is-invalid"><div class="invalid-feedback" id="x_error">Fehler</div>'
+        '<p style="color:#aaa;background:#fff">blass</p></body></html>'
+    )
+    audit = Audit()
+    audit.check(page, "defekt", expect_errors=True)
+    report = audit.report()
+    for expected in ("axe image-alt [critical]", "axe html-has-lang", "axe label", "axe color-contrast",
+                     "https://dequeuniversity.com/rules/axe/", "exactly one <h1>, found 2",
+                     "exactly one <main> landmark, found 0", "<html> has no lang", "<title> is empty",
+                     "#x is shown invalid without aria-invalid", "#x is invalid but no error message is tied",
+                     "\"Fehler\" is not referenced by any field"):
+        assert expected in report, f"{expected!r} missing in:\n{report}"
