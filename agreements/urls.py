@@ -1,0 +1,27 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import (
+    agreements,
+    audit,
+    core,
+    documents,
+    goals,
+    lifecycle,
+    negotiation,
+    overview,
+    search,
+    versions,
+    vorlagen,
+)
+
+urlpatterns = [
+    path("", core.dashboard, name="dashboard"),
+    path("anmelden/", auth_views.LoginView.as_view(), name="login"),
+    path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("passwort/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("passwort/geaendert/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+]
+# Each area's view module owns its URL patterns.
+for module in (agreements, goals, versions, negotiation, documents, lifecycle, vorlagen, overview, audit, search):
+    urlpatterns += module.urlpatterns
