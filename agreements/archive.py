@@ -1199,11 +1199,11 @@ class _Importer:
             )
             if len(found) == 1:
                 return found[0]
-            self.notes.append(
-                _("%(label)s „%(title)s“ (%(year)s) wurde %(how)s gefunden; die Verknüpfung bleibt leer.")
-                % {"label": label, "title": reference["title"], "year": reference["year"],
-                   "how": _("nicht") if not found else _("mehrfach")}
+            message = (
+                _("%(label)s „%(title)s“ (%(year)s) wurde nicht gefunden; die Verknüpfung bleibt leer.") if not found
+                else _("%(label)s „%(title)s“ (%(year)s) wurde mehrfach gefunden; die Verknüpfung bleibt leer.")
             )
+            self.notes.append(message % {"label": label, "title": reference["title"], "year": reference["year"]})
             return None
 
         predecessor = find(a["predecessor"], _("Die Vorgängervereinbarung"))

@@ -30,6 +30,18 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English leaves English active in this thread, as it does in a server thread until the next
+    request sets its own; every test starts in German, the working language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _login_through_axes(monkeypatch):
     """Client.login() authenticates without a request, which django-axes refuses (it throttles per address).
     Give it the request a browser on this machine would make, so tests still log in with a real password

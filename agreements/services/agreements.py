@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import access
 from .. import models as m
-from .base import DomainError, record_step, require_editable, require_writer, save_locked
+from .base import DomainError, record_language, record_step, require_editable, require_writer, save_locked
 
 ROLE_FIELDS = (
     ("land", m.AgreementParty.Role.LAND),
@@ -49,12 +49,13 @@ def create_agreement(*, user, data):
         agreement.legal_bases.set(data.get("legal_bases") or [])
         for order, (role, party) in enumerate(chosen):
             m.AgreementParty.objects.create(agreement=agreement, party=party, role=role, order=order)
-        record_step(
-            agreement, kind=m.ProcedureStep.Kind.STATUS, user=user,
-            title=_("Entwurf angelegt"),
-            description=_("%(user)s hat den Entwurf der Zielvereinbarung angelegt.")
-            % {"user": user.get_full_name() or user.get_username()},
-        )
+        with record_language():
+            record_step(
+                agreement, kind=m.ProcedureStep.Kind.STATUS, user=user,
+                title=_("Entwurf angelegt"),
+                description=_("%(user)s hat den Entwurf der Zielvereinbarung angelegt.")
+                % {"user": user.get_full_name() or user.get_username()},
+            )
     return agreement
 
 

@@ -1,6 +1,9 @@
+from contextlib import contextmanager
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .. import access
@@ -66,6 +69,14 @@ def save_locked(obj, expected_version, fields, submitted=None):
             update_fields.append("modified")
         obj.save(update_fields=update_fields)
     return obj
+
+
+@contextmanager
+def record_language():
+    """Texts written into the record (timeline steps, generated paper text) are in the language of the files,
+    German, whatever language the acting user reads the interface in: the Vorlage quotes them."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 def record_step(agreement, *, kind, title, description="", user=None, date=None, version=None, letter=None,

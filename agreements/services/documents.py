@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from ..uploads import inspect_upload
-from .base import DomainError, record_step, require_writer
+from .base import DomainError, record_language, record_step, require_writer
 
 LETTER_FIELDS = (
     "date", "direction", "sender", "recipient", "sender_person", "subject", "reference", "summary",
@@ -176,11 +176,12 @@ def register_letter(*, user, agreement, data, uploaded_file=None):
         if info is not None:
             letter.document = _write_letter_file(user, letter, uploaded_file, info)
         letter.save()
-        title, description = _step_texts(letter)
-        record_step(
-            agreement, kind=m.ProcedureStep.Kind.LETTER, title=title, description=description, user=user,
-            date=letter.date, letter=letter, participants=[letter.sender, letter.recipient],
-        )
+        with record_language():
+            title, description = _step_texts(letter)
+            record_step(
+                agreement, kind=m.ProcedureStep.Kind.LETTER, title=title, description=description, user=user,
+                date=letter.date, letter=letter, participants=[letter.sender, letter.recipient],
+            )
     return letter
 
 

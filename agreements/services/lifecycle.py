@@ -11,10 +11,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from .. import access
 from .. import models as m
-from .base import DomainError, lock_agreement, record_step, require_writer
+from .base import DomainError, lock_agreement, record_language, record_step, require_writer
 from .versions import create_version
 
 logger = logging.getLogger(__name__)
@@ -113,13 +114,14 @@ def agree(*, user, agreement, note=""):
         )
         agreement.status = S.AGREED
         agreement.save(update_fields=["status", "modified"])
-        record_step(
-            agreement, kind=m.ProcedureStep.Kind.AGREED, user=user, version=version,
-            title=_("Text abgestimmt (Fassung %(number)s)") % {"number": version.number},
-            description=_("%(party)s hat den Text als abgestimmt festgestellt; Fassung %(number)s ist die "
-                          "Endfassung, die unterzeichnet wird.") % {"party": _party_name(party_id),
-                                                                   "number": version.number},
-        )
+        with record_language():
+            record_step(
+                agreement, kind=m.ProcedureStep.Kind.AGREED, user=user, version=version,
+                title=_("Text abgestimmt (Fassung %(number)s)") % {"number": version.number},
+                description=_("%(party)s hat den Text als abgestimmt festgestellt; Fassung %(number)s ist die "
+                              "Endfassung, die unterzeichnet wird.") % {"party": _party_name(party_id),
+                                                                       "number": version.number},
+            )
     return version
 
 
@@ -136,10 +138,11 @@ def reopen(*, user, agreement, reason):
             raise DomainError(_("Nach der ersten Unterschrift kann die Abstimmung nicht mehr aufgehoben werden."))
         agreement.status = S.NEGOTIATION
         agreement.save(update_fields=["status", "modified"])
-        record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user,
-                    title=_("Abstimmung aufgehoben"),
-                    description=_("%(party)s hat die Abstimmung aufgehoben. Begründung: %(reason)s")
-                    % {"party": _party_name(party_id), "reason": reason})
+        with record_language():
+            record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user,
+                        title=_("Abstimmung aufgehoben"),
+                        description=_("%(party)s hat die Abstimmung aufgehoben. Begründung: %(reason)s")
+                        % {"party": _party_name(party_id), "reason": reason})
     return agreement
 
 
@@ -173,15 +176,16 @@ def sign(*, user, agreement, data):
         )
         if not signature.signatory_name or not signature.signatory_function:
             raise DomainError(_("Name und Funktion der unterzeichnenden Person fehlen."))
-        record_step(
-            agreement, kind=m.ProcedureStep.Kind.SIGNATURE, user=user, date=date,
-            title=_("Unterzeichnet von %(party)s") % {"party": _party_name(party_id)},
-            description=_("%(name)s (%(function)s) hat die Zielvereinbarung am %(date)s in %(place)s für "
-                          "%(party)s unterzeichnet.") % {
-                "name": signature.signatory_name, "function": signature.signatory_function,
-                "date": date.strftime("%d.%m.%Y"), "place": signature.place, "party": _party_name(party_id),
-            },
-        )
+        with record_language():
+            record_step(
+                agreement, kind=m.ProcedureStep.Kind.SIGNATURE, user=user, date=date,
+                title=_("Unterzeichnet von %(party)s") % {"party": _party_name(party_id)},
+                description=_("%(name)s (%(function)s) hat die Zielvereinbarung am %(date)s in %(place)s für "
+                              "%(party)s unterzeichnet.") % {
+                    "name": signature.signatory_name, "function": signature.signatory_function,
+                    "date": date.strftime("%d.%m.%Y"), "place": signature.place, "party": _party_name(party_id),
+                },
+            )
         total = agreement.agreement_parties.count()
         if len(signed) + 1 == total:
             _complete_signing(agreement, user)
@@ -215,12 +219,13 @@ def _complete_signing(agreement, user):
     agreement.status = S.SIGNED
     agreement.signed_file = document
     agreement.save(update_fields=["status", "signed_file", "modified"])
-    record_step(
-        agreement, kind=m.ProcedureStep.Kind.STATUS, user=user,
-        title=_("Alle Unterschriften liegen vor"),
-        description=_("Alle Parteien haben unterzeichnet. Die unterzeichnete Fassung wurde als PDF/A gespeichert "
-                      "(SHA-256 %(sha)s).") % {"sha": rendered.sha256},
-    )
+    with record_language():
+        record_step(
+            agreement, kind=m.ProcedureStep.Kind.STATUS, user=user,
+            title=_("Alle Unterschriften liegen vor"),
+            description=_("Alle Parteien haben unterzeichnet. Die unterzeichnete Fassung wurde als PDF/A gespeichert "
+                          "(SHA-256 %(sha)s).") % {"sha": rendered.sha256},
+        )
 
 
 def _simple_transition(*, user, agreement, action, to_status, title, description, reason_required=False,
@@ -240,8 +245,9 @@ def _simple_transition(*, user, agreement, action, to_status, title, description
             agreement.status_reason = reason
             fields.append("status_reason")
         agreement.save(update_fields=fields)
-        text = description % {"party": _party_name(party_id), "reason": reason}
-        record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user, title=title, description=text)
+        with record_language():
+            text = description % {"party": _party_name(party_id), "reason": reason}
+            record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user, title=title, description=text)
     return agreement
 
 
@@ -249,30 +255,30 @@ def refuse(*, user, agreement, reason):
     """Nicht unterzeichnet: a party refuses to sign (as a ministry once sent one back unsigned)."""
     return _simple_transition(
         user=user, agreement=agreement, action="refuse", to_status=S.NOT_SIGNED, reason_required=True,
-        reason=reason, title=_("Unterzeichnung abgelehnt"),
-        description=_("%(party)s unterzeichnet die Zielvereinbarung nicht. Begründung: %(reason)s"),
+        reason=reason, title=gettext_lazy("Unterzeichnung abgelehnt"),
+        description=gettext_lazy("%(party)s unterzeichnet die Zielvereinbarung nicht. Begründung: %(reason)s"),
     )
 
 
 def withdraw(*, user, agreement, reason):
     return _simple_transition(
         user=user, agreement=agreement, action="withdraw", to_status=S.WITHDRAWN, reason_required=True,
-        reason=reason, title=_("Zurückgezogen"),
-        description=_("%(party)s hat die Zielvereinbarung zurückgezogen. Begründung: %(reason)s"),
+        reason=reason, title=gettext_lazy("Zurückgezogen"),
+        description=gettext_lazy("%(party)s hat die Zielvereinbarung zurückgezogen. Begründung: %(reason)s"),
     )
 
 
 def start_implementation(*, user, agreement):
     return _simple_transition(
-        user=user, agreement=agreement, action="start", to_status=S.IN_EFFECT, title=_("Umsetzung begonnen"),
-        description=_("%(party)s hat die Umsetzung der Zielvereinbarung begonnen."),
+        user=user, agreement=agreement, action="start", to_status=S.IN_EFFECT, title=gettext_lazy("Umsetzung begonnen"),
+        description=gettext_lazy("%(party)s hat die Umsetzung der Zielvereinbarung begonnen."),
     )
 
 
 def close(*, user, agreement):
     return _simple_transition(
-        user=user, agreement=agreement, action="close", to_status=S.CLOSED, title=_("Abgeschlossen"),
-        description=_("%(party)s hat die Zielvereinbarung abgeschlossen."),
+        user=user, agreement=agreement, action="close", to_status=S.CLOSED, title=gettext_lazy("Abgeschlossen"),
+        description=gettext_lazy("%(party)s hat die Zielvereinbarung abgeschlossen."),
     )
 
 
@@ -315,9 +321,10 @@ def create_amendment(*, user, agreement):
             predecessor=agreement.predecessor, amends=agreement, created_by=user,
         )
         _copy_content(agreement, amendment)
-        record_step(amendment, kind=m.ProcedureStep.Kind.STATUS, user=user, title=_("Nachtrag angelegt"),
-                    description=_("Der Nachtrag zur Zielvereinbarung „%(title)s“ wurde als Entwurf angelegt.")
-                    % {"title": agreement.title})
+        with record_language():
+            record_step(amendment, kind=m.ProcedureStep.Kind.STATUS, user=user, title=_("Nachtrag angelegt"),
+                        description=_("Der Nachtrag zur Zielvereinbarung „%(title)s“ wurde als Entwurf angelegt.")
+                        % {"title": agreement.title})
     return amendment
 
 
@@ -341,7 +348,7 @@ def derive(*, user, agreement, kind):
                 predecessor=agreement, created_by=user,
             )
             _copy_content(agreement, target)
-            text = _("Die Zielvereinbarung für %(year)s wurde aus „%(title)s“ abgeleitet.")
+            text = gettext_lazy("Die Zielvereinbarung für %(year)s wurde aus „%(title)s“ abgeleitet.")
         else:
             county_link = agreement.agreement_parties.select_related("party").filter(
                 role=m.AgreementParty.Role.KOMMUNALER_TRAEGER).first()
@@ -364,10 +371,11 @@ def derive(*, user, agreement, kind):
                 (county, m.AgreementParty.Role.KOMMUNALER_TRAEGER), (jobcenter, m.AgreementParty.Role.JOBCENTER),
             ])
             target.related.add(agreement)
-            text = _("Die ähnlich lautende Zielvereinbarung %(year)s mit dem Jobcenter wurde aus „%(title)s“ "
-                     "abgeleitet.")
-        record_step(target, kind=m.ProcedureStep.Kind.STATUS, user=user, title=_("Entwurf abgeleitet"),
-                    description=text % {"year": year, "title": agreement.title})
+            text = gettext_lazy("Die ähnlich lautende Zielvereinbarung %(year)s mit dem Jobcenter wurde aus "
+                                "„%(title)s“ abgeleitet.")
+        with record_language():
+            record_step(target, kind=m.ProcedureStep.Kind.STATUS, user=user, title=_("Entwurf abgeleitet"),
+                        description=text % {"year": year, "title": agreement.title})
     return target
 
 
@@ -416,14 +424,19 @@ def record_review(*, user, agreement, data, assessments):
         if agreement.status != new_status:
             agreement.status = new_status
             agreement.save(update_fields=["status", "modified"])
-        record_step(
-            agreement, kind=m.ProcedureStep.Kind.REVIEW, user=user, date=data["date"],
-            title=review.get_kind_display(),
-            description=_("Zielnachhaltung am %(date)s: %(count)s Ziele bewertet.%(final)s") % {
-                "date": data["date"].strftime("%d.%m.%Y"), "count": len(assessments),
-                "final": " " + _("Mit der Jahresauswertung ist die Vereinbarung bewertet.") if final else "",
-            },
-        )
+        with record_language():
+            record_step(
+                agreement, kind=m.ProcedureStep.Kind.REVIEW, user=user, date=data["date"],
+                title=review.get_kind_display(),
+                description=ngettext(
+                    "Zielnachhaltung am %(date)s: %(count)s Ziel bewertet.%(final)s",
+                    "Zielnachhaltung am %(date)s: %(count)s Ziele bewertet.%(final)s",
+                    len(assessments),
+                ) % {
+                    "date": data["date"].strftime("%d.%m.%Y"), "count": len(assessments),
+                    "final": " " + _("Mit der Jahresauswertung ist die Vereinbarung bewertet.") if final else "",
+                },
+            )
     return review
 
 

@@ -14,7 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import access
 from .. import models as m
-from .base import ConflictError, DomainError, record_step, require_editable, require_writer, save_locked
+from .base import (
+    ConflictError,
+    DomainError,
+    record_language,
+    record_step,
+    require_editable,
+    require_writer,
+    save_locked,
+)
 from .documents import discard_files_on_failure
 
 Decision = m.Proposal.Decision
@@ -77,12 +85,13 @@ def create_proposal(*, user, agreement, data):
             goal=goal, section=section, created_by=user,
         )
         party = m.Party.objects.get(pk=party_id)
-        record_step(
-            agreement, kind=Kind.PROPOSAL, user=user, participants=[party],
-            title=_("Vorschlag von %(party)s") % {"party": party.short_name or party.name},
-            description=_("%(user)s hat für %(party)s vorgeschlagen: „%(text)s“")
-            % {"user": _user_name(user), "party": party.name, "text": _short(proposal.text, 200)},
-        )
+        with record_language():
+            record_step(
+                agreement, kind=Kind.PROPOSAL, user=user, participants=[party],
+                title=_("Vorschlag von %(party)s") % {"party": party.short_name or party.name},
+                description=_("%(user)s hat für %(party)s vorgeschlagen: „%(text)s“")
+                % {"user": _user_name(user), "party": party.name, "text": _short(proposal.text, 200)},
+            )
     return proposal
 
 
@@ -115,12 +124,13 @@ def decide_proposal(*, user, proposal, data, lock_version):
 
         deciding_id = next(pid for pid in access.acting_parties(user, agreement) if pid != proposal.party_id)
         deciding = m.Party.objects.get(pk=deciding_id)
-        record_step(
-            agreement, kind=Kind.PROPOSAL_DECIDED, user=user, letter=letter,
-            participants=[deciding, proposal.party],
-            title=_("Vorschlag %(decision)s") % {"decision": proposal.get_decision_display()},
-            description=_decision_sentence(user, proposal, deciding, previous),
-        )
+        with record_language():
+            record_step(
+                agreement, kind=Kind.PROPOSAL_DECIDED, user=user, letter=letter,
+                participants=[deciding, proposal.party],
+                title=_("Vorschlag %(decision)s") % {"decision": proposal.get_decision_display()},
+                description=_decision_sentence(user, proposal, deciding, previous),
+            )
     return proposal
 
 
@@ -173,16 +183,17 @@ def create_statement(*, user, agreement, data):
         if data.get("file"):
             _attach_file(user, statement, data["file"])
         statement.save()
-        description = gettext("Stellungnahme von %(party)s vom %(date)s, erfasst von %(user)s.") % {
-            "party": statement.party.name, "date": date_format(statement.date, "d.m.Y"),
-            "user": _user_name(user),
-        }
-        if statement.include_as_annex:
-            description += " " + gettext("Sie wird als Anlage aufgenommen.")
-        record_step(
-            agreement, kind=Kind.STATEMENT, user=user, date=statement.date, participants=[statement.party],
-            title=_("Stellungnahme: %(title)s") % {"title": statement.title}, description=description,
-        )
+        with record_language():
+            description = gettext("Stellungnahme von %(party)s vom %(date)s, erfasst von %(user)s.") % {
+                "party": statement.party.name, "date": date_format(statement.date, "d.m.Y"),
+                "user": _user_name(user),
+            }
+            if statement.include_as_annex:
+                description += " " + gettext("Sie wird als Anlage aufgenommen.")
+            record_step(
+                agreement, kind=Kind.STATEMENT, user=user, date=statement.date, participants=[statement.party],
+                title=_("Stellungnahme: %(title)s") % {"title": statement.title}, description=description,
+            )
     return statement
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .base import DomainError, lock_agreement, record_step, require_editable, require_writer
+from .base import DomainError, lock_agreement, record_language, record_step, require_editable, require_writer
 
 SNAPSHOT_SCHEMA = 1
 NOTE_MAX_LENGTH = 2000
@@ -129,26 +129,27 @@ def send_draft(*, user, agreement, note=""):
             agreement.status = m.Agreement.Status.NEGOTIATION
             agreement.save(update_fields=["status", "modified"])
 
-        description = _(
-            "%(author)s hat Fassung %(number)s der Zielvereinbarung „%(title)s“ als Entwurf an "
-            "%(recipients)s übersandt."
-        ) % {
-            "author": author.name, "number": version.number, "title": agreement.title,
-            "recipients": _join_names(p.name for p in recipients),
-        }
-        if note:
-            addition = _("Anmerkung: %(note)s") % {"note": note}
-        else:
-            addition = _("Eine Anmerkung wurde nicht beigefügt.")
-        description = f"{description} {addition}"
-        record_step(
-            agreement,
-            kind=m.ProcedureStep.Kind.DRAFT_SENT,
-            title=_("Fassung %(number)s übersandt von %(author)s")
-            % {"number": version.number, "author": author.name},
-            description=description,
-            user=user,
-            version=version,
-            participants=[author, *recipients],
-        )
+        with record_language():
+            description = _(
+                "%(author)s hat Fassung %(number)s der Zielvereinbarung „%(title)s“ als Entwurf an "
+                "%(recipients)s übersandt."
+            ) % {
+                "author": author.name, "number": version.number, "title": agreement.title,
+                "recipients": _join_names(p.name for p in recipients),
+            }
+            if note:
+                addition = _("Anmerkung: %(note)s") % {"note": note}
+            else:
+                addition = _("Eine Anmerkung wurde nicht beigefügt.")
+            description = f"{description} {addition}"
+            record_step(
+                agreement,
+                kind=m.ProcedureStep.Kind.DRAFT_SENT,
+                title=_("Fassung %(number)s übersandt von %(author)s")
+                % {"number": version.number, "author": author.name},
+                description=description,
+                user=user,
+                version=version,
+                participants=[author, *recipients],
+            )
     return version

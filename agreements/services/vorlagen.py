@@ -18,11 +18,12 @@ from django.db.models import Max, Prefetch
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import access, vorlage_access
 from .. import models as m
 from ..views.documents import agreement_documents_queryset
-from .base import ConflictError, DomainError, record_step, save_locked
+from .base import ConflictError, DomainError, record_language, record_step, save_locked
 from .documents import MAX_TITLE, _write_document, discard_files_on_failure, inspect_upload
 from .lifecycle import store_generated_pdf
 from .negotiation import format_step_date
@@ -230,9 +231,10 @@ def _create(*, user, department, header, agreement=None, sections=(), anlagen=()
             m.VorlageAnlage(vorlage=vorlage, order=order, title=title, document=document)
             for order, (title, document) in enumerate(anlagen, start=1)
         )
-        _record(vorlage, user, _("Vorlage %(reference)s angelegt") % {"reference": reference},
-                _("Der Entwurf der Vorlage %(reference)s „%(name)s“ wurde angelegt.")
-                % {"reference": reference, "name": " ".join(vorlage.name.split())})
+        with record_language():
+            _record(vorlage, user, _("Vorlage %(reference)s angelegt") % {"reference": reference},
+                    _("Der Entwurf der Vorlage %(reference)s „%(name)s“ wurde angelegt.")
+                    % {"reference": reference, "name": " ".join(vorlage.name.split())})
         return vorlage
 
     return _create_numbered(department, year, build)
@@ -733,6 +735,7 @@ def _agreement_for_draft(agreement):
     )
 
 
+@record_language()
 def draft_from_agreement(agreement, *, department, date):
     """The pre-filled texts of a Vorlage on the agreement: {name, occasion, sections, conclusion, anlagen}."""
     with translation.override("de"):
@@ -1048,10 +1051,11 @@ def release(*, user, vorlage):
             locked.released_by = user
             locked._change_reason = "freigegeben"
             locked.save(update_fields=["status", "main_file", "released_at", "released_by", "modified"])
-            _record(locked, user, _("Vorlage %(reference)s freigegeben") % {"reference": locked.reference},
-                    _("Die Vorlage %(reference)s „%(name)s“ wurde freigegeben; das PDF ist mit dem SHA-256 "
-                      "%(sha)s gespeichert.") % {"reference": locked.reference, "name": _label_of(locked),
-                                                 "sha": rendered.sha256})
+            with record_language():
+                _record(locked, user, _("Vorlage %(reference)s freigegeben") % {"reference": locked.reference},
+                        _("Die Vorlage %(reference)s „%(name)s“ wurde freigegeben; das PDF ist mit dem SHA-256 "
+                          "%(sha)s gespeichert.") % {"reference": locked.reference, "name": _label_of(locked),
+                                                     "sha": rendered.sha256})
         except BaseException:
             document.file.storage.delete(document.file.name)
             raise
@@ -1124,16 +1128,17 @@ def _simple_transition(*, user, vorlage, action, to_status, title, description, 
         locked.status = to_status
         locked._change_reason = str(title)
         locked.save(update_fields=["status", "modified"])
-        _record(locked, user, title % {"reference": locked.reference},
-                description % {"reference": locked.reference, "name": _label_of(locked)})
+        with record_language():
+            _record(locked, user, title % {"reference": locked.reference},
+                    description % {"reference": locked.reference, "name": _label_of(locked)})
     return locked
 
 
 def start_consultation(*, user, vorlage):
     return _simple_transition(
         user=user, vorlage=vorlage, action="start_consultation", to_status=S.IN_CONSULTATION,
-        title=_("Vorlage %(reference)s in Beratung"),
-        description=_("Die Beratung der Vorlage %(reference)s „%(name)s“ in den Gremien hat begonnen."),
+        title=gettext_lazy("Vorlage %(reference)s in Beratung"),
+        description=gettext_lazy("Die Beratung der Vorlage %(reference)s „%(name)s“ in den Gremien hat begonnen."),
     )
 
 
@@ -1146,20 +1151,22 @@ def record_result(*, user, consultation, result):
         consultation = m.Consultation.objects.select_related("committee").get(pk=consultation.pk, paper=locked)
         consultation.result = result
         consultation.save(update_fields=["result", "modified"])
-        label = consultation.get_result_display()
+        with record_language():
+            label = str(consultation.get_result_display())
         # The agenda items of the meeting show the result, too.
         m.AgendaItem.objects.filter(consultation=consultation).update(result=str(label)[:200])
         if locked.status == S.RELEASED:
             locked.status = S.IN_CONSULTATION
             locked._change_reason = "in Beratung"
             locked.save(update_fields=["status", "modified"])
-        when = f" am {_day(consultation.meeting_date)}" if consultation.meeting_date else ""
-        _record(locked, user,
-                _("Vorlage %(reference)s: %(committee)s – %(result)s")
-                % {"reference": locked.reference, "committee": consultation.committee, "result": label},
-                _("Die Vorlage %(reference)s wurde im Gremium „%(committee)s“%(when)s beraten: %(result)s.")
-                % {"reference": locked.reference, "committee": consultation.committee, "when": when,
-                   "result": label})
+        with record_language():
+            when = f" am {_day(consultation.meeting_date)}" if consultation.meeting_date else ""
+            _record(locked, user,
+                    _("Vorlage %(reference)s: %(committee)s – %(result)s")
+                    % {"reference": locked.reference, "committee": consultation.committee, "result": label},
+                    _("Die Vorlage %(reference)s wurde im Gremium „%(committee)s“%(when)s beraten: %(result)s.")
+                    % {"reference": locked.reference, "committee": consultation.committee, "when": when,
+                       "result": label})
     return consultation
 
 
@@ -1175,8 +1182,8 @@ def complete(*, user, vorlage):
 
     return _simple_transition(
         user=user, vorlage=vorlage, action="complete", to_status=S.DONE, check=every_result,
-        title=_("Vorlage %(reference)s erledigt"),
-        description=_("Die Beratung der Vorlage %(reference)s „%(name)s“ ist abgeschlossen."),
+        title=gettext_lazy("Vorlage %(reference)s erledigt"),
+        description=gettext_lazy("Die Beratung der Vorlage %(reference)s „%(name)s“ ist abgeschlossen."),
     )
 
 
@@ -1194,9 +1201,10 @@ def withdraw(*, user, vorlage, reason):
         locked.status = S.WITHDRAWN
         locked._change_reason = (_("zurückgezogen: %(reason)s") % {"reason": reason})[:100]
         locked.save(update_fields=["status", "modified"])
-        _record(locked, user, _("Vorlage %(reference)s zurückgezogen") % {"reference": locked.reference},
-                _("Die Vorlage %(reference)s „%(name)s“ wurde zurückgezogen. Begründung: %(reason)s")
-                % {"reference": locked.reference, "name": _label_of(locked), "reason": reason})
+        with record_language():
+            _record(locked, user, _("Vorlage %(reference)s zurückgezogen") % {"reference": locked.reference},
+                    _("Die Vorlage %(reference)s „%(name)s“ wurde zurückgezogen. Begründung: %(reason)s")
+                    % {"reference": locked.reference, "name": _label_of(locked), "reason": reason})
     return locked
 
 

@@ -1,0 +1,77 @@
+"""What goes into the record is German, whatever language the acting user reads the interface in: the timeline
+steps (quoted in the Vorlage's "II. Verfahren") and the texts a Vorlage is pre-filled with. Error messages
+stay in the user's language."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import translation
+
+from agreements import models as m
+from agreements.services import lifecycle, negotiation, versions
+from agreements.services import vorlagen as vorlage_svc
+from agreements.services.base import DomainError
+
+pytestmark = pytest.mark.django_db
+
+
+def step_texts(agreement):
+    return [(s.title, s.description) for s in agreement.steps.order_by("pk")]
+
+
+def test_steps_written_by_an_english_user_are_german(world):
+    editor = world.users.editor
+    before = world.agreement.steps.count()
+    with translation.override("en"):
+        versions.send_draft(user=editor, agreement=world.agreement, note="")
+        negotiation.create_proposal(user=editor, agreement=world.agreement,
+                                    data={"text": "Bitte Ziel 2 streichen", "goal": None, "section": None})
+        lifecycle.withdraw(user=editor, agreement=world.agreement, reason="Neuer Entwurf folgt")
+    texts = step_texts(world.agreement)[before:]
+    assert len(texts) == 3
+    sent, proposed, withdrawn = texts
+    assert sent[0].startswith("Fassung 2 übersandt von Kreis Mettmann")
+    assert "Eine Anmerkung wurde nicht beigefügt." in sent[1]
+    assert proposed[0].startswith("Vorschlag von")
+    assert "hat für Kreis Mettmann vorgeschlagen" in proposed[1]
+    assert withdrawn == ("Zurückgezogen",
+                         "Kreis Mettmann hat die Zielvereinbarung zurückgezogen. Begründung: Neuer Entwurf folgt")
+    assert not any("sent" in t or "withdrawn" in t.lower() for pair in texts for t in pair)
+
+
+def test_an_english_user_still_reads_errors_in_english(world):
+    with translation.override("en"):
+        with pytest.raises(DomainError) as refused:
+            lifecycle.withdraw(user=world.users.editor, agreement=world.agreement, reason=" ")
+        assert str(refused.value) == "Please give a reason."
+
+
+def test_timeline_page_in_english_shows_the_german_record(client, world):
+    client.force_login(world.users.editor)
+    client.cookies["django_language"] = "en"
+    response = client.post(reverse("agreement_withdraw", args=[world.agreement.pk]), {"reason": "Dublette"})
+    assert response.status_code == 302
+    step = world.agreement.steps.get(kind=m.ProcedureStep.Kind.STATUS)
+    assert step.description == "Kreis Mettmann hat die Zielvereinbarung zurückgezogen. Begründung: Dublette"
+
+
+def test_a_vorlage_prefilled_for_an_english_user_is_german():
+    from agreements.demo import load_demo
+
+    load_demo()
+    editor = get_user_model().objects.get(username="kreis-editor")
+    agreement = m.Agreement.objects.get(year=2012, agreement_parties__party__key="mais-nrw",
+                                        agreement_parties__role="land", title__contains="Kreis Mettmann")
+    department = m.Department.objects.get(party__key="kreis-mettmann", number="50")
+    author = m.Person.objects.get(family_name="Gansauer")
+    with translation.override("en"):
+        vorlage = vorlage_svc.create_vorlage_from_agreement(
+            user=editor, agreement=agreement, department=department, author=author, date=datetime.date(2012, 4, 19))
+    assert vorlage.name.startswith("Zielsteuerung 2012 in der Grundsicherung für Arbeitsuchende")
+    headings = list(vorlage.sections.values_list("heading", flat=True))
+    assert "II. Verfahren" in headings
+    assert vorlage.sections.get(heading="II. Verfahren").text.startswith("Im zweiten Halbjahr 2011")
+    step = agreement.steps.order_by("-pk").first()
+    assert step.title == f"Vorlage {vorlage.reference} angelegt"
