@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, HttpResponseNotAllowed
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -21,19 +21,12 @@ from ..forms.documents import LetterFilterForm, LetterForm, UploadForm
 from ..services import documents as svc
 from ..services.base import DomainError
 from ..uploads import CHUNK_SIZE, DOCX, EXTENSIONS, ODT, PDF, UploadRejected
-from .base import agreement_context
+from .base import agreement_context, read_only
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 TYPE_LABELS = {PDF: "PDF", DOCX: "DOCX", ODT: "ODT"}
-
-
-def _read_only(request):
-    """Tabs only read. Checked after access, so an outsider's POST still gets 404 and reveals nothing."""
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    return None
 
 
 def _save(request, form, fn, success_message):
@@ -56,7 +49,7 @@ def _save(request, form, fn, success_message):
 @login_required
 def agreement_letters(request, pk):
     agreement = access.agreement_for(request.user, pk)
-    if refused := _read_only(request):
+    if refused := read_only(request):
         return refused
     filter_form = LetterFilterForm(request.GET or None)
     letters = agreement.letters.select_related("sender", "recipient", "sender_person", "document").prefetch_related(
@@ -126,7 +119,7 @@ def agreement_documents_queryset(agreement):
 @login_required
 def agreement_documents(request, pk):
     agreement = access.agreement_for(request.user, pk)
-    if refused := _read_only(request):
+    if refused := read_only(request):
         return refused
     documents = agreement_documents_queryset(agreement).select_related("uploaded_by").prefetch_related(
         Prefetch("letters", queryset=m.Letter.objects.filter(agreement=agreement), to_attr="agreement_letters"),
@@ -201,7 +194,7 @@ def _refuse_download(request, document, message):
 @login_required
 def document_download(request, doc_pk):
     document = access.document_for(request.user, doc_pk)
-    if refused := _read_only(request):
+    if refused := read_only(request):
         return refused
     try:
         handle = document.file.storage.open(document.file.name, "rb")

@@ -4,7 +4,6 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from ..forms.goals import GoalForm, OfferForm, goal_initial, offer_initial
 from ..services import agreements as agreement_svc
 from ..services import goals as svc
 from ..services.base import ConflictError
-from .base import agreement_context, render_conflict, run_action, run_service
+from .base import agreement_context, post_only, posted, read_only, render_conflict, run_action, run_service
 
 
 def _refuse_frozen(request, agreement, tab):
@@ -29,24 +28,24 @@ def _refuse_frozen(request, agreement, tab):
     return redirect(tab, pk=agreement.pk)
 
 
-def _post_only(request):
-    # Checked after the access helper, so a reader learns "403", not "405", and an outsider "404".
-    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
-
-
-def _posted(request):
-    # Not `request.POST or None`: an empty POST must still be validated and answered with errors.
-    return request.POST if request.method == "POST" else None
-
-
-def _read_only(request):
-    return None if request.method in ("GET", "HEAD") else HttpResponseNotAllowed(["GET", "HEAD"])
-
-
 def _edit_form(request, form, *, agreement, title, back_url):
     return render(request, "agreements/simple_form.html", {
         "form": form, "agreement": agreement, "title": title, "back_url": back_url,
     })
+
+
+def _item_form(request, form, *, agreement, save, saved, title, tab, anchor, conflict_url=None):
+    """Add or edit a goal or an offer: validate, save through the service, back to the item on its tab; a save
+    over a newer version shows the conflict page (edits only: conflict_url)."""
+    back_url = reverse(tab, args=[agreement.pk])
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = run_service(request, form, lambda: save(form.cleaned_data), success_message=saved)
+        except ConflictError as conflict:
+            return render_conflict(request, form, conflict, conflict_url)
+        if item:
+            return redirect(f"{back_url}#{anchor}-{item.pk}")
+    return _edit_form(request, form, agreement=agreement, title=title, back_url=back_url)
 
 
 # Goals ------------------------------------------------------------------------------------------
@@ -61,7 +60,7 @@ GOAL_LEVELS = (
 @login_required
 def agreement_goals(request, pk):
     agreement = access.agreement_for(request.user, pk)
-    if refused := _read_only(request):
+    if refused := read_only(request):
         return refused
     goals = agreement.goals.select_related("indicator").order_by("order", "id")
     by_level = {}
@@ -81,17 +80,12 @@ def goal_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
     if agreement.is_frozen and request.method != "POST":
         return _refuse_frozen(request, agreement, "agreement_goals")
-    form = GoalForm(_posted(request), initial={"level": request.GET.get("ebene") or m.Goal.Level.LOCAL})
-    if request.method == "POST" and form.is_valid():
-        goal = run_service(
-            request, form,
-            lambda: svc.save_goal(user=request.user, agreement=agreement, data=form.cleaned_data),
-            success_message=_("Das Ziel wurde angelegt."),
-        )
-        if goal:
-            return redirect(reverse("agreement_goals", args=[pk]) + f"#ziel-{goal.pk}")
-    return _edit_form(request, form, agreement=agreement, title=_("Ziel hinzufügen"),
-                      back_url=reverse("agreement_goals", args=[pk]))
+    form = GoalForm(posted(request), initial={"level": request.GET.get("ebene") or m.Goal.Level.LOCAL})
+    return _item_form(
+        request, form, agreement=agreement, tab="agreement_goals", anchor="ziel",
+        save=lambda data: svc.save_goal(user=request.user, agreement=agreement, data=data),
+        saved=_("Das Ziel wurde angelegt."), title=_("Ziel hinzufügen"),
+    )
 
 
 @login_required
@@ -100,29 +94,20 @@ def goal_edit(request, pk, goal_pk):
     agreement = goal.agreement
     if agreement.is_frozen and request.method != "POST":
         return _refuse_frozen(request, agreement, "agreement_goals")
-    form = GoalForm(_posted(request), initial=goal_initial(goal))
-    if request.method == "POST" and form.is_valid():
-        try:
-            done = run_service(
-                request, form,
-                lambda: svc.save_goal(
-                    user=request.user, agreement=agreement, data=form.cleaned_data, goal=goal,
-                    lock_version=form.cleaned_data["lock_version"] or 0,
-                ),
-                success_message=_("Das Ziel wurde gespeichert."),
-            )
-        except ConflictError as conflict:
-            return render_conflict(request, form, conflict, reverse("goal_edit", args=[pk, goal_pk]))
-        if done:
-            return redirect(reverse("agreement_goals", args=[pk]) + f"#ziel-{goal.pk}")
-    return _edit_form(request, form, agreement=agreement, title=_("Ziel bearbeiten"),
-                      back_url=reverse("agreement_goals", args=[pk]))
+    form = GoalForm(posted(request), initial=goal_initial(goal))
+    return _item_form(
+        request, form, agreement=agreement, tab="agreement_goals", anchor="ziel",
+        save=lambda data: svc.save_goal(user=request.user, agreement=agreement, data=data, goal=goal,
+                                        lock_version=data["lock_version"] or 0),
+        saved=_("Das Ziel wurde gespeichert."), title=_("Ziel bearbeiten"),
+        conflict_url=reverse("goal_edit", args=[pk, goal_pk]),
+    )
 
 
 @login_required
 def goal_delete(request, pk, goal_pk):
     goal = access.goal_for(request.user, goal_pk, write=True, agreement_pk=pk)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
     run_action(request, lambda: svc.delete_goal(user=request.user, goal=goal),
                success_message=_("Das Ziel „%(title)s“ wurde gelöscht.") % {"title": goal.title})
@@ -132,7 +117,7 @@ def goal_delete(request, pk, goal_pk):
 @login_required
 def goal_move(request, pk, goal_pk, direction):
     goal = access.goal_for(request.user, goal_pk, write=True, agreement_pk=pk)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
     # Goals are listed per level: moving stays within the level the user sees.
     run_action(request, lambda: agreement_svc.reorder(
@@ -149,7 +134,7 @@ def goal_move(request, pk, goal_pk, direction):
 @login_required
 def agreement_offers(request, pk):
     agreement = access.agreement_for(request.user, pk)
-    if refused := _read_only(request):
+    if refused := read_only(request):
         return refused
     offers = agreement.offers.select_related("topic", "provider", "coordinated_with").order_by(
         "topic__number", "order", "id"
@@ -180,17 +165,12 @@ def offer_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
     if agreement.is_frozen and request.method != "POST":
         return _refuse_frozen(request, agreement, "agreement_offers")
-    form = OfferForm(_posted(request), initial=_offer_initial_for_new(agreement, request))
-    if request.method == "POST" and form.is_valid():
-        offer = run_service(
-            request, form,
-            lambda: svc.save_offer(user=request.user, agreement=agreement, data=form.cleaned_data),
-            success_message=_("Das Unterstützungsangebot wurde angelegt."),
-        )
-        if offer:
-            return redirect(reverse("agreement_offers", args=[pk]) + f"#angebot-{offer.pk}")
-    return _edit_form(request, form, agreement=agreement, title=_("Unterstützungsangebot hinzufügen"),
-                      back_url=reverse("agreement_offers", args=[pk]))
+    form = OfferForm(posted(request), initial=_offer_initial_for_new(agreement, request))
+    return _item_form(
+        request, form, agreement=agreement, tab="agreement_offers", anchor="angebot",
+        save=lambda data: svc.save_offer(user=request.user, agreement=agreement, data=data),
+        saved=_("Das Unterstützungsangebot wurde angelegt."), title=_("Unterstützungsangebot hinzufügen"),
+    )
 
 
 @login_required
@@ -199,29 +179,20 @@ def offer_edit(request, pk, offer_pk):
     agreement = offer.agreement
     if agreement.is_frozen and request.method != "POST":
         return _refuse_frozen(request, agreement, "agreement_offers")
-    form = OfferForm(_posted(request), initial=offer_initial(offer), offer=offer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            done = run_service(
-                request, form,
-                lambda: svc.save_offer(
-                    user=request.user, agreement=agreement, data=form.cleaned_data, offer=offer,
-                    lock_version=form.cleaned_data["lock_version"] or 0,
-                ),
-                success_message=_("Das Unterstützungsangebot wurde gespeichert."),
-            )
-        except ConflictError as conflict:
-            return render_conflict(request, form, conflict, reverse("offer_edit", args=[pk, offer_pk]))
-        if done:
-            return redirect(reverse("agreement_offers", args=[pk]) + f"#angebot-{offer.pk}")
-    return _edit_form(request, form, agreement=agreement, title=_("Unterstützungsangebot bearbeiten"),
-                      back_url=reverse("agreement_offers", args=[pk]))
+    form = OfferForm(posted(request), initial=offer_initial(offer), offer=offer)
+    return _item_form(
+        request, form, agreement=agreement, tab="agreement_offers", anchor="angebot",
+        save=lambda data: svc.save_offer(user=request.user, agreement=agreement, data=data, offer=offer,
+                                         lock_version=data["lock_version"] or 0),
+        saved=_("Das Unterstützungsangebot wurde gespeichert."), title=_("Unterstützungsangebot bearbeiten"),
+        conflict_url=reverse("offer_edit", args=[pk, offer_pk]),
+    )
 
 
 @login_required
 def offer_delete(request, pk, offer_pk):
     offer = access.offer_for(request.user, offer_pk, write=True, agreement_pk=pk)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
     run_action(
         request, lambda: svc.delete_offer(user=request.user, offer=offer),
@@ -233,7 +204,7 @@ def offer_delete(request, pk, offer_pk):
 @login_required
 def offer_move(request, pk, offer_pk, direction):
     offer = access.offer_for(request.user, offer_pk, write=True, agreement_pk=pk)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
     # Offers are listed per Themenschwerpunkt: moving stays within the topic.
     run_action(request, lambda: agreement_svc.reorder(

@@ -42,11 +42,10 @@ from ..pdf.vorlage import render_vorlage, vorlage_context
 from ..services import vorlagen as svc
 from ..services.base import ConflictError
 from ..uploads import PDF
-from .base import render_conflict, run_action, run_service
+from .base import read_only, render_conflict, run_action, run_service
 
 # The upload and download checks of the documents area, reused: a Vorlage's files come and go the same way.
 from .documents import (
-    _read_only,
     _refuse_download,
     _save,
     _sha256,
@@ -107,7 +106,7 @@ def filename(vorlage, suffix=""):
 
 @login_required
 def vorlage_list(request):
-    if refused := _read_only(request):
+    if refused := read_only(request):
         return refused
     visible = vorlage_access.visible_vorlagen(request.user)
     committees = m.Committee.objects.filter(
@@ -132,7 +131,7 @@ def vorlage_list(request):
 
 
 def vorlage_public_list(request):
-    if refused := _read_only(request):
+    if refused := read_only(request):
         return refused
     public = m.Vorlage.objects.filter(vorlage_access.PUBLIC)
     committees = m.Committee.objects.filter(consultations__paper__in=public.values("pk")).distinct().order_by("name")
@@ -150,7 +149,7 @@ def vorlage_public_list(request):
 @login_required
 def vorlage_meetings(request):
     """Meine Sitzungsunterlagen: the released papers on the coming meetings of the user's committees."""
-    if refused := _read_only(request):
+    if refused := read_only(request):
         return refused
     committees = vorlage_access.committee_ids(request.user)
     consultations = (
@@ -226,7 +225,7 @@ def vorlage_create_from_agreement(request):
 @public_or_login
 def vorlage_detail(request, pk):
     vorlage = vorlage_access.vorlage_for(request.user, pk)
-    if refused := _read_only(request):
+    if refused := read_only(request):
         return refused
     context = vorlage_context(vorlage)
     paper = context["vorlage"]
@@ -273,7 +272,7 @@ def _serve_stored(request, document, name):
 def vorlage_pdf(request, pk):
     """Released: the stored PDF (never rendered again). Draft: rendered, through the input-hash cache."""
     vorlage = vorlage_access.vorlage_for(request.user, pk, queryset=m.Vorlage.objects.select_related("main_file"))
-    if refused := _read_only(request):
+    if refused := read_only(request):
         return refused
     document = svc.stored_pdf(vorlage)
     if document is not None:
@@ -284,7 +283,7 @@ def vorlage_pdf(request, pk):
 @public_or_login
 def vorlage_bundle(request, pk):
     vorlage = vorlage_access.vorlage_for(request.user, pk)
-    if refused := _read_only(request):
+    if refused := read_only(request):
         return refused
     try:
         content = svc.vorlage_bundle_pdf(vorlage)
@@ -297,7 +296,7 @@ def vorlage_bundle(request, pk):
 @public_or_login
 def vorlage_anlage_download(request, pk, anlage_pk):
     anlage = vorlage_access.anlage_for(request.user, pk, anlage_pk)
-    if refused := _read_only(request):
+    if refused := read_only(request):
         return refused
     if anlage.document is None:
         raise Http404(_("Diese Anlage hat keine Datei."))
