@@ -14,7 +14,7 @@ from ..services import agreements as svc
 from ..services import lifecycle
 from ..services.base import ConflictError
 from ..services.overview import filter_agreement_list
-from .base import agreement_context, post_only, posted, render_conflict, run_action, run_service
+from .base import agreement_context, post_only, posted, read_only, render_conflict, run_action, run_service
 
 PAGE_SIZE = 25
 
@@ -25,6 +25,8 @@ def _parties_prefetch():
 
 @login_required
 def agreement_list(request):
+    if refused := read_only(request):
+        return refused
     form = AgreementFilterForm(request.GET or None)
     qs = access.visible_agreements(request.user)
     if form.is_valid():
@@ -54,6 +56,8 @@ def agreement_detail(request, pk):
             signature_count=Count("signatures", distinct=True),
         ),
     )
+    if refused := read_only(request):
+        return refused
     signed, total, missing = lifecycle.signature_progress(agreement)
     return render(request, "agreements/agreement_detail.html", agreement_context(
         request, agreement, "agreement_detail",

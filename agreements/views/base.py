@@ -48,6 +48,11 @@ def posted(request):
     return request.POST if request.method == "POST" else None
 
 
+def posted_files(request):
+    """Uploaded files for binding, with posted(): only a POST binds the form."""
+    return request.FILES if request.method == "POST" else None
+
+
 def post_only(request):
     """405 for anything but POST, checked after the access helper: an outsider still gets 404, a reader 403."""
     return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])

@@ -21,7 +21,7 @@ from ..forms.documents import LetterFilterForm, LetterForm, UploadForm
 from ..services import documents as svc
 from ..services.base import DomainError
 from ..uploads import CHUNK_SIZE, DOCX, EXTENSIONS, ODT, PDF, UploadRejected
-from .base import agreement_context, read_only
+from .base import agreement_context, posted, posted_files, read_only
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def _letter_form_page(request, form, agreement, title):
 @login_required
 def letter_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
-    form = LetterForm(request.POST or None, request.FILES or None)
+    form = LetterForm(posted(request), posted_files(request))
     if request.method == "POST" and form.is_valid():
         letter = _save(request, form, lambda: svc.register_letter(
             user=request.user, agreement=agreement, data=form.cleaned_data,
@@ -91,7 +91,7 @@ def letter_edit(request, pk, letter_pk):
     letter = access.letter_for(request.user, letter_pk, write=True, agreement_pk=pk)
     initial = {field: getattr(letter, field) for field in ("date", "direction", "subject", "reference", "summary")}
     initial.update(sender=letter.sender_id, recipient=letter.recipient_id, sender_person=letter.sender_person_id)
-    form = LetterForm(request.POST or None, request.FILES or None, initial=initial, letter=letter)
+    form = LetterForm(posted(request), posted_files(request), initial=initial, letter=letter)
     if request.method == "POST" and form.is_valid():
         done = _save(request, form, lambda: svc.update_letter(
             user=request.user, letter=letter, data=form.cleaned_data, uploaded_file=form.cleaned_data.get("file"),
@@ -138,7 +138,7 @@ def agreement_documents(request, pk):
 @login_required
 def document_upload(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(posted(request), posted_files(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         document = _save(request, form, lambda: svc.store_upload(

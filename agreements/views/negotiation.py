@@ -12,7 +12,7 @@ from .. import access
 from ..forms.negotiation import ProposalDecisionForm, ProposalForm, StatementForm, StepForm
 from ..services import negotiation as svc
 from ..services.base import ConflictError, DomainError, require_editable
-from .base import agreement_context, render_conflict, run_service
+from .base import agreement_context, read_only, render_conflict, run_service
 
 PAGE_SIZE = 25
 
@@ -43,6 +43,8 @@ def _refuse_frozen(request, agreement, tab):
 @login_required
 def agreement_proposals(request, pk):
     agreement = access.agreement_for(request.user, pk)
+    if refused := read_only(request):
+        return refused
     proposals = list(agreement.proposals.select_related(
         "party", "goal", "section", "answer_letter", "decided_by",
     ).order_by("created", "id"))
@@ -102,6 +104,8 @@ def proposal_decide(request, pk, proposal_pk):
 @login_required
 def agreement_statements(request, pk):
     agreement = access.agreement_for(request.user, pk)
+    if refused := read_only(request):
+        return refused
     statements = agreement.statements.select_related("party", "document").order_by("date", "id")
     return render(request, "agreements/statements.html", agreement_context(
         request, agreement, "agreement_statements", statements=statements,
@@ -156,6 +160,8 @@ def statement_edit(request, pk, statement_pk):
 @login_required
 def agreement_timeline(request, pk):
     agreement = access.agreement_for(request.user, pk)
+    if refused := read_only(request):
+        return refused
     context = agreement_context(request, agreement, "agreement_timeline")
     steps = list(agreement.steps.select_related("letter", "version").prefetch_related("participants")
                  .order_by("date", "created", "id"))
@@ -205,6 +211,8 @@ def step_edit(request, pk, step_pk):
 @login_required
 def agreement_history(request, pk):
     agreement = access.agreement_for(request.user, pk)
+    if refused := read_only(request):
+        return refused
     page = Paginator(svc.history_entries(agreement), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "agreements/history.html", agreement_context(
         request, agreement, "agreement_history", page=page, entries=svc.describe_history(agreement, page),

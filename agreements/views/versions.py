@@ -9,14 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
 
 from .. import access
 from .. import models as m
 from ..forms.versions import CURRENT, DraftSendForm, VersionCompareForm
 from ..redline import FIELD_LABELS, ITEM_FIELDS, compare_snapshots, display_value
 from ..services import versions as svc
-from .base import agreement_context, run_service
+from .base import agreement_context, post_only, read_only, run_service
 
 TAB = "agreement_versions"
 
@@ -80,15 +79,18 @@ def _versions_page(request, agreement, *, draft_form=None, status=200):
 
 
 @login_required
-@require_safe
 def agreement_versions(request, pk):
-    return _versions_page(request, _agreement(request, pk))
+    agreement = _agreement(request, pk)
+    if refused := read_only(request):
+        return refused
+    return _versions_page(request, agreement)
 
 
 @login_required
-@require_POST
 def draft_send(request, pk):
     agreement = _agreement(request, pk, write=True)
+    if refused := post_only(request):
+        return refused
     form = DraftSendForm(request.POST, action=reverse("draft_send", args=[pk]))
     if form.is_valid():
         version = run_service(
@@ -142,9 +144,10 @@ def _readable(snapshot):
 
 
 @login_required
-@require_safe
 def version_detail(request, pk, number):
     agreement = _agreement(request, pk)
+    if refused := read_only(request):
+        return refused
     version = (
         agreement.versions.select_related("author_party", "sent_by").filter(number=number).first()
     )
@@ -165,9 +168,10 @@ def _side_label(number):
 
 
 @login_required
-@require_safe
 def version_compare(request, pk):
     agreement = _agreement(request, pk)
+    if refused := read_only(request):
+        return refused
     numbers = list(agreement.versions.order_by("number").values_list("number", flat=True))
     form = VersionCompareForm(
         request.GET or None, numbers=numbers, action=reverse("version_compare", args=[pk]),

@@ -21,7 +21,6 @@ from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from .. import access, vorlage_access
 from .. import models as m
@@ -42,7 +41,7 @@ from ..pdf.vorlage import render_vorlage, vorlage_context
 from ..services import vorlagen as svc
 from ..services.base import ConflictError
 from ..uploads import PDF
-from .base import read_only, render_conflict, run_action, run_service
+from .base import post_only, posted, posted_files, read_only, render_conflict, run_action, run_service
 
 # The upload and download checks of the documents area, reused: a Vorlage's files come and go the same way.
 from .documents import (
@@ -187,7 +186,7 @@ def _author_initial(request, departments):
 @login_required
 def vorlage_create(request):
     departments = _writable_departments(request)
-    form = VorlageForm(request.POST or None, departments=departments, authors=_authors(departments),
+    form = VorlageForm(posted(request), departments=departments, authors=_authors(departments),
                        initial=_author_initial(request, departments))
     if request.method == "POST" and form.is_valid():
         vorlage = run_service(request, form, lambda: svc.create_vorlage(user=request.user, data=form.cleaned_data),
@@ -205,7 +204,7 @@ def vorlage_create_from_agreement(request):
     initial = _author_initial(request, departments)
     if request.GET.get("agreement", "").isdigit():
         initial["agreement"] = int(request.GET["agreement"])
-    form = VorlageFromAgreementForm(request.POST or None, agreements=agreements, departments=departments,
+    form = VorlageFromAgreementForm(posted(request), agreements=agreements, departments=departments,
                                     authors=_authors(departments), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -352,7 +351,7 @@ def vorlage_edit(request, pk):
     if refused:
         return refused
     authors = _authors(m.Department.objects.filter(pk=vorlage.department_id))
-    form = VorlageForm(request.POST or None, authors=authors, initial=_header_initial(vorlage))
+    form = VorlageForm(posted(request), authors=authors, initial=_header_initial(vorlage))
     if request.method == "POST" and form.is_valid():
         conflict, done = _save_or_conflict(request, form, lambda: svc.update_vorlage(
             user=request.user, vorlage=vorlage, data=form.cleaned_data,
@@ -372,7 +371,7 @@ def section_add(request, pk):
     vorlage, refused = _editable(request, pk)
     if refused:
         return refused
-    form = SectionForm(request.POST or None)
+    form = SectionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if run_service(request, form, lambda: svc.save_section(user=request.user, vorlage=vorlage,
                                                                data=form.cleaned_data),
@@ -387,7 +386,7 @@ def section_edit(request, pk, section_pk):
     vorlage = section.vorlage
     if refused := _not_editable(request, vorlage):
         return refused
-    form = SectionForm(request.POST or None, initial={
+    form = SectionForm(posted(request), initial={
         "heading": section.heading, "text": section.text, "lock_version": svc.version_token(section)})
     if request.method == "POST" and form.is_valid():
         conflict, done = _save_or_conflict(request, form, lambda: svc.save_section(
@@ -401,9 +400,10 @@ def section_edit(request, pk, section_pk):
 
 def _post_action(getter, service, success):
     @login_required
-    @require_POST
     def view(request, pk, item_pk, **kwargs):
         item = getter(request.user, pk, item_pk)
+        if refused := post_only(request):
+            return refused
         run_action(request, lambda: service(request.user, item, **kwargs), success_message=success)
         return redirect("vorlage_detail", pk=pk)
 
@@ -427,7 +427,7 @@ def _consultation_page(request, vorlage, consultation=None):
         initial = {name: getattr(consultation, name) for name in ("meeting_date", "role", "authoritative")}
         initial.update(committee=consultation.committee_id, meeting=consultation.meeting_id,
                        lock_version=svc.version_token(consultation))
-    form = ConsultationForm(request.POST or None, party=vorlage.department.party_id, initial=initial)
+    form = ConsultationForm(posted(request), party=vorlage.department.party_id, initial=initial)
     if request.method == "POST" and form.is_valid():
         back = (reverse("vorlage_consultation_edit", args=[vorlage.pk, consultation.pk]) if consultation
                 else _back(vorlage))
@@ -467,7 +467,7 @@ def consultation_result(request, pk, consultation_pk):
     if "record_result" not in svc.available_actions(request.user, vorlage):
         messages.error(request, _("Ergebnisse werden erst nach der Freigabe erfasst."))
         return redirect("vorlage_detail", pk=pk)
-    form = ResultForm(request.POST or None, initial={"result": consultation.result or None})
+    form = ResultForm(posted(request), initial={"result": consultation.result or None})
     if request.method == "POST" and form.is_valid():
         if run_service(request, form, lambda: svc.record_result(
                 user=request.user, consultation=consultation, result=form.cleaned_data["result"]),
@@ -488,7 +488,7 @@ def anlage_add(request, pk):
     documents = None
     if vorlage.agreement_id:
         documents = agreement_documents_queryset(vorlage.agreement).order_by("title", "pk")
-    form = AnlageForm(request.POST or None, request.FILES or None, documents=documents)
+    form = AnlageForm(posted(request), posted_files(request), documents=documents)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         # _save shows a refused file at the file field, other refusals above the form.
@@ -505,7 +505,7 @@ def anlage_edit(request, pk, anlage_pk):
     vorlage = anlage.vorlage
     if refused := _not_editable(request, vorlage):
         return refused
-    form = AnlageTitleForm(request.POST or None, initial={"title": anlage.title,
+    form = AnlageTitleForm(posted(request), initial={"title": anlage.title,
                                                           "lock_version": svc.version_token(anlage)})
     if request.method == "POST" and form.is_valid():
         conflict, done = _save_or_conflict(request, form, lambda: svc.update_anlage(
@@ -533,9 +533,10 @@ anlage_move = _post_action(_anlage_for_write,
 
 def _lifecycle_action(service, success):
     @login_required
-    @require_POST
     def view(request, pk):
         vorlage = vorlage_access.vorlage_for(request.user, pk, write=True)
+        if refused := post_only(request):
+            return refused
         run_action(request, lambda: service(user=request.user, vorlage=vorlage), success_message=success)
         return redirect("vorlage_detail", pk=pk)
 
@@ -550,7 +551,7 @@ vorlage_complete = _lifecycle_action(svc.complete, _("Die Vorlage ist erledigt."
 @login_required
 def vorlage_withdraw(request, pk):
     vorlage = vorlage_access.vorlage_for(request.user, pk, write=True)
-    form = ReasonForm(request.POST or None, submit=_("Vorlage zurückziehen"))
+    form = ReasonForm(posted(request), submit=_("Vorlage zurückziehen"))
     if request.method == "POST" and form.is_valid():
         if run_service(request, form, lambda: svc.withdraw(
                 user=request.user, vorlage=vorlage, reason=form.cleaned_data["reason"]),
