@@ -1,10 +1,11 @@
 """Full-text search: keeping the index (SearchEntry) current, and querying it with the pages' access rules.
 
-Indexing: one SearchEntry per agreement, goal, proposal, statement, letter, Vorlage and document, written by
-the post_save / post_delete receivers below (an upsert plus one UPDATE per save) and rebuilt in bulk by
-`manage.py rebuild_search_index`. Writes that bypass signals (bulk_create, QuerySet.update) are caught where
-it matters: a new agreement or Vorlage is re-indexed with everything attached to it when its transaction
-commits, because the services bulk-create the copied sections and goals right after creating it. Anything
+Indexing: one SearchEntry per agreement, goal, support offer, procedure step, proposal, statement, letter,
+Vorlage and document, written by the post_save / post_delete receivers below (an upsert plus one UPDATE per save)
+and rebuilt in bulk by `manage.py rebuild_search_index`. Writes that bypass signals (bulk_create,
+QuerySet.update) are caught where it matters: a new agreement or Vorlage is re-indexed with everything attached
+to it when its transaction commits, because the services bulk-create the copied sections and goals right after
+creating it. Anything
 else is repaired by the rebuild command.
 
 Querying: `search()` has the same interface on both databases. PostgreSQL uses the tsvector ('german'
@@ -117,6 +118,15 @@ def _goal(obj):
     return dict(title=_title(obj.title), body=_join(obj.text), agreement_id=obj.agreement_id)
 
 
+def _offer(obj):
+    return dict(title=_title(obj.title), body=_join(obj.text), agreement_id=obj.agreement_id)
+
+
+def _step(obj):
+    return dict(title=_title(obj.title), body=_join(obj.description, obj.participants_note),
+                agreement_id=obj.agreement_id)
+
+
 def _proposal(obj):
     return dict(title=_title(obj), body=_join(obj.concerns, obj.text, obj.reason), agreement_id=obj.agreement_id)
 
@@ -157,6 +167,9 @@ SOURCES = (
     Source(Kind.AGREEMENT, m.Agreement, _agreement, frozenset({"title", "preamble"}),
            prefetch_related=("sections",)),
     Source(Kind.GOAL, m.Goal, _goal, frozenset({"title", "text", "agreement", "agreement_id"})),
+    Source(Kind.OFFER, m.SupportOffer, _offer, frozenset({"title", "text", "agreement", "agreement_id"})),
+    Source(Kind.STEP, m.ProcedureStep, _step,
+           frozenset({"title", "description", "participants_note", "agreement", "agreement_id"})),
     Source(Kind.PROPOSAL, m.Proposal, _proposal,
            frozenset({"concerns", "text", "reason", "agreement", "agreement_id"})),
     Source(Kind.STATEMENT, m.Statement, _statement,
@@ -497,6 +510,10 @@ def _url(entry):
             return reverse("agreement_detail", args=[entry.object_id])
         if entry.kind == Kind.GOAL:
             return reverse("agreement_goals", args=[entry.agreement_id]) + f"#ziel-{entry.object_id}"
+        if entry.kind == Kind.OFFER:
+            return reverse("agreement_offers", args=[entry.agreement_id]) + f"#angebot-{entry.object_id}"
+        if entry.kind == Kind.STEP:
+            return reverse("agreement_timeline", args=[entry.agreement_id]) + f"#step-{entry.object_id}"
         if entry.kind == Kind.PROPOSAL:
             return reverse("agreement_proposals", args=[entry.agreement_id]) + f"#proposal-{entry.object_id}"
         if entry.kind == Kind.STATEMENT:

@@ -181,6 +181,11 @@ def test_it_indexes_and_finds_every_kind(world):
     m.VorlageSection.objects.create(vorlage=vorlage, order=1, heading="I. Rechtliche Grundlagen",
                                     text="Experimentierklausel")
     document = DocumentFactory(agreement=agreement, title="Protokoll Nachhaltedialog")
+    world.offer.text = "Bewerbungstraining für Alleinerziehende"
+    world.offer.save()
+    world.step.description = "Gespräch im Kreishaus Mettmann"
+    world.step.participants_note = "Sozialdezernentin"
+    world.step.save()
 
     editor = world.users.editor
     expectations = [
@@ -198,6 +203,10 @@ def test_it_indexes_and_finds_every_kind(world):
         ("Gesamtbewertung", Kind.VORLAGE, None),
         ("Kenntnisnahmevermerk", Kind.VORLAGE, None),
         ("Nachhaltedialog", Kind.DOCUMENT, reverse("document_download", args=[document.pk])),
+        ("Alleinerziehende", Kind.OFFER,
+         reverse("agreement_offers", args=[agreement.pk]) + f"#angebot-{world.offer.pk}"),
+        ("Kreishaus", Kind.STEP, reverse("agreement_timeline", args=[agreement.pk]) + f"#step-{world.step.pk}"),
+        ("Sozialdezernentin", Kind.STEP, None),
     ]
     for word, kind, url in expectations:
         results, total = found(editor, word)
@@ -205,6 +214,10 @@ def test_it_indexes_and_finds_every_kind(world):
         if url is not None:
             assert results[0].url == url
         assert results[0].agreement_title == agreement.title
+    # Offers and steps follow the agreement's access like its other parts.
+    for word in ("Alleinerziehende", "Kreishaus"):
+        assert found(world.users.outsider, word) == ([], 0)
+        assert found(world.users.committee, word) == ([], 0)
     # A statement's file text is part of the statement's entry, and of the file's own.
     assert {r.kind for r in found(editor, "Wohlfahrtsbericht")[0]} == {Kind.STATEMENT, Kind.DOCUMENT}
     assert m.SearchEntry.objects.filter(kind=Kind.VORLAGE, object_id=vorlage.pk, vorlage=vorlage).exists()
@@ -450,9 +463,9 @@ def test_it_rebuilds_the_index_idempotently(world):
     out = io.StringIO()
     call_command("rebuild_search_index", stdout=out)
     first = m.SearchEntry.objects.count()
-    # agreements 2, goal, proposal, statement, letter, Vorlage, document
-    assert first == 8
-    assert "Suchindex: 8 Einträge" in out.getvalue()
+    # agreements 2, goal, offer, step, proposal, statement, letter, Vorlage, document
+    assert first == 10
+    assert "Suchindex: 10 Einträge" in out.getvalue()
     call_command("rebuild_search_index", stdout=io.StringIO())
     assert m.SearchEntry.objects.count() == first
 

@@ -15,9 +15,11 @@ class SearchEntry(models.Model):
     class Kind(models.TextChoices):
         AGREEMENT = "agreement", _("Zielvereinbarung")
         GOAL = "goal", _("Ziel")
+        OFFER = "offer", _("Unterstützungsangebot")
         PROPOSAL = "proposal", _("Vorschlag")
         STATEMENT = "statement", _("Stellungnahme")
         LETTER = "letter", _("Schreiben")
+        STEP = "step", _("Verfahrensschritt")
         VORLAGE = "vorlage", _("Vorlage")
         DOCUMENT = "document", _("Dokument")
 

@@ -9,8 +9,9 @@ from agreements.models import SearchEntry
 
 class Command(TranslatedCommand):
     help = _(
-        "Baut den Suchindex neu auf: ein Eintrag je Zielvereinbarung, Ziel, Vorschlag, Stellungnahme, Schreiben, "
-        "Vorlage und Dokument; Einträge gelöschter Datensätze werden entfernt. Mehrfach ausführbar."
+        "Baut den Suchindex neu auf: ein Eintrag je Zielvereinbarung, Ziel, Unterstützungsangebot, "
+        "Verfahrensschritt, Vorschlag, Stellungnahme, Schreiben, Vorlage und Dokument; Einträge gelöschter "
+        "Datensätze werden entfernt. Mehrfach ausführbar."
     )
 
     def add_arguments(self, parser):
