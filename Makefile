@@ -34,10 +34,12 @@ migrate: $(VENV)/.installed
 	mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --verbosity 0
 
-# Loads reference and demo data only when the database has no parties yet.
+# Loads reference and demo data only when the database has no parties yet; the search index is brought up to
+# date either way (idempotent), so a database from an older version finds what the new one indexes.
 demo: migrate
 	DEBUG=1 $(PY) manage.py load_reference --verbosity 0
 	DEBUG=1 $(PY) manage.py load_demo --if-empty
+	DEBUG=1 $(PY) manage.py rebuild_search_index --verbosity 0
 
 run: messages demo
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
