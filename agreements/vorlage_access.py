@@ -118,6 +118,12 @@ def can_create_vorlage(user):
     return bool(access.editor_party_ids(user)) and writable_departments(user).exists()
 
 
+def can_report_on_agreement(user, agreement):
+    """May write a committee paper about the agreement: an editor of a party to it (which of their departments
+    signs it is chosen on the form); a withdrawn agreement goes to no committee."""
+    return agreement.status != m.Agreement.Status.WITHDRAWN and access.can_edit_agreement(user, agreement)
+
+
 def vorlage_for(user, pk_or_reference, *, write=False, queryset=None):
     """The Vorlage by pk or by its reference ("50/015/2012"): 404 if the user may not read it, 403 if they
     asked to write and may only read."""

@@ -7,14 +7,14 @@ from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.utils.translation import gettext as _
 
-from .. import access
+from .. import access, vorlage_access
 from .. import models as m
 from ..forms import AgreementFilterForm, AgreementForm, SectionForm
 from ..services import agreements as svc
 from ..services import lifecycle
 from ..services.base import ConflictError
 from ..services.overview import filter_agreement_list
-from .base import agreement_context, post_only, posted, read_only, render_conflict, run_action, run_service
+from .base import agreement_context, form_page, post_only, posted, read_only, render_conflict, run_action, run_service
 
 PAGE_SIZE = 25
 
@@ -64,10 +64,7 @@ def agreement_detail(request, pk):
         actions=lifecycle.available_actions(request.user, agreement),
         next_step=lifecycle.next_step_text(agreement),
         signed_count=signed, party_count=total, missing_parties=missing,
-        # Writing the committee paper is for the editors of a party to the agreement (vorlage_access decides
-        # which of their departments); a withdrawn agreement goes to no committee.
-        can_write_vorlage=access.can_edit_agreement(request.user, agreement)
-        and agreement.status != m.Agreement.Status.WITHDRAWN,
+        can_write_vorlage=vorlage_access.can_report_on_agreement(request.user, agreement),
     ))
 
 
@@ -142,10 +139,7 @@ def section_add(request, pk):
                 user=request.user, agreement=agreement, data=form.cleaned_data),
                 success_message=_("Der Abschnitt wurde angelegt.")):
             return redirect("agreement_detail", pk=pk)
-    return render(request, "agreements/simple_form.html", {
-        "form": form, "agreement": agreement, "title": _("Abschnitt hinzufügen"),
-        "back_url": reverse("agreement_detail", args=[pk]),
-    })
+    return form_page(request, form, agreement, _("Abschnitt hinzufügen"), reverse("agreement_detail", args=[pk]))
 
 
 @login_required
@@ -164,10 +158,8 @@ def section_edit(request, pk, section_pk):
             return render_conflict(request, form, conflict, reverse("section_edit", args=[pk, section_pk]))
         if done:
             return redirect("agreement_detail", pk=pk)
-    return render(request, "agreements/simple_form.html", {
-        "form": form, "agreement": section.agreement, "title": _("Abschnitt bearbeiten"),
-        "back_url": reverse("agreement_detail", args=[pk]),
-    })
+    return form_page(request, form, section.agreement, _("Abschnitt bearbeiten"),
+                     reverse("agreement_detail", args=[pk]))
 
 
 @login_required

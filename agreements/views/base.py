@@ -43,6 +43,13 @@ def agreement_context(request, agreement, active, **extra):
     return context
 
 
+def form_page(request, form, agreement, title, back_url, intro=""):
+    """A form of the agreement on its own page (agreements/simple_form.html), with the way back."""
+    return render(request, "agreements/simple_form.html", {
+        "form": form, "agreement": agreement, "title": title, "back_url": back_url, "intro": intro,
+    })
+
+
 def posted(request):
     """Form data for binding. Not `request.POST or None`: an empty POST must still be validated and answered."""
     return request.POST if request.method == "POST" else None

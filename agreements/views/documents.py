@@ -21,7 +21,7 @@ from ..forms.documents import LetterFilterForm, LetterForm, UploadForm
 from ..services import documents as svc
 from ..services.base import DomainError
 from ..uploads import CHUNK_SIZE, DOCX, EXTENSIONS, ODT, PDF, UploadRejected
-from .base import agreement_context, posted, posted_files, read_only
+from .base import agreement_context, form_page, posted, posted_files, read_only
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +66,7 @@ def agreement_letters(request, pk):
 
 
 def _letter_form_page(request, form, agreement, title):
-    return render(request, "agreements/simple_form.html", {
-        "form": form, "agreement": agreement, "title": title,
-        "back_url": reverse("agreement_letters", args=[agreement.pk]),
-    })
+    return form_page(request, form, agreement, title, reverse("agreement_letters", args=[agreement.pk]))
 
 
 @login_required
@@ -147,10 +144,7 @@ def document_upload(request, pk):
         ), _("Das Dokument wurde gespeichert."))
         if document:
             return redirect("agreement_documents", pk=pk)
-    return render(request, "agreements/simple_form.html", {
-        "form": form, "agreement": agreement, "title": _("Dokument hochladen"),
-        "back_url": reverse("agreement_documents", args=[pk]),
-    })
+    return form_page(request, form, agreement, _("Dokument hochladen"), reverse("agreement_documents", args=[pk]))
 
 
 # Download -----------------------------------------------------------------------------------------------------

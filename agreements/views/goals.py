@@ -15,7 +15,7 @@ from ..forms.goals import GoalForm, OfferForm, goal_initial, offer_initial
 from ..services import agreements as agreement_svc
 from ..services import goals as svc
 from ..services.base import ConflictError
-from .base import agreement_context, post_only, posted, read_only, render_conflict, run_action, run_service
+from .base import agreement_context, form_page, post_only, posted, read_only, render_conflict, run_action, run_service
 
 
 def _refuse_frozen(request, agreement, tab):
@@ -26,12 +26,6 @@ def _refuse_frozen(request, agreement, tab):
         % {"status": agreement.get_status_display()},
     )
     return redirect(tab, pk=agreement.pk)
-
-
-def _edit_form(request, form, *, agreement, title, back_url):
-    return render(request, "agreements/simple_form.html", {
-        "form": form, "agreement": agreement, "title": title, "back_url": back_url,
-    })
 
 
 def _item_form(request, form, *, agreement, save, saved, title, tab, anchor, conflict_url=None):
@@ -45,7 +39,7 @@ def _item_form(request, form, *, agreement, save, saved, title, tab, anchor, con
             return render_conflict(request, form, conflict, conflict_url)
         if item:
             return redirect(f"{back_url}#{anchor}-{item.pk}")
-    return _edit_form(request, form, agreement=agreement, title=title, back_url=back_url)
+    return form_page(request, form, agreement, title, back_url)
 
 
 # Goals ------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from .. import access
 from .. import models as m
 from ..forms.lifecycle import AgreeForm, AssessmentForm, ReasonForm, ReviewForm, SignatureForm
 from ..services import lifecycle as svc
-from .base import agreement_context, post_only, posted, read_only, run_action, run_service
+from .base import agreement_context, form_page, post_only, posted, read_only, run_action, run_service
 
 
 def _writable(request, pk, action):
@@ -46,10 +46,7 @@ def _not_now(request, agreement, action, target="agreement_detail"):
 
 
 def _action_page(request, agreement, form, title, intro=""):
-    return render(request, "agreements/simple_form.html", {
-        "form": form, "agreement": agreement, "title": title, "intro": intro,
-        "back_url": reverse("agreement_detail", args=[agreement.pk]),
-    })
+    return form_page(request, form, agreement, title, reverse("agreement_detail", args=[agreement.pk]), intro)
 
 
 @login_required

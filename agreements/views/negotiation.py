@@ -12,20 +12,9 @@ from .. import access
 from ..forms.negotiation import ProposalDecisionForm, ProposalForm, StatementForm, StepForm
 from ..services import negotiation as svc
 from ..services.base import ConflictError, DomainError, require_editable
-from .base import agreement_context, read_only, render_conflict, run_service
+from .base import agreement_context, form_page, posted, posted_files, read_only, render_conflict, run_service
 
 PAGE_SIZE = 25
-
-
-def _submitted(request):
-    """Form data of a POST, even an empty one (an empty POST must show "required" errors, not a blank form)."""
-    return (request.POST, request.FILES) if request.method == "POST" else (None, None)
-
-
-def _form_page(request, form, agreement, title, back_url, intro=None):
-    return render(request, "agreements/simple_form.html", {
-        "form": form, "agreement": agreement, "title": title, "back_url": back_url, "intro": intro,
-    })
 
 
 def _refuse_frozen(request, agreement, tab):
@@ -62,13 +51,13 @@ def proposal_add(request, pk):
     refused = _refuse_frozen(request, agreement, "agreement_proposals")
     if refused:
         return refused
-    form = ProposalForm(*_submitted(request), agreement=agreement)
+    form = ProposalForm(posted(request), posted_files(request), agreement=agreement)
     if request.method == "POST" and form.is_valid():
         if run_service(request, form, lambda: svc.create_proposal(
                 user=request.user, agreement=agreement, data=form.cleaned_data),
                 success_message=_("Der Vorschlag wurde eingebracht.")):
             return redirect("agreement_proposals", pk=pk)
-    return _form_page(request, form, agreement, _("Vorschlag einbringen"),
+    return form_page(request, form, agreement, _("Vorschlag einbringen"),
                       reverse("agreement_proposals", args=[pk]))
 
 
@@ -82,7 +71,7 @@ def proposal_decide(request, pk, proposal_pk):
                "lock_version": proposal.lock_version}
     if proposal.decision != svc.Decision.OPEN:
         initial["decision"] = proposal.decision
-    form = ProposalDecisionForm(*_submitted(request), initial=initial, agreement=agreement)
+    form = ProposalDecisionForm(posted(request), posted_files(request), initial=initial, agreement=agreement)
     if request.method == "POST" and form.is_valid():
         try:
             done = run_service(request, form, lambda: svc.decide_proposal(
@@ -95,7 +84,7 @@ def proposal_decide(request, pk, proposal_pk):
         if done:
             return redirect("agreement_proposals", pk=pk)
     intro = _("Vorschlag von %(party)s: „%(text)s“") % {"party": proposal.party.name, "text": proposal.text}
-    return _form_page(request, form, agreement, _("Über den Vorschlag entscheiden"),
+    return form_page(request, form, agreement, _("Über den Vorschlag entscheiden"),
                       reverse("agreement_proposals", args=[pk]), intro=intro)
 
 
@@ -118,13 +107,13 @@ def statement_add(request, pk):
     refused = _refuse_frozen(request, agreement, "agreement_statements")
     if refused:
         return refused
-    form = StatementForm(*_submitted(request))
+    form = StatementForm(posted(request), posted_files(request))
     if request.method == "POST" and form.is_valid():
         if run_service(request, form, lambda: svc.create_statement(
                 user=request.user, agreement=agreement, data=form.cleaned_data),
                 success_message=_("Die Stellungnahme wurde erfasst.")):
             return redirect("agreement_statements", pk=pk)
-    return _form_page(request, form, agreement, _("Stellungnahme erfassen"),
+    return form_page(request, form, agreement, _("Stellungnahme erfassen"),
                       reverse("agreement_statements", args=[pk]))
 
 
@@ -138,7 +127,7 @@ def statement_edit(request, pk, statement_pk):
         "party": statement.party_id, "date": statement.date, "title": statement.title, "text": statement.text,
         "include_as_annex": statement.include_as_annex, "lock_version": statement.modified.isoformat(),
     }
-    form = StatementForm(*_submitted(request), initial=initial,
+    form = StatementForm(posted(request), posted_files(request), initial=initial,
                          current_party=statement.party)
     if request.method == "POST" and form.is_valid():
         try:
@@ -151,7 +140,7 @@ def statement_edit(request, pk, statement_pk):
             return render_conflict(request, form, conflict, back)
         if done:
             return redirect("agreement_statements", pk=pk)
-    return _form_page(request, form, statement.agreement, _("Stellungnahme bearbeiten"),
+    return form_page(request, form, statement.agreement, _("Stellungnahme bearbeiten"),
                       reverse("agreement_statements", args=[pk]))
 
 
@@ -174,13 +163,13 @@ def agreement_timeline(request, pk):
 @login_required
 def step_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
-    form = StepForm(*_submitted(request), agreement=agreement)
+    form = StepForm(posted(request), posted_files(request), agreement=agreement)
     if request.method == "POST" and form.is_valid():
         if run_service(request, form, lambda: svc.create_step(
                 user=request.user, agreement=agreement, data=form.cleaned_data),
                 success_message=_("Der Verfahrensschritt wurde erfasst.")):
             return redirect("agreement_timeline", pk=pk)
-    return _form_page(request, form, agreement, _("Verfahrensschritt erfassen"),
+    return form_page(request, form, agreement, _("Verfahrensschritt erfassen"),
                       reverse("agreement_timeline", args=[pk]))
 
 
@@ -191,7 +180,7 @@ def step_edit(request, pk, step_pk):
         raise PermissionDenied(_("Vom System erfasste Verfahrensschritte können nicht geändert werden."))
     initial = {field: getattr(step, field) for field in svc.STEP_FIELDS}
     initial.update(participants=list(step.participants.all()), lock_version=step.modified.isoformat())
-    form = StepForm(*_submitted(request), initial=initial, agreement=step.agreement, step=step)
+    form = StepForm(posted(request), posted_files(request), initial=initial, agreement=step.agreement, step=step)
     if request.method == "POST" and form.is_valid():
         try:
             done = run_service(request, form, lambda: svc.update_step(
@@ -202,7 +191,7 @@ def step_edit(request, pk, step_pk):
             return render_conflict(request, form, conflict, reverse("step_edit", args=[pk, step_pk]))
         if done:
             return redirect("agreement_timeline", pk=pk)
-    return _form_page(request, form, step.agreement, _("Verfahrensschritt bearbeiten"),
+    return form_page(request, form, step.agreement, _("Verfahrensschritt bearbeiten"),
                       reverse("agreement_timeline", args=[pk]))
 
 

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.management.base import CommandError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements import benchmark as bench
@@ -31,9 +32,10 @@ def _scales(value):
     try:
         scales = sorted({int(part) for part in value.split(",") if part.strip()})
     except ValueError:
-        raise CommandError(f"--scales {value!r}: comma-separated whole numbers, e.g. 1,10") from None
+        raise CommandError(gettext("--scales %(value)r: durch Kommas getrennte ganze Zahlen, z. B. 1,10")
+                           % {"value": value}) from None
     if len(scales) < 2 or scales[0] < 1:
-        raise CommandError("--scales needs at least two different positive scales, e.g. 1,10")
+        raise CommandError(gettext("--scales braucht mindestens zwei verschiedene positive Datenmengen, z. B. 1,10"))
     return scales
 
 
@@ -112,7 +114,7 @@ class Command(TranslatedCommand):
 
     def handle(self, *args, **options):
         if options["repeats"] < 1 or options["load_seconds"] < 1 or options["users"] < 1:
-            raise CommandError("--repeats, --load-seconds and --users must be positive.")
+            raise CommandError(gettext("--repeats, --load-seconds und --users müssen positiv sein."))
         scales = _scales(options["scales"])
         if options["child"]:
             return self.child(scales, options)
@@ -123,7 +125,8 @@ class Command(TranslatedCommand):
     def parent(self, options):
         if not options["no_load"] and not shutil.which("wrk"):
             # Fail before minutes of measuring, not after.
-            raise CommandError("The load run needs wrk (Debian: apt-get install wrk); or run with --no-load.")
+            raise CommandError(gettext("Der Lasttest braucht wrk (Debian: apt-get install wrk); oder mit --no-load "
+                                       "aufrufen."))
         base = Path(settings.BASE_DIR)
         workdir = base / "var" / "benchmark"
         workdir.mkdir(parents=True, exist_ok=True)
@@ -178,13 +181,14 @@ class Command(TranslatedCommand):
                 for sub in ("media", "static"):
                     shutil.rmtree(workdir / sub, ignore_errors=True)
         if code:
-            raise CommandError(f"The benchmark failed (exit status {code}); logs under {workdir}.")
+            raise CommandError(gettext("Die Messung ist fehlgeschlagen (Exit-Status %(code)s); Protokolle unter "
+                                       "%(workdir)s.") % {"code": code, "workdir": workdir})
 
     # --- Child: the measurements ------------------------------------------------------------------------------
 
     def child(self, scales, options):
         if os.environ.get(CHILD_FLAG) != "1" or not bench.is_throwaway_database():
-            raise CommandError("--child is internal: run `manage.py benchmark` without it.")
+            raise CommandError(gettext("--child ist intern: manage.py benchmark ohne diese Option aufrufen."))
         try:
             report = bench.run(
                 scales=scales, repeats=options["repeats"], load=not options["no_load"],
