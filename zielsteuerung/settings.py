@@ -72,7 +72,19 @@ def parse_database_url(url):
         name_path = Path(path[1:])
         if not name_path.is_absolute():
             name_path = BASE_DIR / name_path
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(name_path), "OPTIONS": {"timeout": 20}}
+        # A multi-user server on SQLite: every transaction takes the write lock when it begins (IMMEDIATE), so
+        # a reader is never refused the upgrade to a writer mid-transaction ("database is locked" at once,
+        # which the busy timeout cannot help with); WAL lets readers go on while one writer writes; a writer
+        # waits up to `timeout` seconds for the lock instead of failing.
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(name_path),
+            "OPTIONS": {
+                "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
     if scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
         if not name:
