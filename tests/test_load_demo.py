@@ -64,11 +64,10 @@ def loaded(demo_settings, reference_loaded):
 
 
 @pytest.fixture
-def reference_text(settings):
-    path = Path(settings.BASE_DIR).parent / "shared" / "reference" / "vorlage-50-015-2012.txt"
-    if not path.exists():
-        pytest.skip(f"Der Referenztext der Vorlage 50/015/2012 fehlt ({path}); nichts zum Vergleichen.")
-    return path.read_text(encoding="utf-8")
+def reference_text():
+    # The project carries its own copy of the reference paper (tests/data/README.md has the source).
+    return (Path(__file__).resolve().parent / "data" / "reference" / "vorlage-50-015-2012.txt").read_text(
+        encoding="utf-8")
 
 
 @pytest.fixture

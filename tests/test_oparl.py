@@ -51,9 +51,8 @@ SECRETS = (NONPUBLIC_REFERENCE, NONPUBLIC_NAME, NONPUBLIC_AUTHOR, NONPUBLIC_ANLA
 
 def _schema_dir():
     """The unchanged OParl 1.1 schema files (see their README); OPARL_SCHEMA_DIR overrides the places tried."""
-    # CI and every checkout have ../shared beside the repository (see README).
-    candidates = [os.environ.get("OPARL_SCHEMA_DIR"),
-                  Path(__file__).resolve().parent.parent.parent / "shared" / "oparl-1.1-schema"]
+    # The project carries its own copy (tests/data/README.md has the source and licence).
+    candidates = [os.environ.get("OPARL_SCHEMA_DIR"), Path(__file__).resolve().parent / "data" / "oparl-1.1-schema"]
     for candidate in filter(None, candidates):
         if (Path(candidate) / "Paper.json").is_file():
             return Path(candidate)
