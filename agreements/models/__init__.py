@@ -1,3 +1,4 @@
+from . import lookups  # noqa: F401 - registers the integer-range-safe __in lookup
 from .agreements import (
     Agreement,
     AgreementParty,
