@@ -539,3 +539,46 @@ def test_it_refuses_a_missing_file_and_leaves_out_its_checksum(client, world):
     file = get_json(client, f"{BASE}file/{world.main_file.pk}/")
     assert "sha512Checksum" not in file
     assert get_json(client, file["downloadUrl"], status=409)["error"]["message"] == "Die gespeicherte Datei fehlt."
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _paper_with_main_file(demo, number, document):
+    return make_paper(demo, number, f"Vorlage mit Hauptdatei {number}", status=m.Vorlage.Status.IN_CONSULTATION,
+                      main_file=document, consult=False)
+
+
+def test_it_never_serves_a_stored_file_of_a_type_uploads_do_not_accept(client, demo):
+    """An HTML "document" (a row written past the upload checks, e.g. by an old import) is not served at all:
+    inline it would run its script on the API's origin."""
+    html = DocumentFactory(title="Harmlos", content=b"<!doctype html><script>alert(document.cookie)</script>",
+                           content_type="text/html", original_filename="harmlos.html")
+    _paper_with_main_file(demo, 95, html)
+    file = get_json(client, f"{BASE}file/{html.pk}/")
+    for url in (file["accessUrl"], file["downloadUrl"]):
+        for method in (client.get, client.head):
+            response = method(url.removeprefix(ORIGIN))
+            assert response.status_code == 409, (url, method)
+            assert response["Content-Type"] == JSON
+            assert response["X-Content-Type-Options"] == "nosniff"
+            assert "text/html" not in response["Content-Type"]
+        assert "Dateityp" in get_json(client, url, status=409)["error"]["message"]
+
+
+def test_it_serves_only_pdf_inline_and_always_with_nosniff(client, demo):
+    docx = DocumentFactory(title="Tabelle", content=b"PK\x03\x04 docx bytes", content_type=DOCX_TYPE,
+                           original_filename="tabelle.docx")
+    pdf = DocumentFactory(title="Bericht", content=pdf_bytes("Bericht"), original_filename="bericht.pdf")
+    _paper_with_main_file(demo, 96, docx)
+    _paper_with_main_file(demo, 97, pdf)
+    for document, inline in ((docx, False), (pdf, True)):
+        file = get_json(client, f"{BASE}file/{document.pk}/")
+        access = get(client, file["accessUrl"])
+        assert access.status_code == 200
+        assert access["Content-Type"] == document.content_type
+        assert access["X-Content-Type-Options"] == "nosniff"
+        assert access["Content-Disposition"].startswith("inline;" if inline else "attachment;"), document.title
+        download = get(client, file["downloadUrl"])
+        assert download["Content-Disposition"].startswith("attachment;")
+        assert download["X-Content-Type-Options"] == "nosniff"

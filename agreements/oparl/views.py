@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from .. import models as m
 from .. import vorlage_access
-from ..uploads import CHUNK_SIZE
+from ..uploads import CHUNK_SIZE, EXTENSIONS, PDF
 from ..views.documents import content_disposition, download_name
 from . import serializers as s
 from .pagination import ApiError, Page
@@ -328,6 +328,12 @@ def _file_content(ctx, pk, *, attachment):
     document = _get(files(), pk)
     if not file_papers([document.pk]):
         raise ApiError(410, _("Die Datei gehört zu einer zurückgezogenen Vorlage."))
+    if document.content_type not in EXTENSIONS:
+        # Only what the upload checks accept is ever served: a row of another type got past them (an old import,
+        # a hand-made row), and an HTML "document" served from this origin would run its scripts here.
+        logger.error("Document %s has the content type %r, which is never served.", document.pk,
+                     document.content_type)
+        raise ApiError(409, _("Die gespeicherte Datei hat einen Dateityp, der nicht ausgeliefert wird."))
     storage = document.file.storage
     try:
         handle = storage.open(document.file.name, "rb")
@@ -349,7 +355,10 @@ def _file_content(ctx, pk, *, attachment):
     else:
         handle.seek(0)
         response = FileResponse(handle, content_type=document.content_type)
-    response["Content-Disposition"] = content_disposition(download_name(document), inline=not attachment)
+    # Only a PDF is shown in the browser; anything else is a download, whatever URL asked for it.
+    inline = not attachment and document.content_type == PDF
+    response["Content-Disposition"] = content_disposition(download_name(document), inline=inline)
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
