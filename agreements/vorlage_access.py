@@ -115,13 +115,29 @@ def writable_departments(user):
 
 
 def can_create_vorlage(user):
-    return bool(access.editor_party_ids(user)) and writable_departments(user).exists()
+    return bool(writing_party_ids(user))
+
+
+def writing_party_ids(user):
+    """Ids of the parties the user writes Vorlagen for: parties they are an editor of that have a department
+    (Vorlagen are numbered and signed per department). Cached on the user for the request."""
+    cached = getattr(user, "_zs_writing_party_ids", None)
+    if cached is None:
+        editors = access.editor_party_ids(user)
+        cached = set(
+            m.Department.objects.filter(party_id__in=editors).values_list("party_id", flat=True).distinct()
+        ) if editors else set()
+        user._zs_writing_party_ids = cached
+    return cached
 
 
 def can_report_on_agreement(user, agreement):
-    """May write a committee paper about the agreement: an editor of a party to it (which of their departments
-    signs it is chosen on the form); a withdrawn agreement goes to no committee."""
-    return agreement.status != m.Agreement.Status.WITHDRAWN and access.can_edit_agreement(user, agreement)
+    """May write a committee paper about the agreement, the rule of create_vorlage_from_agreement: the user
+    writes Vorlagen for a party to the agreement (which of its departments is chosen on the form). A withdrawn
+    agreement goes to no committee."""
+    if agreement.status == m.Agreement.Status.WITHDRAWN:
+        return False
+    return bool(writing_party_ids(user).intersection(access.acting_parties(user, agreement)))
 
 
 def vorlage_for(user, pk_or_reference, *, write=False, queryset=None):

@@ -41,12 +41,21 @@ def agreement_list(request):
     })
 
 
+def _readable(user, relation):
+    """The agreements linked through the relation that the user may open, as visible_<relation>: a link to
+    any other would end in 404 (the rule of the agreement page itself, as one query)."""
+    return Prefetch(relation, queryset=access.visible_agreements(user), to_attr=f"visible_{relation}")
+
+
 @login_required
 def agreement_detail(request, pk):
+    user = request.user
     agreement = access.agreement_for(
-        request.user, pk,
-        queryset=m.Agreement.objects.select_related("predecessor", "amends", "signed_file").prefetch_related(
-            _parties_prefetch(), "legal_bases", "sections", "successors", "amendments", "related",
+        user, pk,
+        queryset=m.Agreement.objects.select_related("signed_file").prefetch_related(
+            _parties_prefetch(), "legal_bases", "sections",
+            *(_readable(user, relation) for relation in ("predecessor", "amends", "successors", "amendments",
+                                                         "related")),
             Prefetch("signatures", queryset=m.Signature.objects.select_related("party")),
         ).annotate(
             goal_count=Count("goals", distinct=True),
