@@ -3,10 +3,12 @@
 from django.db.models import Prefetch
 
 from .. import models as m
-from .render import render_pdf
+from .render import pdf_from_html, render_html
 
 
-def agreement_context(agreement):
+def agreement_context(agreement, pending_signature=None):
+    """The stored agreement; pending_signature, an unsaved Signature, is printed as if it were saved (the last
+    signature is rendered before it is committed, see services.lifecycle.sign)."""
     agreement = (
         m.Agreement.objects.filter(pk=agreement.pk)
         .prefetch_related(
@@ -24,6 +26,8 @@ def agreement_context(agreement):
     )
     final_version = agreement.versions.filter(kind=m.AgreementVersion.Kind.FINAL).order_by("-number").first()
     signatures = {s.party_id: s for s in agreement.signatures.all()}
+    if pending_signature is not None:
+        signatures[pending_signature.party_id] = pending_signature
     return {
         "agreement": agreement,
         "parties": list(agreement.agreement_parties.all()),
@@ -36,5 +40,9 @@ def agreement_context(agreement):
     }
 
 
+def agreement_html(agreement, pending_signature=None):
+    return render_html("pdf/agreement.html", agreement_context(agreement, pending_signature))
+
+
 def render_agreement(agreement):
-    return render_pdf("pdf/agreement.html", agreement_context(agreement))
+    return pdf_from_html(agreement_html(agreement))

@@ -41,8 +41,12 @@ def html_to_pdf(html, *, variant=PDF_VARIANT):
     return document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False)
 
 
-def render_pdf(template_name, context):
-    """Render a template to PDF/A-3a; the template sets <html lang>, <title> and <meta name=author>."""
-    html = render_html(template_name, context)
+def pdf_from_html(html):
+    """The slow half of rendering (WeasyPrint), kept apart so that it can run while no row lock is held."""
     content = html_to_pdf(html)
     return RenderedPdf(content=content, sha256=hashlib.sha256(content).hexdigest(), html=html)
+
+
+def render_pdf(template_name, context):
+    """Render a template to PDF/A-3a; the template sets <html lang>, <title> and <meta name=author>."""
+    return pdf_from_html(render_html(template_name, context))

@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from agreements.models import Consultation, Impact, Vorlage, VorlageAnlage, VorlageSection
 
 from . import cache
-from .render import PDF_VARIANT, RenderedPdf, html_to_pdf, render_html
+from .render import PDF_VARIANT, RenderedPdf, html_to_pdf, pdf_from_html, render_html
 
 TEMPLATE_NAME = "pdf/vorlage.html"
 # Part of every cache key: bump it when the rendering changes in a way the HTML does not show
@@ -154,14 +154,18 @@ def is_cacheable(vorlage):
     return vorlage.status not in Vorlage.FROZEN_STATUSES
 
 
+def vorlage_html(vorlage):
+    """The HTML the Vorlage's PDF is made of, from the stored state (the fast half of rendering)."""
+    return render_html(TEMPLATE_NAME, vorlage_context(vorlage))
+
+
 def render_vorlage(vorlage, *, use_cache=None) -> RenderedPdf:
     """The Vorlage as PDF/A-3a. use_cache: None = cache drafts only; True/False force it."""
     context = vorlage_context(vorlage)
     html = render_html(TEMPLATE_NAME, context)
     if use_cache is None:
         use_cache = is_cacheable(context["vorlage"])
-    if use_cache:
-        content = cache.cached_pdf(cache_key_parts(html), lambda: html_to_pdf(html))
-    else:
-        content = html_to_pdf(html)
+    if not use_cache:
+        return pdf_from_html(html)
+    content = cache.cached_pdf(cache_key_parts(html), lambda: html_to_pdf(html))
     return RenderedPdf(content=content, sha256=hashlib.sha256(content).hexdigest(), html=html)

@@ -1,3 +1,4 @@
+import logging
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -8,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import access
 from .. import models as m
+
+logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -95,3 +98,35 @@ def record_step(agreement, *, kind, title, description="", user=None, date=None,
     if participants:
         step.participants.set(participants)
     return step
+
+
+RENDER_ATTEMPTS = 3
+
+
+def commit_with_pdf(*, prepare, build, commit, failure):
+    """A transition that stores a PDF, without rendering it while a row lock is held, and without half states.
+
+    prepare() runs in a transaction that takes the row lock and checks permission and state; it returns
+    (inputs, state): `inputs` is everything the PDF is made of (its HTML, the hashes of its Anlagen), `state` what
+    the other steps need. build(inputs, state) makes the PDF outside any transaction: the slow part. Then prepare()
+    runs again under the lock; only if it gives the same inputs does commit(state, built) write, in that same
+    transaction, so what is stored is exactly what the stored state renders to. If somebody changed the inputs in
+    between, the PDF is built again (at most RENDER_ATTEMPTS times). A build that fails writes nothing: its
+    DomainError, or `failure` for anything unexpected (logged), tells the user, and the action can be retried.
+    """
+    for _attempt in range(RENDER_ATTEMPTS):
+        with transaction.atomic():
+            inputs, state = prepare()
+        try:
+            built = build(inputs, state)
+        except DomainError:
+            raise
+        except Exception as error:
+            logger.exception("PDF rendering failed; nothing was stored")
+            raise DomainError(failure) from error
+        with transaction.atomic():
+            current_inputs, state = prepare()
+            if current_inputs == inputs:
+                return commit(state, built)
+    raise DomainError(_("Die Daten wurden während der Erzeugung des PDFs mehrfach geändert; es wurde nichts "
+                        "gespeichert. Bitte versuchen Sie es erneut."))

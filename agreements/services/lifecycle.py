@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from .. import access
 from .. import models as m
-from .base import DomainError, lock_agreement, record_language, record_step, require_writer
+from .base import DomainError, commit_with_pdf, lock_agreement, record_language, record_step, require_writer
 from .versions import create_version
 
 logger = logging.getLogger(__name__)
@@ -146,50 +146,80 @@ def reopen(*, user, agreement, reason):
     return agreement
 
 
-def sign(*, user, agreement, data):
-    """Record the signature of the user's own party. The last signature renders and stores the PDF, once.
+def _check_signature(user, agreement, data):
+    """Under the row lock: the state, the user's party and the data of a signature; returns the locked agreement,
+    the unsaved Signature, and whether it is the last one missing."""
+    require_writer(user, agreement)
+    agreement = lock_agreement(agreement)
+    _require_state(agreement, "sign")
+    own = access.acting_parties(user, agreement)
+    signed = set(agreement.signatures.values_list("party_id", flat=True))
+    unsigned_own = [pid for pid in own if pid not in signed]
+    if not unsigned_own:
+        raise DomainError(_("Ihre Stelle hat bereits unterzeichnet."))
+    party_id = unsigned_own[0]
+    person = data.get("person")
+    if person is not None and person.party_id != party_id:
+        raise DomainError(_("Die unterzeichnende Person gehört nicht zu Ihrer Stelle."))
+    date = data["date"]
+    if date > timezone.localdate():
+        raise DomainError(_("Das Datum der Unterschrift liegt in der Zukunft."))
+    signature = m.Signature(
+        agreement=agreement, party=m.Party.objects.get(pk=party_id), person=person,
+        signatory_name=data.get("signatory_name") or (person.name if person else ""),
+        signatory_function=data.get("signatory_function") or (person.function if person else ""),
+        date=date, place=data["place"], recorded_by=user,
+    )
+    if not signature.signatory_name or not signature.signatory_function:
+        raise DomainError(_("Name und Funktion der unterzeichnenden Person fehlen."))
+    last = len(signed) + 1 == agreement.agreement_parties.count()
+    return agreement, signature, last
 
-    The row lock serialises concurrent signatures: whichever completes the set renders the PDF, the other
-    finds it already signed.
+
+def _save_signature(agreement, signature, user):
+    signature.save()
+    with record_language():
+        record_step(
+            agreement, kind=m.ProcedureStep.Kind.SIGNATURE, user=user, date=signature.date,
+            title=_("Unterzeichnet von %(party)s") % {"party": signature.party.name},
+            description=_("%(name)s (%(function)s) hat die Zielvereinbarung am %(date)s in %(place)s für "
+                          "%(party)s unterzeichnet.") % {
+                "name": signature.signatory_name, "function": signature.signatory_function,
+                "date": signature.date.strftime("%d.%m.%Y"), "place": signature.place, "party": signature.party.name,
+            },
+        )
+    return signature
+
+
+def sign(*, user, agreement, data):
+    """Record the signature of the user's own party. The last signature stores the signed PDF, once.
+
+    The row lock serialises concurrent signatures. The last one is rendered with the PDF before it is saved, and
+    not while the lock is held (commit_with_pdf): a failed rendering leaves the agreement as it was, retryable.
     """
     with transaction.atomic():
-        party_id = require_writer(user, agreement)
-        agreement = lock_agreement(agreement)
-        _require_state(agreement, "sign")
-        own = access.acting_parties(user, agreement)
-        signed = set(agreement.signatures.values_list("party_id", flat=True))
-        unsigned_own = [pid for pid in own if pid not in signed]
-        if not unsigned_own:
-            raise DomainError(_("Ihre Stelle hat bereits unterzeichnet."))
-        party_id = unsigned_own[0]
-        person = data.get("person")
-        if person is not None and person.party_id != party_id:
-            raise DomainError(_("Die unterzeichnende Person gehört nicht zu Ihrer Stelle."))
-        date = data["date"]
-        if date > timezone.localdate():
-            raise DomainError(_("Das Datum der Unterschrift liegt in der Zukunft."))
-        signature = m.Signature.objects.create(
-            agreement=agreement, party_id=party_id, person=person,
-            signatory_name=data.get("signatory_name") or (person.name if person else ""),
-            signatory_function=data.get("signatory_function") or (person.function if person else ""),
-            date=date, place=data["place"], recorded_by=user,
-        )
-        if not signature.signatory_name or not signature.signatory_function:
-            raise DomainError(_("Name und Funktion der unterzeichnenden Person fehlen."))
-        with record_language():
-            record_step(
-                agreement, kind=m.ProcedureStep.Kind.SIGNATURE, user=user, date=date,
-                title=_("Unterzeichnet von %(party)s") % {"party": _party_name(party_id)},
-                description=_("%(name)s (%(function)s) hat die Zielvereinbarung am %(date)s in %(place)s für "
-                              "%(party)s unterzeichnet.") % {
-                    "name": signature.signatory_name, "function": signature.signatory_function,
-                    "date": date.strftime("%d.%m.%Y"), "place": signature.place, "party": _party_name(party_id),
-                },
-            )
-        total = agreement.agreement_parties.count()
-        if len(signed) + 1 == total:
-            _complete_signing(agreement, user)
-    return signature
+        agreement, signature, last = _check_signature(user, agreement, data)
+        if not last:
+            return _save_signature(agreement, signature, user)
+
+    from ..pdf.agreement import agreement_html
+    from ..pdf.render import pdf_from_html
+
+    def prepare():
+        locked, pending, _last = _check_signature(user, agreement, data)
+        return agreement_html(locked, pending), (locked, pending)
+
+    def commit(state, rendered):
+        locked, pending = state
+        _save_signature(locked, pending, user)
+        _complete_signing(locked, user, rendered)
+        return pending
+
+    return commit_with_pdf(
+        prepare=prepare, build=lambda html, _state: pdf_from_html(html), commit=commit,
+        failure=_("Die unterzeichnete Fassung konnte nicht als PDF erzeugt werden; die Unterschrift wurde nicht "
+                  "gespeichert. Bitte versuchen Sie es erneut oder wenden Sie sich an die Administration."),
+    )
 
 
 def store_generated_pdf(rendered, *, title, kind, filename, agreement=None, user=None):
@@ -207,10 +237,7 @@ def store_generated_pdf(rendered, *, title, kind, filename, agreement=None, user
     return document
 
 
-def _complete_signing(agreement, user):
-    from ..pdf.agreement import render_agreement
-
-    rendered = render_agreement(agreement)
+def _complete_signing(agreement, user, rendered):
     document = store_generated_pdf(
         rendered, kind=m.Document.Kind.AGREEMENT, agreement=agreement, user=user,
         title=_("Zielvereinbarung (unterzeichnete Fassung): %(title)s") % {"title": agreement.title},

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from .. import access, vorlage_access
 from .. import models as m
 from ..views.documents import agreement_documents_queryset
-from .base import ConflictError, DomainError, record_language, record_step, save_locked
+from .base import ConflictError, DomainError, commit_with_pdf, record_language, record_step, save_locked
 from .documents import MAX_TITLE, _write_document, discard_files_on_failure, inspect_upload
 from .lifecycle import store_generated_pdf
 from .negotiation import format_step_date
@@ -1008,9 +1008,8 @@ def _anlagen_files(vorlage):
 
 
 def _bundle_key(vorlage, vorlage_sha256):
-    anlagen = [(a.title, a.document.sha256 if a.document_id else "") for a in vorlage.anlagen.all()]
-    return [BUNDLE_CACHE_VERSION, vorlage.reference, vorlage_sha256, repr(anlagen), repr(sorted(bundle_meta(
-        vorlage).items()))]
+    return [BUNDLE_CACHE_VERSION, vorlage.reference, vorlage_sha256, repr(_anlagen_key(vorlage)),
+            repr(sorted(bundle_meta(vorlage).items()))]
 
 
 def _vorlage_queryset():
@@ -1019,27 +1018,42 @@ def _vorlage_queryset():
     return vorlage_queryset().select_related("main_file")
 
 
+def _anlagen_key(vorlage):
+    return [(a.title, a.document.sha256 if a.document_id else "") for a in vorlage.anlagen.all()]
+
+
 def release(*, user, vorlage):
     """Freigeben: the content is frozen, the PDF rendered once and stored with its SHA-256.
 
     The Gesamtdokument is built before anything is stored: a Vorlage whose Anlage cannot go into it (not a
-    PDF, encrypted, damaged, changed on disk) is not released, and the BundleError names that Anlage.
+    PDF, encrypted, damaged, changed on disk) is not released, and the BundleError names that Anlage. Both are
+    rendered while no row lock is held (commit_with_pdf); what is stored is what the locked state renders to.
     """
     from ..pdf.bundle import BundleError, build_bundle
     from ..pdf.cache import cached_pdf
-    from ..pdf.vorlage import pdf_filename, render_vorlage
+    from ..pdf.render import pdf_from_html
+    from ..pdf.vorlage import pdf_filename, vorlage_html
 
-    with transaction.atomic():
+    def prepare():
         locked = _locked_for(user, vorlage, "release")
         full = _vorlage_queryset().get(pk=locked.pk)
         _check_releasable(full)
-        rendered = render_vorlage(full, use_cache=False)
+        return (vorlage_html(full), _anlagen_key(full), bundle_meta(full)), (locked, full)
+
+    def build(inputs, state):
+        _locked, full = state
+        rendered = pdf_from_html(inputs[0])
         try:
-            bundle = build_bundle(rendered.content, _anlagen_files(full), **bundle_meta(full))
+            bundle = build_bundle(rendered.content, _anlagen_files(full), **inputs[2])
         except BundleError as error:
             raise DomainError(
                 _("Die Vorlage kann nicht freigegeben werden: %(error)s") % {"error": error}
             ) from error
+        return rendered, bundle
+
+    def commit(state, built):
+        locked, full = state
+        rendered, bundle = built
         document = store_generated_pdf(
             rendered, kind=m.Document.Kind.VORLAGE, user=user, filename=pdf_filename(full),
             title=_("Vorlage %(reference)s (freigegebene Fassung)") % {"reference": full.reference},
@@ -1062,20 +1076,34 @@ def release(*, user, vorlage):
         key = _bundle_key(full, rendered.sha256)
         # The first download of the Gesamtdokument need not build it again.
         transaction.on_commit(lambda: cached_pdf(key, lambda: bundle.content))
-    return locked
+        return locked
+
+    return commit_with_pdf(
+        prepare=prepare, build=build, commit=commit,
+        failure=_("Das PDF der Vorlage konnte nicht erzeugt werden; die Vorlage wurde nicht freigegeben. Bitte "
+                  "versuchen Sie es erneut oder wenden Sie sich an die Administration."),
+    )
 
 
 def stored_pdf(vorlage):
     """The released Vorlage's main file; a Vorlage released before PDFs were stored (imported data) gets its
-    PDF rendered and stored now, once, under the row lock."""
+    PDF rendered now (with no row lock held) and stored, once."""
     if vorlage.main_file_id or not vorlage_access.was_released(vorlage):
         return vorlage.main_file
-    from ..pdf.vorlage import pdf_filename, render_vorlage
+    from ..pdf.render import pdf_from_html
+    from ..pdf.vorlage import pdf_filename, vorlage_html
 
-    with transaction.atomic():
+    def prepare():
         locked = V.objects.select_for_update().select_related("main_file").get(pk=vorlage.pk)
+        if locked.main_file_id is not None:
+            return None, locked  # stored meanwhile by somebody else: nothing to build
+        return vorlage_html(locked), locked
+
+    def build(html, _locked):
+        return pdf_from_html(html) if html is not None else None
+
+    def commit(locked, rendered):
         if locked.main_file_id is None:
-            rendered = render_vorlage(locked, use_cache=False)
             document = store_generated_pdf(
                 rendered, kind=m.Document.Kind.VORLAGE, filename=pdf_filename(locked),
                 title=_("Vorlage %(reference)s (freigegebene Fassung)") % {"reference": locked.reference},
@@ -1086,7 +1114,13 @@ def stored_pdf(vorlage):
             except BaseException:
                 document.file.storage.delete(document.file.name)
                 raise
-        vorlage.main_file = locked.main_file
+        return locked.main_file
+
+    vorlage.main_file = commit_with_pdf(
+        prepare=prepare, build=build, commit=commit,
+        failure=_("Das PDF der Vorlage konnte nicht erzeugt werden. Bitte versuchen Sie es erneut oder wenden Sie "
+                  "sich an die Administration."),
+    )
     return vorlage.main_file
 
 
