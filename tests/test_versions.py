@@ -10,8 +10,10 @@ from agreements import models as m
 from agreements.services import versions as svc
 from agreements.services.base import DomainError
 
+from . import sqlite_race
 from .conftest import ROLES
 from .factories import aware
+from .sqlite_race import sqlite_file, sqlite_template  # noqa: F401 - fixtures
 
 READERS = ("reader", "editor", "ministry", "admin")
 WRITERS = ("editor", "ministry")
@@ -380,3 +382,134 @@ def test_it_issues_a_fixed_number_of_queries(world, login, url_name, query, boun
     assert small == large
     assert large <= bound
 
+
+
+# --- an unchanged send (issue 10, B.6) ---------------------------------------------------------------------
+
+
+def test_it_refuses_to_send_an_unchanged_working_text(world):
+    version = svc.send_draft(user=world.users.editor, agreement=world.agreement, note="Erste Antwort")
+    steps = m.ProcedureStep.objects.count()
+    for user in (world.users.editor, world.users.ministry):
+        with pytest.raises(DomainError) as excinfo:
+            svc.send_draft(user=user, agreement=world.agreement, note="noch einmal")
+        assert str(excinfo.value) == (
+            f"Der Arbeitsstand ist seit Fassung {version.number} unverändert; es gibt nichts Neues zu übersenden."
+        )
+    assert world.agreement.versions.count() == 2
+    assert m.ProcedureStep.objects.count() == steps
+
+
+def test_it_sends_again_once_the_text_changed(world):
+    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    world.goal.target_value = None
+    world.goal.text = "Die Kosten der Unterkunft sinken."
+    world.goal.save()
+    version = svc.send_draft(user=world.users.ministry, agreement=world.agreement)
+    assert version.number == 3
+    # The comparison is with the last Fassung only: going back to the text of Fassung 2 is a change again.
+    world.goal.text = ""
+    world.goal.save()
+    assert svc.send_draft(user=world.users.editor, agreement=world.agreement).number == 4
+
+
+def test_it_compares_numbers_as_stored(world):
+    """A goal with decimals reads back from the JSON column as it was written: no false "changed"."""
+    m.Goal.objects.create(agreement=world.agreement, order=2, title="Integrationsquote", kind="quantitativ",
+                          area="k2", indicator=world.indicator, reference_value="21.500", corridor_low="20",
+                          corridor_high="23.25", target_value="22", unit="%")
+    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    with pytest.raises(DomainError):
+        svc.send_draft(user=world.users.ministry, agreement=world.agreement)
+
+
+def test_it_shows_the_unchanged_send_as_a_message_and_writes_nothing(world, login):
+    client = login(world.users.editor)
+    url = reverse("draft_send", args=[world.agreement.pk])
+    assert client.post(url, {"note": "Unsere Fassung"}).status_code == 302
+    steps = m.ProcedureStep.objects.count()
+    # The back button and the same button again.
+    response = client.post(url, {"note": "Unsere Fassung"})
+    assert response.status_code == 400
+    assert "seit Fassung 2 unverändert" in response.content.decode()
+    assert world.agreement.versions.count() == 2
+    assert m.ProcedureStep.objects.count() == steps
+
+
+# --- parallel sends: one Fassung, one step ------------------------------------------------------------------
+
+SENDERS = 15
+
+
+def race_sends(agreement, users):
+    """All users send the same working text at the same moment, each thread on its own connection.
+
+    Returns {"sent": [numbers], "refused": n, "errors": [...], "hung": n}.
+    """
+    import threading
+
+    barrier = threading.Barrier(len(users))
+    lock = threading.Lock()
+    outcome = {"sent": [], "refused": 0, "errors": []}
+
+    def send(user):
+        from django.db import connection as own
+
+        try:
+            barrier.wait(timeout=30)
+            try:
+                version = svc.send_draft(user=user, agreement=agreement, note="parallel")
+                with lock:
+                    outcome["sent"].append(version.number)
+            except DomainError:
+                with lock:
+                    outcome["refused"] += 1
+        except Exception as error:  # noqa: BLE001 - reported to the test, which fails on it
+            with lock:
+                outcome["errors"].append(repr(error))
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=send, args=(user,), daemon=True) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    outcome["hung"] = sum(thread.is_alive() for thread in threads)
+    return outcome
+
+
+def _assert_one_fassung(outcome, agreement, steps_before):
+    assert outcome["hung"] == 0 and outcome["errors"] == [], outcome
+    assert outcome["sent"] == [2] and outcome["refused"] == SENDERS - 1, outcome
+    assert sorted(agreement.versions.values_list("number", flat=True)) == [1, 2]
+    assert agreement.steps.filter(kind=m.ProcedureStep.Kind.DRAFT_SENT).count() == steps_before + 1
+
+
+@pytest.fixture
+def postgres(transactional_db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: pytest-django's in-memory SQLite is shared badly across threads "
+                    "(the SQLite file variant below covers SQLite)")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_creates_exactly_one_fassung_for_parallel_sends_on_postgresql(postgres, world):
+    from .conftest import make_user
+
+    users = [world.users.editor, world.users.ministry] + [
+        make_user(f"sender-{n}", world.county) for n in range(SENDERS - 2)
+    ]
+    steps = world.agreement.steps.filter(kind=m.ProcedureStep.Kind.DRAFT_SENT).count()
+    outcome = race_sends(world.agreement, users)
+    _assert_one_fassung(outcome, world.agreement, steps)
+
+
+def test_it_creates_exactly_one_fassung_for_parallel_sends_on_a_sqlite_file(sqlite_file):  # noqa: F811
+    result = sqlite_race.child("send", sqlite_file, SENDERS)
+    assert result["hung"] == 0 and result["errors"] == [], result
+    assert sorted(result["outcomes"], key=str) == [2] + ["refused"] * (SENDERS - 1), result
+    assert result["versions"] == [1, 2], result
+    # Fassung 1 of the set-up and the one sent in the race.
+    assert result["steps"] == 2, result

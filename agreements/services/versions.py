@@ -1,5 +1,8 @@
 """Versions (Fassungen): immutable snapshots of the whole agreement, made when a party sends a draft."""
 
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -94,6 +97,25 @@ def create_version(agreement, *, author_party_id, user, note, kind):
         )
 
 
+def _as_stored(snapshot):
+    """The snapshot as it reads back from the JSON column, so a fresh one compares equal to a stored one."""
+    return json.loads(json.dumps(snapshot, cls=DjangoJSONEncoder))
+
+
+def require_changed_since_last_version(agreement):
+    """Refuse to send what the other side already has: the working text equals the last sent Fassung.
+
+    The caller holds the agreement's row lock: of two identical sends at the same moment the second one sees
+    the first one's Fassung here and is refused.
+    """
+    last = m.AgreementVersion.objects.filter(agreement=agreement).order_by("-number").first()
+    if last is not None and _as_stored(agreement_snapshot(agreement)) == last.snapshot:
+        raise DomainError(
+            _("Der Arbeitsstand ist seit Fassung %(number)s unverändert; es gibt nichts Neues zu übersenden.")
+            % {"number": last.number}
+        )
+
+
 def _join_names(names):
     names = [str(n) for n in names]
     if not names:
@@ -111,9 +133,11 @@ def send_draft(*, user, agreement, note=""):
             _("Die Anmerkung darf höchstens %(max)s Zeichen lang sein.") % {"max": NOTE_MAX_LENGTH}
         )
     with transaction.atomic():
-        author_party_id = require_writer(user, agreement)
+        # The lock first: every check below and the new number see the state no other send can change.
         agreement = lock_agreement(agreement)
+        author_party_id = require_writer(user, agreement)
         require_editable(agreement)
+        require_changed_since_last_version(agreement)
         parties = list(_parties(agreement))
         if not any(ap.party_id == author_party_id for ap in parties):
             # The parties changed between the permission check and the lock.
