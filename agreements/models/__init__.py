@@ -9,6 +9,7 @@ from .agreements import (
     Signature,
     SupportOffer,
 )
+from .archived import ArchivedUserName
 from .audit import AuditEntry
 from .catalogue import Indicator, LegalBasis, Topic
 from .documents import Document
@@ -19,8 +20,9 @@ from .search import SearchEntry
 from .submissions import AgendaItem, Consultation, Impact, Vorlage, VorlageAnlage, VorlageSection
 
 __all__ = [
-    "AgendaItem", "Agreement", "AgreementParty", "AgreementSection", "AgreementVersion", "Assessment", "AuditEntry",
-    "Committee", "CommitteeMembership", "Consultation", "Department", "Document", "Goal", "Impact",
+    "AgendaItem", "Agreement", "AgreementParty", "AgreementSection", "AgreementVersion", "ArchivedUserName",
+    "Assessment", "AuditEntry", "Committee", "CommitteeMembership", "Consultation", "Department", "Document", "Goal",
+    "Impact",
     "ImmutableRecordError", "Indicator", "LegalBasis", "Letter", "Meeting", "Membership", "Party", "Person",
     "ProcedureStep", "Proposal", "Review", "SearchEntry", "Signature", "Statement", "SupportOffer", "Topic", "Vorlage",
     "VorlageAnlage", "VorlageSection",
