@@ -44,11 +44,14 @@ Import rules
 
 import copy
 import datetime
+import functools
 import hashlib
+import io
 import json
 import os
 import platform
 import re
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -56,15 +59,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import models as m
+from .uploads import UploadRejected, format_mb, inspect_upload
 
 FORMAT_NAME = "zielsteuerung-zielvereinbarung"
 FORMAT_VERSION = 1
@@ -78,6 +85,15 @@ ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 ZIP_FILE_MODE = 0o644 << 16
 CHUNK = 1024 * 1024
 MAX_MANIFEST_SIZE = 16 * 1024 * 1024
+# Limits on what an archive may unpack to, checked against the sizes the ZIP declares before anything is read and
+# against the bytes actually read while reading. A document member has the upload limit (UPLOAD_MAX_BYTES).
+MAX_AGREEMENT_JSON_SIZE = 256 * 1024 * 1024
+MAX_TOTAL_SIZE = 8 * 1024 * 1024 * 1024
+MAX_MEMBERS = 100_000
+# A document being checked or stored is held in memory up to this size, in a temporary file beyond it.
+SPOOL_IN_MEMORY = 4 * 1024 * 1024
+# The MS-DOS directory attribute in the low byte of a ZIP entry's external attributes.
+MSDOS_DIRECTORY = 0x10
 COPY_SUFFIX = " (Import)"
 CHANGE_REASON = "import_agreement"
 
@@ -175,6 +191,13 @@ class _Exporter:
 
     # Look-ups -----------------------------------------------------------------------------------------------
 
+    def user_name(self, obj, field):
+        """The user name of `obj`'s user field, or the name an earlier import kept for it (ArchivedUserName)."""
+        user_id = getattr(obj, f"{field}_id")
+        if user_id is None:
+            return self._archived_names.get((type(obj), obj.pk, field))
+        return self.username(user_id)
+
     def username(self, user_id):
         if user_id is None:
             return None
@@ -268,8 +291,27 @@ class _Exporter:
         self.department_refs = self._refs("department", self.departments)
         self.meeting_refs = self._refs("meeting", self.meetings)
         self.version_numbers = {v.pk: v.number for v in self.versions}
+        self._archived_names = self._load_archived_names()
         # Ids in snapshots of items that no longer exist, numbered in the order they first appear.
         self.gone_refs = {}
+
+    def _load_archived_names(self):
+        records = [
+            self.agreement, *self.documents, *self.letters, *self.statements, *self.versions, *self.proposals,
+            *self.steps, *self.signatures, *self.reviews, *self.vorlagen, *self.people,
+        ]
+        ids = {}
+        for record in records:
+            ids.setdefault(type(record), set()).add(record.pk)
+        content_types = ContentType.objects.get_for_models(*ids)
+        query = Q()
+        for model, pks in ids.items():
+            query |= Q(content_type=content_types[model], object_id__in=pks)
+        models_by_type = {content_types[model].pk: model for model in ids}
+        return {
+            (models_by_type[row.content_type_id], row.object_id, row.field): row.name
+            for row in m.ArchivedUserName.objects.filter(query)
+        }
 
     def build(self):
         self.collect()
@@ -287,7 +329,7 @@ class _Exporter:
                 (self._agreement_reference(r) for r in a.related.all()), key=lambda r: (r["year"], r["title"])
             ),
             "signed_file": self.document_refs.get(a.signed_file_id),
-            "created_by": self.username(a.created_by_id),
+            "created_by": self.user_name(a, "created_by"),
         }
         data = {
             "format": FORMAT_NAME,
@@ -314,14 +356,14 @@ class _Exporter:
             "statements": [
                 {
                     **_plain(s, "statement"), "party": self.party_key(s.party_id),
-                    "document": self.document_refs.get(s.document_id), "created_by": self.username(s.created_by_id),
+                    "document": self.document_refs.get(s.document_id), "created_by": self.user_name(s, "created_by"),
                 }
                 for s in self.statements
             ],
             "versions": [
                 {
                     **_plain(v, "version"), "author_party": self.party_key(v.author_party_id),
-                    "sent_by": self.username(v.sent_by_id), "snapshot": self._snapshot(v.snapshot),
+                    "sent_by": self.user_name(v, "sent_by"), "snapshot": self._snapshot(v.snapshot),
                 }
                 for v in self.versions
             ],
@@ -330,7 +372,7 @@ class _Exporter:
             "signatures": [
                 {
                     **_plain(s, "signature"), "party": self.party_key(s.party_id),
-                    "person": self.person_refs.get(s.person_id), "recorded_by": self.username(s.recorded_by_id),
+                    "person": self.person_refs.get(s.person_id), "recorded_by": self.user_name(s, "recorded_by"),
                 }
                 for s in self.signatures
             ],
@@ -348,7 +390,7 @@ class _Exporter:
         return {
             "ref": self.document_refs[d.pk], **_plain(d, "document"), "file": f"files/{d.sha256}",
             "attached_to_agreement": d.agreement_id == self.agreement.pk,
-            "uploaded_by": self.username(d.uploaded_by_id),
+            "uploaded_by": self.user_name(d, "uploaded_by"),
         }
 
     def _letter(self, x):
@@ -357,7 +399,7 @@ class _Exporter:
             "attached_to_agreement": x.agreement_id == self.agreement.pk,
             "sender": self.party_key(x.sender_id), "recipient": self.party_key(x.recipient_id),
             "sender_person": self.person_refs.get(x.sender_person_id),
-            "document": self.document_refs.get(x.document_id), "registered_by": self.username(x.registered_by_id),
+            "document": self.document_refs.get(x.document_id), "registered_by": self.user_name(x, "registered_by"),
         }
 
     def _proposal(self, p):
@@ -366,7 +408,7 @@ class _Exporter:
             # A goal or section of another agreement (or one that is gone) cannot be referenced.
             "goal": self.goal_refs.get(p.goal_id), "section": self.section_refs.get(p.section_id),
             "answer_letter": self.letter_refs.get(p.answer_letter_id),
-            "decided_by": self.username(p.decided_by_id), "created_by": self.username(p.created_by_id),
+            "decided_by": self.user_name(p, "decided_by"), "created_by": self.user_name(p, "created_by"),
         }
 
     def _step(self, s):
@@ -376,7 +418,7 @@ class _Exporter:
             "letter": self.letter_refs.get(s.letter_id),
             # A step pointing at another agreement's version keeps no version.
             "version": self.version_numbers.get(s.version_id),
-            "actor": self.username(s.actor_id),
+            "actor": self.user_name(s, "actor"),
         }
 
     def _review(self, r):
@@ -384,7 +426,7 @@ class _Exporter:
             r.assessments.all(), key=lambda x: (self._goal_position(x.goal_id), x.pk)
         )
         return {
-            **_plain(r, "review"), "created_by": self.username(r.created_by_id),
+            **_plain(r, "review"), "created_by": self.user_name(r, "created_by"),
             "assessments": [
                 {**_plain(x, "assessment"), "goal": self._assessed_goal(x)} for x in assessments
             ],
@@ -409,8 +451,8 @@ class _Exporter:
             "department": self.department_refs[v.department_id],
             "author": self.person_refs[v.author_id],
             "main_file": self.document_refs.get(v.main_file_id),
-            "released_by": self.username(v.released_by_id),
-            "created_by": self.username(v.created_by_id),
+            "released_by": self.user_name(v, "released_by"),
+            "created_by": self.user_name(v, "created_by"),
             "sections": [_plain(s, "vorlage_section") for s in self.vorlage_sections[v.pk]],
             "consultations": [
                 {
@@ -467,7 +509,7 @@ class _Exporter:
             "people": [
                 {
                     "ref": self.person_refs[p.pk], "party": p.party.key, **_plain(p, "person"),
-                    "department": self.department_refs.get(p.department_id), "user": self.username(p.user_id),
+                    "department": self.department_refs.get(p.department_id), "user": self.user_name(p, "user"),
                 }
                 for p in self.people
             ],
@@ -487,6 +529,37 @@ class _Exporter:
             {"key": p.key, "name": p.name, "kind": p.kind} for p in m.Party.objects.filter(key__in=keys).order_by("key")
         ]
         return context
+
+
+# The fields that name a user account of the source system, per kind of record (see _Importer.user).
+USER_FIELDS = {
+    "agreement": ("created_by",),
+    "document": ("uploaded_by",),
+    "letter": ("registered_by",),
+    "statement": ("created_by",),
+    "version": ("sent_by",),
+    "proposal": ("decided_by", "created_by"),
+    "step": ("actor",),
+    "signature": ("recorded_by",),
+    "review": ("created_by",),
+    "vorlage": ("released_by", "created_by"),
+    "person": ("user",),
+}
+
+
+def _usernames(data):
+    """Every user name the archive mentions."""
+    rows = [
+        ("agreement", data["agreement"]), *(("document", x) for x in data["documents"]),
+        *(("letter", x) for x in data["letters"]), *(("statement", x) for x in data["statements"]),
+        *(("version", x) for x in data["versions"]), *(("proposal", x) for x in data["proposals"]),
+        *(("step", x) for x in data["procedure_steps"]), *(("signature", x) for x in data["signatures"]),
+        *(("review", x) for x in data["reviews"]), *(("vorlage", x) for x in data["vorlagen"]),
+        *(("person", x) for x in data["context"]["people"]),
+    ]
+    names = {row.get(name) for kind, row in rows for name in USER_FIELDS[kind]}
+    names.discard(None)
+    return names
 
 
 def _party_keys(data):
@@ -619,30 +692,50 @@ class ImportResult:
     notes: list
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs):
+    # json.loads keeps the last of two equal keys silently; in an archive that is a second, hidden value.
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
 def _parse_json(raw, path):
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as error:
+        raise ArchiveError(
+            _("Die Datei „%(path)s“ im Archiv enthält den Schlüssel „%(key)s“ mehrfach in einem Objekt; es wurde "
+              "nichts gespeichert.") % {"path": path, "key": error.args[0]}
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ArchiveError(
             _("Die Datei „%(path)s“ im Archiv ist kein gültiges JSON: %(error)s") % {"path": path, "error": error}
         ) from None
 
 
-def _read_member(zf, info, limit, *, keep):
-    """SHA-256, size and (if keep) the bytes of one member; never more than `limit` bytes are read."""
-    digest, size, parts = hashlib.sha256(), 0, []
+def _read_member(zf, info, limit, *, sink=None):
+    """SHA-256 and size of one member, read in chunks into `sink` (if given); never more than `limit` bytes are
+    read, so neither a lying size in the ZIP nor a zip bomb gets further than the limit."""
+    digest, size = hashlib.sha256(), 0
     try:
         with zf.open(info) as handle:
-            while chunk := handle.read(CHUNK):
+            while chunk := handle.read(min(CHUNK, limit + 1 - size)):
                 size += len(chunk)
                 if size > limit:
                     raise ArchiveError(
-                        _("Die Datei „%(path)s“ im Archiv ist größer als im Manifest angegeben.")
+                        _("Die Datei „%(path)s“ im Archiv ist größer als angegeben; es wurde nichts gespeichert.")
                         % {"path": info.filename}
                     )
                 digest.update(chunk)
-                if keep:
-                    parts.append(chunk)
+                if sink is not None:
+                    sink.write(chunk)
     except ArchiveError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError) as error:
@@ -651,7 +744,25 @@ def _read_member(zf, info, limit, *, keep):
             _("Die Datei „%(path)s“ im Archiv ist beschädigt oder verändert worden (%(error)s); es wurde nichts "
               "gespeichert.") % {"path": info.filename, "error": error}
         ) from None
-    return digest.hexdigest(), size, b"".join(parts) if keep else None
+    return digest.hexdigest(), size
+
+
+def _read_small_member(zf, info, limit):
+    sink = io.BytesIO()
+    _read_member(zf, info, limit, sink=sink)
+    return sink.getvalue()
+
+
+def _spool_member(zf, info, limit):
+    """The member's bytes in a temporary file (in memory only while small), its SHA-256 and size."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    try:
+        sha256, size = _read_member(zf, info, limit, sink=spool)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool, sha256, size
 
 
 def _tampered(path):
@@ -665,20 +776,81 @@ def _invalid_manifest(reason):
     return ArchiveError(_("Das Manifest des Archivs ist ungültig: %(reason)s") % {"reason": reason})
 
 
-def verify_archive(zf):
-    """Check the manifest and every member's size and SHA-256; returns (manifest, agreement data, members)."""
+def _too_large(path, limit):
+    return ArchiveError(
+        _("Die Datei „%(path)s“ im Archiv ist größer als erlaubt (höchstens %(limit)s MB); es wurde nichts "
+          "gespeichert.") % {"path": path, "limit": format_mb(limit)}
+    )
+
+
+def _member_limit(path):
+    if path == MANIFEST:
+        return MAX_MANIFEST_SIZE
+    if path == AGREEMENT_JSON:
+        return MAX_AGREEMENT_JSON_SIZE
+    # A document in an archive is an upload like any other: the same limit.
+    return settings.UPLOAD_MAX_BYTES
+
+
+def _member_problem(info):
+    """Why a ZIP entry is not a plain file at a plain relative path, or None."""
+    name = info.filename
+    parts = name.split("/")
+    if (
+        not name or name.startswith("/") or "\\" in name or "\x00" in name or re.match(r"^[A-Za-z]:", name)
+        or ".." in parts or "" in parts[:-1]
+    ):
+        return _("unzulässiger Pfad (absolut, mit „..“ oder Laufwerk)")
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        return _("symbolische Verknüpfung")
+    if info.is_dir() or stat.S_ISDIR(mode) or info.external_attr & MSDOS_DIRECTORY:
+        return _("Verzeichnis")
+    if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
+        # Hard links, devices, pipes: nothing an export writes, nothing an import may follow.
+        return _("Verknüpfung oder Sonderdatei")
+    if info.flag_bits & 0x1:
+        return _("verschlüsselt")
+    return None
+
+
+def _checked_members(zf):
+    """The ZIP's entries by name, refused before any is read: anything but plain files, names twice, sizes that
+    promise more than the limits (the sizes actually read are checked against these while reading)."""
     infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise ArchiveError(
+            _("Das Archiv enthält mehr als %(count)s Dateien und wird nicht gelesen.") % {"count": MAX_MEMBERS}
+        )
+    for info in infos:
+        problem = _member_problem(info)
+        if problem:
+            raise ArchiveError(
+                _("Das Archiv enthält „%(path)s“: %(problem)s. Ein Archiv darf nur gewöhnliche Dateien enthalten; "
+                  "es wurde nichts gespeichert.") % {"path": info.filename, "problem": problem}
+            )
     names = [info.filename for info in infos]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ArchiveError(
             _("Das Archiv enthält Dateien mehrfach: %(names)s") % {"names": ", ".join(duplicates)}
         )
-    members = {info.filename: info for info in infos}
+    for info in infos:
+        limit = _member_limit(info.filename)
+        if info.file_size > limit:
+            raise _too_large(info.filename, limit)
+    if sum(info.file_size for info in infos) > MAX_TOTAL_SIZE:
+        raise ArchiveError(
+            _("Das Archiv würde entpackt mehr als %(limit)s MB ergeben und wird nicht gelesen.")
+            % {"limit": format_mb(MAX_TOTAL_SIZE)}
+        )
+    return {info.filename: info for info in infos}
+
+
+def _read_manifest(zf, members):
     if MANIFEST not in members:
         raise ArchiveError(_("Das Archiv enthält keine Datei „%(path)s“.") % {"path": MANIFEST})
-    _sha, _size, raw = _read_member(zf, members[MANIFEST], MAX_MANIFEST_SIZE, keep=True)
-    manifest = _parse_json(raw, MANIFEST)
+    manifest = _parse_json(_read_small_member(zf, members[MANIFEST], MAX_MANIFEST_SIZE), MANIFEST)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise ArchiveError(_("Die Datei ist kein Archiv einer Zielvereinbarung (Format „%(format)s“ erwartet).")
                            % {"format": FORMAT_NAME})
@@ -690,22 +862,32 @@ def verify_archive(zf):
             _("Das Archiv hat die Formatversion %(version)s; diese Installation liest nur bis Version %(max)s.")
             % {"version": version, "max": FORMAT_VERSION}
         )
+    return manifest
+
+
+def _manifest_entry(entry):
+    path = entry.get("path") if isinstance(entry, dict) else None
+    size = entry.get("size") if isinstance(entry, dict) else None
+    sha256 = entry.get("sha256") if isinstance(entry, dict) else None
+    if (
+        not isinstance(path, str) or not isinstance(size, int) or isinstance(size, bool) or size < 0
+        or not isinstance(sha256, str) or not SHA256.match(sha256)
+    ):
+        raise _invalid_manifest(_("Ein Eintrag der Dateiliste ist unvollständig: %(entry)s")
+                                % {"entry": json.dumps(entry, ensure_ascii=False)[:200]})
+    if path != AGREEMENT_JSON and not FILE_PATH.match(path):
+        raise _invalid_manifest(_("Unerwarteter Pfad „%(path)s“.") % {"path": path})
+    return path
+
+
+def _listed_files(manifest, members):
+    """The manifest's file list by path, matched against the ZIP's members both ways."""
     files = manifest.get("files")
     if not isinstance(files, list):
         raise _invalid_manifest(_("Die Liste der Dateien fehlt."))
     listed = {}
     for entry in files:
-        path = entry.get("path") if isinstance(entry, dict) else None
-        size = entry.get("size") if isinstance(entry, dict) else None
-        sha256 = entry.get("sha256") if isinstance(entry, dict) else None
-        if (
-            not isinstance(path, str) or not isinstance(size, int) or isinstance(size, bool) or size < 0
-            or not isinstance(sha256, str) or not SHA256.match(sha256)
-        ):
-            raise _invalid_manifest(_("Ein Eintrag der Dateiliste ist unvollständig: %(entry)s")
-                                    % {"entry": json.dumps(entry, ensure_ascii=False)[:200]})
-        if path != AGREEMENT_JSON and not FILE_PATH.match(path):
-            raise _invalid_manifest(_("Unerwarteter Pfad „%(path)s“.") % {"path": path})
+        path = _manifest_entry(entry)
         if path in listed:
             raise _invalid_manifest(_("Der Pfad „%(path)s“ ist doppelt aufgeführt.") % {"path": path})
         listed[path] = entry
@@ -724,26 +906,29 @@ def verify_archive(zf):
         raise ArchiveError(
             _("Im Archiv fehlen Dateien, die das Manifest aufführt: %(names)s") % {"names": ", ".join(missing)}
         )
-
-    payload = None
-    for path in sorted(listed, key=lambda p: (p != AGREEMENT_JSON, p)):
-        entry, info = listed[path], members[path]
-        if info.file_size != entry["size"]:
+    for path, entry in listed.items():
+        if members[path].file_size != entry["size"]:
             raise _tampered(path)
-        keep = path == AGREEMENT_JSON
-        sha256, size, raw = _read_member(zf, info, entry["size"], keep=keep)
-        match = FILE_PATH.match(path)
-        if sha256 != entry["sha256"] or size != entry["size"] or (match and match.group(1) != sha256):
-            raise _tampered(path)
-        if keep:
-            payload = raw
+    return listed
 
-    data = _parse_json(payload, AGREEMENT_JSON)
+
+def _read_agreement(zf, info, entry, version):
+    sink = io.BytesIO()
+    sha256, size = _read_member(zf, info, entry["size"], sink=sink)
+    if sha256 != entry["sha256"] or size != entry["size"]:
+        raise _tampered(AGREEMENT_JSON)
+    data = _parse_json(sink.getvalue(), AGREEMENT_JSON)
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME or data.get("format_version") != version:
         raise ArchiveError(_("„%(path)s“ passt nicht zum Manifest (Format oder Version).") % {"path": AGREEMENT_JSON})
+    return data
+
+
+def _check_documents(data, listed):
+    """Every document names a listed file with its size and SHA-256; returns {path: [documents]}."""
     documents = data.get("documents")
     if not isinstance(documents, list):
         raise ArchiveError(_("„%(path)s“ enthält keine Liste der Dokumente.") % {"path": AGREEMENT_JSON})
+    by_path = {}
     for document in documents:
         entry = listed.get(document.get("file")) if isinstance(document, dict) else None
         if entry is None or entry["sha256"] != document.get("sha256") or entry["size"] != document.get("size"):
@@ -752,22 +937,132 @@ def verify_archive(zf):
                 _("Die Datei des Dokuments „%(title)s“ fehlt im Archiv oder passt nicht zu seinen Angaben.")
                 % {"title": title}
             )
+        by_path.setdefault(document["file"], []).append(document)
+    return by_path
+
+
+def _check_file(zf, info, entry, documents):
+    """Checksum, then the upload checks by content: an archive is no way around them. The stated type of every
+    document using the file must be the type its bytes have."""
+    spool, sha256, size = _spool_member(zf, info, min(entry["size"], _member_limit(info.filename)))
+    with spool:
+        if sha256 != entry["sha256"] or size != entry["size"] or FILE_PATH.match(info.filename).group(1) != sha256:
+            raise _tampered(info.filename)
+        try:
+            upload = inspect_upload(spool)
+        except UploadRejected as error:
+            raise ArchiveError(
+                _("Die Datei „%(path)s“ im Archiv (Dokument „%(title)s“) wird nicht angenommen: %(reason)s Es wurde "
+                  "nichts gespeichert.")
+                % {"path": info.filename, "title": _titles(documents), "reason": error}
+            ) from None
+    for document in documents:
+        if document.get("content_type") != upload.content_type:
+            raise ArchiveError(
+                _("Das Dokument „%(title)s“ ist im Archiv als „%(stated)s“ angegeben, die Datei „%(path)s“ ist aber "
+                  "„%(actual)s“; es wurde nichts gespeichert.")
+                % {"title": document.get("title"), "stated": document.get("content_type"), "path": info.filename,
+                   "actual": upload.content_type}
+            )
+
+
+def _titles(documents):
+    return ", ".join(str(d.get("title")) for d in documents) or "–"
+
+
+# Keys that identify a row within the archive: each must occur once (per list; per parent where nested).
+UNIQUE_KEYS = (
+    (("sections",), "ref", gettext_lazy("den Abschnitt")),
+    (("goals",), "ref", gettext_lazy("das Ziel")),
+    (("offers",), "ref", gettext_lazy("das Unterstützungsangebot")),
+    (("documents",), "ref", gettext_lazy("das Dokument")),
+    (("letters",), "ref", gettext_lazy("das Schreiben")),
+    (("versions",), "number", gettext_lazy("die Fassung")),
+    (("vorlagen",), "reference", gettext_lazy("die Vorlage")),
+    (("agreement", "parties"), "party", gettext_lazy("die Stelle unter den Vereinbarungspartnern")),
+    (("context", "departments"), "ref", gettext_lazy("den Fachbereich")),
+    (("context", "people"), "ref", gettext_lazy("die Person")),
+    (("context", "committees"), "ref", gettext_lazy("das Gremium")),
+    (("context", "meetings"), "ref", gettext_lazy("die Sitzung")),
+    (("context", "topics"), "number", gettext_lazy("den Themenschwerpunkt")),
+    (("context", "parties"), "key", gettext_lazy("die Stelle")),
+)
+
+
+def _duplicate(what, key):
+    return ArchiveError(
+        _("Im Archiv kommt %(what)s „%(key)s“ mehrfach vor; es wurde nichts gespeichert.")
+        % {"what": what, "key": key}
+    )
+
+
+def _first_duplicate(values):
+    seen = set()
+    for value in values:
+        marker = json.dumps(value, sort_keys=True)
+        if marker in seen:
+            return value
+        seen.add(marker)
+    return None
+
+
+def _check_unique(data):
+    """Duplicates are errors, never merged: two goals with one reference would otherwise become one target of
+    every reference to them, two parties with one key one signature too few."""
+    try:
+        for path, key, what in UNIQUE_KEYS:
+            rows = functools.reduce(lambda node, name: node[name], path, data)
+            if (value := _first_duplicate(row[key] for row in rows)) is not None:
+                raise _duplicate(what, value)
+        for values, what in (
+            (data["agreement"]["legal_bases"], _("die Rechtsgrundlage")),
+            (data["context"]["legal_bases"], _("die Rechtsgrundlage")),
+            *((s["participants"], _("die beteiligte Stelle eines Verfahrensschritts"))
+              for s in data["procedure_steps"]),
+            *(([x["goal"] for x in r["assessments"]], _("die Bewertung des Ziels")) for r in data["reviews"]),
+            ([(i["meeting"], i["number"]) for v in data["vorlagen"] for c in v["consultations"]
+              for i in c["agenda_items"]], _("der Tagesordnungspunkt (Sitzung, Nummer)")),
+        ):
+            if (value := _first_duplicate(values)) is not None:
+                raise _duplicate(what, value)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ArchiveError(
+            _("„%(path)s“ hat nicht den erwarteten Aufbau (%(error)s: %(detail)s); es wurde nichts gespeichert.")
+            % {"path": AGREEMENT_JSON, "error": type(error).__name__, "detail": error}
+        ) from error
+
+
+def verify_archive(zf):
+    """Check the members, the manifest, every member's size and SHA-256, the documents' contents and the keys of
+    agreement.json, all before anything is written; returns (manifest, agreement data, members)."""
+    members = _checked_members(zf)
+    manifest = _read_manifest(zf, members)
+    listed = _listed_files(manifest, members)
+    data = _read_agreement(zf, members[AGREEMENT_JSON], listed[AGREEMENT_JSON], manifest["format_version"])
+    _check_unique(data)
+    documents = _check_documents(data, listed)
+    for path in sorted(listed):
+        if path != AGREEMENT_JSON:
+            _check_file(zf, members[path], listed[path], documents.get(path, []))
     return manifest, data, {path: members[path] for path in listed}
 
 
 class _Importer:
-    def __init__(self, zf, data, members, *, as_copy, dry_run):
+    def __init__(self, zf, data, members, *, as_copy, dry_run, user_map=None, party_map=None):
         self.zf = zf
         self.data = data
         self.members = members
         self.as_copy = as_copy
         self.dry_run = dry_run
+        self.user_map = dict(user_map or {})
+        self.party_map = dict(party_map or {})
+        self.archived_names = []  # ArchivedUserName rows, written once their records exist
         self.saved_files = []
         self.counts = {}
         self.notes = []
         self.deferred = []  # (model, pk, values) written by UPDATE once every row exists
         self._users = {}
-        self.missing_users = set()
+        self.unmapped_users = set()
         self.vorlage_statuses = []
 
     # Helpers --------------------------------------------------------------------------------------------------
@@ -804,10 +1099,21 @@ class _Importer:
             values[name] = value
         obj = model(**values, **extra)
         obj._change_reason = CHANGE_REASON
+        # People the archive names but the operator did not map: kept as names, the user field stays empty.
+        obj._archived_names = {
+            name: data[name] for name in USER_FIELDS.get(kind, ()) if data.get(name) and extra.get(name) is None
+        }
         return obj
 
     def save(self, obj, data=None):
         obj.save()
+        names = getattr(obj, "_archived_names", None)
+        if names:
+            content_type = ContentType.objects.get_for_model(type(obj))
+            self.archived_names.extend(
+                m.ArchivedUserName(content_type=content_type, object_id=obj.pk, field=field, name=name)
+                for field, name in sorted(names.items())
+            )
         label = str(obj._meta.verbose_name_plural)
         self.counts[label] = self.counts.get(label, 0) + 1
         if data is not None and "created" in data:
@@ -843,22 +1149,41 @@ class _Importer:
         return self.lookup(self.parties, key, _("die Stelle"))
 
     def user(self, username):
+        """The local account the operator mapped `username` to, or None: never found by the name alone."""
         if not username:
             return None
-        if username not in self._users:
-            User = get_user_model()
-            self._users[username] = User.objects.filter(**{User.USERNAME_FIELD: username}).first()
-            if self._users[username] is None:
-                self.missing_users.add(username)
-        return self._users[username]
+        user = self._users.get(username)
+        if user is None:
+            self.unmapped_users.add(username)
+        return user
 
-    def file_bytes(self, path, sha256):
+    def resolve_users(self):
+        names = _usernames(self.data)
+        problems = []
+        unknown = sorted(set(self.user_map) - names)
+        if unknown:
+            problems.append(_("Diese Namen kommen im Archiv nicht vor: %(names)s") % {"names": ", ".join(unknown)})
+        User = get_user_model()
+        targets = set(self.user_map.values())
+        found = {u.get_username(): u for u in User.objects.filter(**{f"{User.USERNAME_FIELD}__in": targets})}
+        missing = sorted(targets - found.keys())
+        if missing:
+            problems.append(_("Diese Benutzerkonten gibt es hier nicht: %(names)s") % {"names": ", ".join(missing)})
+        if problems:
+            raise ArchiveError(
+                _("Die Zuordnung der Benutzer (--map-user) passt nicht; es wurde nichts gespeichert. %(problems)s")
+                % {"problems": "; ".join(problems)}
+            )
+        self._users = {name: found[target] for name, target in self.user_map.items()}
+
+    def spooled_file(self, path, sha256):
         # Read again and hashed again: the archive may have changed since it was verified.
         info = self.members[path]
-        digest, _size, content = _read_member(self.zf, info, info.file_size, keep=True)
+        spool, digest, _size = _spool_member(self.zf, info, min(info.file_size, _member_limit(path)))
         if digest != sha256:
+            spool.close()
             raise _tampered(path)
-        return content
+        return spool
 
     def delete_saved_files(self):
         for storage, name in self.saved_files:
@@ -872,7 +1197,10 @@ class _Importer:
     def check_reference_data(self):
         data = self.data
         keys = _party_keys(data)
-        self.parties = {p.key: p for p in m.Party.objects.filter(key__in=keys)}
+        self.resolve_users()
+        targets = {key: self.party_map.get(key, key) for key in keys}
+        local = {p.key: p for p in m.Party.objects.filter(key__in=targets.values())}
+        self.parties = {key: local[target] for key, target in targets.items() if target in local}
         citations = set(data["agreement"]["legal_bases"])
         self.legal_bases = {lb.citation: lb for lb in m.LegalBasis.objects.filter(citation__in=citations)}
         codes = {g["indicator"] for g in data["goals"] if g["indicator"]}
@@ -891,6 +1219,50 @@ class _Importer:
                   "gespeichert. Bitte zuerst „manage.py load_reference“ ausführen oder die Einträge anlegen. "
                   "%(problems)s") % {"problems": "; ".join(problems)}
             )
+        self.check_parties(keys)
+
+    def check_parties(self, keys):
+        """A party key of the archive stands for a local party only if the archive describes that party as this
+        database knows it (same name, same kind): a key alone may mean another party in the source system. The
+        operator may map a party explicitly (--map-party); its kind must still be the same."""
+        described = {p["key"]: p for p in self.data["context"]["parties"]}
+        problems = []
+        unknown = sorted(set(self.party_map) - keys)
+        if unknown:
+            problems.append(_("Diese Schlüssel kommen im Archiv nicht vor: %(keys)s") % {"keys": ", ".join(unknown)})
+        for key in sorted(keys):
+            party, description = self.parties[key], described.get(key)
+            if description is None:
+                problems.append(_("„%(key)s“ wird im Archiv nicht beschrieben") % {"key": key})
+            elif description.get("kind") != party.kind or (
+                key not in self.party_map and description.get("name") != party.name
+            ):
+                kinds = dict(m.Party.Kind.choices)
+                problems.append(
+                    _("„%(key)s“ ist im Archiv „%(name)s“ (%(kind)s), hier „%(local)s“ (%(local_kind)s)")
+                    % {"key": key, "name": description.get("name"),
+                       "kind": kinds.get(description.get("kind"), description.get("kind")),
+                       "local": party.name, "local_kind": party.get_kind_display()}
+                )
+        by_party = {}
+        for key, party in self.parties.items():
+            by_party.setdefault(party.key, []).append(key)
+        problems.extend(
+            _("„%(keys)s“ würden derselben Stelle „%(local)s“ zugeordnet")
+            % {"keys": "“, „".join(sorted(k)), "local": local}
+            for local, k in sorted(by_party.items()) if len(k) > 1
+        )
+        if problems:
+            raise ArchiveError(
+                _("Die Stellen im Archiv passen nicht zu den Stellen dieser Datenbank; es wurde nichts gespeichert. "
+                  "Eine Stelle wird über ihren Schlüssel nur zugeordnet, wenn Name und Art übereinstimmen; sonst "
+                  "ordnen Sie sie mit --map-party schlüssel-im-archiv=schlüssel-hier ausdrücklich zu. %(problems)s")
+                % {"problems": "; ".join(problems)}
+            )
+        self.notes.append(
+            _("Stellen: %(parties)s")
+            % {"parties": ", ".join(f"{key} → {party.name}" for key, party in sorted(self.parties.items()))}
+        )
 
     def import_context(self):
         context = self.data["context"]
@@ -926,6 +1298,7 @@ class _Importer:
                 user = self.user(p.get("user"))
                 if user is not None and not m.Person.objects.filter(user=user).exists():
                     person.user = user
+                    person._archived_names.pop("user", None)
                 self.save(person)
             self.people[p["ref"]] = person
 
@@ -1083,10 +1456,12 @@ class _Importer:
         agreement.signed_file = self.document(a["signed_file"])
         agreement._change_reason = CHANGE_REASON
         agreement.save(update_fields=["status", "signed_file", "modified"])
-        if self.missing_users:
+        m.ArchivedUserName.objects.bulk_create(self.archived_names)
+        if self.unmapped_users:
             self.notes.append(
-                _("Diese Benutzerkonten gibt es hier nicht; die Felder bleiben leer: %(names)s")
-                % {"names": ", ".join(sorted(self.missing_users))}
+                _("Diese Benutzer des Archivs sind keinem Benutzerkonto zugeordnet und als Namen gespeichert (zuordnen "
+                  "mit --map-user name=benutzer): %(names)s")
+                % {"names": ", ".join(sorted(self.unmapped_users))}
             )
         return agreement
 
@@ -1098,13 +1473,13 @@ class _Importer:
             m.Document, "document", d, agreement=self.agreement if d["attached_to_agreement"] else None,
             uploaded_by=self.user(d["uploaded_by"]),
         )
-        content = self.file_bytes(d["file"], document.sha256)
-        if self.dry_run:
-            # Nothing reaches the storage in a dry run; the row is rolled back with the rest.
-            document.file.name = f"documents/probelauf/{document.sha256}.bin"
-        else:
-            document.file.save(document.original_filename or "datei", ContentFile(content), save=False)
-            self.saved_files.append((document.file.storage, document.file.name))
+        with self.spooled_file(d["file"], document.sha256) as content:
+            if self.dry_run:
+                # Nothing reaches the storage in a dry run; the row is rolled back with the rest.
+                document.file.name = f"documents/probelauf/{document.sha256}.bin"
+            else:
+                document.file.save(document.original_filename or "datei", File(content), save=False)
+                self.saved_files.append((document.file.storage, document.file.name))
         self.save(document)
         # The upload signal extracts a PDF's text when there is none; the archive's text is the one that counts.
         self.defer(document, created=self.timestamp(d["created"]), extracted_text=document.extracted_text)
@@ -1216,7 +1591,7 @@ class _Importer:
             agreement.related.add(*related)
 
 
-def import_archive(source, *, as_copy=False, dry_run=False):
+def import_archive(source, *, as_copy=False, dry_run=False, user_map=None, party_map=None):
     """Read the archive at `source` (a path or a binary file object) into the database; see the module docstring."""
     try:
         zf = zipfile.ZipFile(source)
@@ -1226,7 +1601,9 @@ def import_archive(source, *, as_copy=False, dry_run=False):
         raise ArchiveError(_("Die Datei ist kein lesbares ZIP-Archiv: %(error)s") % {"error": error}) from None
     with zf:
         _manifest, data, members = verify_archive(zf)
-        importer = _Importer(zf, data, members, as_copy=as_copy, dry_run=dry_run)
+        importer = _Importer(
+            zf, data, members, as_copy=as_copy, dry_run=dry_run, user_map=user_map, party_map=party_map,
+        )
         try:
             with transaction.atomic():
                 importer.check_reference_data()

@@ -23,10 +23,40 @@ class Command(TranslatedCommand):
             help=_("Als Kopie einlesen, auch wenn die Zielvereinbarung schon gespeichert ist: Titel mit dem Zusatz "
                    "„(Import)“, eine schon vergebene Vorlagen-Nr. wird durch die nächste freie ersetzt."),
         )
+        parser.add_argument(
+            "--map-user", action="append", default=[], metavar="NAME=BENUTZER",
+            help=_("Einen Benutzernamen des Archivs einem Benutzerkonto dieser Installation zuordnen (mehrfach "
+                   "möglich). Ohne Zuordnung werden Personen aus dem Archiv nur als Namen gespeichert."),
+        )
+        parser.add_argument(
+            "--map-party", action="append", default=[], metavar="SCHLÜSSEL=SCHLÜSSEL",
+            help=_("Eine Stelle des Archivs (Schlüssel) ausdrücklich einer Stelle dieser Installation zuordnen "
+                   "(mehrfach möglich), wenn Name oder Schlüssel abweichen; die Art der Stelle muss gleich sein."),
+        )
 
-    def handle(self, *args, archive, dry_run=False, as_copy=False, verbosity=1, **options):
+    @staticmethod
+    def _pairs(values, option):
+        pairs = {}
+        for value in values:
+            source, sep, target = value.partition("=")
+            source, target = source.strip(), target.strip()
+            if not sep or not source or not target:
+                raise CommandError(
+                    gettext("%(option)s erwartet NAME=ZIEL, nicht „%(value)s“.") % {"option": option, "value": value}
+                )
+            if pairs.get(source, target) != target:
+                raise CommandError(
+                    gettext("%(option)s ordnet „%(name)s“ mehrfach zu.") % {"option": option, "name": source}
+                )
+            pairs[source] = target
+        return pairs
+
+    def handle(self, *args, archive, dry_run=False, as_copy=False, verbosity=1, map_user=(), map_party=(),
+               **options):
+        user_map = self._pairs(map_user, "--map-user")
+        party_map = self._pairs(map_party, "--map-party")
         try:
-            result = import_archive(archive, as_copy=as_copy, dry_run=dry_run)
+            result = import_archive(archive, as_copy=as_copy, dry_run=dry_run, user_map=user_map, party_map=party_map)
         except ArchiveError as error:
             raise CommandError(str(error)) from None
         if verbosity < 1:
