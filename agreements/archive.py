@@ -10,7 +10,7 @@ Format (``FORMAT_NAME``, version ``FORMAT_VERSION``)
 - ``agreement.json``: the agreement and everything that belongs to it (see ``_Exporter.build``). Nothing in it
   is a database id of the source system: rows refer to each other by archive references (``goal-3``,
   ``document-1``, …, numbered in the order the rows are listed), to reference data by natural keys (party
-  key, legal basis citation, indicator code, topic number) and to user accounts by username. Written with
+  key, legal basis citation, indicator code, topic number) and to people by user name. Written with
   sorted keys and in a fixed order, so the same agreement exported twice gives the same bytes.
 - ``files/<sha256>``: the bytes of every document, once per content.
 
@@ -25,12 +25,22 @@ for a real row). Party ids in snapshots become party keys and back.
 
 Import rules
 ------------
-- The manifest and every file's SHA-256 are checked before anything is written; a tampered or damaged archive
-  is refused naming the member.
+- The archive is not trusted. Before anything is written: every ZIP entry must be a plain file at a plain relative
+  path (links, directories, absolute paths and ``..`` are refused); the sizes the ZIP declares must stay within
+  the limits (a document: ``UPLOAD_MAX_BYTES``, agreement.json: ``MAX_AGREEMENT_JSON_SIZE``, all together:
+  ``MAX_TOTAL_SIZE``), and members are read in chunks that stop at the declared size, so a zip bomb or a lying
+  header never gets further; the manifest and every file's SHA-256 are checked (a tampered or damaged archive is
+  refused naming the member); every document's bytes pass the upload checks (``uploads.inspect_upload``: type by
+  content, PDF/DOCX/ODT only) and must be of the stated type; a reference, number or key that identifies a row
+  may occur only once, and so may a key within one JSON object.
 - Reference data must exist: parties (by key), legal bases (by citation) and § 48a indicators (by code) are
-  maintained by ``load_reference``; missing ones are listed and the import is refused. Topics, departments,
-  people, committees and meetings are the agreement's own context: found by natural key or created.
-- User accounts are found by username; an unknown username leaves the field empty (the archive keeps it).
+  maintained by ``load_reference``; missing ones are listed and the import is refused. A party key stands for the
+  local party only if the archive's own description of it (``context.parties``: name and kind) matches; otherwise
+  the operator maps it explicitly (``party_map``, ``--map-party``), to a party of the same kind. Topics,
+  departments, people, committees and meetings are the agreement's own context: found by natural key or created.
+- User names belong to the source system and are never looked up here by themselves: a user field is bound to a
+  local account only when the operator maps the name (``user_map``, ``--map-user name=local``); otherwise it stays
+  empty and the name is kept as text (``ArchivedUserName``), and a later export writes it again.
 - An agreement with the same title, year and parties refuses the import; ``as_copy`` imports it anyway with
   " (Import)" appended to the title (" (Import 2)", … if that exists too). A Vorlage whose number exists is
   refused as well; with ``as_copy`` it gets the next free running number of its department and year.
@@ -963,6 +973,13 @@ def _check_file(zf, info, entry, documents):
                   "„%(actual)s“; es wurde nichts gespeichert.")
                 % {"title": document.get("title"), "stated": document.get("content_type"), "path": info.filename,
                    "actual": upload.content_type}
+            )
+        if document.get("is_pdfa") and not upload.is_pdfa:
+            # A bundle claims PDF/A only when every part is; the claim must come from the file, not the archive.
+            raise ArchiveError(
+                _("Das Dokument „%(title)s“ ist im Archiv als PDF/A angegeben, die Datei „%(path)s“ ist aber nicht als "
+                  "PDF/A gekennzeichnet; es wurde nichts gespeichert.")
+                % {"title": document.get("title"), "path": info.filename}
             )
 
 

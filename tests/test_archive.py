@@ -11,6 +11,7 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
+import pikepdf
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -591,6 +592,18 @@ def test_it_refuses_a_document_whose_type_is_not_the_stated_one(demo, tmp_path, 
     changed, member = replace_document_bytes(path, tmp_path / "t.zip", document.title, document_bytes(document),
                                              content_type=docx)
     refused(settings, changed, f"„{document.title}“ ist im Archiv als „{docx}“ angegeben.*„{member}“")
+
+
+def test_it_refuses_a_pdfa_claim_the_file_does_not_make(demo, tmp_path, settings):
+    """A plain PDF (no PDF/A marker) in place of a document the archive calls PDF/A."""
+    path = export(demo, tmp_path / "a.zip")
+    claimed = next(d for d in archive_data(path)["documents"] if d["is_pdfa"])
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    plain = io.BytesIO()
+    pdf.save(plain)
+    changed, _member = replace_document_bytes(path, tmp_path / "p.zip", claimed["title"], plain.getvalue())
+    refused(settings, changed, f"„{claimed['title']}“ ist im Archiv als PDF/A")
 
 
 def test_it_refuses_a_document_larger_than_an_upload_may_be(demo, tmp_path, settings):
