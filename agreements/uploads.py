@@ -13,7 +13,11 @@ from dataclasses import dataclass
 
 import pikepdf
 from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.http.multipartparser import MultiPartParserError
 from django.utils.formats import number_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from .services.base import DomainError
@@ -234,3 +238,44 @@ def inspect_upload(uploaded_file):
         content_type=content_type, extension=EXTENSIONS[content_type], size=size, sha256=sha256,
         is_pdfa=is_pdfa,
     )
+
+
+# --- Form data the server cannot read ------------------------------------------------------------------------
+
+# Django's multipart parser refuses a part whose headers exceed 1024 bytes (MAX_TOTAL_HEADER_SIZE) with this
+# message. In practice that is a file name of roughly 950 characters or more (fewer with umlauts).
+_HEADER_TOO_LONG = "header size exceeded"
+
+
+class UnreadableUploadMiddleware:
+    """Turns an upload the server cannot parse because of its file name into a message on the form.
+
+    Django answers such a request with a bare 400: the parser gives up before the view, so no form can say what
+    is wrong, and even the CSRF token in the same body is unreadable. This reads the body first (before
+    CsrfViewMiddleware, which would read it anyway) and, when the file name is the cause, sends the browser back
+    to the form (GET, no side effect) with the reason. Nothing has been stored: no view has run.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or request.content_type != "multipart/form-data":
+            return None
+        try:
+            request.POST  # noqa: B018 -- parses the body (and the files) once, as the CSRF check would
+        except MultiPartParserError as exc:
+            if _HEADER_TOO_LONG not in str(exc):
+                raise
+            messages.error(request, _(
+                "Der Dateiname ist zu lang. Bitte geben Sie der Datei einen kürzeren Namen und wählen Sie sie "
+                "erneut aus. Es wurde nichts gespeichert."
+            ))
+            target = request.get_full_path()
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = "/"
+            return HttpResponseRedirect(target)
+        return None

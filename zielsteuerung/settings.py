@@ -142,6 +142,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "agreements.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which would turn an unreadable upload (a very long file name) into a bare 400.
+    "agreements.uploads.UnreadableUploadMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

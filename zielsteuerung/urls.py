@@ -1,7 +1,17 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
+
+def favicon(request):
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin, downloads); the icon is a static file.
+    # Not permanent: the static URL may change with the storage (hashed names), a cached 301 would not.
+    return redirect(static("favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("oparl/v1/", include("agreements.oparl.views")),
