@@ -129,8 +129,10 @@ def proposal_for(user, pk, *, write=False, agreement_pk=None):
 
 
 def can_decide_proposal(user, proposal):
-    """The other side decides: an editor of a party of the agreement other than the proposing one."""
-    return any(pid != proposal.party_id for pid in acting_parties(user, proposal.agreement))
+    """The other side decides: an editor of a party of the agreement other than the proposing one, while the
+    text is open; decisions freeze with it (abgestimmt and later)."""
+    agreement = proposal.agreement
+    return not agreement.is_frozen and any(pid != proposal.party_id for pid in acting_parties(user, agreement))
 
 
 def statement_for(user, pk, *, write=False, agreement_pk=None):

@@ -158,16 +158,15 @@ def test_it_refuses_every_content_service_on_a_signed_agreement(signed, write):
     assert everything(signed) == before
 
 
-def test_it_still_records_decisions_on_proposals_without_touching_the_text(signed):
-    """A decision documents the negotiation (the ministry's answer letter may come after signing)."""
+def test_it_refuses_decisions_on_proposals_once_signed(signed):
+    """Decisions freeze with the text: the Vorlage quotes them (issue 10, B.7)."""
     before = everything(signed)
-    negotiation.decide_proposal(user=signed.users.ministry, proposal=signed.proposal,
-                                data={"decision": "nicht_uebernommen", "reason": "Landesziel"},
-                                lock_version=signed.proposal.lock_version)
-    after = everything(signed)
-    assert after["proposals"] != before["proposals"]
-    for key in before.keys() - {"proposals", "steps"}:
-        assert after[key] == before[key], key
+    with pytest.raises(DomainError) as refusal:
+        negotiation.decide_proposal(user=signed.users.ministry, proposal=signed.proposal,
+                                    data={"decision": "nicht_uebernommen", "reason": "Landesziel"},
+                                    lock_version=signed.proposal.lock_version)
+    assert "festgeschrieben" in str(refusal.value)
+    assert everything(signed) == before
 
 
 @pytest.mark.parametrize("derive", [

@@ -224,6 +224,77 @@ def test_it_records_a_changed_decision(world, login):
     assert "Die frühere Entscheidung „übernommen“ ist damit geändert." in steps[1].description
 
 
+# Decisions freeze with the text (issue 10, B.7) ------------------------------------------------------------------
+
+FROZEN = list(m.Agreement.FROZEN_STATUSES)
+
+
+def _decided_then_frozen(world, login, status):
+    """The ministry adopted the county's proposal; then the text was agreed (and perhaps signed and beyond)."""
+    client = login(world.users.ministry)
+    assert client.post(decide_url(world), decision(decision="uebernommen", reason="")).status_code == 302
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=status)
+    world.proposal.refresh_from_db()
+    return client
+
+
+def _decision_record(world):
+    proposal = m.Proposal.objects.get(pk=world.proposal.pk)
+    return (proposal.decision, proposal.reason, proposal.decided_at, proposal.lock_version,
+            world.agreement.steps.filter(kind="vorschlag_entschieden").count())
+
+
+@pytest.mark.parametrize("status", FROZEN)
+def test_it_refuses_to_re_decide_once_the_text_is_frozen(world, login, status):
+    _decided_then_frozen(world, login, status)
+    before = _decision_record(world)
+    with pytest.raises(DomainError) as refusal:
+        svc.decide_proposal(user=world.users.ministry, proposal=world.proposal, lock_version=2,
+                            data={"decision": "nicht_uebernommen", "reason": "Doch nicht."})
+    assert "festgeschrieben" in str(refusal.value)
+    assert _decision_record(world) == before
+
+
+def test_it_refuses_a_first_decision_once_the_text_is_frozen(world):
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=m.Agreement.Status.AGREED)
+    with pytest.raises(DomainError):
+        svc.decide_proposal(user=world.users.ministry, proposal=world.proposal, lock_version=1,
+                            data={"decision": "uebernommen", "reason": ""})
+    world.proposal.refresh_from_db()
+    assert world.proposal.decision == "offen" and world.proposal.lock_version == 1
+
+
+def test_it_checks_the_status_the_database_has_not_the_one_in_hand(world):
+    """The proposal was read before somebody agreed the text: the service re-reads under the row lock."""
+    proposal = m.Proposal.objects.select_related("agreement").get(pk=world.proposal.pk)
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=m.Agreement.Status.AGREED)
+    assert not proposal.agreement.is_frozen
+    with pytest.raises(DomainError):
+        svc.decide_proposal(user=world.users.ministry, proposal=proposal, lock_version=1,
+                            data={"decision": "uebernommen", "reason": ""})
+    assert m.Proposal.objects.get(pk=world.proposal.pk).decision == "offen"
+
+
+@pytest.mark.parametrize("status", [m.Agreement.Status.AGREED, m.Agreement.Status.SIGNED])
+def test_it_hides_and_refuses_the_decision_in_the_app_once_frozen(world, login, status):
+    client = _decided_then_frozen(world, login, status)
+    before = _decision_record(world)
+    assert decide_url(world) not in client.get(tab_url(world)).content.decode()
+    for send in (client.get, lambda url: client.post(url, decision(lock_version=2))):
+        response = send(decide_url(world))
+        assert response.status_code == 302 and response["Location"] == tab_url(world)
+        followed = client.get(response["Location"]).content.decode()
+        assert "Entscheidungen über Vorschläge sind mit dem Text festgeschrieben" in followed
+    assert _decision_record(world) == before
+
+
+def test_it_offers_the_decision_again_when_the_agreement_is_reopened(world, login):
+    client = _decided_then_frozen(world, login, m.Agreement.Status.AGREED)
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=m.Agreement.Status.NEGOTIATION)
+    assert decide_url(world) in client.get(tab_url(world)).content.decode()
+    assert client.post(decide_url(world), decision(lock_version=2)).status_code == 302
+
+
 def test_it_shows_a_conflict_on_concurrent_decisions_and_keeps_the_first(world, login):
     client = login(world.users.ministry)
     assert client.post(decide_url(world), decision(decision="uebernommen", reason="")).status_code == 302

@@ -17,6 +17,7 @@ from .. import models as m
 from .base import (
     ConflictError,
     DomainError,
+    lock_agreement,
     record_language,
     record_step,
     require_editable,
@@ -98,13 +99,16 @@ def create_proposal(*, user, agreement, data):
 def decide_proposal(*, user, proposal, data, lock_version):
     """The other side adopts a proposal fully, partly or not, with a reason unless fully adopted.
 
-    Deciding again is allowed (the answer letter may arrive later) and is recorded like the first decision.
-    Decisions stay possible after the text is frozen: they document the negotiation and do not change the
-    text, and the answering letter (like the ministry's of 29.03.2012) may arrive when the text is agreed.
+    Deciding again is allowed while the text is open (the answer letter may arrive later) and is recorded like
+    the first decision. Decisions freeze with the text (abgestimmt and later): the Vorlage quotes them as the
+    record of the negotiation that led to exactly that text.
     """
-    agreement = proposal.agreement
     with transaction.atomic():
+        # Under the row lock: an "abgestimmt" at the same moment cannot let a late decision slip in.
+        agreement = lock_agreement(proposal.agreement)
+        proposal.agreement = agreement
         require_writer(user, agreement)
+        require_decidable(agreement)
         if not access.can_decide_proposal(user, proposal):
             raise PermissionDenied(_("Über einen Vorschlag entscheidet die andere Seite."))
         decision = data.get("decision")
@@ -132,6 +136,16 @@ def decide_proposal(*, user, proposal, data, lock_version):
                 description=_decision_sentence(user, proposal, deciding, previous),
             )
     return proposal
+
+
+def require_decidable(agreement):
+    """Decisions on proposals are part of the negotiated record and freeze with the text."""
+    if agreement.is_frozen:
+        raise DomainError(
+            _("Die Zielvereinbarung ist „%(status)s“: Entscheidungen über Vorschläge sind mit dem Text "
+              "festgeschrieben und können nicht mehr geändert werden.")
+            % {"status": agreement.get_status_display()}
+        )
 
 
 def _decision_sentence(user, proposal, deciding, previous):

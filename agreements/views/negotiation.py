@@ -64,6 +64,12 @@ def proposal_add(request, pk):
 @login_required
 def proposal_decide(request, pk, proposal_pk):
     proposal = access.proposal_for(request.user, proposal_pk, write=True, agreement_pk=pk)
+    try:
+        # The rule access.can_decide_proposal applies, with the service's reason instead of a bare 403.
+        svc.require_decidable(proposal.agreement)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("agreement_proposals", pk=pk)
     if not access.can_decide_proposal(request.user, proposal):
         raise PermissionDenied(_("Über einen Vorschlag entscheidet die andere Seite."))
     agreement = proposal.agreement
