@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pikepdf
 import pypdf
@@ -35,6 +36,13 @@ def loopback():
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - the name http.server calls
             hits.append(self.path)
+            if self.path.startswith("/redirect"):
+                # /redirect?to=<url>: what a hostile or compromised server would answer.
+                self.send_response(302)
+                self.send_header("Location", unquote(self.path.split("?to=", 1)[1]))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             body = b"body { background: url(/stolen.png) } @page { size: A3 }"
             self.send_response(200)
             self.send_header("Content-Type", "text/css")
@@ -121,6 +129,36 @@ def test_it_refuses_the_loopback_interface_without_calling_it(loopback, static):
     time.sleep(0.1)  # a request in flight would have arrived by now
     assert loopback.hits == []
     assert_server_works(loopback)
+
+
+def test_it_follows_no_redirect(loopback, static):
+    """Redirects are off: a redirect to a file (in or outside static) or to another host is never followed, and
+    the redirecting server is not even asked, because http:// is refused before anything is sent."""
+    targets = ["file:///etc/passwd", static.secret.as_uri(), (static.root / "css" / "ok.css").as_uri(),
+               loopback.url + "/after-redirect"]
+    for target in targets:
+        with pytest.raises(URLFetchingError):
+            fetch(f"{loopback.url}/redirect?to={quote(target, safe='')}")
+    time.sleep(0.1)
+    assert loopback.hits == []
+    assert_server_works(loopback)
+
+
+def test_it_has_no_redirect_handler_and_checks_every_request_it_opens(loopback, static):
+    """The second half of "no redirects": the fetcher's opener has no redirect handler, and a request opened on
+    it (the way urllib's redirect handling re-enters an opener) goes through the same refusal as a URL."""
+    fetcher = SafeURLFetcher()
+    assert not [handler for handler in fetcher.handlers if isinstance(handler, urllib.request.HTTPRedirectHandler)]
+    for url in (loopback.url + "/opened", "file:///etc/passwd", static.secret.as_uri()):
+        with pytest.raises(URLFetchingError):
+            fetcher.open(urllib.request.Request(url))
+    response = fetcher.open(urllib.request.Request((static.root / "css" / "ok.css").as_uri()))
+    try:
+        assert response.read() == b"p { color: #123456 }"
+    finally:
+        response.close()
+    time.sleep(0.1)
+    assert loopback.hits == []
 
 
 def test_it_reads_data_urls():
@@ -210,7 +248,9 @@ def test_it_renders_hostile_html_without_loading_anything(loopback, static, capl
             f'<a rel="attachment" href="{loopback.url}/anhang.pdf">Anhang 2</a>'
             f'<iframe src="{loopback.url}/frame"></iframe><object data="file:///etc/passwd"></object>'
             f'<embed src="{loopback.url}/embed"><svg><image href="file:///etc/passwd"/></svg>'
-            f'<p style="background: url({static.root}/../secret.txt)">Stil</p>')
+            f'<p style="background: url({static.root}/../secret.txt)">Stil</p>'
+            f'<img src="{loopback.url}/redirect?to={quote(static.secret.as_uri(), safe="")}" alt="d">'
+            f'<a rel="attachment" href="{loopback.url}/redirect?to={quote("file:///etc/passwd", safe="")}">A3</a>')
     with caplog.at_level(logging.WARNING, logger="agreements.pdf.fetcher"):
         content = html_to_pdf(_html(body, head))
     time.sleep(0.1)

@@ -22,8 +22,15 @@ def static_roots():
 
 
 class SafeURLFetcher(URLFetcher):
+    """WeasyPrint >= 70 takes only URLFetcher instances (no plain functions, no dict results): it calls the
+    instance, which calls fetch(), and reads its settings. Every way in ends in fetch(): __call__, and open() with
+    a urllib Request, the way urllib's redirect handling re-enters an opener. The opener has no redirect handler
+    at all, and a refused URL is logged and fails that one resource (the renderer warns and leaves it out)
+    instead of the whole document.
+    """
+
     def __init__(self, **kwargs):
-        kwargs.update(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=2)
+        kwargs.update(allowed_protocols={"data", "file"}, allow_redirects=False, fail_on_errors=False, timeout=2)
         super().__init__(**kwargs)
 
     def fetch(self, url, headers=None):
