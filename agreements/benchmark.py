@@ -30,12 +30,14 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -55,6 +57,13 @@ DEFAULT_WARMUP = 3
 DEFAULT_LOAD_SECONDS = 60
 DEFAULT_USERS = 20
 LOAD_WORKERS = 2
+DEFAULT_WRITERS = 10
+DEFAULT_SIGN_CLICKS = 20
+DEFAULT_RUNSERVER_SECONDS = 20
+# A writer saves at most this often in one run, whatever the duration: the loop is bounded in count and time.
+MAX_WRITER_ROUNDS = 5000
+WRITER_PREFIX = "benchmark-writer"
+SIGNER_PREFIX = "benchmark-signer"
 PDF_REPEATS = 7
 BUNDLE_SIZE = (10, 200)  # Anlagen, pages in all
 
@@ -86,10 +95,9 @@ LOAD_PAGES = ("dashboard", "agreement_list", "agreement_detail", "board", "oparl
 
 # Targets (see docs/benchmarks.md).
 MAX_RATIO_TO_ADMIN = 2.0
-# 20 connections without think time keep every worker thread busy, so the latency under load is mostly the wait
-# for a thread (Little's law: 20 / throughput). A member of staff clicks every 10 to 30 s, so the 20 connections
-# stand for some 200 to 600 people working at once; for them a page within 1 s at p95 is the target.
-MAX_LOAD_P95_MS = 1000.0
+# The target as set for the product (issue 10, finding E.18): p95 below 300 ms under load, for the reads and for
+# the writers' requests alike. It is not moved to fit a machine: a run that misses it reports FAIL.
+MAX_LOAD_P95_MS = 300.0
 MAX_PDF_OVERHEAD = 1.1
 MAX_BUNDLE_SECONDS = 2.0
 
@@ -329,10 +337,35 @@ def measure_pdf(cast, *, repeats=PDF_REPEATS, bundle=BUNDLE_SIZE):
 
 # --- Load run ----------------------------------------------------------------------------------------------------
 
+def port_range():
+    """BENCHMARK_PORTS=19000-19099 confines the servers the benchmark starts to these ports; by default the
+    system picks a free one."""
+    value = os.environ.get("BENCHMARK_PORTS", "").strip()
+    if not value:
+        return None
+    try:
+        low, _, high = value.partition("-")
+        ports = range(int(low), int(high or low) + 1)
+    except ValueError:
+        raise BenchmarkError(f"BENCHMARK_PORTS={value!r}: expected a range such as 19000-19099.") from None
+    if not ports or ports[0] < 1 or ports[-1] > 65535:
+        raise BenchmarkError(f"BENCHMARK_PORTS={value!r}: not a range of ports.")
+    return ports
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        ports = port_range()
+        if ports is None:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+        for port in ports:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise BenchmarkError(f"No free port in BENCHMARK_PORTS={os.environ['BENCHMARK_PORTS']}.")
 
 
 def _cookies(response):
@@ -368,17 +401,31 @@ def login_cookie(port, username, password, *, timeout=30):
     return f"sessionid={cookies['sessionid']}; csrftoken={cookies['csrftoken']}"
 
 
-def _wait_for_port(port, process, *, timeout):
+def _wait_for_port(port, process, *, timeout, name="gunicorn"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise BenchmarkError(f"gunicorn exited with {process.returncode} before it listened.")
+            raise BenchmarkError(f"{name} exited with {process.returncode} before it listened.")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return
         except OSError:
             time.sleep(0.2)
-    raise BenchmarkError(f"gunicorn did not listen on 127.0.0.1:{port} within {timeout} s.")
+    raise BenchmarkError(f"{name} did not listen on 127.0.0.1:{port} within {timeout} s.")
+
+
+def _start_server(command, port, *, env, log_path, name):
+    log = open(log_path, "wb")  # noqa: SIM115 - closed by stop_server
+    # A session of its own: stop_server signals the server and its workers as one group.
+    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    process.log_file = log
+    try:
+        _wait_for_port(port, process, timeout=60, name=name)
+    except BaseException:
+        stop_server(process)
+        raise
+    return process
 
 
 def start_gunicorn(port, *, env, log_path, workers=LOAD_WORKERS):
@@ -388,23 +435,20 @@ def start_gunicorn(port, *, env, log_path, workers=LOAD_WORKERS):
         if not gunicorn:
             raise BenchmarkError("gunicorn is not installed in this environment.")
     env = {**env, "GUNICORN_WORKERS": str(workers), "GUNICORN_BIND": f"127.0.0.1:{port}"}
-    log = open(log_path, "wb")  # noqa: SIM115 - closed by stop_gunicorn
-    # A session of its own: stop_gunicorn signals the master and its workers as one group. The access log
-    # format (command line over the config file) adds each request's time for the per-page figures.
-    process = subprocess.Popen(
-        [str(gunicorn), "-c", str(GUNICORN_CONF), "--access-logformat", ACCESS_LOG_FORMAT],
-        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    process.log_file = log
-    try:
-        _wait_for_port(port, process, timeout=60)
-    except BaseException:
-        stop_gunicorn(process)
-        raise
-    return process
+    # The access log format (command line over the config file) adds each request's time for the per-page figures.
+    return _start_server([str(gunicorn), "-c", str(GUNICORN_CONF), "--access-logformat", ACCESS_LOG_FORMAT],
+                         port, env=env, log_path=log_path, name="gunicorn")
 
 
-def stop_gunicorn(process, *, timeout=35):
+def start_runserver(port, *, env, log_path):
+    """The server `make run` starts: manage.py runserver (one process, a thread per request) with DEBUG=1 as the
+    Makefile sets it; --noreload only spares the file watcher's second process."""
+    command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "runserver", f"127.0.0.1:{port}",
+               "--noreload"]
+    return _start_server(command, port, env={**env, "DEBUG": "1"}, log_path=log_path, name="runserver")
+
+
+def stop_server(process, *, timeout=35):
     try:
         if process.poll() is None:
             try:
@@ -420,6 +464,9 @@ def stop_gunicorn(process, *, timeout=35):
         log = getattr(process, "log_file", None)
         if log:
             log.close()
+
+
+stop_gunicorn = stop_server
 
 
 # %(L)s: seconds from the moment a worker thread took the request to the response, so without the wait for a
@@ -466,14 +513,408 @@ def parse_wrk(output):
         "socket_errors": socket_errors,
         "timeouts": int(number["timeout"]),
         "non_200": int(number["unexpected"]),
+        # Answers 5xx among them (the line of an older walk.lua has none).
+        "server_errors": int(number.get("server_errors", 0)),
+        "http_errors": int(number["status"]),
         "status_codes": raw.get("codes", "-"),
         "errors": socket_errors + int(number["unexpected"]),
         "bytes": int(number["bytes"]),
     }
 
 
-def run_load(cast, *, seconds, users, workdir, env=None):
-    """gunicorn (2 workers, deploy/gunicorn.conf.py) on loopback and wrk with `users` connections."""
+# --- Write mix: editors saving forms, and parallel clicks on "Unterzeichnen" --------------------------------------
+
+@dataclass
+class Writer:
+    """One editor of a county and the draft agreement of that county the editor works on."""
+
+    username: str
+    agreement_pk: int
+    section_pk: int
+
+
+def _editor(username, password, party, **names):
+    """A user with an editor membership of `party` and this password (created or reset)."""
+    users = get_user_model().objects
+    user = users.filter(username=username).first() or users.create_user(username, password=password, **names)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    m.Membership.objects.update_or_create(user=user, party=party, defaults={"role": m.Membership.Role.EDITOR})
+    return user
+
+
+def _counties(count):
+    counties = list(m.Party.objects.filter(kind__in=m.Party.COUNTY_KINDS).order_by("key")[:count])
+    if len(counties) < count:
+        raise BenchmarkError(f"The write mix needs {count} counties; the database has {len(counties)}.")
+    return counties
+
+
+def prepare_writers(count, *, password, year):
+    """`count` editors, each of another county, each with a draft agreement of `year` (a year the scales do not
+    generate) holding one section: what a county's member of staff works on while negotiating. Created through
+    the services, as the app creates them."""
+    from .services import agreements as agreement_svc
+
+    ministry = m.Party.objects.get(key="mais-nrw")
+    writers = []
+    for number, county in enumerate(_counties(count), 1):
+        user = _editor(f"{WRITER_PREFIX}-{number:02d}", password, county, first_name="Lasttest",
+                       last_name=f"Bearbeitung {number}")
+        agreement = m.Agreement.objects.filter(created_by=user, year=year).first()
+        if agreement is None:
+            agreement = agreement_svc.create_agreement(user=user, data={
+                "title": f"Zielvereinbarung {year} MAIS NRW – {county.name} (Lasttest)", "year": year,
+                "land": ministry, "kommunaler_traeger": county,
+            })
+        section = agreement.sections.order_by("order").first() or agreement_svc.save_section(
+            user=user, agreement=agreement, data={"heading": "§ 1 Gegenstand", "text": "Gegenstand der Vereinbarung."})
+        writers.append(Writer(username=user.username, agreement_pk=agreement.pk, section_pk=section.pk))
+    return writers
+
+
+def prepare_signing(cast, *, password, year, number):
+    """An agreed agreement (county editor and ministry editor each about to sign) for one race of clicks.
+
+    The county is one the writers do not use (`number` counts the races), so each race starts from "abgestimmt".
+    Returns (agreement pk, county editor's username).
+    """
+    from .services import agreements as agreement_svc
+    from .services import goals as goal_svc
+    from .services import lifecycle
+
+    # Counted from the other end of the list than the writers' counties.
+    county = m.Party.objects.filter(kind__in=m.Party.COUNTY_KINDS).order_by("-key")[number]
+    ministry = m.Party.objects.get(key="mais-nrw")
+    user = _editor(f"{SIGNER_PREFIX}-{number:02d}", password, county, first_name="Lasttest", last_name="Landrat")
+    agreement = agreement_svc.create_agreement(user=user, data={
+        "title": f"Zielvereinbarung {year} MAIS NRW – {county.name} (Unterzeichnung im Lasttest)", "year": year,
+        "land": ministry, "kommunaler_traeger": county,
+    })
+    goal_svc.save_goal(user=user, agreement=agreement, data={
+        "kind": m.Goal.Kind.QUALITATIVE, "level": m.Goal.Level.LOCAL, "area": m.Goal.Area.KDU,
+        "title": "Senkung der Leistungen für Unterkunft und Heizung", "direction": m.Goal.Direction.SENKUNG,
+    })
+    lifecycle.agree(user=user, agreement=agreement)
+    agreement.refresh_from_db()
+    if agreement.status != m.Agreement.Status.AGREED:
+        raise BenchmarkError(f"The agreement {agreement.pk} for the signing race is not agreed.")
+    return agreement.pk, user.username
+
+
+def writer_actions(writer, round_number):
+    """(label, form path, values to fill in) of the writer's `round_number`-th save, in turn: a new goal, a
+    proposal, the section's text saved again (with the lock_version its form carries)."""
+    pk = writer.agreement_pk
+    actions = (
+        ("goal", reverse("goal_add", args=[pk]), {
+            "kind": m.Goal.Kind.QUALITATIVE, "level": m.Goal.Level.LOCAL, "title": f"Lasttest-Ziel {round_number}",
+            "direction": m.Goal.Direction.OPTIMIERUNG, "text": "Ein Ziel aus dem Lasttest.",
+        }),
+        ("proposal", reverse("proposal_add", args=[pk]), {
+            "text": f"Vorschlag {round_number} aus dem Lasttest: § 1 um einen Satz ergänzen.",
+        }),
+        ("section", reverse("section_edit", args=[pk, writer.section_pk]), {
+            "text": f"Gegenstand der Vereinbarung, Fassung {round_number} aus dem Lasttest.",
+        }),
+    )
+    return actions[round_number % len(actions)]
+
+
+class FormParser(HTMLParser):
+    """The forms of a page with the values a browser would submit unchanged (hidden fields, the selected
+    option, checked boxes, textarea contents)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms = []
+        self._form = self._select = self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._form = {"method": (attrs.get("method") or "get").lower(), "action": attrs.get("action") or "",
+                          "fields": {}, "selected": set()}
+            self.forms.append(self._form)
+            return
+        if self._form is None:
+            return
+        fields, name = self._form["fields"], attrs.get("name")
+        if tag == "input" and name:
+            kind = (attrs.get("type") or "text").lower()
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                fields.setdefault(name, [])
+                return
+            value = attrs.get("value")
+            fields.setdefault(name, []).append("on" if value is None and kind == "checkbox" else value or "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            fields[name] = [""]
+        elif tag == "select" and name:
+            self._select = name
+            fields[name] = []
+        elif tag == "option" and self._select:
+            value = attrs.get("value") or ""
+            select = self._select
+            if "selected" in attrs and select not in self._form["selected"]:
+                self._form["selected"].add(select)
+                fields[select] = [value]
+            elif not fields[select]:
+                fields[select] = [value]  # the first option, as a browser submits it when none is selected
+
+    def handle_data(self, data):
+        if self._form is not None and self._textarea:
+            self._form["fields"][self._textarea][0] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+
+def fill_form(page, path, values):
+    """(action path, urlencoded body) of the page's POST form that has every field in `values`, filled in."""
+    parser = FormParser()
+    parser.feed(page)
+    for form in parser.forms:
+        if form["method"] == "post" and set(values) <= set(form["fields"]):
+            fields = {**form["fields"], **{name: [str(value)] for name, value in values.items()}}
+            body = urlencode([(name, value) for name, items in fields.items() for value in items])
+            return form["action"] or path, body
+    raise BenchmarkError(f"{path} has no POST form with the fields {sorted(values)}.")
+
+
+def http_request(port, method, path, *, cookie, body=None, timeout=30):
+    """One request on a new connection: (status, body text, Location, seconds). OSError on a socket error."""
+    headers = {"Cookie": cookie, "Connection": "close"}
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn = HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        start = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        content = response.read()
+        elapsed = time.perf_counter() - start
+        return response.status, content.decode("utf-8", "replace"), response.getheader("Location"), elapsed
+    finally:
+        conn.close()
+
+
+class RequestLog:
+    """Every request of a client: (label, method, status or None for a socket error, seconds). Thread-safe."""
+
+    def __init__(self):
+        self.rows = []
+        self.lock = threading.Lock()
+
+    def add(self, label, method, status, seconds):
+        with self.lock:
+            self.rows.append((label, method, status, seconds))
+
+    def figures(self, seconds):
+        rows = list(self.rows)
+        statuses = [status for _l, _m, status, _s in rows]
+        codes = {}
+        for status in statuses:
+            key = "socket" if status is None else str(status)
+            codes[key] = codes.get(key, 0) + 1
+        latencies = [s * 1000 for _l, _m, status, s in rows if status is not None]
+        posts = [s * 1000 for _l, method, status, s in rows if method == "POST" and status is not None]
+        figures = {
+            "requests": len(rows),
+            "seconds": seconds,
+            "throughput_rps": len(rows) / seconds if seconds else 0.0,
+            "socket_errors": statuses.count(None),
+            # An error is any answer but 2xx/3xx (or none at all); 5xx are counted on their own as well.
+            "http_errors": sum(1 for status in statuses if status is not None and status >= 400),
+            "server_errors": sum(1 for status in statuses if status is not None and status >= 500),
+            "status_codes": ",".join(f"{code}:{count}" for code, count in sorted(codes.items())) or "-",
+        }
+        figures["errors"] = figures["socket_errors"] + figures["http_errors"]
+        for prefix, values in (("", latencies), ("post_", posts)):
+            if values:
+                figures.update({f"{prefix}p50_ms": percentile(values, 0.5), f"{prefix}p95_ms": percentile(values, 0.95),
+                                f"{prefix}max_ms": max(values)})
+        return figures
+
+
+def _writer_loop(port, writer, cookie, *, deadline, max_rounds, log, outcome, start):
+    """Closed loop without think time: open the form, save it, follow the redirect as a browser does."""
+    try:
+        start.wait(timeout=60)
+    except threading.BrokenBarrierError:
+        pass
+    done = 0
+    while done < max_rounds and time.monotonic() < deadline:
+        done += 1
+        label, path, values = writer_actions(writer, done)
+        try:
+            status, page, _location, seconds = http_request(port, "GET", path, cookie=cookie)
+            log.add(label, "GET", status, seconds)
+            if status != 200:
+                continue
+            action, body = fill_form(page, path, values)
+            status, page, location, seconds = http_request(port, "POST", action, cookie=cookie, body=body)
+            log.add(label, "POST", status, seconds)
+            if status in (301, 302, 303):
+                outcome.add(label, "saved")
+                target = urlsplit(location or path)
+                if target.path:
+                    status, _page, _location, seconds = http_request(port, "GET", target.path, cookie=cookie)
+                    log.add(label, "GET", status, seconds)
+            elif status == 200:
+                # The form came back: a message in the form instead of a save (a conflict, a refusal).
+                outcome.add(label, "refused")
+        except OSError:
+            log.add(label, "GET", None, 0.0)
+            time.sleep(0.1)
+        except BenchmarkError:
+            outcome.add(label, "no_form")
+
+
+class _Outcome:
+    def __init__(self):
+        self.counts = {}
+        self.lock = threading.Lock()
+
+    def add(self, label, result):
+        with self.lock:
+            self.counts.setdefault(label, {}).setdefault(result, 0)
+            self.counts[label][result] += 1
+
+    def total(self, result):
+        return sum(by_result.get(result, 0) for by_result in self.counts.values())
+
+
+def run_writers(port, writers, cookies, *, seconds, max_rounds=MAX_WRITER_ROUNDS):
+    """`len(writers)` editors saving forms at once for `seconds` (and at most `max_rounds` saves each)."""
+    log, outcome = RequestLog(), _Outcome()
+    start = threading.Barrier(len(writers))
+    began = time.monotonic()
+    deadline = began + seconds
+    threads = [
+        threading.Thread(target=_writer_loop, args=(port, writer, cookie), daemon=True,
+                         kwargs={"deadline": deadline, "max_rounds": max_rounds, "log": log, "outcome": outcome,
+                                 "start": start})
+        for writer, cookie in zip(writers, cookies, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(1.0, deadline - time.monotonic() + 60))
+    if any(thread.is_alive() for thread in threads):
+        raise BenchmarkError("A writer did not finish within a minute after the end of the run.")
+    figures = log.figures(time.monotonic() - began)
+    figures.update({
+        "writers": len(writers), "duration_requested_s": seconds,
+        "posts": sum(1 for row in log.rows if row[1] == "POST"),
+        "writes_saved": outcome.total("saved"), "writes_refused": outcome.total("refused"),
+        "writes_without_form": outcome.total("no_form"), "by_action": outcome.counts,
+    })
+    return figures
+
+
+def sign_race(port, agreement_pk, cookies, *, timeout=60):
+    """len(cookies) clicks on "Unterzeichnen" at the same moment: each click's form is opened first, then all are
+    sent together. Returns the answers and what the database holds afterwards."""
+    path = reverse("agreement_sign", args=[agreement_pk])
+    today = datetime.date.today().isoformat()
+    log = RequestLog()
+    start = threading.Barrier(len(cookies))
+
+    def click(number, cookie):
+        prepared = None
+        try:
+            status, page, _location, seconds = http_request(port, "GET", path, cookie=cookie, timeout=timeout)
+            log.add("sign", "GET", status, seconds)
+            if status == 200:
+                prepared = fill_form(page, path, {
+                    "signatory_name": f"Unterzeichner {number}", "signatory_function": "Landrat", "date": today,
+                    "place": "Düsseldorf"})
+        except OSError:
+            log.add("sign", "GET", None, 0.0)
+        except BenchmarkError:
+            pass  # no signing form: the click sends nothing (posts < clicks in the figures)
+        try:
+            start.wait(timeout=timeout)
+        except threading.BrokenBarrierError:
+            pass
+        if prepared is None:
+            return
+        action, body = prepared
+        try:
+            status, _page, _location, seconds = http_request(port, "POST", action, cookie=cookie, body=body,
+                                                             timeout=timeout)
+            log.add("sign", "POST", status, seconds)
+        except OSError:
+            log.add("sign", "POST", None, 0.0)
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=click, args=(n, cookie), daemon=True) for n, cookie in enumerate(cookies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=2 * timeout + 10)
+    if any(thread.is_alive() for thread in threads):
+        raise BenchmarkError("A click on Unterzeichnen did not finish in time.")
+    figures = log.figures(time.monotonic() - began)
+    agreement = m.Agreement.objects.get(pk=agreement_pk)
+    figures.update({
+        "clicks": len(cookies),
+        "posts": sum(1 for row in log.rows if row[1] == "POST"),
+        "signatures": agreement.signatures.count(),
+        "parties": agreement.agreement_parties.count(),
+        "status": str(agreement.get_status_display()),
+        "signed_pdf": agreement.signed_file_id is not None,
+    })
+    return figures
+
+
+def _writers_in_background(port, writers, cookies, *, seconds):
+    """Start run_writers in a thread; returns (thread, result dict filled when it ends)."""
+    result = {}
+
+    def target():
+        try:
+            result.update(run_writers(port, writers, cookies, seconds=seconds))
+        except Exception as error:  # noqa: BLE001 - re-raised by the caller as a BenchmarkError
+            result["failed"] = repr(error)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread, result
+
+
+def _join_writers(thread, result, *, seconds):
+    thread.join(timeout=seconds + 120)
+    if thread.is_alive():
+        raise BenchmarkError("The writers did not finish within two minutes after the end of the run.")
+    if "failed" in result:
+        raise BenchmarkError(f"The writers failed: {result['failed']}")
+    return result
+
+
+def run_signing(port, cast, *, clicks, number, year):
+    """`clicks` parallel clicks on "Unterzeichnen" on a freshly agreed agreement, half by the county's editor,
+    half by the ministry's editor."""
+    agreement_pk, county_editor = prepare_signing(cast, password=cast.password, year=year, number=number)
+    county = login_cookie(port, county_editor, cast.password)
+    ministry = login_cookie(port, cast.editor.username, cast.password)
+    _log(f"signing: {clicks} parallel clicks on Unterzeichnen (agreement {agreement_pk})")
+    figures = sign_race(port, agreement_pk, [county if n % 2 == 0 else ministry for n in range(clicks)])
+    figures["agreement"] = agreement_pk
+    return figures
+
+
+def run_load(cast, *, seconds, users, workdir, writers=(), sign_clicks=0, year=None, env=None):
+    """gunicorn (2 workers, deploy/gunicorn.conf.py) on loopback; wrk with `users` reading connections and, at the
+    same time, `len(writers)` editors saving forms; then `sign_clicks` parallel clicks on "Unterzeichnen"."""
     wrk = shutil.which("wrk")
     if not wrk:
         raise BenchmarkError("wrk is not installed (Debian: apt-get install wrk); run with --no-load to skip.")
@@ -483,7 +924,8 @@ def run_load(cast, *, seconds, users, workdir, env=None):
     urls = page_urls(cast)
     paths = [urls[key][0] for key in LOAD_PAGES]
     env = dict(os.environ if env is None else env)
-    _log(f"load: gunicorn ({LOAD_WORKERS} workers) on 127.0.0.1:{port}, wrk {users} users for {seconds} s")
+    _log(f"load: gunicorn ({LOAD_WORKERS} workers) on 127.0.0.1:{port}, wrk {users} users and {len(writers)} "
+         f"writers for {seconds} s")
     log_path = workdir / "gunicorn.log"
     process = start_gunicorn(port, env=env, log_path=log_path)
     try:
@@ -499,23 +941,29 @@ def run_load(cast, *, seconds, users, workdir, env=None):
                 conn.close()
             if response.status != 200:
                 raise BenchmarkError(f"Under gunicorn GET {path} answered {response.status}, not 200.")
+        writer_cookies = [login_cookie(port, writer.username, cast.password) for writer in writers]
         # Only the requests wrk makes count in the per-page figures, not the login and the checks above.
         time.sleep(0.5)
         log_offset = log_path.stat().st_size
+        background = _writers_in_background(port, writers, writer_cookies, seconds=seconds) if writers else None
         threads = max(1, min(2, users))
         command = [wrk, "-t", str(threads), "-c", str(users), "-d", f"{seconds}s", "--timeout", "10s",
                    "--latency", "-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}", "--", cookie, *paths]
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+        writes = _join_writers(*background, seconds=seconds) if background else None
         (workdir / "wrk.txt").write_text(done.stdout + done.stderr, encoding="utf-8")
         if done.returncode != 0:
             raise BenchmarkError(f"wrk exited with {done.returncode}: {done.stderr[-2000:]}")
         figures = parse_wrk(done.stdout)
+        figures["writes"] = writes
+        with open(log_path, "rb") as log:
+            log.seek(log_offset)
+            figures["per_page"] = parse_access_log(log.read().decode("utf-8", "replace"),
+                                                   dict(zip(LOAD_PAGES, paths, strict=True)))
+        figures["signing"] = run_signing(port, cast, clicks=sign_clicks, number=0, year=year) \
+            if sign_clicks else None
     finally:
-        stop_gunicorn(process)
-    with open(log_path, "rb") as log:
-        log.seek(log_offset)
-        figures["per_page"] = parse_access_log(log.read().decode("utf-8", "replace"),
-                                               dict(zip(LOAD_PAGES, paths, strict=True)))
+        stop_server(process)
     version = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False)
     banner = (version.stdout or version.stderr or "wrk").splitlines()[0]
     figures.update({
@@ -526,6 +974,24 @@ def run_load(cast, *, seconds, users, workdir, env=None):
         "command": " ".join(shlex.quote(part) for part in [*command[:-len(paths) - 1], "<cookie>", *paths]),
     })
     return figures
+
+
+def run_runserver(cast, *, writers, seconds, sign_clicks, workdir, year, env=None):
+    """What the issue measured under `make run`'s server (SQLite): the writers for `seconds`, then the parallel
+    clicks on "Unterzeichnen"."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = dict(os.environ if env is None else env)
+    _log(f"runserver on 127.0.0.1:{port}: {len(writers)} writers for {seconds} s, {sign_clicks} clicks")
+    process = start_runserver(port, env=env, log_path=workdir / "runserver.log")
+    try:
+        cookies = [login_cookie(port, writer.username, cast.password) for writer in writers]
+        writes = run_writers(port, writers, cookies, seconds=seconds) if writers else None
+        signing = run_signing(port, cast, clicks=sign_clicks, number=1, year=year) if sign_clicks else None
+    finally:
+        stop_server(process)
+    return {"server": "manage.py runserver (DEBUG=1, as make run)", "writes": writes, "signing": signing}
 
 
 # --- Machine -----------------------------------------------------------------------------------------------------
@@ -631,14 +1097,35 @@ def evaluate_targets(report):
 
     load = report.get("load")
     if load and "p95_ms" in load:
-        targets.append((f"p95 latency under load below {MAX_LOAD_P95_MS:g} ms",
+        targets.append((f"p95 latency under load below {MAX_LOAD_P95_MS:g} ms (reads)",
                         "PASS" if load["p95_ms"] < MAX_LOAD_P95_MS else "FAIL", f"{load['p95_ms']:.0f} ms"))
-        targets.append(("Zero errors under load", "PASS" if load["errors"] == 0 else "FAIL",
-                        f"{load['errors']} errors ({load['socket_errors']} socket, {load['non_200']} not 200)"))
+        writes = load.get("writes")
+        if writes:
+            p95 = writes.get("p95_ms")
+            targets.append((f"p95 latency under load below {MAX_LOAD_P95_MS:g} ms (writers' requests)",
+                            "PASS" if p95 is not None and p95 < MAX_LOAD_P95_MS else "FAIL",
+                            f"{p95:.0f} ms (POSTs alone {writes.get('post_p95_ms', 0):.0f} ms)" if p95 is not None
+                            else "no answer"))
+        targets.append(("Zero errors under load (reads)", "PASS" if load["errors"] == 0 else "FAIL",
+                        f"{load['errors']} errors ({load['socket_errors']} socket, {load['non_200']} not 200, "
+                        f"{load.get('server_errors', 0)} 5xx)"))
+        if writes:
+            targets.append(_writes_target("Zero errors under load (writers), every save went through", writes))
+        if load.get("signing"):
+            targets.append(_signing_target("under gunicorn", load["signing"]))
     else:
         reason = (load or {}).get("skipped", "load run not performed")
         targets.append((f"p95 latency under load below {MAX_LOAD_P95_MS:g} ms", "NOT RUN", reason))
         targets.append(("Zero errors under load", "NOT RUN", reason))
+    runserver = report.get("runserver")
+    if runserver:
+        if runserver.get("writes"):
+            writes = runserver["writes"]
+            targets.append(_writes_target(
+                f"make run's server (runserver): {writes['writers']} writers for {writes['duration_requested_s']} s "
+                "without an error", writes))
+        if runserver.get("signing"):
+            targets.append(_signing_target("under make run's server", runserver["signing"]))
 
     pdf = report.get("pdf")
     if pdf:
@@ -655,6 +1142,22 @@ def evaluate_targets(report):
     return targets
 
 
+def _writes_target(name, writes):
+    failed = writes["errors"] + writes["writes_refused"] + writes["writes_without_form"]
+    return (name, "PASS" if failed == 0 and writes["writes_saved"] > 0 else "FAIL",
+            f"{writes['writes_saved']} of {writes['posts']} saves went through; {writes['errors']} errors "
+            f"({writes['server_errors']} 5xx, {writes['socket_errors']} socket), {writes['writes_refused']} refused")
+
+
+def _signing_target(where, signing):
+    ok = (signing["errors"] == 0 and signing["signatures"] == signing["parties"]
+          and signing["posts"] == signing["clicks"])
+    return (f"{signing['clicks']} parallel clicks on Unterzeichnen {where}: no error, every party signed once",
+            "PASS" if ok else "FAIL",
+            f"{signing['server_errors']} answers 5xx, {signing['errors']} errors in all; {signing['signatures']} of "
+            f"{signing['parties']} signatures, status {signing['status']}; answers {signing['status_codes']}")
+
+
 def _ms(value):
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
@@ -669,12 +1172,42 @@ def _table(header, rows):
     return lines
 
 
-def render_markdown(report):
-    scales = sorted(report["scales"], key=lambda s: s["scale"])
-    by_scale = {s["scale"]: s for s in scales}
-    names = [f"{s['scale']}x" for s in scales]
-    varying = set(not_constant(report))
-    meta, machine, versions = report["meta"], report["meta"]["machine"], report["meta"]["versions"]
+def database_title(report):
+    return report["meta"]["versions"]["database"]
+
+
+def _load_summary_rows(reports):
+    rows = []
+    for report in reports:
+        load = report.get("load") or {}
+        title = database_title(report)
+        if "p95_ms" not in load:
+            rows.append([title, *(["–"] * 9), "NOT RUN"])
+            continue
+        writes = load.get("writes") or {}
+        requests = load["requests"] + writes.get("requests", 0)
+        http_errors = load.get("http_errors", 0) + writes.get("http_errors", 0)
+        server_errors = load.get("server_errors", 0) + writes.get("server_errors", 0)
+        socket_errors = load["socket_errors"] + writes.get("socket_errors", 0)
+        passed = load["p95_ms"] < MAX_LOAD_P95_MS and writes.get("p95_ms", 0) < MAX_LOAD_P95_MS
+        rows.append([
+            title, requests,
+            f"{http_errors + socket_errors} ({socket_errors} socket)", server_errors,
+            f"{writes['writes_saved']} of {writes['posts']}" if writes else "–",
+            f"{load['throughput_rps'] + writes.get('throughput_rps', 0):.1f}",
+            _ms(load["p50_ms"]), _ms(load["p95_ms"]),
+            _ms(writes["p50_ms"]) if "p50_ms" in writes else "–", _ms(writes["p95_ms"]) if "p95_ms" in writes else "–",
+            "PASS" if passed else "FAIL",
+        ])
+    return rows
+
+
+def render_markdown(reports):
+    """The report of one run over one or more databases (a list of run() reports; one report alone is fine)."""
+    if isinstance(reports, dict):
+        reports = [reports]
+    first = reports[0]
+    meta, machine, versions = first["meta"], first["meta"]["machine"], first["meta"]["versions"]
     out = [
         "# Benchmarks",
         "",
@@ -682,17 +1215,38 @@ def render_markdown(report):
         "from one run on the machine below, on a throwaway database, never on real data.",
         "",
         f"- Date: {meta['date']}",
-        f"- Command: `{meta['command']}` (run time {meta.get('run_seconds', 0):.0f} s)",
+        f"- Command: `{meta['command']}` (run time {sum(r['meta'].get('run_seconds', 0) for r in reports):.0f} s)",
         f"- Machine: {machine['cpu']}, {machine['cores']} logical cores ({machine['usable_cores']} usable), "
         f"{machine['ram_gib']} GiB RAM, {machine['os']}",
-        f"- Software: Python {versions['python']}, Django {versions['django']}, {versions['database']}, "
-        f"gunicorn {versions['gunicorn']}, WeasyPrint {versions['weasyprint']}, pikepdf {versions['pikepdf']}, "
-        f"WhiteNoise {versions['whitenoise']}",
-        "- Machine busy (1-minute load average, other processes included): "
-        + ", ".join(f"{when.replace('_', ' ')} {value:.2f}" for when, value in meta["load_average"].items()
-                    if value is not None),
-        f"- Settings: DEBUG=0 (cached templates, WhiteNoise with compressed static files), database "
-        f"{meta['database_label']}; search: {meta['search_backend']}",
+        f"- Software: Python {versions['python']}, Django {versions['django']}, "
+        f"{', '.join(database_title(r) for r in reports)}, gunicorn {versions['gunicorn']}, "
+        f"WeasyPrint {versions['weasyprint']}, pikepdf {versions['pikepdf']}, WhiteNoise {versions['whitenoise']}",
+        "- Settings: DEBUG=0 (cached templates, WhiteNoise with compressed static files)",
+    ]
+    for report in reports:
+        rmeta = report["meta"]
+        options = f"; options {rmeta['database_options']}" if rmeta.get("database_options") else ""
+        out.append(
+            f"- {database_title(report)}: {rmeta['database_label']}{options}; search: {rmeta['search_backend']}; "
+            f"run time {rmeta.get('run_seconds', 0):.0f} s; machine busy (1-minute load average, other processes "
+            "included): " + ", ".join(f"{when.replace('_', ' ')} {value:.2f}"
+                                      for when, value in rmeta["load_average"].items() if value is not None))
+    out += ["", "## Summary", ""]
+    out += _table(["database", *(["target", "result", "detail"])],
+                  [[database_title(r) if i == 0 else "", *target] for r in reports
+                   for i, target in enumerate(r["targets"])])
+    if any("p95_ms" in (r.get("load") or {}) for r in reports):
+        load = next(r["load"] for r in reports if "p95_ms" in (r.get("load") or {}))
+        writes = load.get("writes") or {}
+        out += ["", f"Load per database: {load['users']} reading connections (wrk) and "
+                f"{writes.get('writers', 0)} writers at once for {load['duration_requested_s']} s against gunicorn "
+                f"({load['workers']} workers × {load['threads_per_worker']} threads); target p95 below "
+                f"{MAX_LOAD_P95_MS:g} ms for reads and writers' requests, zero errors.", ""]
+        out += _table(["database", "requests (reads + writers)", "errors (not 2xx/3xx)", "of them 5xx",
+                       "saves that went through", "req/s", "reads median ms", "reads p95 ms",
+                       "writers median ms", "writers p95 ms", f"p95 < {MAX_LOAD_P95_MS:g} ms"],
+                      _load_summary_rows(reports))
+    out += [
         "",
         "## Method",
         "",
@@ -707,16 +1261,76 @@ def render_markdown(report):
         "county's agreement); admin changelist as a superuser; OParl and the static file anonymous.",
         "- Ratios: a page's median divided by the median of the reference measured in the same run at the same "
         "scale (admin changelist of agreements; static file served by WhiteNoise through the same middleware).",
-        "",
-        "## Data per scale",
+        "- Load, reads: wrk with `deploy/load/walk.lua`, every connection a logged-in ministry editor walking the "
+        "pages in turn without think time. Anything but 200 is an error; 5xx are counted on their own too.",
+        "- Load, writes (at the same time): each writer is an editor of another county, logged in through the "
+        "login form, working on the county's own draft agreement (created through the services before the run). "
+        "In turn: open the form for a new goal and save it, open the form for a proposal and save it, open the "
+        "section's form and save its text again (with the lock_version the form carries); each save is followed "
+        "to the page it redirects to, as a browser does. Closed loop without think time, one connection per "
+        f"request (Python http.client threads), at most {MAX_WRITER_ROUNDS} saves per writer. A save went "
+        "through when the POST answered with a redirect; a form shown again counts as refused.",
+        "- Unterzeichnen: an agreement is agreed through the services (draft, a goal, abgestimmt); every click "
+        "opens the signing form first (the county's editor for half the clicks, the ministry's editor for the "
+        "other half), then all clicks send their form at the same moment. Afterwards the database must hold one "
+        "signature per party.",
         "",
     ]
+    for report in reports:
+        out += [f"## {database_title(report)}", ""]
+        out += _render_database(report)
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _writes_rows(writes):
+    by_action = "; ".join(
+        f"{label} {counts.get('saved', 0)}" + (f" (refused {counts['refused']})" if counts.get("refused") else "")
+        for label, counts in sorted(writes["by_action"].items()))
+    rows = [
+        ["writers", f"{writes['writers']} for {writes['duration_requested_s']} s"],
+        ["requests (form, save, page after the save)", writes["requests"]],
+        ["saves sent (POST)", writes["posts"]],
+        ["saves that went through", f"{writes['writes_saved']} ({by_action})"],
+        ["throughput", f"{writes['throughput_rps']:.1f} req/s"],
+    ]
+    if "p50_ms" in writes:
+        rows += [["latency median / p95 / max, all writers' requests",
+                  f"{_ms(writes['p50_ms'])} / {_ms(writes['p95_ms'])} / {_ms(writes['max_ms'])} ms"]]
+    if "post_p50_ms" in writes:
+        rows += [["latency median / p95 / max, saves (POST) alone",
+                  f"{_ms(writes['post_p50_ms'])} / {_ms(writes['post_p95_ms'])} / {_ms(writes['post_max_ms'])} ms"]]
+    rows += [["errors (not 2xx/3xx, or no answer)",
+              f"{writes['errors']} ({writes['server_errors']} answers 5xx, {writes['socket_errors']} socket errors); "
+              f"answers {writes['status_codes']}"]]
+    return rows
+
+
+def _signing_rows(signing):
+    return [
+        ["clicks", f"{signing['clicks']} ({signing['posts']} sent the form)"],
+        ["answers", signing["status_codes"]],
+        ["errors (not 2xx/3xx, or no answer)", f"{signing['errors']} ({signing['server_errors']} answers 5xx)"],
+        ["signatures in the database", f"{signing['signatures']} of {signing['parties']} parties; status "
+                                       f"{signing['status']}; signed PDF stored: "
+                                       f"{'yes' if signing['signed_pdf'] else 'no'}"],
+        ["latency max", f"{_ms(signing['max_ms'])} ms" if "max_ms" in signing else "–"],
+    ]
+
+
+def _render_database(report):
+    scales = sorted(report["scales"], key=lambda s: s["scale"])
+    by_scale = {s["scale"]: s for s in scales}
+    names = [f"{s['scale']}x" for s in scales]
+    varying = set(not_constant(report))
+    machine = report["meta"]["machine"]
+    out = ["### Data per scale", ""]
     count_keys = ("agreements", "goals", "versions", "steps", "letters", "vorlagen", "search_entries")
     out += _table(["scale", "years", *count_keys],
                   [[f"{s['scale']}x", f"{s['years'][0]}–{s['years'][-1]}" if len(s["years"]) > 1 else s["years"][0],
                     *(s["counts"][k] for k in count_keys)] for s in scales])
     for scale in scales:
-        out += ["", f"## Pages at {scale['scale']}x", ""]
+        out += ["", f"### Pages at {scale['scale']}x", ""]
         rows = []
         for key, label in (*PAGES, *REFERENCES):
             fig = scale["pages"][key]
@@ -728,7 +1342,7 @@ def render_markdown(report):
         out += _table(["page", *(f"queries {n}" for n in names), "median ms", "p95 ms",
                        "ratio to admin changelist", "ratio to static file"], rows)
 
-    out += ["", "## PDF", ""]
+    out += ["", "### PDF", ""]
     pdf = report.get("pdf")
     if pdf:
         v, b = pdf["vorlage"], pdf["bundle"]
@@ -750,14 +1364,17 @@ def render_markdown(report):
     else:
         out += ["Not measured."]
 
-    out += ["", "## Load", ""]
+    out += ["", "### Load", ""]
     load = report.get("load")
     if load and "p95_ms" in load:
+        writes = load.get("writes")
         out += [f"gunicorn with `deploy/gunicorn.conf.py`, {load['workers']} workers × {load['threads_per_worker']} "
                 f"threads (gthread) on 127.0.0.1, data at {max(by_scale)}x; {load['tool']} with "
                 f"`deploy/load/walk.lua`: {load['users']} connections, each a logged-in ministry editor walking "
                 f"{', '.join(page_label(k) for k in load['pages'])} in turn without think time, "
-                f"{load['duration_requested_s']} s. Load generator and server share the machine.", ""]
+                f"{load['duration_requested_s']} s"
+                + (f"; at the same time {writes['writers']} writers (see Method)." if writes else ".")
+                + " Load generators and server share the machine.", "", "Reads (wrk):", ""]
         out += _table(["figure", "value"], [
             ["requests", load["requests"]],
             ["throughput", f"{load['throughput_rps']:.1f} req/s"],
@@ -767,8 +1384,12 @@ def render_markdown(report):
             ["latency p99", f"{load['p99_ms']:.0f} ms"],
             ["latency max", f"{load['max_ms']:.0f} ms"],
             ["errors", f"{load['errors']} ({load['socket_errors']} socket errors incl. {load['timeouts']} timeouts, "
-                       f"{load['non_200']} answers other than 200: {load['status_codes']})"],
+                       f"{load['non_200']} answers other than 200, {load.get('server_errors', 0)} of them 5xx: "
+                       f"{load['status_codes']})"],
         ])
+        if writes:
+            out += ["", "Writes (at the same time):", ""]
+            out += _table(["figure", "value"], _writes_rows(writes))
         largest = by_scale[max(by_scale)]["pages"]
         walk_ms = statistics.mean(largest[key]["median_ms"] for key in load["pages"])
         cores = machine["usable_cores"] or 1
@@ -785,14 +1406,32 @@ def render_markdown(report):
                 [page_label(key), fig["requests"], _ms(fig["median_ms"]), _ms(fig["p95_ms"])]
                 for key, fig in load["per_page"].items()
             ])
+        if load.get("signing"):
+            out += ["", f"Unterzeichnen under gunicorn, after the load run: {load['signing']['clicks']} parallel "
+                    "clicks (see Method).", ""]
+            out += _table(["figure", "value"], _signing_rows(load["signing"]))
     else:
         out += [f"Not run: {(load or {}).get('skipped', 'load run not performed')}."]
 
-    out += ["", "## Targets", ""]
+    runserver = report.get("runserver")
+    if runserver:
+        writes, signing = runserver.get("writes"), runserver.get("signing")
+        measured = [f"{writes['writers']} writers for {writes['duration_requested_s']} s" if writes else "",
+                    f"{signing['clicks']} parallel clicks on Unterzeichnen" if signing else ""]
+        out += ["", "### make run's server", "",
+                f"{runserver['server']} on the same SQLite file, one process with a thread per request, after the "
+                f"load run: what the issue measured ({'; '.join(part for part in measured if part)}), without "
+                "readers.", ""]
+        if runserver.get("writes"):
+            out += ["Writes:", ""] + _table(["figure", "value"], _writes_rows(runserver["writes"])) + [""]
+        if runserver.get("signing"):
+            out += ["Unterzeichnen:", ""] + _table(["figure", "value"], _signing_rows(runserver["signing"]))
+
+    out += ["", "### Targets", ""]
     out += _table(["target", "result", "detail"], report["targets"])
 
     largest = scales[-1]
-    out += ["", f"## Diagnostics: slowest queries per page at {largest['scale']}x", "",
+    out += ["", f"### Diagnostics: slowest queries per page at {largest['scale']}x", "",
             "From the counted request; SQL time as measured by the database wrapper, truncated SQL.", ""]
     rows = []
     for key, label in PAGES:
@@ -801,7 +1440,7 @@ def render_markdown(report):
         sql = " ".join(top["sql"].split())[:160].replace("|", "\\|")
         rows.append([label, f"{fig['sql_ms']:.1f}", f"{top['ms']:.1f}", f"`{sql}`"])
     out += _table(["page", "SQL ms (all queries)", "slowest query ms", "slowest query"], rows)
-    return "\n".join(out) + "\n"
+    return out
 
 
 # --- The whole run -----------------------------------------------------------------------------------------------
@@ -834,9 +1473,14 @@ def measure_all(*, scales=DEFAULT_SCALES, repeats=DEFAULT_REPEATS, warmup=DEFAUL
 
 
 def run(*, scales=DEFAULT_SCALES, repeats=DEFAULT_REPEATS, warmup=DEFAULT_WARMUP, load=True,
-        load_seconds=DEFAULT_LOAD_SECONDS, users=DEFAULT_USERS, command="manage.py benchmark", workdir=None,
-        database_label=""):
-    """The benchmark on the current (throwaway) database; returns the report dict with its Markdown."""
+        load_seconds=DEFAULT_LOAD_SECONDS, users=DEFAULT_USERS, writers=DEFAULT_WRITERS,
+        sign_clicks=DEFAULT_SIGN_CLICKS, runserver_seconds=DEFAULT_RUNSERVER_SECONDS, pdf=True,
+        command="manage.py benchmark", workdir=None, database_label=""):
+    """The benchmark on the current (throwaway) database; returns the report dict with its Markdown.
+
+    The write mix and the runserver figures belong to the load run: --no-load skips them too. The runserver
+    figures are taken on SQLite only (the embedded default that `make run` serves).
+    """
     if not is_throwaway_database():
         raise BenchmarkError(
             f"Refusing to benchmark on {settings.DATABASES['default']['NAME']}: only a SQLite file under "
@@ -847,10 +1491,19 @@ def run(*, scales=DEFAULT_SCALES, repeats=DEFAULT_REPEATS, warmup=DEFAULT_WARMUP
     busy = {"start": load_average()}
     workdir = Path(workdir or Path(settings.BASE_DIR) / "var" / "benchmark")
     prepare_database()
-    report, cast = measure_all(scales=scales, repeats=repeats, warmup=warmup)
+    report, cast = measure_all(scales=scales, repeats=repeats, warmup=warmup, pdf=pdf)
     busy["before_load"] = load_average()
+    report["runserver"] = None
     if load:
-        report["load"] = run_load(cast, seconds=load_seconds, users=users, workdir=workdir)
+        # A year no scale generates: the writers' and signers' own draft agreements.
+        year = scale_years(max(scales))[-1] + 1
+        cast_writers = prepare_writers(writers, password=cast.password, year=year) if writers else []
+        report["load"] = run_load(cast, seconds=load_seconds, users=users, workdir=workdir, writers=cast_writers,
+                                  sign_clicks=sign_clicks, year=year)
+        busy["after_load"] = load_average()
+        if connection.vendor == "sqlite" and runserver_seconds:
+            report["runserver"] = run_runserver(cast, writers=cast_writers, seconds=runserver_seconds,
+                                                sign_clicks=sign_clicks, workdir=workdir, year=year)
     else:
         report["load"] = {"skipped": "--no-load"}
     report["meta"] = {
@@ -861,14 +1514,23 @@ def run(*, scales=DEFAULT_SCALES, repeats=DEFAULT_REPEATS, warmup=DEFAULT_WARMUP
         "repeats": repeats,
         "warmup": warmup,
         "database_label": database_label or connection.vendor,
+        "database_options": database_options(),
         "search_backend": "PostgreSQL full text (tsvector)" if connection.vendor == "postgresql"
         else "SQLite fallback (LIKE over title and body)",
         "run_seconds": time.monotonic() - started,
         "load_average": {**busy, "end": load_average()},
     }
     report["targets"] = evaluate_targets(report)
-    report["markdown"] = render_markdown(report)
+    report["markdown"] = render_markdown([report])
     return report
+
+
+def database_options():
+    """The connection options the servers ran with (for SQLite: transaction mode, journal, busy timeout)."""
+    options = settings.DATABASES["default"].get("OPTIONS", {})
+    if connection.vendor != "sqlite":
+        return ""
+    return ", ".join(f"{key}={value!r}" for key, value in sorted(options.items()))
 
 
 def dump_json(report, path):

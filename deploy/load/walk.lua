@@ -4,10 +4,12 @@
 --   wrk -t 2 -c 20 -d 60s --latency -s deploy/load/walk.lua http://127.0.0.1:8000 -- "sessionid=…" / /vereinbarungen/
 --
 -- Arguments after "--": the Cookie header value, then the paths. Anything but 200 counts as unexpected: a 302
--- to the login page means the session was lost and the figures would measure the wrong page.
+-- to the login page means the session was lost and the figures would measure the wrong page. Answers 5xx are
+-- counted on their own as well (server_errors).
 
 -- Globals, not locals: done() reads them from each thread's Lua state with thread:get().
 unexpected = 0
+server_errors = 0
 statuses = ""
 
 local cookie = ""
@@ -40,6 +42,9 @@ function request()
 end
 
 function response(status, headers, body)
+  if status >= 500 then
+    server_errors = server_errors + 1
+  end
   if status ~= 200 then
     unexpected = unexpected + 1
     seen[status] = (seen[status] or 0) + 1
@@ -52,9 +57,10 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local bad, codes = 0, {}
+  local bad, fivexx, codes = 0, 0, {}
   for _, thread in ipairs(threads) do
     bad = bad + (thread:get("unexpected") or 0)
+    fivexx = fivexx + (thread:get("server_errors") or 0)
     local s = thread:get("statuses")
     if s and s ~= "" then
       codes[#codes + 1] = s
@@ -64,8 +70,8 @@ function done(summary, latency, requests)
   -- One machine-readable line; manage.py benchmark parses it (microseconds and counts).
   io.write(string.format(
     "BENCHMARK requests=%d duration_us=%d bytes=%d connect=%d read=%d write=%d status=%d timeout=%d " ..
-    "unexpected=%d p50_us=%d p90_us=%d p95_us=%d p99_us=%d max_us=%d mean_us=%.0f codes=%s\n",
+    "unexpected=%d server_errors=%d p50_us=%d p90_us=%d p95_us=%d p99_us=%d max_us=%d mean_us=%.0f codes=%s\n",
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
-    bad, latency:percentile(50), latency:percentile(90), latency:percentile(95), latency:percentile(99),
+    bad, fivexx, latency:percentile(50), latency:percentile(90), latency:percentile(95), latency:percentile(99),
     latency.max, latency.mean, (#codes > 0 and table.concat(codes, ",") or "-")))
 end

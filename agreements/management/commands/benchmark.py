@@ -1,13 +1,16 @@
 """manage.py benchmark: page timings and query counts at two data scales, PDF figures and a load run.
 
-Never on the user's data. The command re-executes itself in a child process whose environment points at a
-throwaway database (DEBUG=0, a random SECRET_KEY, loopback hosts, no TLS redirects):
+Never on the user's data. The command re-executes itself in a child process per database whose environment
+points at a throwaway database (DEBUG=0, a random SECRET_KEY, loopback hosts, no TLS redirects):
 - SQLite (the default): a fresh file under var/benchmark/, deleted afterwards;
-- PostgreSQL (DATABASE_URL is postgres://…/NAME): the database NAME_benchmark, created and dropped here.
-The child migrates, generates the data, measures (agreements/benchmark.py), writes the report and prints it.
+- PostgreSQL (postgres://…/NAME): the database NAME_benchmark, created and dropped here.
+Which databases: --database, once per database ("sqlite" or a PostgreSQL URL), in that order; without it the
+configured DATABASE_URL. Each child migrates, generates the data, measures (agreements/benchmark.py) and hands
+its figures back as JSON; the parent writes one report over all of them and prints it.
 """
 
 import argparse
+import json
 import os
 import secrets
 import shlex
@@ -24,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements import benchmark as bench
 from agreements.management.base import TranslatedCommand
+from zielsteuerung.settings import parse_database_url
 
 CHILD_FLAG = "ZS_BENCHMARK_CHILD"
 
@@ -40,19 +44,20 @@ def _scales(value):
 
 
 class PostgresDatabase:
-    """NAME_benchmark next to the configured database, created fresh and dropped afterwards."""
+    """NAME_benchmark next to the given database, created fresh and dropped afterwards."""
 
     def __init__(self, url):
         self.parts = urlsplit(url)
         base = self.parts.path.lstrip("/")
         self.name = f"{base}_benchmark"
         self.url = urlunsplit(self.parts._replace(path="/" + quote(self.name)))
+        self.server = parse_database_url(url)
 
     def _admin(self, sql):
         import psycopg2
         from psycopg2 import sql as pgsql
 
-        db = settings.DATABASES["default"]
+        db = self.server
         conn = psycopg2.connect(dbname="postgres", user=db["USER"] or None, password=db["PASSWORD"] or None,
                                 host=db["HOST"] or None, port=db["PORT"] or None, **db.get("OPTIONS", {}))
         try:
@@ -90,6 +95,20 @@ class SqliteDatabase:
         return "SQLite file var/benchmark/benchmark.sqlite3 (fresh, deleted afterwards)"
 
 
+def throwaway_database(spec, workdir):
+    """ "sqlite" (or any sqlite: URL) → the throwaway file; a postgres[ql]:// URL → NAME_benchmark next to it."""
+    scheme = urlsplit(spec).scheme.lower() if "://" in spec else spec.lower()
+    if scheme == "sqlite":
+        return SqliteDatabase(workdir)
+    if scheme in {"postgres", "postgresql", "pgsql"}:
+        if not urlsplit(spec).path.lstrip("/"):
+            raise CommandError(gettext("--database %(value)r: die PostgreSQL-URL nennt keine Datenbank.")
+                               % {"value": spec})
+        return PostgresDatabase(spec)
+    raise CommandError(gettext("--database %(value)r: „sqlite“ oder eine URL postgresql://…/name")
+                       % {"value": spec})
+
+
 class Command(TranslatedCommand):
     help = _(
         "Misst Seiten (Abfragen, Median, p95) bei zwei Datenmengen, PDF-Erzeugung und Last mit gunicorn, "
@@ -106,15 +125,28 @@ class Command(TranslatedCommand):
                             help=_("Dauer des Lasttests in Sekunden"))
         parser.add_argument("--users", type=int, default=bench.DEFAULT_USERS,
                             help=_("gleichzeitige Benutzer im Lasttest"))
+        parser.add_argument("--writers", type=int, default=bench.DEFAULT_WRITERS,
+                            help=_("gleichzeitig speichernde Bearbeiter im Lasttest (0: nur Lesen)"))
+        parser.add_argument("--sign-clicks", type=int, default=bench.DEFAULT_SIGN_CLICKS,
+                            help=_("gleichzeitige Klicks auf „Unterzeichnen“ (0: keine)"))
+        parser.add_argument("--runserver-seconds", type=int, default=bench.DEFAULT_RUNSERVER_SECONDS,
+                            help=_("Dauer der Schreiblast unter dem Server von make run (nur SQLite; 0: keine)"))
+        parser.add_argument("--database", action="append", dest="databases", metavar="sqlite|URL",
+                            help=_("Datenbank der Messung: „sqlite“ oder postgresql://…/name (es wird name_benchmark "
+                                   "angelegt); mehrfach angeben für mehrere; ohne die Option DATABASE_URL"))
         parser.add_argument("--no-load", action="store_true", help=_("ohne Lasttest"))
+        parser.add_argument("--no-pdf", action="store_true", help=_("ohne PDF-Messung"))
         parser.add_argument("--output", default="docs/benchmarks.md", help=_("Bericht (Markdown)"))
         parser.add_argument("--keep", action="store_true",
                             help=_("Wegwerf-Datenbank und var/benchmark/ nicht löschen (zur Fehlersuche)"))
         parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+        parser.add_argument("--json", help=argparse.SUPPRESS)
 
     def handle(self, *args, **options):
         if options["repeats"] < 1 or options["load_seconds"] < 1 or options["users"] < 1:
             raise CommandError(gettext("--repeats, --load-seconds und --users müssen positiv sein."))
+        if min(options["writers"], options["sign_clicks"], options["runserver_seconds"]) < 0:
+            raise CommandError(gettext("--writers, --sign-clicks und --runserver-seconds dürfen nicht negativ sein."))
         scales = _scales(options["scales"])
         if options["child"]:
             return self.child(scales, options)
@@ -130,16 +162,30 @@ class Command(TranslatedCommand):
         base = Path(settings.BASE_DIR)
         workdir = base / "var" / "benchmark"
         workdir.mkdir(parents=True, exist_ok=True)
-        url = os.environ.get("DATABASE_URL", "")
-        scheme = urlsplit(url).scheme.lower() if url else "sqlite"
-        database = PostgresDatabase(url) if scheme.startswith("postgres") or scheme == "pgsql" \
-            else SqliteDatabase(workdir)
+        specs = options["databases"] or [os.environ.get("DATABASE_URL") or "sqlite"]
+        databases = [throwaway_database(spec, workdir) for spec in specs]
+        command_line = "manage.py benchmark" + "".join(
+            f" {arg}" for arg in (shlex.quote(a) for a in sys.argv[2:]))
+        reports = []
+        for number, database in enumerate(databases):
+            json_path = workdir / f"report-{number}.json"
+            json_path.unlink(missing_ok=True)
+            self._run_child(options, database, workdir, command_line, json_path)
+            reports.append(json.loads(json_path.read_text(encoding="utf-8")))
+        markdown = bench.render_markdown(reports)
+        output = Path(options["output"])
+        if not output.is_absolute():
+            output = base / output
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(markdown, encoding="utf-8")
+        self.stdout.write(markdown)
+        self.stderr.write(f"Report written to {output}.")
+
+    def _run_child(self, options, database, workdir, command_line, json_path):
+        base = Path(settings.BASE_DIR)
         for sub in ("media", "static"):
             shutil.rmtree(workdir / sub, ignore_errors=True)
         database.create()
-
-        command_line = "manage.py benchmark" + "".join(
-            f" {arg}" for arg in (shlex.quote(a) for a in sys.argv[2:]))
         env = {
             **os.environ,
             CHILD_FLAG: "1",
@@ -160,16 +206,16 @@ class Command(TranslatedCommand):
         child = [sys.executable, str(base / "manage.py"), "benchmark", "--child",
                  "--scales", options["scales"], "--repeats", str(options["repeats"]),
                  "--load-seconds", str(options["load_seconds"]), "--users", str(options["users"]),
-                 "--output", str(Path(options["output"]).resolve())]
-        if options["no_load"]:
-            child.append("--no-load")
+                 "--writers", str(options["writers"]), "--sign-clicks", str(options["sign_clicks"]),
+                 "--runserver-seconds", str(options["runserver_seconds"]), "--json", str(json_path)]
+        child += [flag for flag in ("--no-load", "--no-pdf") if options[flag[2:].replace("-", "_")]]
         try:
             process = subprocess.Popen(child, cwd=base, env=env)
             try:
                 code = process.wait()
             except KeyboardInterrupt:
-                # The child got the same SIGINT (one process group) and stops its gunicorn on the way out:
-                # give it the time to, rather than kill it and leave the server running.
+                # The child got the same SIGINT (one process group) and stops its servers on the way out:
+                # give it the time to, rather than kill it and leave a server running.
                 try:
                     code = process.wait(timeout=60)
                 except subprocess.TimeoutExpired:
@@ -187,22 +233,17 @@ class Command(TranslatedCommand):
     # --- Child: the measurements ------------------------------------------------------------------------------
 
     def child(self, scales, options):
-        if os.environ.get(CHILD_FLAG) != "1" or not bench.is_throwaway_database():
+        if os.environ.get(CHILD_FLAG) != "1" or not bench.is_throwaway_database() or not options["json"]:
             raise CommandError(gettext("--child ist intern: manage.py benchmark ohne diese Option aufrufen."))
         try:
             report = bench.run(
                 scales=scales, repeats=options["repeats"], load=not options["no_load"],
-                load_seconds=options["load_seconds"], users=options["users"],
+                load_seconds=options["load_seconds"], users=options["users"], writers=options["writers"],
+                sign_clicks=options["sign_clicks"], runserver_seconds=options["runserver_seconds"],
+                pdf=not options["no_pdf"],
                 command=os.environ.get("ZS_BENCHMARK_COMMAND", "manage.py benchmark"),
                 database_label=os.environ.get("ZS_BENCHMARK_DATABASE", ""),
             )
         except bench.BenchmarkError as error:
             raise CommandError(str(error)) from error
-        output = Path(options["output"])
-        if not output.is_absolute():
-            output = Path(settings.BASE_DIR) / output
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(report["markdown"], encoding="utf-8")
-        bench.dump_json(report, Path(settings.BASE_DIR) / "var" / "benchmark" / "report.json")
-        self.stdout.write(report["markdown"])
-        self.stderr.write(f"Report written to {output}.")
+        bench.dump_json(report, options["json"])
