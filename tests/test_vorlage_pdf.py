@@ -402,7 +402,7 @@ def test_it_renders_an_unchanged_draft_only_once(db, settings, weasyprint_calls)
     assert len(weasyprint_calls) == 1
     assert second.content == first.content
     entries = cache_entries(settings)
-    assert len(entries) == 1 and re.fullmatch(r"[0-9a-f]{64}\.pdf", entries[0])
+    assert len(entries) == 1 and re.fullmatch(r"[0-9a-f]{64}-[0-9a-f]{64}\.pdf", entries[0])
     assert (cache.cache_dir() / entries[0]).read_bytes() == first.content
 
 
@@ -432,7 +432,7 @@ def test_it_keys_the_cache_by_every_part():
     assert cache.cache_key(["x"]) == hashlib.sha256(len(b"x").to_bytes(8, "big") + b"x").hexdigest()
 
 
-def test_it_leaves_no_entry_when_the_build_fails(settings):
+def test_it_leaves_no_entry_when_the_build_fails(db, settings):
     def failing():
         raise RuntimeError("boom")
 
@@ -441,17 +441,36 @@ def test_it_leaves_no_entry_when_the_build_fails(settings):
     assert cache_entries(settings) == []
 
 
-def test_it_ignores_an_incomplete_entry(settings):
+def test_it_trusts_no_file_the_database_does_not_know(db, settings):
     key = cache.cache_key(["k"])
-    cache.cache_path(key).parent.mkdir(parents=True)
-    cache.cache_path(key).write_bytes(b"%PDF-1.7\nhalf a fi")
+    planted = cache.cache_path(key, hashlib.sha256(b"%PDF-1.7\nplanted\n%%EOF\n").hexdigest())
+    planted.parent.mkdir(parents=True)
+    planted.write_bytes(b"%PDF-1.7\nplanted\n%%EOF\n")
     assert cache.cached_pdf(["k"], lambda: b"%PDF-1.7\nwhole\n%%EOF\n") == b"%PDF-1.7\nwhole\n%%EOF\n"
-    assert cache.cache_path(key).read_bytes().endswith(b"%%EOF\n")
-    assert cache_entries(settings) == [f"{key}.pdf"]
+    assert m.CachedPdf.objects.get(key=key).sha256 == hashlib.sha256(b"%PDF-1.7\nwhole\n%%EOF\n").hexdigest()
+
+
+def test_it_refuses_a_replaced_entry_once_and_builds_it_anew(db, settings):
+    whole = b"%PDF-1.7\nwhole\n%%EOF\n"
+    cache.cached_pdf(["k"], lambda: whole)
+    [path] = cache.cache_dir().iterdir()
+    path.write_bytes(b"%PDF-1.7\n<script>alert(1)</script>\n%%EOF\n")  # looks complete, is not ours
+    with pytest.raises(cache.TamperedFile):
+        cache.cached_pdf(["k"], lambda: whole)
+    assert not path.exists() and not m.CachedPdf.objects.exists()
+    assert cache.cached_pdf(["k"], lambda: whole) == whole
+    assert cache.cached_pdf(["k"], lambda: pytest.fail("served from the cache, not built")) == whole
+
+
+def test_it_builds_again_when_a_recorded_file_is_gone(db, settings):
+    cache.cached_pdf(["k"], lambda: b"%PDF-1.7\nwhole\n%%EOF\n")
+    [path] = cache.cache_dir().iterdir()
+    path.unlink()
+    assert cache.cached_pdf(["k"], lambda: b"%PDF-1.7\nagain\n%%EOF\n") == b"%PDF-1.7\nagain\n%%EOF\n"
 
 
 def test_it_never_shows_a_reader_half_a_file(settings):
-    path = cache.cache_path("concurrent")
+    path = cache.cache_path("concurrent", "0" * 64)
     bodies = [b"%PDF-1.7\n" + bytes([65 + n]) * 2_000_000 + b"\n%%EOF\n" for n in range(3)]
     stop, seen = threading.Event(), []
 
@@ -475,7 +494,7 @@ def test_it_never_shows_a_reader_half_a_file(settings):
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
 
 
-def test_it_prunes_old_entries(settings):
+def test_it_prunes_old_entries(db, settings):
     cache.cached_pdf(["old"], lambda: b"%PDF-1.7\n%%EOF\n")
     assert cache.prune(max_age_seconds=3600) == 0
     assert cache.prune(max_age_seconds=-1) == 1

@@ -800,6 +800,23 @@ def test_it_serves_the_bundle_of_a_released_vorlage_with_every_anlage(vw, login)
         assert len(bundle.pages) == 1 + main_pages + 2  # contents, the stored Vorlage, two one-page Anlagen
 
 
+def test_it_refuses_a_replaced_cached_bundle_to_anonymous_readers_of_a_public_paper(vw, client):
+    from agreements.pdf import cache
+
+    vorlage = make_vorlage(vw, status=S.RELEASED, anlagen=1)
+    url = reverse("vorlage_bundle", args=[vorlage.pk])
+    genuine = body(client.get(url))
+    [path] = cache.cache_dir().iterdir()
+    tampered = bytearray(genuine)
+    tampered[len(tampered) // 2] ^= 0x01  # one bit: same size, still starts and ends like a whole PDF
+    path.write_bytes(bytes(tampered))
+    response = client.get(url)
+    assert response.status_code == 409
+    assert "zwischengespeicherte Datei wurde verändert" in response.content.decode()
+    again = client.get(url)  # the replaced entry was dropped: built anew from the verified stored files
+    assert again.status_code == 200 and body(again).startswith(b"%PDF-")
+
+
 def test_it_downloads_an_anlage_for_the_readers_of_the_vorlage(vw, login):
     vorlage = make_vorlage(vw, status=S.RELEASED, public=False)
     anlage = vorlage.anlagen.get()

@@ -12,7 +12,7 @@ from .agreements import (
 from .archived import ArchivedUserName
 from .audit import AuditEntry
 from .catalogue import Indicator, LegalBasis, Topic
-from .documents import Document
+from .documents import CachedPdf, Document
 from .negotiation import Letter, ProcedureStep, Proposal, Statement
 from .parties import Committee, CommitteeMembership, Department, Meeting, Membership, Party, Person
 from .reviews import Assessment, Review
@@ -21,8 +21,8 @@ from .submissions import AgendaItem, Consultation, Impact, Vorlage, VorlageAnlag
 
 __all__ = [
     "AgendaItem", "Agreement", "AgreementParty", "AgreementSection", "AgreementVersion", "ArchivedUserName",
-    "Assessment", "AuditEntry", "Committee", "CommitteeMembership", "Consultation", "Department", "Document", "Goal",
-    "Impact",
+    "Assessment", "AuditEntry", "CachedPdf", "Committee", "CommitteeMembership", "Consultation", "Department",
+    "Document", "Goal", "Impact",
     "ImmutableRecordError", "Indicator", "LegalBasis", "Letter", "Meeting", "Membership", "Party", "Person",
     "ProcedureStep", "Proposal", "Review", "SearchEntry", "Signature", "Statement", "SupportOffer", "Topic", "Vorlage",
     "VorlageAnlage", "VorlageSection",

@@ -58,3 +58,23 @@ class Document(TimeStampedModel):
     @property
     def uploaded_at(self):
         return self.created
+
+
+class CachedPdf(models.Model):
+    """A PDF in the input-hash cache (agreements/pdf/cache.py). The file on disk is handed out only while it has
+    the checksum recorded here when it was written: a replaced cache file must not reach any reader."""
+
+    key = models.CharField(_("Schlüssel"), max_length=64, primary_key=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("Größe (Bytes)"))
+    written = models.DateTimeField(_("geschrieben"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("zwischengespeichertes PDF")
+        verbose_name_plural = _("zwischengespeicherte PDFs")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="cachedpdf_sha256_hex"),
+        ]
+
+    def __str__(self):
+        return self.key

@@ -34,13 +34,13 @@ def measure_vorlage(vorlage, repeats=3) -> dict:
 
     repeats = max(1, int(repeats))
     html = render_html(TEMPLATE_NAME, vorlage_context(vorlage))
-    key_path = cache.cache_path(cache.cache_key(cache_key_parts(html)))
-    existed = key_path.exists()
+    key = cache.cache_key(cache_key_parts(html))
+    existed = cache.read_cached(key) is not None
 
     cold, warm, direct = [], [], []
     rendered = None
     for _ in range(repeats):
-        key_path.unlink(missing_ok=True)
+        cache.forget(key)
         seconds, rendered = _timed(lambda: render_vorlage(vorlage, use_cache=True))
         cold.append(seconds)
         seconds, _result = _timed(lambda: render_vorlage(vorlage, use_cache=True))
@@ -51,7 +51,7 @@ def measure_vorlage(vorlage, repeats=3) -> dict:
             pdf_variant=PDF_VARIANT, pdf_tags=True, uncompressed_pdf=False))
         direct.append(seconds)
     if not existed:
-        key_path.unlink(missing_ok=True)
+        cache.forget(key)
 
     pages = len(pikepdf.open(io.BytesIO(rendered.content)).pages)
     best_cold, best_warm, best_direct = min(cold), min(warm), min(direct)

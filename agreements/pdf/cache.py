@@ -1,16 +1,21 @@
-"""Input-hash cache for PDFs that are not stored for good (drafts, previews).
+"""Input-hash cache for PDFs that are not stored for good (drafts, previews, Gesamtdokumente).
 
 The key is the SHA-256 of everything the PDF depends on (the rendered HTML, which carries the inlined
 stylesheet, plus a version salt), so an unchanged input is not rendered twice and any change gives a new key:
-there is nothing to invalidate. Entries live under MEDIA_ROOT/cache/pdf/<key>.pdf. They are written to a
-temporary file in the same directory and moved into place with os.replace, which is atomic: a concurrent
-reader (another worker, another app server on the shared file system) sees the whole old state or the whole
-new file, never half a PDF. Two processes that miss at the same moment both render; the last rename wins and
-both results are valid.
+there is nothing to invalidate.
+
+Every entry is checked against a checksum kept in the database (models.CachedPdf), as stored documents are: the
+file is MEDIA_ROOT/cache/pdf/<key>-<sha256>.pdf, written to a temporary file and moved into place with os.replace
+(atomic), and only then recorded. A reader takes the row, opens the file it names and compares the bytes with the
+row's SHA-256: a file replaced on disk raises TamperedFile (the views answer as for a tampered stored document)
+and is dropped, so the next request builds it anew from verified sources. A file name carries its own checksum,
+so two processes that miss at the same moment and render different bytes (WeasyPrint stamps a creation time)
+never overwrite each other's file; the last recorded row wins and both files are valid.
 
 Released Vorlagen and signed agreements never come here: they are rendered once and stored as Documents.
 """
 
+import datetime
 import hashlib
 import logging
 import os
@@ -19,10 +24,15 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 CACHE_SUBDIR = ("cache", "pdf")
+
+
+class TamperedFile(Exception):
+    """A cached file no longer has the checksum recorded when it was written."""
 
 
 def cache_dir():
@@ -39,23 +49,29 @@ def cache_key(key_parts):
     return digest.hexdigest()
 
 
-def cache_path(key):
-    return cache_dir() / f"{key}.pdf"
-
-
-def _looks_complete(data):
-    # A file that is there is complete (atomic rename); this only guards against a disk that lost data.
-    return data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]
+def cache_path(key, sha256):
+    return cache_dir() / f"{key}-{sha256}.pdf"
 
 
 def read_cached(key):
+    """The cached bytes for this key, None when there are none; TamperedFile when they were changed on disk."""
+    from ..models import CachedPdf
+
+    entry = CachedPdf.objects.filter(key=key).first()
+    if entry is None:
+        return None
+    path = cache_path(key, entry.sha256)
     try:
-        data = cache_path(key).read_bytes()
+        data = path.read_bytes()
     except FileNotFoundError:
+        # Pruned or lost: nothing to serve, nothing wrong with what exists; build it again.
+        CachedPdf.objects.filter(key=key, sha256=entry.sha256).delete()
         return None
-    if not _looks_complete(data):
-        logger.warning("Ignoring incomplete PDF cache entry %s", key)
-        return None
+    if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
+        logger.error("Cached PDF %s does not match its SHA-256; dropped and not served.", path)
+        CachedPdf.objects.filter(key=key, sha256=entry.sha256).delete()
+        path.unlink(missing_ok=True)
+        raise TamperedFile(key)
     return data
 
 
@@ -78,18 +94,37 @@ def write_atomic(path, data, mode=0o640):
         raise
 
 
+def forget(key):
+    """Drop the entry for this key, row and file (the benchmark measures cold renderings with it)."""
+    from ..models import CachedPdf
+
+    for entry in CachedPdf.objects.filter(key=key):
+        cache_path(key, entry.sha256).unlink(missing_ok=True)
+        entry.delete()
+
+
+def store(key, data):
+    """Write the bytes under their checksum, then record it; a failure to store is logged, never raised."""
+    from ..models import CachedPdf
+
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        write_atomic(cache_path(key, sha256), data)
+    except OSError:
+        # A full or read-only cache must not stop anybody from getting the PDF.
+        logger.exception("Could not store PDF cache entry %s", key)
+        return
+    CachedPdf.objects.update_or_create(key=key, defaults={"sha256": sha256, "size": len(data)})
+
+
 def cached_pdf(key_parts, build) -> bytes:
-    """The PDF for these inputs: from the cache, or build() it and store it."""
+    """The PDF for these inputs: from the cache (verified), or build() it and store it."""
     key = cache_key(key_parts)
     data = read_cached(key)
     if data is not None:
         return data
     data = build()
-    try:
-        write_atomic(cache_path(key), data)
-    except OSError:
-        # A full or read-only cache must not stop anybody from getting the PDF.
-        logger.exception("Could not store PDF cache entry %s", key)
+    store(key, data)
     return data
 
 
@@ -110,4 +145,8 @@ def prune(max_age_seconds=30 * 24 * 3600):
                 removed += 1
         except FileNotFoundError:
             continue
+    # Rows whose file is gone are dropped when they are next read (read_cached); old ones go now.
+    from ..models import CachedPdf
+
+    CachedPdf.objects.filter(written__lt=timezone.now() - datetime.timedelta(seconds=max_age_seconds)).delete()
     return removed

@@ -181,8 +181,10 @@ def _sha256(handle):
     return digest.hexdigest()
 
 
-def _refuse_download(request, document, message):
-    return render(request, "agreements/_document_error.html", {"document": document, "message": message}, status=409)
+def _refuse_download(request, document, message, back_url=None):
+    """A stored or cached file that is missing or no longer has its recorded checksum is never handed out."""
+    return render(request, "agreements/_document_error.html",
+                  {"document": document, "message": message, "back_url": back_url}, status=409)
 
 
 @login_required

@@ -37,6 +37,7 @@ from ..forms.vorlagen import (
     VorlageFromAgreementForm,
 )
 from ..pdf.bundle import BundleError
+from ..pdf.cache import TamperedFile
 from ..pdf.vorlage import render_vorlage, vorlage_context
 from ..services import vorlagen as svc
 from ..services.base import ConflictError
@@ -267,6 +268,11 @@ def _serve_stored(request, document, name):
     return _serve(request, handle, name, document.content_type)
 
 
+def _refuse_tampered_cache(request, vorlage):
+    return _refuse_download(request, None, _("Die zwischengespeicherte Datei wurde verändert."),
+                            back_url=reverse("vorlage_detail", args=[vorlage.pk]))
+
+
 @public_or_login
 def vorlage_pdf(request, pk):
     """Released: the stored PDF (never rendered again). Draft: rendered, through the input-hash cache."""
@@ -276,7 +282,11 @@ def vorlage_pdf(request, pk):
     document = svc.stored_pdf(vorlage)
     if document is not None:
         return _serve_stored(request, document, filename(vorlage))
-    return _serve(request, io.BytesIO(render_vorlage(vorlage).content), filename(vorlage))
+    try:
+        content = render_vorlage(vorlage).content
+    except TamperedFile:
+        return _refuse_tampered_cache(request, vorlage)
+    return _serve(request, io.BytesIO(content), filename(vorlage))
 
 
 @public_or_login
@@ -289,6 +299,8 @@ def vorlage_bundle(request, pk):
     except BundleError as error:
         return render(request, "vorlagen/bundle_error.html", {"vorlage": vorlage, "message": str(error)},
                       status=422)
+    except TamperedFile:
+        return _refuse_tampered_cache(request, vorlage)
     return _serve(request, io.BytesIO(content), filename(vorlage, "-mit-Anlagen"))
 
 
