@@ -5,14 +5,20 @@ redirects included, with the Django test client. No link may answer 403, 404 or 
 is shown is decided by the same rule that decides access. Downloads (PDF, CSV, XLSX) count as pages and must
 answer 200 as well.
 
-Bounds, so that the crawl stays fast and finite: at most MAX_PAGES pages per role; the Django admin (which has a
-page per row and a sort/filter variant per column) is followed to ADMIN_DEPTH levels below its index and without
-query-string variants. Links that are not pages of this site (mailto:, tel:, javascript:, other hosts, fragments
-of the same page) are not followed. Logging out and everything else with a side effect is a POST form, not a link.
+Bounds, so that the crawl stays fast and finite: at most MAX_PAGES pages per role, and the crawl must end before
+that (all links checked). The Django admin has a page per row and a sort/filter variant per column: it is followed
+to ADMIN_DEPTH levels below its index (changelist, change page, its history / "view on site"), without
+query-string variants, and to one page of each kind (one change page per model, one history, ...: the admin
+pages of one kind share their template and links). The anonymous visitor also starts at the public list of
+committee papers, which is public by law and reached by its address. Links that are not pages of this site
+(mailto:, tel:, javascript:, other hosts, fragments of the same page) are not followed. Logging out and
+everything else with a side effect is a POST form, not a link.
 """
 
-from collections import deque
+import re
+from collections import Counter, deque
 from html.parser import HTMLParser
+from time import monotonic
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
@@ -24,8 +30,9 @@ from agreements import models as m
 
 DEMO_ROLES = ("anonymous", "kreis-editor", "kreis-reader", "neuss-editor", "mais-editor", "ausschuss", "admin")
 MAX_PAGES = 400
-ADMIN_DEPTH = 2
-START = "/"
+ADMIN_DEPTH = 3
+ADMIN_PAGES_PER_PATTERN = 1
+STARTS = {"anonymous": ("/", "/vorlagen/oeffentlich/")}
 SKIPPED_PATHS = ("/abmelden/",)
 HTML = "text/html"
 
@@ -72,10 +79,17 @@ def admin_depth(path, referrer_depth):
     return referrer_depth + 1
 
 
-def crawl(client):
-    """Visits pages breadth-first; returns (visited count, list of (url, status, referrer))."""
-    queue = deque([(START, None, None)])
-    seen = {START}
+def admin_pattern(path):
+    """The kind of admin page: /admin/<app>/<model>/<N>/change/ for every row's change page, and so on."""
+    return re.sub(r"/\d+/", "/N/", path)
+
+
+def crawl(client, starts=("/",)):
+    """Visits pages breadth-first; returns (visited count, whether every link was followed, broken links as
+    (url, status, referrer))."""
+    queue = deque((start, None, None) for start in starts)
+    seen = set(starts)
+    per_admin_pattern = Counter()
     broken = []
     visited = 0
     while queue and visited < MAX_PAGES:
@@ -104,11 +118,15 @@ def crawl(client):
             if target is None or target in seen:
                 continue
             target_depth = admin_depth(target, depth or 0)
-            if target_depth is not None and ("?" in target or target_depth > ADMIN_DEPTH):
-                continue
+            if target_depth is not None:
+                if "?" in target or target_depth > ADMIN_DEPTH:
+                    continue
+                if per_admin_pattern[admin_pattern(target)] >= ADMIN_PAGES_PER_PATTERN:
+                    continue
+                per_admin_pattern[admin_pattern(target)] += 1
             seen.add(target)
             queue.append((target, url, target_depth))
-    return visited, broken
+    return visited, not queue, broken
 
 
 @pytest.fixture
@@ -126,13 +144,14 @@ def test_it_shows_no_link_that_leads_its_user_to_403_404_or_an_error(demo, clien
         client.logout()
         if role != "anonymous":
             client.force_login(django_user_model.objects.get(username=role))
-        visited, broken = crawl(client)
-        report[role] = visited
+        started = monotonic()
+        visited, complete, broken = crawl(client, STARTS.get(role, ("/",)))
+        report[role] = f"{visited} pages in {monotonic() - started:.1f} s"
+        if not complete:
+            failures.append(f"{role}: more than {MAX_PAGES} pages; raise MAX_PAGES or bound the new pages")
         failures += [f"{role}: {url} -> {status} (linked from {referrer})" for url, status, referrer in broken]
-    print("pages visited per role:", report)
+    print("\nLink crawl per demo role:", report)
     assert not failures, "\n".join(failures)
-    # The crawl really walked the application, not only the login page.
-    assert all(count > 1 for count in report.values()), report
 
 
 # --- The rules behind two links the crawler found broken (D.11) --------------------------------------------
