@@ -9,23 +9,12 @@
 Without /usr/bin/chromium (or without the playwright package) every test here is skipped with the reason.
 """
 
-import os
-import re
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-DEMO_PASSWORD = "demo"
-# Playwright waits this long (ms) for an element or a navigation; the app answers locally in well under 1 s,
-# the PDF renderings take a few seconds on a slow machine.
-DEFAULT_TIMEOUT_MS = 20_000
+from .browser import Browser, Chromium, save_screenshots, unavailable
 
 # The pages opened by the running test, for the screenshots of a failure.
 _open_pages = []
@@ -34,69 +23,17 @@ _open_pages = []
 E2E_DIR = Path(__file__).resolve().parent
 
 
-def _unavailable():
-    if not Path(CHROMIUM).exists():
-        return f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the Python package playwright is not installed"
-    return None
-
-
 def _is_e2e(item):
     return item is not None and E2E_DIR in Path(str(item.fspath)).resolve().parents
 
 
 def pytest_collection_modifyitems(config, items):
-    if (reason := _unavailable()) is None:
+    if (reason := unavailable()) is None:
         return
     skip = pytest.mark.skip(reason=f"browser tests need Chromium and Playwright: {reason}")
     for item in items:
         if _is_e2e(item):
             item.add_marker(skip)
-
-
-class Chromium:
-    """The one headless Chromium of a test run, started on first use.
-
-    Playwright's sync API keeps its asyncio loop "running" in the main thread while it is started, and Django
-    then refuses ORM calls there (SynchronousOnlyOperation), although nothing runs concurrently. So the loop
-    runs only while browser tests do: DJANGO_ALLOW_ASYNC_UNSAFE is set for that time, and Chromium is stopped
-    after the last browser test (pytest_runtest_teardown below), before the rest of a full run.
-    """
-
-    def __init__(self):
-        self._playwright = None
-        self._browser = None
-        self._previous_env = None
-
-    def _start(self):
-        from playwright.sync_api import sync_playwright
-
-        self._previous_env = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        self._playwright = sync_playwright().start()
-        self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                         args=CHROMIUM_ARGS)
-
-    def new_context(self, **options):
-        if self._browser is None:
-            self._start()
-        return self._browser.new_context(**options)
-
-    def stop(self):
-        if self._browser is None:
-            return
-        try:
-            self._browser.close()
-            self._playwright.stop()
-        finally:
-            self._browser = self._playwright = None
-            if self._previous_env is None:
-                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-            else:
-                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = self._previous_env
 
 
 _chromium = Chromium()
@@ -105,7 +42,7 @@ _chromium = Chromium()
 @pytest.fixture(scope="session")
 def browser():
     """The session's Chromium (headless, Debian's binary)."""
-    if reason := _unavailable():
+    if reason := unavailable():
         pytest.skip(reason)
     yield _chromium
     _chromium.stop()
@@ -152,67 +89,15 @@ def audit():
     helpers.checkpoints.remove(found.check)
 
 
-class Browser:
-    """Opens one context per user on the live server; `login` goes through the real login form."""
-
-    def __init__(self, browser, base_url):
-        self.browser = browser
-        self.base_url = base_url
-        self.contexts = []
-
-    def context(self, **options):
-        context = self.browser.new_context(base_url=self.base_url, locale="de-DE", timezone_id="Europe/Berlin",
-                                           viewport={"width": 1280, "height": 900}, **options)
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        self.contexts.append(context)
-        return context
-
-    def page(self, **options):
-        page = self.context(**options).new_page()
-        _open_pages.append(page)
-        return page
-
-    def login(self, username, password=DEMO_PASSWORD, **options):
-        page = self.page(**options)
-        page.goto("/anmelden/")
-        page.get_by_label("Benutzername").fill(username)
-        page.get_by_label("Passwort").fill(password)
-        page.get_by_role("button", name="Anmelden").click()
-        page.wait_for_url(re.compile(r"/$"))
-        return page
-
-    def close(self):
-        for context in self.contexts:
-            context.close()
-        self.contexts.clear()
-
-
 @pytest.fixture
 def pages(browser, live_server):
-    opened = Browser(browser, live_server.url)
+    opened = Browser(browser, live_server.url, _open_pages)
     yield opened
     opened.close()
     _open_pages.clear()
 
 
-def _safe(name):
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:150]
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
-    report = outcome.get_result()
-    if report.when != "call" or not report.failed or not _open_pages:
-        return
-    ARTIFACTS.mkdir(exist_ok=True)
-    for number, page in enumerate(list(_open_pages), start=1):
-        if page.is_closed():
-            continue
-        target = ARTIFACTS / f"{_safe(item.nodeid)}-{number}.png"
-        try:
-            page.screenshot(path=str(target), full_page=True)
-        except Exception as exc:  # a crashed page must not hide the test's own failure
-            report.sections.append(("screenshot", f"{target.name}: {exc}"))
-        else:
-            report.sections.append(("screenshot", f"{target} ({page.url})"))
+    save_screenshots(item, outcome.get_result(), _open_pages)
