@@ -10,9 +10,10 @@ that (all links checked). The Django admin has a page per row and a sort/filter 
 to ADMIN_DEPTH levels below its index (changelist, change page, its history / "view on site"), without
 query-string variants, and to one page of each kind (one change page per model, one history, ...: the admin
 pages of one kind share their template and links). The anonymous visitor also starts at the public list of
-committee papers, which is public by law and reached by its address. Links that are not pages of this site
-(mailto:, tel:, javascript:, other hosts, fragments of the same page) are not followed. Logging out and
-everything else with a side effect is a POST form, not a link.
+committee papers, which is public by law and reached by its address; the others also start at search results
+(the search is a GET form, not a link). Links that are not pages of this site (mailto:, tel:, javascript:,
+other hosts, fragments of the same page) are not followed. Logging out and everything else with a side effect
+is a POST form, not a link.
 """
 
 import re
@@ -32,6 +33,8 @@ DEMO_ROLES = ("anonymous", "kreis-editor", "kreis-reader", "neuss-editor", "mais
 MAX_PAGES = 400
 ADMIN_DEPTH = 3
 ADMIN_PAGES_PER_PATTERN = 1
+# The search form is a GET form, not a link: its results for the demo's words are starting points as well.
+SEARCHES = tuple(f"/suche/?q={word}" for word in ("Mettmann", "Jobcenter", "Stellungnahme", "Vorlage", "2012"))
 STARTS = {"anonymous": ("/", "/vorlagen/oeffentlich/")}
 SKIPPED_PATHS = ("/abmelden/",)
 HTML = "text/html"
@@ -145,7 +148,7 @@ def test_it_shows_no_link_that_leads_its_user_to_403_404_or_an_error(demo, clien
         if role != "anonymous":
             client.force_login(django_user_model.objects.get(username=role))
         started = monotonic()
-        visited, complete, broken = crawl(client, STARTS.get(role, ("/",)))
+        visited, complete, broken = crawl(client, STARTS.get(role, ("/", *SEARCHES)))
         report[role] = f"{visited} pages in {monotonic() - started:.1f} s"
         if not complete:
             failures.append(f"{role}: more than {MAX_PAGES} pages; raise MAX_PAGES or bound the new pages")
