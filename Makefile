@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Extra runserver options, e.g. --noreload (the installed-app tests use it: a file edited while they run must not
+# restart the server under them).
+RUNSERVER_ARGS ?=
 export PIP_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -42,7 +45,7 @@ demo: migrate
 	DEBUG=1 $(PY) manage.py rebuild_search_index --verbosity 0
 
 run: messages demo
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 $(PY) manage.py runserver $(RUNSERVER_ARGS) $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev messages
 	DEBUG=0 SECRET_KEY=tests-only $(VENV)/bin/pytest $(PYTEST_ARGS)

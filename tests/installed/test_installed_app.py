@@ -1,0 +1,165 @@
+"""E.15: the application started as the README starts it (`make run`: runtime dependencies only, a fresh database
+with the demo, a real server process) carries a new case through its whole way in Chromium: the 2013 follow-on
+of the 2012 agreement with a real PDF uploaded, the draft sent, the ministry's answer and revision, agreement,
+both signatures, the committee paper written and released, and the committee member's downloads. The server
+answers no request with 500 or more and logs no traceback."""
+
+import datetime
+import io
+import re
+
+import pytest
+
+from . import runtime
+
+TITLE_2012 = ("Zielvereinbarung 2012 zwischen dem Ministerium für Arbeit, Integration und Soziales des Landes "
+              "Nordrhein-Westfalen und dem Kreis Mettmann als kommunaler Träger des Jobcenters ME-aktiv")
+TITLE_2013 = TITLE_2012.replace("2012", "2013")
+MEETING = "Sitzung des Sozialausschusses zur Zielvereinbarung 2013"
+# A word that is only in the uploaded PDF's text layer: the search finds the document by it only if the
+# installed server read the PDF (pypdf at run time).
+MARKER = "Neanderbogen"
+UPLOAD_PAGES = 3
+
+
+def real_pdf(title, pages):
+    """A PDF as an office would upload: text on every page, made by WeasyPrint (a runtime dependency)."""
+    from weasyprint import HTML
+
+    body = "".join(
+        f'<section style="break-after: page"><h1>{title}</h1><p>Seite {number}: Zielsteuerungsgespräch '
+        f"im Kreishaus Mettmann, Protokoll {MARKER}.</p></section>" for number in range(1, pages + 1))
+    return HTML(string=f'<html lang="de"><head><title>{title}</title></head><body>{body}</body></html>').write_pdf()
+
+
+def open_pdf(content):
+    """Opens the bytes with pikepdf (as the app's bundle does); the number of pages."""
+    import pikepdf
+
+    assert content[:5] == b"%PDF-", f"not a PDF: {content[:20]!r}"
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        return len(pdf.pages)
+
+
+def add_meeting(admin, day):
+    """The admin plans the Sozialausschuss meeting the paper goes to (committees and meetings are kept in the
+    Django admin)."""
+    from playwright.sync_api import expect
+
+    admin.goto("/admin/agreements/committee/?q=Sozialausschuss+Mettmann")
+    admin.locator("#result_list").get_by_role("link", name="Sozialausschuss", exact=True).click()
+    group = admin.locator("#meetings-group")
+    group.get_by_role("button", name="Sitzung hinzufügen", exact=True).click()
+    row = group.locator("tr.dynamic-meetings").last
+    row.locator("input[name$='-name']").fill(MEETING)
+    row.locator("input[name$='-start_0']").fill(day.strftime("%d.%m.%Y"))
+    row.locator("input[name$='-start_1']").fill("15:00:00")
+    row.locator("input[name$='-location']").fill("Kreishaus Mettmann")
+    admin.get_by_role("button", name="Sichern", exact=True).click()
+    expect(admin.locator(".messagelist .success")).to_be_visible()
+
+
+def derive_follow_on(county):
+    """The county derives the 2013 agreement from the signed 2012 one; returns its id."""
+    from playwright.sync_api import expect
+
+    from ..e2e.helpers import expect_heading, expect_message, main, nav
+
+    nav(county, "Zielvereinbarungen")
+    expect_heading(county, "Zielvereinbarungen")
+    main(county).get_by_role("link", name=TITLE_2012, exact=True).click()
+    expect_heading(county, TITLE_2012)
+    county.get_by_role("button", name="Folgevereinbarung für das nächste Jahr").click()
+    expect_message(county, "Die Folgevereinbarung wurde als Entwurf angelegt.")
+    expect_heading(county, TITLE_2013)
+    expect(main(county)).to_contain_text("Entwurf")
+    return int(re.search(r"/vereinbarungen/(\d+)/", county.url).group(1))
+
+
+def upload_document(county, title, content):
+    from playwright.sync_api import expect
+
+    from ..e2e.helpers import expect_heading, expect_message, field, main, tab
+
+    tab(county, "Dokumente")
+    main(county).get_by_role("link", name="Dokument hochladen").click()
+    expect_heading(county, "Dokument hochladen")
+    field(county, "Titel").fill(title)
+    field(county, "Datei").set_input_files(
+        files=[{"name": "protokoll-zielsteuerungsgespraech.pdf", "mimeType": "application/pdf", "buffer": content}])
+    county.get_by_role("button", name="Hochladen").click()
+    expect_message(county, "Das Dokument wurde gespeichert.")
+    expect(main(county).get_by_role("table")).to_contain_text(title)
+
+
+def search(page, words):
+    from ..e2e.helpers import main
+
+    page.get_by_role("search").get_by_label("Suchbegriffe").fill(words)
+    page.get_by_role("search").get_by_role("button", name="Suchen").click()
+    return main(page)
+
+
+@pytest.mark.installed
+def test_it_carries_the_2013_agreement_to_the_committee_on_the_installed_app(installed_server, installed_pages):
+    from playwright.sync_api import expect
+
+    from ..e2e.helpers import download, main, today
+    from ..e2e.journey import (
+        add_goals,
+        add_offer,
+        agree_and_sign,
+        committee_papers,
+        create_vorlage,
+        negotiate,
+        open_agreement,
+    )
+
+    meeting_day = today() + datetime.timedelta(days=14)
+    add_meeting(installed_pages.login("admin"), meeting_day)
+
+    # The county derives the 2013 agreement from 2012, adds goals and an offer and uploads the minutes (a real
+    # PDF); the search finds the upload by a word of its text.
+    county = installed_pages.login("kreis-editor")
+    pk = derive_follow_on(county)
+    add_goals(county)
+    add_offer(county)
+    protocol = real_pdf("Protokoll des Zielsteuerungsgesprächs", 2)
+    upload_document(county, "Protokoll des Zielsteuerungsgesprächs 2013", protocol)
+    results = search(county, MARKER)
+    expect(results.get_by_role("status")).to_have_text("1 Treffer")
+    expect(results.get_by_role("article")).to_contain_text("Protokoll des Zielsteuerungsgesprächs 2013")
+    open_agreement(county, TITLE_2013)
+
+    # Draft, the ministry's answer and revision, the redline; agreement and both signatures.
+    ministry = installed_pages.login("mais-editor")
+    negotiate(county, ministry, TITLE_2013)
+    agree_and_sign(county, ministry, pk)
+    name, signed = download(ministry, main(ministry).get_by_role("link", name="PDF herunterladen"))
+    assert name.endswith(".pdf")
+    assert open_pdf(signed) >= 1
+
+    # The Vorlage, written from the agreement with an uploaded Anlage and released.
+    upload = real_pdf("Teilnehmerliste des Zielsteuerungsgesprächs", UPLOAD_PAGES)
+    reference = create_vorlage(county, MEETING, meeting_day, upload, TITLE_2013)
+
+    # The committee member downloads the paper, the Gesamtdokument and the Anlagen.
+    # The Anlagen: the signed agreement, the minutes uploaded to it as an annex, and the list uploaded to the paper.
+    papers = committee_papers(installed_pages.login("ausschuss"), reference, anlagen=3)
+    name, vorlage = papers.vorlage
+    assert name == f"Vorlage-{reference.replace('/', '-')}.pdf"
+    vorlage_pages = open_pdf(vorlage)
+    assert vorlage_pages >= 2
+    anlagen = [content for _, content in papers.anlagen]
+    assert protocol in anlagen and upload in anlagen  # the uploaded files, byte for byte
+    anlage_pages = [open_pdf(content) for content in anlagen]
+    bundle_pages = open_pdf(papers.bundle[1])
+    # The Gesamtdokument: its contents, the Vorlage and every Anlage.
+    assert bundle_pages > vorlage_pages + sum(anlage_pages)
+
+    # The server logged every request, none answered >= 500, and no traceback.
+    log = installed_server.log_text()
+    requests = runtime.requests_in(log)
+    assert len(requests) >= 50, f"only {len(requests)} requests logged:\n{runtime.tail(installed_server.log)}"
+    failed, tracebacks = runtime.server_errors(log)
+    assert not failed and not tracebacks, "server errors:\n" + "\n".join(failed) + "\n\n" + "\n\n".join(tracebacks)
