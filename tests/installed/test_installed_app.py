@@ -41,6 +41,13 @@ def open_pdf(content):
         return len(pdf.pages)
 
 
+def bookmarks(content):
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(content)) as pdf, pdf.open_outline() as outline:
+        return [item.title for item in outline.root]
+
+
 def add_meeting(admin, day):
     """The admin plans the Sozialausschuss meeting the paper goes to (committees and meetings are kept in the
     Django admin)."""
@@ -154,8 +161,9 @@ def test_it_carries_the_2013_agreement_to_the_committee_on_the_installed_app(ins
     assert protocol in anlagen and upload in anlagen  # the uploaded files, byte for byte
     anlage_pages = [open_pdf(content) for content in anlagen]
     bundle_pages = open_pdf(papers.bundle[1])
-    # The Gesamtdokument: its contents, the Vorlage and every Anlage.
+    # The Gesamtdokument: its contents, the Vorlage and every Anlage, one bookmark each.
     assert bundle_pages > vorlage_pages + sum(anlage_pages)
+    assert len(bookmarks(papers.bundle[1])) == 2 + len(anlagen)
 
     # The server logged every request, none answered >= 500, and no traceback.
     log = installed_server.log_text()
