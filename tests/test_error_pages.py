@@ -73,7 +73,7 @@ def test_it_answers_an_unknown_address_with_the_404_page_in_german(world, login)
     assert response.status_code == 404
     content = response.content.decode()
     assert_layout(content, "de")
-    assert "Seite nicht gefunden." in content and "Zur Übersicht" in content
+    assert "<h1 class=\"h3 mb-3\">Seite nicht gefunden</h1>" in content and "Zur Übersicht" in content
     # The navigation of a logged-in user is there: the page is part of the application.
     assert f'href="{reverse("agreement_list")}"' in content
 
@@ -84,8 +84,8 @@ def test_it_answers_an_unknown_address_with_the_404_page_in_english(world, login
     assert response.status_code == 404
     content = response.content.decode()
     assert_layout(content, "en")
-    assert "Page not found." in content and "To the dashboard" in content
-    assert "Seite nicht gefunden." not in content
+    assert in_english("Seite nicht gefunden") in content and "To the dashboard" in content
+    assert "Zur Übersicht" not in content
 
 
 def test_it_shows_an_outsider_the_404_page_for_another_countys_agreement(world, login):
@@ -94,7 +94,7 @@ def test_it_shows_an_outsider_the_404_page_for_another_countys_agreement(world, 
     assert response.status_code == 404
     content = response.content.decode()
     assert_layout(content, "de")
-    assert "Seite nicht gefunden." in content
+    assert "Seite nicht gefunden" in content
     assert world.agreement.title not in content
 
 
