@@ -138,6 +138,36 @@ def test_it_shows_the_403_page_without_a_reason(world, login):
     assert 'role="alert"' not in content
 
 
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_it_explains_a_refused_form_token_in_the_layout(world, language):
+    # A form left open past a new login, or a stale login page: Django's CSRF check refuses it with a 403.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users.editor)
+    if language == "en":
+        english(client)
+
+    response = client.post(reverse("section_add", args=[world.agreement.pk]), {"heading": "§ 9", "text": "x"})
+
+    assert response.status_code == 403
+    content = response.content.decode()
+    assert_layout(content, language)
+    with translation.override(language):
+        assert translation.gettext("Formular abgelaufen") in content
+    assert "Zur Übersicht" in content if language == "de" else "To the dashboard" in content
+    assert not world.agreement.sections.filter(heading="§ 9").exists()
+
+
+def test_it_offers_the_login_again_after_a_stale_login_form(db):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(reverse("login"), {"username": "editor", "password": "pw"})
+
+    assert response.status_code == 403
+    content = response.content.decode()
+    assert "Formular abgelaufen" in content
+    assert f'href="{reverse("login")}"' in content
+
+
 # --- 400 and 500 -------------------------------------------------------------------------------------------------
 
 
