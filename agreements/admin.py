@@ -18,12 +18,13 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.http import HttpResponseRedirect
-from django.template.defaultfilters import filesizeformat
+from django.template.defaultfilters import filesizeformat, urlize
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import reference_data
 from .models import (
     AgendaItem,
     Agreement,
@@ -318,20 +319,66 @@ class ChildPartyInline(admin.TabularInline):
         return False
 
 
+class ReferenceSourceAdminMixin:
+    """Reference records (load_reference): the source of their values, and where they differ from the data.
+
+    The differences are the values an admin entered by hand; load_reference keeps them and reports them, and
+    this shows them beside the reference value, so that whoever reads the record sees both and where each is from.
+    """
+
+    reference_model = None  # the name in reference_data.record_for: "party", "legalbasis", "indicator"
+    reference_key_field = None
+    reference_fields = ["source_links", "reference_deviations"]
+
+    @admin.display(description=_("Quelle"))
+    def source_links(self, obj):
+        if not obj.source:
+            return _("keine Quelle angegeben")
+        # The template filter escapes the text and marks only its own links safe (rel="nofollow").
+        return urlize(obj.source, autoescape=True)
+
+    @admin.display(description=_("Abweichungen von den Referenzdaten"))
+    def reference_deviations(self, obj):
+        key = getattr(obj, self.reference_key_field) if obj.pk else None
+        record = reference_data.record_for(self.reference_model, key) if key else None
+        if record is None:
+            return _("kein Eintrag der Referenzdaten")
+        rows = []
+        for field, value in record.items():
+            if field == self.reference_key_field:
+                continue
+            if field == "parent":
+                current = getattr(obj.parent, self.reference_key_field) if obj.parent_id else None
+            else:
+                current = getattr(obj, field)
+            if current != value:
+                rows.append((obj._meta.get_field(field).verbose_name, current or "–", value or "–"))
+        if not rows:
+            return _("keine: alle Werte wie in den Referenzdaten")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li>{}: {} ({})</li>", (
+                (label, current, _("Referenzdaten: %(value)s") % {"value": value}) for label, current, value in rows
+            )),
+        )
+
+
 @admin.register(Party)
-class PartyAdmin(HistoryAdmin):
+class PartyAdmin(ReferenceSourceAdminMixin, HistoryAdmin):
     list_display = ["name", "short_name", "kind", "jobcenter_form", "parent", "region", "city", "is_active"]
     list_filter = ["kind", "jobcenter_form", "region", "is_active"]
-    search_fields = ["name", "short_name", "key", "city"]
+    search_fields = ["name", "short_name", "key", "city", "source"]
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
     prepopulated_fields = {"key": ["name"]}
-    readonly_fields = ["created", "modified"]
+    reference_model, reference_key_field = "party", "key"
+    readonly_fields = ["created", "modified", *ReferenceSourceAdminMixin.reference_fields]
     fieldsets = [
         (None, {"fields": [
             "name", "short_name", "key", "kind", "parent", "jobcenter_form", "region", "is_active",
         ]}),
         (_("Anschrift"), {"fields": ["street", "postal_code", "city"]}),
+        (_("Quelle"), {"fields": ["source_links", "reference_deviations", "source"]}),
         (_("Verwaltung"), {"fields": ["created", "modified"], "classes": ["collapse"]}),
     ]
     inlines = [DepartmentInline, PersonInline, PartyMembershipInline, ChildPartyInline]
@@ -437,12 +484,20 @@ class AgendaItemAdmin(BaseAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(BaseAdmin):
-    list_display = ["code", "name", "parent", "unit", "order"]
-    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["code", "name"]
+class IndicatorAdmin(ReferenceSourceAdminMixin, BaseAdmin):
+    list_display = ["code", "name", "parent", "computation", "window_months", "unit", "order"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter), "computation"]
+    search_fields = ["code", "name", "numerator", "denominator", "source"]
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
+    reference_model, reference_key_field = "indicator", "code"
+    readonly_fields = ["created", "modified", *ReferenceSourceAdminMixin.reference_fields]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "parent", "description", "unit", "order"]}),
+        (_("Berechnung"), {"fields": ["numerator", "denominator", "computation", "window_months"]}),
+        (_("Quelle"), {"fields": ["source_links", "reference_deviations", "source"]}),
+        (_("Verwaltung"), {"fields": ["created", "modified"], "classes": ["collapse"]}),
+    ]
 
 
 @admin.register(Topic)
@@ -452,9 +507,12 @@ class TopicAdmin(BaseAdmin):
 
 
 @admin.register(LegalBasis)
-class LegalBasisAdmin(BaseAdmin):
+class LegalBasisAdmin(ReferenceSourceAdminMixin, BaseAdmin):
     list_display = ["citation", "title", "order"]
-    search_fields = ["citation", "title", "text"]
+    search_fields = ["citation", "title", "text", "source"]
+    reference_model, reference_key_field = "legalbasis", "citation"
+    readonly_fields = ReferenceSourceAdminMixin.reference_fields
+    fields = ["citation", "title", "text", "order", "source_links", "reference_deviations", "source"]
 
 
 # --- Documents -------------------------------------------------------------------------------------------

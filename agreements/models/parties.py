@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .base import TimeStampedModel
+from .catalogue import ReferenceRecord
 
 
-class Party(TimeStampedModel):
+class Party(TimeStampedModel, ReferenceRecord):
     class Kind(models.TextChoices):
         MINISTRY = "ministerium", _("Landesministerium")
         KREIS = "kreis", _("Kreis")
