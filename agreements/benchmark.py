@@ -1216,6 +1216,7 @@ def render_markdown(reports):
         "",
         f"- Date: {meta['date']}",
         f"- Command: `{meta['command']}` (run time {sum(r['meta'].get('run_seconds', 0) for r in reports):.0f} s)",
+        f"- Code: {meta.get('revision', 'unknown')}",
         f"- Machine: {machine['cpu']}, {machine['cores']} logical cores ({machine['usable_cores']} usable), "
         f"{machine['ram_gib']} GiB RAM, {machine['os']}",
         f"- Software: Python {versions['python']}, Django {versions['django']}, "
@@ -1515,6 +1516,7 @@ def run(*, scales=DEFAULT_SCALES, repeats=DEFAULT_REPEATS, warmup=DEFAULT_WARMUP
         "warmup": warmup,
         "database_label": database_label or connection.vendor,
         "database_options": database_options(),
+        "revision": source_revision(),
         "search_backend": "PostgreSQL full text (tsvector)" if connection.vendor == "postgresql"
         else "SQLite fallback (LIKE over title and body)",
         "run_seconds": time.monotonic() - started,
@@ -1523,6 +1525,22 @@ def run(*, scales=DEFAULT_SCALES, repeats=DEFAULT_REPEATS, warmup=DEFAULT_WARMUP
     report["targets"] = evaluate_targets(report)
     report["markdown"] = render_markdown([report])
     return report
+
+
+def source_revision():
+    """Which code was measured: ZS_BENCHMARK_REVISION if set (e.g. for an exported tree without .git), else the
+    git commit, marked when the working tree has changes not committed."""
+    if os.environ.get("ZS_BENCHMARK_REVISION"):
+        return os.environ["ZS_BENCHMARK_REVISION"]
+    git = ["git", "-C", str(settings.BASE_DIR)]
+    try:
+        commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10,
+                                check=True).stdout.strip()
+        dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{commit} (with uncommitted changes)" if dirty else commit
 
 
 def database_options():

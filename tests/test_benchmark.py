@@ -334,3 +334,5 @@ def test_it_runs_readers_writers_and_signing_clicks_against_the_real_servers(tmp
     markdown = output.read_text(encoding="utf-8")
     assert "p95 latency under load below 300 ms (writers' requests)" in markdown
     assert "## Summary" in markdown and "saves that went through" in markdown
+    # Which code was measured: the git commit of this checkout.
+    assert report["meta"]["revision"] != "unknown" and f"- Code: {report['meta']['revision']}" in markdown
