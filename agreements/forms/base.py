@@ -1,3 +1,5 @@
+import secrets
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, Submit
 from django import forms
@@ -18,6 +20,29 @@ class LockedForm(forms.Form):
     """A form that carries the lock_version it was opened with (optimistic locking)."""
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+SUBMISSION_FIELD = "submission_token"
+
+
+def new_submission_token():
+    return secrets.token_urlsafe(24)
+
+
+def submit_once(form):
+    """Make `form` a create form that is saved once however often it is sent (double click, back and send again).
+
+    It gets a hidden single-use token, new each time the form is opened; views.base.once() records it with the
+    created record and leads a second submission of the same token to that record instead of creating another.
+    A POST without a token (a script) is simply saved.
+    """
+    form.fields[SUBMISSION_FIELD] = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=64, initial=new_submission_token,
+    )
+    helper = getattr(form, "helper", None)
+    if helper is not None and helper.layout is not None:
+        helper.layout.append(SUBMISSION_FIELD)
+    return form
 
 
 SAVE = _("Speichern")

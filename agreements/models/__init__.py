@@ -13,6 +13,7 @@ from .archived import ArchivedUserName
 from .audit import AuditEntry
 from .catalogue import Indicator, LegalBasis, Topic
 from .documents import CachedPdf, Document
+from .idempotency import FormSubmission
 from .negotiation import Letter, ProcedureStep, Proposal, Statement
 from .parties import Committee, CommitteeMembership, Department, Meeting, Membership, Party, Person
 from .reviews import Assessment, Review
@@ -22,7 +23,7 @@ from .submissions import AgendaItem, Consultation, Impact, Vorlage, VorlageAnlag
 __all__ = [
     "AgendaItem", "Agreement", "AgreementParty", "AgreementSection", "AgreementVersion", "ArchivedUserName",
     "Assessment", "AuditEntry", "CachedPdf", "Committee", "CommitteeMembership", "Consultation", "Department",
-    "Document", "Goal", "Impact",
+    "Document", "FormSubmission", "Goal", "Impact",
     "ImmutableRecordError", "Indicator", "LegalBasis", "Letter", "Meeting", "Membership", "Party", "Person",
     "ProcedureStep", "Proposal", "Review", "SearchEntry", "Signature", "Statement", "SupportOffer", "Topic", "Vorlage",
     "VorlageAnlage", "VorlageSection",

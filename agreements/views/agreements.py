@@ -10,11 +10,22 @@ from django.utils.translation import gettext as _
 from .. import access, vorlage_access
 from .. import models as m
 from ..forms import AgreementFilterForm, AgreementForm, SectionForm
+from ..forms.base import submit_once
 from ..services import agreements as svc
 from ..services import lifecycle
 from ..services.base import ConflictError
 from ..services.overview import filter_agreement_list
-from .base import agreement_context, form_page, post_only, posted, read_only, render_conflict, run_action, run_service
+from .base import (
+    agreement_context,
+    form_page,
+    once,
+    post_only,
+    posted,
+    read_only,
+    render_conflict,
+    run_action,
+    run_service,
+)
 
 PAGE_SIZE = 25
 
@@ -100,12 +111,12 @@ def _initial_from(agreement):
 def agreement_create(request):
     if not access.editor_party_ids(request.user):
         raise PermissionDenied(_("Sie haben keine Bearbeitungsrechte."))
-    form = AgreementForm(posted(request), predecessors=_predecessors(request.user))
+    form = submit_once(AgreementForm(posted(request), predecessors=_predecessors(request.user)))
     if request.method == "POST" and form.is_valid():
-        agreement = run_service(
+        agreement = once(request, form, lambda: run_service(
             request, form, lambda: svc.create_agreement(user=request.user, data=form.cleaned_data),
             success_message=_("Die Zielvereinbarung wurde angelegt."),
-        )
+        ))
         if agreement:
             return redirect("agreement_detail", pk=agreement.pk)
     return render(request, "agreements/agreement_form.html", {"form": form, "title": _("Neue Zielvereinbarung")})
@@ -142,11 +153,11 @@ def agreement_edit(request, pk):
 @login_required
 def section_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
-    form = SectionForm(posted(request))
+    form = submit_once(SectionForm(posted(request)))
     if request.method == "POST" and form.is_valid():
-        if run_service(request, form, lambda: svc.save_section(
+        if once(request, form, lambda: run_service(request, form, lambda: svc.save_section(
                 user=request.user, agreement=agreement, data=form.cleaned_data),
-                success_message=_("Der Abschnitt wurde angelegt.")):
+                success_message=_("Der Abschnitt wurde angelegt."))):
             return redirect("agreement_detail", pk=pk)
     return form_page(request, form, agreement, _("Abschnitt hinzufügen"), reverse("agreement_detail", args=[pk]))
 

@@ -4,11 +4,14 @@ import datetime
 from decimal import Decimal
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from .. import models as m
+from ..forms.base import SUBMISSION_FIELD, new_submission_token
 from ..services.base import ConflictError, DomainError
 
 # (url name, label): the agreement page's tabs, each its own URL so every page stays small and fast.
@@ -86,6 +89,44 @@ def run_service(request, form, fn, *, success_message=None):
     return result
 
 
+def once(request, form, save):
+    """Save a create form (made with forms.base.submit_once) at most once per opening of the form.
+
+    save() runs the service as the view would (usually through run_service) and returns the created record, or
+    None when it was refused. The form's token is claimed in the same transaction: a second submission of the
+    same form, even one arriving at the same moment, creates nothing and returns the record the first one created,
+    with a message. A refused save leaves the token unused, so the corrected form can be sent again.
+    """
+    token = form.cleaned_data.get(SUBMISSION_FIELD) if SUBMISSION_FIELD in form.fields else None
+    if not token:
+        return save()
+    with transaction.atomic():
+        submission, earlier = m.FormSubmission.claim(user=request.user, token=token, path=request.path)
+        if earlier is not None:
+            return _sent_before(request, form, earlier)
+        result = save()
+        if not result:
+            transaction.set_rollback(True)
+            return result
+        submission.record(result)
+    return result
+
+
+def _sent_before(request, form, earlier):
+    obj = earlier.created_object() if earlier.path == request.path else None
+    if obj is None:
+        # The record was deleted since, or the token belongs to another form: say so, and let the user decide
+        # to send this form (with a new token) deliberately.
+        form.add_error(None, _("Dieses Formular wurde bereits abgeschickt. Prüfen Sie bitte, ob der Eintrag "
+                               "gespeichert ist, bevor Sie es erneut absenden."))
+        form.data = form.data.copy()
+        form.data[SUBMISSION_FIELD] = new_submission_token()
+        return None
+    messages.info(request, _("Das Formular wurde mehrfach abgeschickt; der Eintrag ist bereits gespeichert und "
+                             "wurde nicht noch einmal angelegt."))
+    return obj
+
+
 def run_action(request, fn, *, success_message=None):
     """Call a service for a POST-only button; a DomainError becomes an error message. Returns True on success."""
     try:
@@ -115,7 +156,7 @@ def render_conflict(request, form, conflict, back_url):
     current = conflict.current
     rows = []
     for name, field in form.fields.items():
-        if name == "lock_version":
+        if name in ("lock_version", SUBMISSION_FIELD):
             continue
         mine = _text(form.cleaned_data.get(name))
         theirs = _text(getattr(current, name, None))

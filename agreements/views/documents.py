@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 
 from .. import access
 from .. import models as m
+from ..forms.base import submit_once
 from ..forms.documents import LetterFilterForm, LetterForm, UploadForm
 from ..services import documents as svc
 from ..services.base import DomainError
 from ..uploads import CHUNK_SIZE, DOCX, EXTENSIONS, ODT, PDF, UploadRejected
-from .base import agreement_context, form_page, posted, posted_files, read_only
+from .base import agreement_context, form_page, once, posted, posted_files, read_only
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +73,12 @@ def _letter_form_page(request, form, agreement, title):
 @login_required
 def letter_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
-    form = LetterForm(posted(request), posted_files(request))
+    form = submit_once(LetterForm(posted(request), posted_files(request)))
     if request.method == "POST" and form.is_valid():
-        letter = _save(request, form, lambda: svc.register_letter(
+        letter = once(request, form, lambda: _save(request, form, lambda: svc.register_letter(
             user=request.user, agreement=agreement, data=form.cleaned_data,
             uploaded_file=form.cleaned_data.get("file"),
-        ), _("Das Schreiben wurde erfasst."))
+        ), _("Das Schreiben wurde erfasst.")))
         if letter:
             return redirect("agreement_letters", pk=pk)
     return _letter_form_page(request, form, agreement, _("Schreiben erfassen"))
@@ -135,13 +136,13 @@ def agreement_documents(request, pk):
 @login_required
 def document_upload(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
-    form = UploadForm(posted(request), posted_files(request))
+    form = submit_once(UploadForm(posted(request), posted_files(request)))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        document = _save(request, form, lambda: svc.store_upload(
+        document = once(request, form, lambda: _save(request, form, lambda: svc.store_upload(
             user=request.user, agreement=agreement, uploaded_file=data["file"], title=data["title"],
             kind=data["kind"],
-        ), _("Das Dokument wurde gespeichert."))
+        ), _("Das Dokument wurde gespeichert.")))
         if document:
             return redirect("agreement_documents", pk=pk)
     return form_page(request, form, agreement, _("Dokument hochladen"), reverse("agreement_documents", args=[pk]))

@@ -11,11 +11,22 @@ from django.utils.translation import gettext_lazy
 
 from .. import access
 from .. import models as m
+from ..forms.base import submit_once
 from ..forms.goals import GoalForm, OfferForm, goal_initial, offer_initial
 from ..services import agreements as agreement_svc
 from ..services import goals as svc
 from ..services.base import ConflictError
-from .base import agreement_context, form_page, post_only, posted, read_only, render_conflict, run_action, run_service
+from .base import (
+    agreement_context,
+    form_page,
+    once,
+    post_only,
+    posted,
+    read_only,
+    render_conflict,
+    run_action,
+    run_service,
+)
 
 
 def _refuse_frozen(request, agreement, tab):
@@ -34,7 +45,8 @@ def _item_form(request, form, *, agreement, save, saved, title, tab, anchor, con
     back_url = reverse(tab, args=[agreement.pk])
     if request.method == "POST" and form.is_valid():
         try:
-            item = run_service(request, form, lambda: save(form.cleaned_data), success_message=saved)
+            item = once(request, form, lambda: run_service(
+                request, form, lambda: save(form.cleaned_data), success_message=saved))
         except ConflictError as conflict:
             return render_conflict(request, form, conflict, conflict_url)
         if item:
@@ -74,7 +86,7 @@ def goal_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
     if agreement.is_frozen and request.method != "POST":
         return _refuse_frozen(request, agreement, "agreement_goals")
-    form = GoalForm(posted(request), initial={"level": request.GET.get("ebene") or m.Goal.Level.LOCAL})
+    form = submit_once(GoalForm(posted(request), initial={"level": request.GET.get("ebene") or m.Goal.Level.LOCAL}))
     return _item_form(
         request, form, agreement=agreement, tab="agreement_goals", anchor="ziel",
         save=lambda data: svc.save_goal(user=request.user, agreement=agreement, data=data),
@@ -159,7 +171,7 @@ def offer_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
     if agreement.is_frozen and request.method != "POST":
         return _refuse_frozen(request, agreement, "agreement_offers")
-    form = OfferForm(posted(request), initial=_offer_initial_for_new(agreement, request))
+    form = submit_once(OfferForm(posted(request), initial=_offer_initial_for_new(agreement, request)))
     return _item_form(
         request, form, agreement=agreement, tab="agreement_offers", anchor="angebot",
         save=lambda data: svc.save_offer(user=request.user, agreement=agreement, data=data),

@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy
 
 from .. import access
 from .. import models as m
+from ..forms.base import submit_once
 from ..forms.lifecycle import AgreeForm, AssessmentForm, ReasonForm, ReviewForm, SignatureForm
 from ..services import lifecycle as svc
-from .base import agreement_context, form_page, post_only, posted, read_only, run_action, run_service
+from .base import agreement_context, form_page, once, post_only, posted, read_only, run_action, run_service
 
 
 def _writable(request, pk, action):
@@ -175,13 +176,13 @@ def review_add(request, pk):
     if "review" not in svc.available_actions(request.user, agreement):
         return _not_now(request, agreement, "review", target="agreement_reviews")
     goals = list(agreement.goals.select_related("indicator"))
-    form = ReviewForm(posted(request))
+    form = submit_once(ReviewForm(posted(request)))
     goal_forms = [AssessmentForm(posted(request), goal=g, prefix=f"goal-{g.pk}") for g in goals]
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in goal_forms):
         assessments = [dict(f.cleaned_data, goal=f.goal) for f in goal_forms if f.cleaned_data.get("status")]
-        if run_service(request, form, lambda: svc.record_review(
+        if once(request, form, lambda: run_service(request, form, lambda: svc.record_review(
                 user=request.user, agreement=agreement, data=form.cleaned_data, assessments=assessments),
-                success_message=_("Die Zielnachhaltung wurde gespeichert.")):
+                success_message=_("Die Zielnachhaltung wurde gespeichert."))):
             return redirect("agreement_reviews", pk=pk)
     return render(request, "agreements/review_form.html", agreement_context(
         request, agreement, "agreement_reviews", form=form, goal_forms=goal_forms,

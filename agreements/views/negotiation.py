@@ -9,10 +9,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from .. import access
+from ..forms.base import submit_once
 from ..forms.negotiation import ProposalDecisionForm, ProposalForm, StatementForm, StepForm
 from ..services import negotiation as svc
 from ..services.base import ConflictError, DomainError, require_editable
-from .base import agreement_context, form_page, posted, posted_files, read_only, render_conflict, run_service
+from .base import agreement_context, form_page, once, posted, posted_files, read_only, render_conflict, run_service
 
 PAGE_SIZE = 25
 
@@ -51,11 +52,11 @@ def proposal_add(request, pk):
     refused = _refuse_frozen(request, agreement, "agreement_proposals")
     if refused:
         return refused
-    form = ProposalForm(posted(request), posted_files(request), agreement=agreement)
+    form = submit_once(ProposalForm(posted(request), posted_files(request), agreement=agreement))
     if request.method == "POST" and form.is_valid():
-        if run_service(request, form, lambda: svc.create_proposal(
+        if once(request, form, lambda: run_service(request, form, lambda: svc.create_proposal(
                 user=request.user, agreement=agreement, data=form.cleaned_data),
-                success_message=_("Der Vorschlag wurde eingebracht.")):
+                success_message=_("Der Vorschlag wurde eingebracht."))):
             return redirect("agreement_proposals", pk=pk)
     return form_page(request, form, agreement, _("Vorschlag einbringen"),
                       reverse("agreement_proposals", args=[pk]))
@@ -113,11 +114,11 @@ def statement_add(request, pk):
     refused = _refuse_frozen(request, agreement, "agreement_statements")
     if refused:
         return refused
-    form = StatementForm(posted(request), posted_files(request))
+    form = submit_once(StatementForm(posted(request), posted_files(request)))
     if request.method == "POST" and form.is_valid():
-        if run_service(request, form, lambda: svc.create_statement(
+        if once(request, form, lambda: run_service(request, form, lambda: svc.create_statement(
                 user=request.user, agreement=agreement, data=form.cleaned_data),
-                success_message=_("Die Stellungnahme wurde erfasst.")):
+                success_message=_("Die Stellungnahme wurde erfasst."))):
             return redirect("agreement_statements", pk=pk)
     return form_page(request, form, agreement, _("Stellungnahme erfassen"),
                       reverse("agreement_statements", args=[pk]))
@@ -169,11 +170,11 @@ def agreement_timeline(request, pk):
 @login_required
 def step_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
-    form = StepForm(posted(request), posted_files(request), agreement=agreement)
+    form = submit_once(StepForm(posted(request), posted_files(request), agreement=agreement))
     if request.method == "POST" and form.is_valid():
-        if run_service(request, form, lambda: svc.create_step(
+        if once(request, form, lambda: run_service(request, form, lambda: svc.create_step(
                 user=request.user, agreement=agreement, data=form.cleaned_data),
-                success_message=_("Der Verfahrensschritt wurde erfasst.")):
+                success_message=_("Der Verfahrensschritt wurde erfasst."))):
             return redirect("agreement_timeline", pk=pk)
     return form_page(request, form, agreement, _("Verfahrensschritt erfassen"),
                       reverse("agreement_timeline", args=[pk]))

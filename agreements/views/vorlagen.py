@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from .. import access, vorlage_access
 from .. import models as m
+from ..forms.base import submit_once
 from ..forms.lifecycle import ReasonForm
 from ..forms.vorlagen import (
     AnlageForm,
@@ -42,7 +43,7 @@ from ..pdf.vorlage import render_vorlage, vorlage_context
 from ..services import vorlagen as svc
 from ..services.base import ConflictError
 from ..uploads import PDF
-from .base import post_only, posted, posted_files, read_only, render_conflict, run_action, run_service
+from .base import once, post_only, posted, posted_files, read_only, render_conflict, run_action, run_service
 
 # The upload and download checks of the documents area, reused: a Vorlage's files come and go the same way.
 from .documents import (
@@ -187,11 +188,12 @@ def _author_initial(request, departments):
 @login_required
 def vorlage_create(request):
     departments = _writable_departments(request)
-    form = VorlageForm(posted(request), departments=departments, authors=_authors(departments),
-                       initial=_author_initial(request, departments))
+    form = submit_once(VorlageForm(posted(request), departments=departments, authors=_authors(departments),
+                                   initial=_author_initial(request, departments)))
     if request.method == "POST" and form.is_valid():
-        vorlage = run_service(request, form, lambda: svc.create_vorlage(user=request.user, data=form.cleaned_data),
-                              success_message=_("Die Vorlage wurde angelegt."))
+        vorlage = once(request, form, lambda: run_service(
+            request, form, lambda: svc.create_vorlage(user=request.user, data=form.cleaned_data),
+            success_message=_("Die Vorlage wurde angelegt.")))
         if vorlage:
             return redirect("vorlage_detail", pk=vorlage.pk)
     return _form_page(request, form, _("Neue Vorlage"), reverse("vorlage_list"))
@@ -205,13 +207,13 @@ def vorlage_create_from_agreement(request):
     initial = _author_initial(request, departments)
     if request.GET.get("agreement", "").isdigit():
         initial["agreement"] = int(request.GET["agreement"])
-    form = VorlageFromAgreementForm(posted(request), agreements=agreements, departments=departments,
-                                    authors=_authors(departments), initial=initial)
+    form = submit_once(VorlageFromAgreementForm(posted(request), agreements=agreements, departments=departments,
+                                                authors=_authors(departments), initial=initial))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        vorlage = run_service(request, form, lambda: svc.create_vorlage_from_agreement(
+        vorlage = once(request, form, lambda: run_service(request, form, lambda: svc.create_vorlage_from_agreement(
             user=request.user, agreement=data["agreement"], department=data["department"], author=data["author"],
-            date=data["date"]), success_message=_("Die Vorlage wurde aus der Zielvereinbarung vorbereitet."))
+            date=data["date"]), success_message=_("Die Vorlage wurde aus der Zielvereinbarung vorbereitet.")))
         if vorlage:
             return redirect("vorlage_detail", pk=vorlage.pk)
     return _form_page(request, form, _("Vorlage zu einer Zielvereinbarung"), reverse("vorlage_list"),
@@ -343,9 +345,10 @@ def _editable(request, pk):
 
 
 def _save_or_conflict(request, form, fn, success, back_url):
-    """(response, done): the conflict page when somebody saved in between, else run the service."""
+    """(response, done): the conflict page when somebody saved in between, else run the service (once, for a
+    create form)."""
     try:
-        return None, run_service(request, form, fn, success_message=success)
+        return None, once(request, form, lambda: run_service(request, form, fn, success_message=success))
     except ConflictError as conflict:
         return render_conflict(request, form, conflict, back_url), None
 
@@ -383,11 +386,11 @@ def section_add(request, pk):
     vorlage, refused = _editable(request, pk)
     if refused:
         return refused
-    form = SectionForm(posted(request))
+    form = submit_once(SectionForm(posted(request)))
     if request.method == "POST" and form.is_valid():
-        if run_service(request, form, lambda: svc.save_section(user=request.user, vorlage=vorlage,
-                                                               data=form.cleaned_data),
-                       success_message=_("Der Abschnitt wurde angelegt.")):
+        if once(request, form, lambda: run_service(
+                request, form, lambda: svc.save_section(user=request.user, vorlage=vorlage, data=form.cleaned_data),
+                success_message=_("Der Abschnitt wurde angelegt."))):
             return redirect("vorlage_detail", pk=pk)
     return _form_page(request, form, _("Abschnitt der Sachverhaltsdarstellung hinzufügen"), _back(vorlage), vorlage)
 
@@ -440,6 +443,8 @@ def _consultation_page(request, vorlage, consultation=None):
         initial.update(committee=consultation.committee_id, meeting=consultation.meeting_id,
                        lock_version=svc.version_token(consultation))
     form = ConsultationForm(posted(request), party=vorlage.department.party_id, initial=initial)
+    if consultation is None:
+        form = submit_once(form)
     if request.method == "POST" and form.is_valid():
         back = (reverse("vorlage_consultation_edit", args=[vorlage.pk, consultation.pk]) if consultation
                 else _back(vorlage))
@@ -500,13 +505,13 @@ def anlage_add(request, pk):
     documents = None
     if vorlage.agreement_id:
         documents = agreement_documents_queryset(vorlage.agreement).order_by("title", "pk")
-    form = AnlageForm(posted(request), posted_files(request), documents=documents)
+    form = submit_once(AnlageForm(posted(request), posted_files(request), documents=documents))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         # _save shows a refused file at the file field, other refusals above the form.
-        if _save(request, form, lambda: svc.add_anlage(
+        if once(request, form, lambda: _save(request, form, lambda: svc.add_anlage(
                 user=request.user, vorlage=vorlage, title=data["title"], document=data.get("document"),
-                uploaded_file=data.get("file")), _("Die Anlage wurde hinzugefügt.")):
+                uploaded_file=data.get("file")), _("Die Anlage wurde hinzugefügt."))):
             return redirect("vorlage_detail", pk=pk)
     return _form_page(request, form, _("Anlage hinzufügen"), _back(vorlage), vorlage)
 
