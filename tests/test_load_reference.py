@@ -377,6 +377,22 @@ def test_it_keeps_and_reports_what_an_admin_changed(loaded, monkeypatch):
 
 
 @pytest.mark.django_db
+def test_it_reports_without_saving_in_a_dry_run(monkeypatch):
+    install_earlier_release(monkeypatch)
+    before = snapshot()
+    stamps = list(Party.objects.values_list("reference_values", flat=True))
+
+    out = run_command("--dry-run")
+
+    assert "Beteiligte Stellen: 0 angelegt, 110 geändert, 0 unverändert" in out
+    assert "Kennzahlen: 4 angelegt, 11 geändert, 0 unverändert" in out
+    assert out.splitlines()[-1] == "Probelauf: nichts gespeichert."
+    assert snapshot() == before
+    assert list(Party.objects.values_list("reference_values", flat=True)) == stamps
+    assert Party.objects.get(key="oberbergischer-kreis").jobcenter_form == "zkT"
+
+
+@pytest.mark.django_db
 def test_it_keeps_fields_it_does_not_manage(loaded):
     Party.objects.filter(key="kreis-mettmann").update(street="Düsseldorfer Straße 26", is_active=False)
     extra = Party.objects.create(key="jobcenter-test", name="Testjobcenter", kind=Party.Kind.JOBCENTER)
@@ -510,12 +526,25 @@ def test_it_shows_how_an_indicator_is_computed_on_the_goals_tab(world, login):
             "Zahl der erwerbsfähigen Leistungsberechtigten im Vormonat; Durchschnitt der Monatswerte über die "
             "vergangenen 12 Monate; in %") in " ".join(page.split())
 
+    k2 = Indicator.objects.get(code="K2")
+    GoalFactory(agreement=world.agreement, kind="quantitativ", indicator=k2, title="Integrationen steigern")
+    page, small = goals_tab(client, world.agreement)
+    assert ("Berechnung: Summe der Integrationen in den vergangenen zwölf Monaten geteilt durch "
+            "Durchschnittlicher Bestand der erwerbsfähigen Leistungsberechtigten in den vergangenen zwölf "
+            "Monaten; Zeitraum: die vergangenen 12 Monate; in %") in " ".join(page.split())
+    k1 = Indicator.objects.get(code="K1")
+    GoalFactory(agreement=world.agreement, kind="quantitativ", indicator=k1, title="Leistungen senken")
+    page, small = goals_tab(client, world.agreement)
+    assert ("Berechnung: Summe der Leistungen zum Lebensunterhalt im Bezugsmonat geteilt durch Summe der "
+            "Leistungen zum Lebensunterhalt im Bezugsmonat des Vorjahres; Veränderung gegenüber dem Bezugsmonat "
+            "des Vorjahres; in %") in " ".join(page.split())
+
     codes = list(Indicator.objects.values_list("code", flat=True))
     for i, code in enumerate(codes * 2):
         GoalFactory(agreement=world.agreement, kind="quantitativ", indicator=Indicator.objects.get(code=code),
                     level=("landesziel", "lokal")[i % 2], title=f"Ziel {i}")
     page, large = goals_tab(client, world.agreement)
-    assert page.count("Berechnung:") == 31
+    assert page.count("Berechnung:") == 33
     assert large == small
 
 

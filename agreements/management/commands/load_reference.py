@@ -147,19 +147,22 @@ class _Loader:
         )
 
 
-def load_reference(stdout=None, verbosity=1):
+def load_reference(stdout=None, verbosity=1, dry_run=False):
     """Load and correct parties, legal bases and indicators; return the counts per model name.
 
     Callable from load_demo and tests; ``stdout`` (anything with ``write``) gets the summary, ``None``
-    keeps it quiet.
+    keeps it quiet. ``dry_run`` reports the same and then rolls everything back.
     """
     if stdout is None:
         verbosity = 0
     with transaction.atomic():
-        return {
+        counts = {
             name: _Loader(name, model, key_field, getattr(reference_data, records), stdout, verbosity).run()
             for name, model, key_field, records in MODELS
         }
+        if dry_run:
+            transaction.set_rollback(True)
+    return counts
 
 
 class Command(TranslatedCommand):
@@ -173,5 +176,13 @@ class Command(TranslatedCommand):
         "an Ort und Stelle geändert, nie gelöscht: Ziele behalten ihre Kennzahl."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dry-run", action="store_true",
+            help=_("Nur melden, was angelegt, berichtigt und beibehalten würde; nichts speichern."),
+        )
+
     def handle(self, *args, **options):
-        load_reference(stdout=self.stdout, verbosity=options["verbosity"])
+        load_reference(stdout=self.stdout, verbosity=options["verbosity"], dry_run=options["dry_run"])
+        if options["dry_run"]:
+            self.stdout.write(gettext("Probelauf: nichts gespeichert."))
