@@ -38,6 +38,7 @@ from .models import (
     Consultation,
     Department,
     Document,
+    FormSubmission,
     Goal,
     Indicator,
     LegalBasis,
@@ -59,7 +60,7 @@ from .models import (
     VorlageSection,
 )
 from .models.base import LockVersionModel
-from .services.documents import clean_filename
+from .services.documents import clean_filename, frozen_document_reason
 from .uploads import UploadRejected, inspect_upload
 
 User = get_user_model()
@@ -195,8 +196,9 @@ class LockedRecordAdminMixin:
         locked = [f"{obj} – {reason}" for obj in objs if (reason := self.lock_reason(obj))]
         if locked:
             protected = [*protected, *locked]
-            # has_delete_permission() said no for exactly these records; the page should say why, not "no rights".
-            perms_needed = {p for p in perms_needed if p != self.model._meta.verbose_name}
+            # has_delete_permission() said no because of the lock (on these records, or on the locked records
+            # that protect them, e.g. the signed agreement of its PDF): the page should say why, not "no rights".
+            perms_needed = set()
         return to_delete, model_count, perms_needed, protected
 
 
@@ -536,7 +538,10 @@ class DocumentAdminForm(forms.ModelForm):
 
 
 @admin.register(Document)
-class DocumentAdmin(BaseAdmin):
+class DocumentAdmin(LockedRecordAdminMixin, BaseAdmin):
+    # A signed agreement's or a released Vorlage's PDF (and the like) is read-only here as everywhere: its
+    # agreement, for one, decides who may read it.
+    lock_check = staticmethod(frozen_document_reason)
     form = DocumentAdminForm
     list_display = ["title", "kind", "agreement", "original_filename", "size_display", "content_type",
                     "is_pdfa", "created", "uploaded_by"]
@@ -978,6 +983,23 @@ class VorlageAnlageAdmin(FrozenVorlageChildAdmin, HistoryAdmin):
     list_select_related = ["vorlage", "document"]
     autocomplete_fields = ["vorlage", "document"]
     readonly_fields = ["created", "modified"]
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(admin.ModelAdmin):
+    """Which opening of a create form created what (views.base.once): written by the app, read here."""
+
+    list_display = ["created", "user", "path", "content_type", "object_id"]
+    list_select_related = ["user", "content_type"]
+    search_fields = ["path", "user__username"]
+    date_hierarchy = "created"
+    fields = readonly_fields = ["created", "user", "path", "token", "content_type", "object_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SearchEntry)

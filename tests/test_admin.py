@@ -28,6 +28,7 @@ from agreements.models import (
     Consultation,
     Department,
     Document,
+    FormSubmission,
     Goal,
     Indicator,
     LegalBasis,
@@ -176,6 +177,7 @@ def demo(db, media, admin_user):
     )
     VorlageSection.objects.create(vorlage=vorlage, order=1, heading="I. Rechtliche Grundlagen")
     VorlageAnlage.objects.create(vorlage=vorlage, order=1, title="Zielvereinbarung 2012", document=document)
+    FormSubmission.objects.create(user=editor, token="einmal", path="/vereinbarungen/neu/").record(agreement)
     return {
         "kreis": kreis, "editor": editor, "agreement": agreement, "version": version, "document": document,
         "vorlage": vorlage, "department": department, "person": person,
@@ -226,7 +228,8 @@ def test_it_only_forbids_adding_versions_and_derived_records(rf, admin_user):
     request = rf.get("/")
     request.user = admin_user
     forbidden = sorted(label(m) for m, ma in admin.site._registry.items() if not ma.has_add_permission(request))
-    assert forbidden == ["agreements.AgreementVersion", "agreements.AuditEntry", "agreements.SearchEntry"]
+    assert forbidden == ["agreements.AgreementVersion", "agreements.AuditEntry", "agreements.FormSubmission",
+                         "agreements.SearchEntry"]
 
 
 def test_audit_log_is_read_only_in_admin(admin_client, rf, admin_user):
@@ -683,3 +686,113 @@ def test_it_still_records_consultation_results_of_a_released_vorlage(admin_clien
     response = admin_client.post(admin_url(Consultation, "delete", consultation.pk), {"post": "yes"})
     assert response.status_code == 302
     assert Consultation.objects.filter(pk=consultation.pk).exists()
+
+
+# --- Documents of frozen records are read-only (issue 10, B.8) ---------------------------------------------------
+
+
+def _stored_document(title, admin_user, agreement=None):
+    document = Document(
+        title=title, kind=Document.Kind.VORLAGE, size=len(PDF_BYTES), content_type="application/pdf",
+        sha256=hashlib.sha256(PDF_BYTES).hexdigest(), original_filename="frozen.pdf", uploaded_by=admin_user,
+        agreement=agreement,
+    )
+    document.file.save("frozen.pdf", ContentFile(PDF_BYTES), save=True)
+    return document
+
+
+def _signed_agreements_pdf(demo, admin_user):
+    document = _stored_document("Zielvereinbarung (unterzeichnet)", admin_user, demo["agreement"])
+    Agreement.objects.filter(pk=demo["agreement"].pk).update(status=Agreement.Status.SIGNED, signed_file=document)
+    return document
+
+
+def _released_vorlages_pdf(demo, admin_user):
+    document = _stored_document("Vorlage 50/015/2012", admin_user, demo["agreement"])
+    Vorlage.objects.filter(pk=demo["vorlage"].pk).update(status=Vorlage.Status.RELEASED, main_file=document)
+    return document
+
+
+def _released_vorlages_anlage(demo, admin_user):
+    _release(demo["vorlage"], Vorlage.Status.DONE)
+    return demo["document"]
+
+
+def _signed_agreements_statement(demo, admin_user):
+    document = _stored_document("Stellungnahme der Liga", admin_user, demo["agreement"])
+    Statement.objects.filter(agreement=demo["agreement"]).update(document=document)
+    _sign(demo["agreement"])
+    return document
+
+
+FROZEN_DOCUMENTS = {
+    "signed agreement's PDF": (_signed_agreements_pdf, "unterzeichnete Fassung einer Zielvereinbarung"),
+    "released Vorlage's PDF": (_released_vorlages_pdf, "PDF einer freigegebenen Vorlage"),
+    "Anlage of a released Vorlage": (_released_vorlages_anlage, "Anlage einer freigegebenen Vorlage"),
+    "Stellungnahme of a signed agreement": (_signed_agreements_statement, "Stellungnahme zu einer unterzeichneten"),
+}
+
+
+def _document_state(document):
+    return Document.objects.filter(pk=document.pk).values(
+        "title", "kind", "agreement", "uploaded_by", "file", "sha256", "size", "original_filename", "modified",
+    ).get()
+
+
+def _document_post(demo, other_agreement):
+    # What B.8 did: another title, kind, agreement (another county's) and uploader.
+    return {"title": "Umbenannt", "kind": Document.Kind.OTHER, "agreement": other_agreement.pk,
+            "uploaded_by": demo["editor"].pk}
+
+
+@pytest.fixture
+def other_agreement(db):
+    return Agreement.objects.create(title="Zielvereinbarung 2012 Kreis Nachbar", year=2012)
+
+
+@pytest.mark.parametrize("case", FROZEN_DOCUMENTS)
+def test_it_shows_documents_of_frozen_records_read_only(admin_client, admin_user, demo, other_agreement, case):
+    make, reason = FROZEN_DOCUMENTS[case]
+    document = make(demo, admin_user)
+    before = _document_state(document)
+    url = admin_url(Document, "change", document.pk)
+
+    content = admin_client.get(url).content.decode()
+    assert 'name="_save"' not in content and 'name="title"' not in content and 'name="agreement"' not in content
+    assert document.sha256 in content
+
+    response = admin_client.post(url, _document_post(demo, other_agreement), follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert reason in response.content.decode() and "weder geändert noch gelöscht" in response.content.decode()
+    assert _document_state(document) == before
+
+    response = admin_client.post(admin_url(Document, "delete", document.pk), {"post": "yes"}, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    response = admin_client.post(admin_url(Document, "changelist"), {
+        "action": "delete_selected", "_selected_action": [document.pk], "post": "yes",
+    })
+    assert response.status_code == 200 and reason in response.content.decode()
+    assert _document_state(document) == before
+
+
+def test_it_keeps_other_documents_editable(admin_client, admin_user, demo, other_agreement):
+    # The demo's document is an Anlage of a draft Vorlage and a letter's file: nothing frozen holds it.
+    _signed_agreements_pdf(demo, admin_user)  # another document of the same, now signed, agreement
+    document = demo["document"]
+    url = admin_url(Document, "change", document.pk)
+    assert 'name="_save"' in admin_client.get(url).content.decode()
+    response = admin_client.post(url, _document_post(demo, other_agreement))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    document.refresh_from_db()
+    assert (document.title, document.kind, document.agreement, document.uploaded_by) == (
+        "Umbenannt", Document.Kind.OTHER, other_agreement, demo["editor"])
+
+
+def test_it_decides_frozen_documents_by_one_rule(admin_user, demo):
+    from agreements.services.documents import frozen_document_reason, frozen_documents
+
+    # The Stellungnahme first: once the agreement is signed, its statements cannot be given a file any more.
+    frozen = [make(demo, admin_user) for make, _reason in reversed(FROZEN_DOCUMENTS.values())]
+    loose = _stored_document("Protokoll", admin_user, demo["agreement"])
+    assert set(frozen_documents()) == set(frozen)
+    assert all(frozen_document_reason(d.pk) for d in frozen) and frozen_document_reason(loose.pk) is None

@@ -9,7 +9,7 @@ import unicodedata
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +65,45 @@ def discard_files_on_failure():
         raise
     finally:
         _collectors.reset(token)
+
+
+# --- Documents of frozen records ----------------------------------------------------------------------------
+
+def _frozen_holders():
+    """(records that froze their documents, the field naming the document, German reason)."""
+    released = m.Vorlage.FROZEN_STATUSES
+    return (
+        (m.Agreement.objects.all(), "signed_file",
+         _("Das Dokument ist die unterzeichnete Fassung einer Zielvereinbarung.")),
+        (m.Vorlage.objects.filter(status__in=released), "main_file",
+         _("Das Dokument ist das PDF einer freigegebenen Vorlage.")),
+        (m.VorlageAnlage.objects.filter(vorlage__status__in=released), "document",
+         _("Das Dokument ist eine Anlage einer freigegebenen Vorlage.")),
+        (m.Statement.objects.filter(agreement__status__in=m.Agreement.SIGNED_STATUSES), "document",
+         _("Das Dokument ist eine Stellungnahme zu einer unterzeichneten Zielvereinbarung.")),
+    )
+
+
+def frozen_documents():
+    """Documents that belong to a frozen record and never change again: a signed agreement's PDF, a released
+    Vorlage's PDF and Anlagen, the Stellungnahmen of a signed agreement. Their file, title, kind, agreement
+    and uploader are part of what was signed or released (the agreement decides who may read them)."""
+    query = models.Q(pk__in=[])
+    for holders, field, _reason in _frozen_holders():
+        query |= models.Q(pk__in=holders.exclude(**{field: None}).values(field))
+    return m.Document.objects.filter(query)
+
+
+def frozen_document_reason(document_id):
+    """Why the document can no longer be changed (German), or None."""
+    if document_id is None:
+        return None
+    for holders, field, reason in _frozen_holders():
+        if holders.filter(**{field: document_id}).exists():
+            return _("%(reason)s Es wird nur angezeigt und kann weder geändert noch gelöscht werden.") % {
+                "reason": reason,
+            }
+    return None
 
 
 def _check_document_fields(title, kind):
