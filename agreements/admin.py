@@ -60,7 +60,9 @@ from .models import (
     VorlageSection,
 )
 from .models.base import LockVersionModel
+from .services.base import DomainError
 from .services.documents import clean_filename, frozen_document_reason
+from .services.negotiation import require_decidable
 from .uploads import UploadRejected, inspect_upload
 
 User = get_user_model()
@@ -253,6 +255,23 @@ class SignedAgreementChildForm(LockedParentForm):
 class FrozenVorlageChildForm(LockedParentForm):
     lock_parent = "vorlage"
     lock_check = staticmethod(frozen_vorlage_reason)
+
+
+def frozen_text_reason(agreement_id):
+    """Proposals and the decisions on them freeze with the text (abgestimmt and later): the rule of the services."""
+    agreement = Agreement.objects.filter(pk=agreement_id).first() if agreement_id is not None else None
+    if agreement is None:
+        return None
+    try:
+        require_decidable(agreement)
+    except DomainError as refusal:
+        return refusal.message
+    return None
+
+
+class FrozenTextChildForm(LockedParentForm):
+    lock_parent = "agreement"
+    lock_check = staticmethod(frozen_text_reason)
 
 
 class SignedAgreementChildAdmin(LockedRecordAdminMixin):
@@ -771,7 +790,10 @@ class LetterAdmin(HistoryAdmin):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(HistoryAdmin):
+class ProposalAdmin(LockedRecordAdminMixin, HistoryAdmin):
+    form = FrozenTextChildForm
+    lock_field = "agreement_id"
+    lock_check = staticmethod(frozen_text_reason)
     list_display = ["__str__", "agreement", "party", "decision", "decided_at", "answer_letter"]
     list_filter = ["decision", "party__kind", "agreement__year"]
     search_fields = ["concerns", "text", "reason", "party__name", "agreement__title"]

@@ -796,3 +796,38 @@ def test_it_decides_frozen_documents_by_one_rule(admin_user, demo):
     loose = _stored_document("Protokoll", admin_user, demo["agreement"])
     assert set(frozen_documents()) == set(frozen)
     assert all(frozen_document_reason(d.pk) for d in frozen) and frozen_document_reason(loose.pk) is None
+
+
+# --- Proposals and their decisions freeze with the text (issue 10, B.7) ------------------------------------------
+
+
+def _proposal_post(demo, **changes):
+    data = {"agreement": demo["agreement"].pk, "party": demo["kreis"].pk, "concerns": "", "text": "Ziel streichen",
+            "decision": "uebernommen", "reason": "", "lock_version": "1"}
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("status", Agreement.FROZEN_STATUSES)
+def test_it_shows_proposals_of_a_frozen_text_read_only(admin_client, demo, status):
+    Agreement.objects.filter(pk=demo["agreement"].pk).update(status=status)
+    proposal = Proposal.objects.get(agreement=demo["agreement"])
+    url = admin_url(Proposal, "change", proposal.pk)
+    assert 'name="_save"' not in admin_client.get(url).content.decode()
+    response = admin_client.post(url, _proposal_post(demo), follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "festgeschrieben" in response.content.decode()
+    proposal.refresh_from_db()
+    assert (proposal.decision, proposal.reason) == (Proposal.Decision.REJECTED, "Landesziel")
+    response = admin_client.post(admin_url(Proposal, "add"), _proposal_post(demo, text="Nachgeschoben"))
+    assert response.status_code == 200 and "agreement" in response.context["adminform"].form.errors
+    assert not Proposal.objects.filter(text="Nachgeschoben").exists()
+
+
+def test_it_keeps_proposals_of_an_open_text_editable(admin_client, demo):
+    Agreement.objects.filter(pk=demo["agreement"].pk).update(status=Agreement.Status.NEGOTIATION)
+    proposal = Proposal.objects.get(agreement=demo["agreement"])
+    response = admin_client.post(admin_url(Proposal, "change", proposal.pk), _proposal_post(demo))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    proposal.refresh_from_db()
+    assert proposal.decision == Proposal.Decision.ADOPTED
