@@ -234,6 +234,36 @@ def test_edit_forms_carry_no_token(world, login):
     assert SUBMISSION_FIELD not in response.content.decode()
 
 
+# --- Buttons that create a record ---------------------------------------------------------------------------------
+
+# url name, url args → (status in which the button is shown)
+CREATE_BUTTONS = {
+    "agreement_amend": ([], m.Agreement.Status.SIGNED),
+    "agreement_derive": (["next_year"], m.Agreement.Status.NEGOTIATION),
+    "agreement_derive:jobcenter": (["jobcenter"], m.Agreement.Status.NEGOTIATION),
+}
+
+
+@pytest.mark.parametrize("name", CREATE_BUTTONS)
+def test_it_creates_once_when_a_create_button_is_clicked_twice(world, login, name):
+    extra, status = CREATE_BUTTONS[name]
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=status)
+    client = login(world.users.editor)
+    url = reverse(name.split(":")[0], args=[world.agreement.pk, *extra])
+    page = client.get(reverse("agreement_detail", args=[world.agreement.pk])).content.decode()
+    # The button's form carries its own token.
+    form = page.split(f'action="{url}"', 1)[1].split("</form>", 1)[0]
+    [token] = TOKEN.findall(form)
+    before = m.Agreement.objects.count()
+
+    first = client.post(url, {SUBMISSION_FIELD: token})
+    second = client.post(url, {SUBMISSION_FIELD: token})
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] != reverse("agreement_detail", args=[world.agreement.pk])
+    assert m.Agreement.objects.count() == before + 1
+    assert "bereits gespeichert" in _messages(second)
+
+
 # --- At the same moment ----------------------------------------------------------------------------------------
 
 PARALLEL = 12

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponseNotAllowed
@@ -11,7 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from ..forms.base import SUBMISSION_FIELD, new_submission_token
+from ..forms.base import SUBMISSION_FIELD, new_submission_token, submit_once
 from ..services.base import ConflictError, DomainError
 
 # (url name, label): the agreement page's tabs, each its own URL so every page stays small and fast.
@@ -109,6 +110,17 @@ def once(request, form, save):
             transaction.set_rollback(True)
             return result
         submission.record(result)
+    return result
+
+
+def once_button(request, save):
+    """once() for a POST-only button that creates a record (Nachtrag anlegen, Folgevereinbarung): its form carries
+    the token ({% submission_token %}); what a form would show above its fields becomes an error message."""
+    form = submit_once(forms.Form(request.POST))
+    form.is_valid()
+    result = once(request, form, save)
+    for error in form.non_field_errors():
+        messages.error(request, error)
     return result
 
 

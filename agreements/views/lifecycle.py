@@ -13,7 +13,17 @@ from .. import models as m
 from ..forms.base import submit_once
 from ..forms.lifecycle import AgreeForm, AssessmentForm, ReasonForm, ReviewForm, SignatureForm
 from ..services import lifecycle as svc
-from .base import agreement_context, form_page, once, post_only, posted, read_only, run_action, run_service
+from .base import (
+    agreement_context,
+    form_page,
+    once,
+    once_button,
+    post_only,
+    posted,
+    read_only,
+    run_action,
+    run_service,
+)
 
 
 def _writable(request, pk, action):
@@ -127,16 +137,21 @@ agreement_start = _post_action("start", svc.start_implementation, gettext_lazy("
 agreement_close = _post_action("close", svc.close, gettext_lazy("Die Zielvereinbarung ist abgeschlossen."))
 
 
+def _created(request, create, success_message):
+    """run_action for a button that creates a record: the new record, or None when refused (with its message)."""
+    result = {}
+    ok = run_action(request, lambda: result.setdefault("new", create()), success_message=success_message)
+    return result["new"] if ok else None
+
+
 @login_required
 def agreement_amend(request, pk):
     agreement, _allowed = _writable(request, pk, "amend")
     if refused := post_only(request):
         return refused
-    result = {}
-    ok = run_action(request, lambda: result.setdefault(
-        "new", svc.create_amendment(user=request.user, agreement=agreement)),
-        success_message=_("Der Nachtrag wurde als Entwurf angelegt."))
-    return redirect("agreement_detail", pk=result["new"].pk if ok else pk)
+    new = once_button(request, lambda: _created(request, lambda: svc.create_amendment(
+        user=request.user, agreement=agreement), _("Der Nachtrag wurde als Entwurf angelegt.")))
+    return redirect("agreement_detail", pk=new.pk if new else pk)
 
 
 @login_required
@@ -144,11 +159,9 @@ def agreement_derive(request, pk, kind):
     agreement, _allowed = _writable(request, pk, "derive")
     if refused := post_only(request):
         return refused
-    result = {}
-    ok = run_action(request, lambda: result.setdefault(
-        "new", svc.derive(user=request.user, agreement=agreement, kind=kind)),
-        success_message=_("Die Folgevereinbarung wurde als Entwurf angelegt."))
-    return redirect("agreement_detail", pk=result["new"].pk if ok else pk)
+    new = once_button(request, lambda: _created(request, lambda: svc.derive(
+        user=request.user, agreement=agreement, kind=kind), _("Die Folgevereinbarung wurde als Entwurf angelegt.")))
+    return redirect("agreement_detail", pk=new.pk if new else pk)
 
 
 def _assessments_prefetch():
