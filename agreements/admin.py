@@ -31,8 +31,10 @@ from .models import (
     AgreementParty,
     AgreementSection,
     AgreementVersion,
+    ArchivedUserName,
     Assessment,
     AuditEntry,
+    CachedPdf,
     Committee,
     CommitteeMembership,
     Consultation,
@@ -1007,6 +1009,19 @@ class VorlageAnlageAdmin(FrozenVorlageChildAdmin, HistoryAdmin):
     readonly_fields = ["created", "modified"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the application writes and nobody edits: admins look, never add, change or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(FormSubmission)
 class FormSubmissionAdmin(admin.ModelAdmin):
     """Which opening of a create form created what (views.base.once): written by the app, read here."""
@@ -1025,7 +1040,7 @@ class FormSubmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SearchEntry)
-class SearchEntryAdmin(admin.ModelAdmin):
+class SearchEntryAdmin(ReadOnlyAdmin):
     """The search index is derived data (rebuild_search_index); admins may look, never edit."""
 
     list_display = ["title", "kind", "agreement", "vorlage", "modified"]
@@ -1035,18 +1050,9 @@ class SearchEntryAdmin(admin.ModelAdmin):
     readonly_fields = ["kind", "object_id", "agreement", "vorlage", "title", "body", "modified"]
     exclude = ["search_vector"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit log is append-only: admins read it here or at /verwaltung/protokoll/, nobody edits it."""
 
     list_display = ["time", "username", "action", "object_type", "object_repr", "ip_address"]
@@ -1058,14 +1064,25 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "path",
     ]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(CachedPdf)
+class CachedPdfAdmin(ReadOnlyAdmin):
+    """The checksums of the PDF cache (agreements/pdf/cache.py): a cached file is served only while it matches."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_display = ["key", "sha256", "size", "written"]
+    search_fields = ["key", "sha256"]
+    date_hierarchy = "written"
+    fields = readonly_fields = ["key", "sha256", "size", "written"]
+
+
+@admin.register(ArchivedUserName)
+class ArchivedUserNameAdmin(ReadOnlyAdmin):
+    """Who did something according to an imported archive, kept as text (agreements/archive.py)."""
+
+    list_display = ["name", "content_type", "object_id", "field"]
+    list_select_related = ["content_type"]
+    search_fields = ["name"]
+    fields = readonly_fields = ["name", "content_type", "object_id", "field"]
 
 
 # --- Users -----------------------------------------------------------------------------------------------

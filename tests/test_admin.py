@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -22,7 +23,9 @@ from agreements.models import (
     AgreementParty,
     AgreementSection,
     AgreementVersion,
+    ArchivedUserName,
     Assessment,
+    CachedPdf,
     Committee,
     CommitteeMembership,
     Consultation,
@@ -178,6 +181,9 @@ def demo(db, media, admin_user):
     VorlageSection.objects.create(vorlage=vorlage, order=1, heading="I. Rechtliche Grundlagen")
     VorlageAnlage.objects.create(vorlage=vorlage, order=1, title="Zielvereinbarung 2012", document=document)
     FormSubmission.objects.create(user=editor, token="einmal", path="/vereinbarungen/neu/").record(agreement)
+    CachedPdf.objects.create(key="a" * 64, sha256="b" * 64, size=1024)
+    ArchivedUserName.objects.create(content_type=ContentType.objects.get_for_model(Document), object_id=document.pk,
+                                    field="uploaded_by", name="admin")
     return {
         "kreis": kreis, "editor": editor, "agreement": agreement, "version": version, "document": document,
         "vorlage": vorlage, "department": department, "person": person,
@@ -228,8 +234,8 @@ def test_it_only_forbids_adding_versions_and_derived_records(rf, admin_user):
     request = rf.get("/")
     request.user = admin_user
     forbidden = sorted(label(m) for m, ma in admin.site._registry.items() if not ma.has_add_permission(request))
-    assert forbidden == ["agreements.AgreementVersion", "agreements.AuditEntry", "agreements.FormSubmission",
-                         "agreements.SearchEntry"]
+    assert forbidden == ["agreements.AgreementVersion", "agreements.ArchivedUserName", "agreements.AuditEntry",
+                         "agreements.CachedPdf", "agreements.FormSubmission", "agreements.SearchEntry"]
 
 
 def test_audit_log_is_read_only_in_admin(admin_client, rf, admin_user):
