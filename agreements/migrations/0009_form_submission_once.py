@@ -1,5 +1,4 @@
-# Written by hand (issue 10, B.6): only the FormSubmission model, so that nobody else's pending model change is swept
-# in. It follows 0010_reference_sources, the newest migration in the working tree when this was written.
+# Only the FormSubmission model (issue 10, B.6): single-use tokens of create forms.
 
 import django.db.models.deletion
 from django.conf import settings
@@ -9,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("agreements", "0010_reference_sources"),
+        ("agreements", "0008_reference_sources"),
         ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
