@@ -153,3 +153,20 @@ def test_it_stores_the_vorlage_as_edited_while_it_was_rendering(world, monkeypat
     from .test_lifecycle import pdf_text
 
     assert "(geändert)" in pdf_text(main.file.open("rb").read())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_stores_the_pdf_of_a_vorlage_released_without_one_once_outside_any_transaction(world, client,
+                                                                                          monkeypatch):
+    """An imported paper released before PDFs were stored gets its PDF on the first download (on PostgreSQL the
+    row lock must not reach the empty main_file join)."""
+    vorlage = make_vorlage(vorlage_world(world), status=m.Vorlage.Status.RELEASED)
+    m.Vorlage.objects.filter(pk=vorlage.pk).update(main_file=None)
+    renderer = Renderer(monkeypatch)
+    first = client.get(reverse("vorlage_pdf", args=[vorlage.pk]))
+    second = client.get(reverse("vorlage_pdf", args=[vorlage.pk]))
+    assert first.status_code == second.status_code == 200
+    assert b"".join(first.streaming_content) == b"".join(second.streaming_content)
+    assert renderer.calls == [False]
+    stored = m.Vorlage.objects.select_related("main_file").get(pk=vorlage.pk).main_file
+    assert stored is not None and stored.kind == m.Document.Kind.VORLAGE

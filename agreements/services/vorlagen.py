@@ -1094,7 +1094,7 @@ def stored_pdf(vorlage):
     from ..pdf.vorlage import pdf_filename, vorlage_html
 
     def prepare():
-        locked = V.objects.select_for_update().select_related("main_file").get(pk=vorlage.pk)
+        locked = V.objects.select_for_update(of=("self",)).select_related("main_file").get(pk=vorlage.pk)
         if locked.main_file_id is not None:
             return None, locked  # stored meanwhile by somebody else: nothing to build
         return vorlage_html(locked), locked
