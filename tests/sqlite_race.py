@@ -1,9 +1,11 @@
 """Races on a real SQLite file, in a fresh process with zielsteuerung.settings (IMMEDIATE transactions, WAL,
 busy timeout), one connection per thread: what pytest-django's in-memory test database cannot show.
 
-Used by tests/test_versions.py (parallel "Entwurf übersenden") and tests/test_double_submit.py (one form posted
-by many threads at once). This module is also the child script:
-`python tests/sqlite_race.py migrate|send|submit DATABASE THREADS`; it prints `RESULT {json}`.
+Used by tests/test_versions.py (parallel "Entwurf übersenden"), tests/test_double_submit.py (one form posted
+by many threads at once) and tests/test_sqlite_concurrency.py (many writers adding goals, with the shipped and
+with older SQLite options). This module is also the child script:
+`python tests/sqlite_race.py migrate|send|submit|goals DATABASE THREADS [OPTIONS-JSON]`; it prints
+`RESULT {json}`. OPTIONS-JSON, when given and not null, replaces the database OPTIONS the settings build.
 """
 
 import json
@@ -22,7 +24,7 @@ RACE_SECONDS = 90
 
 # --- The child process -----------------------------------------------------------------------------------------
 
-def _setup(database):
+def _setup(database, options=None):
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "zielsteuerung.settings",
         "DATABASE_URL": f"sqlite:///{database}",  # database is absolute: sqlite:////tmp/…
@@ -32,6 +34,11 @@ def _setup(database):
         "SECURE_SSL_REDIRECT": "0",
     })
     sys.path.insert(0, str(BASE_DIR))
+    if options is not None:
+        from django.conf import settings
+
+        # Before django.setup(): no connection exists yet, so every connection of this process gets them.
+        settings.DATABASES["default"]["OPTIONS"] = options
     import django
 
     django.setup()
@@ -145,9 +152,47 @@ def _race_submit(threads):
     return result
 
 
+GOALS_PER_THREAD = 5
+
+
+def _race_goals(threads):
+    """Every editor adds GOALS_PER_THREAD goals through services.goals.save_goal, all at once: the app's
+    read-then-write transaction (access check, agreement re-read "for update", next order number, INSERT)."""
+    from django.db import OperationalError, connection
+
+    from agreements import models as m
+    from agreements.services import goals
+
+    agreement, editors = _world(threads)
+    with connection.cursor() as cursor:
+        journal_mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+    connection.close()
+
+    def write(number):
+        counts = {"saved": 0, "locked": 0}
+        for goal in range(GOALS_PER_THREAD):
+            data = {"kind": m.Goal.Kind.QUALITATIVE, "level": m.Goal.Level.LOCAL, "area": m.Goal.Area.OTHER,
+                    "title": f"Ziel {number}.{goal}", "direction": m.Goal.Direction.OPTIMIERUNG}
+            try:
+                goals.save_goal(user=editors[number], agreement=agreement, data=data)
+                counts["saved"] += 1
+            except OperationalError as error:
+                if "database is locked" not in str(error):
+                    raise
+                counts["locked"] += 1
+        return counts
+
+    result = _run_threads(threads, write)
+    result["saved"] = sum(outcome["saved"] for outcome in result["outcomes"])
+    result["locked"] = sum(outcome["locked"] for outcome in result["outcomes"])
+    orders = list(agreement.goals.values_list("order", flat=True))
+    result.update(journal_mode=journal_mode, goals=len(orders), distinct_orders=len(set(orders)))
+    return result
+
+
 def main(argv):
     mode, database, threads = argv[1], argv[2], int(argv[3])
-    _setup(database)
+    _setup(database, json.loads(argv[4]) if len(argv) > 4 else None)
     if mode == "migrate":
         from django.core.management import call_command
         from django.db import connection
@@ -158,7 +203,7 @@ def main(argv):
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         connection.close()
         return
-    result = {"send": _race_send, "submit": _race_submit}[mode](threads)
+    result = {"send": _race_send, "submit": _race_submit, "goals": _race_goals}[mode](threads)
     print("RESULT " + json.dumps(result), flush=True)
     # Daemon threads still hanging must not keep the process alive.
     os._exit(0)
@@ -166,9 +211,9 @@ def main(argv):
 
 # --- For the tests -------------------------------------------------------------------------------------------------
 
-def child(mode, database, threads=0, *, timeout=RACE_SECONDS + 60):
+def child(mode, database, threads=0, *, options=None, timeout=RACE_SECONDS + 60):
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), mode, str(database), str(threads)],
+        [sys.executable, str(Path(__file__).resolve()), mode, str(database), str(threads), json.dumps(options)],
         cwd=BASE_DIR, capture_output=True, text=True, timeout=timeout, check=False,
         env={key: value for key, value in os.environ.items() if key != "DATABASE_URL"},
     )
