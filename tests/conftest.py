@@ -132,3 +132,14 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def postgres(transactional_db):
+    """Races of threads in one process need a real server database: pytest-django's in-memory SQLite is shared
+    badly across threads. The SQLite side of each race runs on a file (tests/sqlite_race.py)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: pytest-django's in-memory SQLite is shared badly across threads "
+                    "(the SQLite file variant covers SQLite)")

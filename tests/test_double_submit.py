@@ -13,7 +13,6 @@ import re
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -267,13 +266,6 @@ def test_it_creates_once_when_a_create_button_is_clicked_twice(world, login, nam
 # --- At the same moment ----------------------------------------------------------------------------------------
 
 PARALLEL = 12
-
-
-@pytest.fixture
-def postgres(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: pytest-django's in-memory SQLite is shared badly across threads "
-                    "(the SQLite file variant below covers SQLite)")
 
 
 @pytest.mark.postgres

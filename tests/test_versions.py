@@ -486,13 +486,6 @@ def _assert_one_fassung(outcome, agreement, steps_before):
     assert agreement.steps.filter(kind=m.ProcedureStep.Kind.DRAFT_SENT).count() == steps_before + 1
 
 
-@pytest.fixture
-def postgres(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: pytest-django's in-memory SQLite is shared badly across threads "
-                    "(the SQLite file variant below covers SQLite)")
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_it_creates_exactly_one_fassung_for_parallel_sends_on_postgresql(postgres, world):
