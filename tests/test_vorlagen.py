@@ -439,6 +439,18 @@ def test_it_refuses_an_agreement_the_user_cannot_see(vw):
     assert not m.Vorlage.objects.exists()
 
 
+def test_it_refuses_a_withdrawn_agreement_as_the_link_rule_does(vw):
+    from agreements import vorlage_access
+
+    m.Agreement.objects.filter(pk=vw.world.agreement.pk).update(status=m.Agreement.Status.WITHDRAWN)
+    agreement = m.Agreement.objects.get(pk=vw.world.agreement.pk)
+    assert not vorlage_access.can_report_on_agreement(vw.users.editor, agreement)
+    with pytest.raises(DomainError, match="zurückgezogene"):
+        svc.create_vorlage_from_agreement(user=vw.users.editor, agreement=agreement,
+                                          department=vw.department, author=vw.author, date=TODAY)
+    assert not m.Vorlage.objects.exists()
+
+
 # --- Editing and optimistic locking -----------------------------------------------------------------------------
 
 

@@ -267,6 +267,9 @@ def create_vorlage_from_agreement(*, user, agreement, department, author, date):
     """A draft reporting on the agreement, pre-filled from its records; everything stays editable."""
     vorlage_access.require_writer(user, department)
     _check_agreement(user, agreement, department)
+    if agreement.status == m.Agreement.Status.WITHDRAWN:
+        # The rule of vorlage_access.can_report_on_agreement, which hides the link: it goes to no committee.
+        raise DomainError(_("Eine zurückgezogene Zielvereinbarung wird keinem Gremium vorgelegt."))
     _check_date(date, _label(V, "date"))
     draft = draft_from_agreement(agreement, department=department, date=date)
     header = default_header(author=author, date=date, name=draft["name"], occasion=draft["occasion"],
