@@ -24,7 +24,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import reference_data
+from agreements.data import reference_data
+from agreements.infra.errors import DomainError
+from agreements.infra.uploads import UploadRejected, inspect_upload
+
 from .models import (
     AgendaItem,
     Agreement,
@@ -62,10 +65,8 @@ from .models import (
     VorlageSection,
 )
 from .models.base import LockVersionModel
-from .services.base import DomainError
 from .services.documents import clean_filename, frozen_document_reason
 from .services.negotiation import require_decidable
-from .uploads import UploadRejected, inspect_upload
 
 User = get_user_model()
 
@@ -541,7 +542,7 @@ class LegalBasisAdmin(ReferenceSourceAdminMixin, BaseAdmin):
 # --- Documents -------------------------------------------------------------------------------------------
 
 class DocumentAdminForm(forms.ModelForm):
-    """The app's own upload check (agreements.uploads): the admin refuses exactly what the app refuses.
+    """The app's own upload check (agreements.infra.uploads): the admin refuses exactly what the app refuses.
 
     No Meta: ModelAdmin builds it from the fieldsets.
     """
@@ -1077,7 +1078,7 @@ class CachedPdfAdmin(ReadOnlyAdmin):
 
 @admin.register(ArchivedUserName)
 class ArchivedUserNameAdmin(ReadOnlyAdmin):
-    """Who did something according to an imported archive, kept as text (agreements/archive.py)."""
+    """Who did something according to an imported archive, kept as text (agreements/transfer/archive.py)."""
 
     list_display = ["name", "content_type", "object_id", "field"]
     list_select_related = ["content_type"]

@@ -9,8 +9,8 @@ class AgreementsConfig(AppConfig):
 
     def ready(self):
         # The search index follows every save and delete of the searchable models.
-        from . import search
+        from agreements.infra import search
 
         search.connect_signals()
-        # The audit log's receivers: logins, lockouts and every write (agreements/audit.py).
-        from . import audit  # noqa: F401
+        # The audit log's receivers: logins, lockouts and every write (agreements/infra/audit.py).
+        from agreements.infra import audit  # noqa: F401

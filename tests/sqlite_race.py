@@ -106,8 +106,8 @@ def _race_send(threads):
     from django.db import connection
 
     from agreements import models as m
+    from agreements.infra.errors import DomainError
     from agreements.services import versions
-    from agreements.services.base import DomainError
 
     agreement, editors = _world(threads)
     connection.close()

@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from agreements.admin import signed_agreement_reason
+from agreements.infra.uploads import UploadRejected, inspect_upload
 from agreements.models import (
     AgendaItem,
     Agreement,
@@ -51,7 +52,6 @@ from agreements.models import (
     VorlageAnlage,
     VorlageSection,
 )
-from agreements.uploads import UploadRejected, inspect_upload
 
 from .test_uploads import encrypted_pdf_bytes, pdf_bytes, truncated_pdf_bytes
 
@@ -370,7 +370,7 @@ def test_it_shows_document_without_media_link(admin_client, demo):
 
 
 def test_it_computes_document_fields_on_upload(admin_client, demo):
-    # The admin now uses the app's content check (agreements.uploads): a real, readable PDF is needed.
+    # The admin now uses the app's content check (agreements.infra.uploads): a real, readable PDF is needed.
     data = pdf_bytes()
     response = admin_client.post(admin_url(Document, "add"), {
         "title": "Anlage 2", "kind": Document.Kind.ANNEX, "agreement": "", "is_pdfa": "on",

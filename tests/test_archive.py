@@ -19,10 +19,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from agreements import archive
 from agreements import models as m
-from agreements.demo import TITLE_2012, VORLAGE_REFERENCE
+from agreements.data.demo import TITLE_2012, VORLAGE_REFERENCE
 from agreements.services.versions import agreement_snapshot
+from agreements.transfer import archive
 
 SUFFIX = archive.COPY_SUFFIX
 
@@ -496,7 +496,7 @@ def test_it_keeps_items_that_are_gone_apart_in_snapshots(demo, tmp_path):
 
 
 def test_it_round_trips_synthetic_agreements(db, tmp_path):
-    from agreements import synthetic
+    from agreements.data import synthetic
 
     synthetic.generate(years=(2013,), goals_per_agreement=4, versions=2, steps=4, letters=2, seed=3)
     chosen = {}

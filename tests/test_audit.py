@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements import models as m
-from agreements.audit import client_ip
+from agreements.infra.audit import client_ip
 
 A = m.AuditEntry.Action
 pytestmark = pytest.mark.django_db
@@ -307,7 +307,7 @@ def test_every_entry_has_a_readable_object_type(world):
 
 def test_it_never_fails_on_a_nul_character(world):
     # PostgreSQL refuses NUL in text and JSON; whatever reaches the log is stored without it.
-    from agreements.audit import write_entry
+    from agreements.infra.audit import write_entry
 
     entry = write_entry(A.LOGIN_FAILED, username="ed\x00itor", object_repr="a\x00b",
                         request=RequestFactory().post("/anmelden/"))

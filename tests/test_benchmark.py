@@ -1,4 +1,4 @@
-"""Smoke tests of the benchmark's measuring logic (agreements/benchmark.py) at a tiny scale.
+"""Smoke tests of the benchmark's measuring logic (agreements/tooling/benchmark.py) at a tiny scale.
 
 Structure and query counts only: timings depend on the machine and are never asserted here.
 """
@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 import pytest
 from django.conf import settings as django_settings
 
-from agreements import benchmark as bench
+from agreements.tooling import benchmark as bench
 
 PAGE_KEYS = [key for key, _label in bench.PAGES]
 REFERENCE_KEYS = [key for key, _label in bench.REFERENCES]

@@ -340,7 +340,7 @@ def test_it_names_a_stored_anlage_whose_file_is_gone(db, sources):
 
 
 def test_it_measures_a_bundle():
-    from agreements.pdf.bench import measure_bundle
+    from agreements.tooling.pdf_bench import measure_bundle
 
     figures = measure_bundle(n_anlagen=2, total_pages=4, repeats=1)
     assert figures["pages"] == 1 + 2 + 4

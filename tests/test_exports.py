@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from agreements import models as m
-from agreements.exports import Column, Link, Table, write_csv, write_xlsx
+from agreements.transfer.exports import Column, Link, Table, write_csv, write_xlsx
 
 from .test_overview import build_nrw
 

@@ -14,12 +14,12 @@ from django.test import Client
 from django.urls import reverse
 
 from agreements import models as m
+from agreements.infra.errors import DomainError
 from agreements.pdf.render import RenderedPdf
 from agreements.services import agreements as agreement_svc
 from agreements.services import goals as goal_svc
 from agreements.services import lifecycle, negotiation
 from agreements.services import versions as version_svc
-from agreements.services.base import DomainError
 from agreements.services.versions import agreement_snapshot
 
 S = m.Agreement.Status

@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from pypdf import PdfReader
 
 from agreements import models as m
+from agreements.infra.errors import DomainError
 from agreements.services import lifecycle
-from agreements.services.base import DomainError
 
 S = m.Agreement.Status
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from agreements import demo
+from agreements.data import demo
 from agreements.models import (
     Agreement,
     AgreementParty,

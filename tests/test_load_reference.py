@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agreements import reference_data
+from agreements.data import reference_data
 from agreements.management.commands.load_reference import load_reference
 from agreements.models import Goal, Indicator, LegalBasis, Party
 

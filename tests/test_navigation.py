@@ -1,4 +1,4 @@
-"""The main navigation: links per role (decided in agreements.navigation, not in the template) and the current
+"""The main navigation: links per role (decided in agreements.views.navigation, not in the template) and the current
 section marked with aria-current."""
 
 import re

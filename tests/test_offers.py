@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import models as m
+from agreements.infra.errors import DomainError
 from agreements.services import goals as svc
-from agreements.services.base import DomainError
 
 from .conftest import ROLES
 from .factories import PartyFactory, TopicFactory

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import models as m
-from agreements import synthetic
+from agreements.data import synthetic
 from agreements.services import overview as svc
 
 from .conftest import make_user

@@ -1,8 +1,8 @@
 """The permission matrix: every named URL of the app, asked by every role of tests/conftest.py with a GET and with
 an empty POST (the test client does not check CSRF tokens).
 
-The expected answers are written out below as data. They are derived from the rules in agreements/access.py,
-agreements/vorlage_access.py, agreements/views/base.py and the views, not recorded from the server. A URL name of
+The expected answers are written out below as data. They are derived from the rules in agreements/policy/access.py,
+agreements/policy/vorlage_access.py, agreements/views/base.py and the views, not recorded from the server. A URL name of
 agreements.urls without an entry fails (test_every_url_has_an_entry and its own test_matrix cases), and so does an
 entry whose URL is gone. The OParl API is not in agreements.urls (zielsteuerung/urls.py mounts it separately) and
 has its own tests in test_oparl.py.

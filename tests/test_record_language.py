@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from agreements import models as m
+from agreements.infra.errors import DomainError
 from agreements.services import lifecycle, negotiation, versions
 from agreements.services import vorlagen as vorlage_svc
-from agreements.services.base import DomainError
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_timeline_page_in_english_shows_the_german_record(client, world):
 
 
 def test_a_vorlage_prefilled_for_an_english_user_is_german():
-    from agreements.demo import load_demo
+    from agreements.data.demo import load_demo
 
     load_demo()
     editor = get_user_model().objects.get(username="kreis-editor")

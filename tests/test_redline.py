@@ -2,7 +2,7 @@
 
 import re
 
-from agreements.redline import compare_snapshots, diff_sides, diff_text
+from agreements.text.redline import compare_snapshots, diff_sides, diff_text
 
 
 def _strip_hidden(html):

@@ -6,10 +6,10 @@ from django.db import connection
 from django.urls import reverse
 
 from agreements import models as m
+from agreements.infra.errors import DomainError
 from agreements.pdf import bundle, render  # noqa: F401 - bundle binds the real html_to_pdf for its own pages
 from agreements.services import lifecycle
 from agreements.services import vorlagen as vorlage_svc
-from agreements.services.base import DomainError
 
 from .test_lifecycle import agree, sign_data
 from .test_vorlagen import make_vorlage, vorlage_world

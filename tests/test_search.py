@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import models as m
-from agreements import search as index
+from agreements.infra import search as index
 from agreements.services import lifecycle
 from agreements.services.base import save_locked
 from agreements.services.documents import store_upload

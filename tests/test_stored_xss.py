@@ -102,7 +102,7 @@ def poison_everything():
 @pytest.fixture
 def poisoned(settings):
     """The demo case with the payload everywhere; returns the 2012 agreement and its Vorlage."""
-    from agreements import demo
+    from agreements.data import demo
 
     settings.DEBUG = True  # load_demo refuses to run without it
     call_command("load_reference", verbosity=0)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 
 from agreements import models as m
-from agreements import synthetic
+from agreements.data import synthetic
 from agreements.services.versions import agreement_snapshot
 
 from .factories import add_parties
@@ -113,7 +113,7 @@ def test_it_respects_the_goal_rules(db):
 
 
 def test_it_spreads_offers_over_the_seven_topics(db):
-    from agreements.demo import TOPICS
+    from agreements.data.demo import TOPICS
 
     _generate()
     assert list(m.Topic.objects.order_by("number").values_list("number", "name")) == list(TOPICS)

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from agreements import models as m
+from agreements.infra.errors import DomainError
 from agreements.services import negotiation as svc
-from agreements.services.base import DomainError, record_step
+from agreements.services.base import record_step
 from agreements.services.negotiation import format_step_date
 
 from .conftest import ROLES

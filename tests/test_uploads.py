@@ -1,4 +1,4 @@
-"""Upload checks by content (agreements.uploads) and storing uploads (services.documents.store_upload).
+"""Upload checks by content (agreements.infra.uploads) and storing uploads (services.documents.store_upload).
 
 The fixture files are built in code: no binaries in the repository, and each one shows what makes it special.
 """
@@ -15,9 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from agreements import models as m
-from agreements import uploads
+from agreements.infra import uploads
+from agreements.infra.uploads import UploadRejected, inspect_upload
 from agreements.services import documents as svc
-from agreements.uploads import UploadRejected, inspect_upload
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import models as m
+from agreements.infra.errors import DomainError
 from agreements.services import versions as svc
-from agreements.services.base import DomainError
 
 from . import sqlite_race
 from .conftest import ROLES

@@ -1,4 +1,4 @@
-"""Who sees and changes which Vorlage: the rules in agreements/vorlage_access.py and every view's permissions.
+"""Who sees and changes which Vorlage: the rules in agreements/policy/vorlage_access.py and every view's permissions.
 
 Roles (tests/conftest.py): anonymous; outsider = editor of the neighbouring county; reader/editor of the county
 that writes the Vorlagen; ministry = editor of the ministry (party to the agreement, not to the Vorlage);
@@ -14,7 +14,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from agreements import models as m
-from agreements import vorlage_access as va
+from agreements.policy import vorlage_access as va
 from agreements.services import vorlagen as svc
 
 from .conftest import ROLES

@@ -7,8 +7,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from agreements import models as m
+from agreements.infra.errors import DomainError
 from agreements.services import vorlagen as svc
-from agreements.services.base import DomainError
 
 from .test_vorlagen import vorlage_world
 

@@ -504,7 +504,7 @@ def test_it_prunes_old_entries(db, settings):
 # --- benchmark helper --------------------------------------------------------------------------------------------
 
 def test_it_measures_cold_and_warm_rendering(db, settings):
-    from agreements.pdf.bench import measure_vorlage
+    from agreements.tooling.pdf_bench import measure_vorlage
 
     vorlage = build_reference_vorlage(sections=[("I. Kurz", "Text")])
     figures = measure_vorlage(vorlage, repeats=1)

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements import models as m
+from agreements.infra.errors import ConflictError, DomainError
 from agreements.services import vorlagen as svc
-from agreements.services.base import ConflictError, DomainError
 
 from .factories import DocumentFactory, aware
 from .test_uploads import exe_bytes, pdf_bytes, truncated_pdf_bytes, upload
@@ -354,7 +354,7 @@ def test_it_reproduces_the_reference_paper_from_the_demo_agreement():
     """Vorlage 50/015/2012: the pre-filled texts say what the Kreis Mettmann's paper says, in its order."""
     from django.contrib.auth import get_user_model
 
-    from agreements.demo import ANLAGE_AGREEMENT, VORLAGE_NAME, load_demo
+    from agreements.data.demo import ANLAGE_AGREEMENT, VORLAGE_NAME, load_demo
 
     load_demo()
     editor = get_user_model().objects.get(username="kreis-editor")
@@ -440,7 +440,7 @@ def test_it_refuses_an_agreement_the_user_cannot_see(vw):
 
 
 def test_it_refuses_a_withdrawn_agreement_as_the_link_rule_does(vw):
-    from agreements import vorlage_access
+    from agreements.policy import vorlage_access
 
     m.Agreement.objects.filter(pk=vw.world.agreement.pk).update(status=m.Agreement.Status.WITHDRAWN)
     agreement = m.Agreement.objects.get(pk=vw.world.agreement.pk)

@@ -140,10 +140,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "agreements.middleware.ChosenLanguageMiddleware",
+    "agreements.infra.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check, which would turn an unreadable upload (a very long file name) into a bare 400.
-    "agreements.uploads.UnreadableUploadMiddleware",
+    "agreements.infra.uploads.UnreadableUploadMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -166,7 +166,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "agreements.navigation.navigation",
+                "agreements.views.navigation.navigation",
             ],
         },
     },
@@ -234,7 +234,7 @@ AXES_ENABLE_ADMIN = False
 # Behind nginx the client address is the last entry of X-Forwarded-For (the one nginx appended); anything
 # before it is whatever the client sent. Without the proxy the header is ignored: REMOTE_ADDR is the client.
 AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_TLS_PROXY", False) else None
-AXES_CLIENT_IP_CALLABLE = "agreements.audit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "agreements.infra.audit.client_ip"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"

@@ -6,11 +6,12 @@ from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from agreements.infra.uploads import format_mb
+
 from .. import models as m
-from ..uploads import format_mb
 from .base import helper
 
-# A hint for the browser's file picker only; the content is checked on the server (agreements.uploads).
+# A hint for the browser's file picker only; the content is checked on the server (agreements.infra.uploads).
 ACCEPT = ",".join((
     ".pdf", ".docx", ".odt", "application/pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -1,3 +1,5 @@
+from agreements.models.vorlagen import AgendaItem, Consultation, Impact, Vorlage, VorlageAnlage, VorlageSection
+
 from . import lookups  # noqa: F401 - registers the integer-range-safe __in lookup
 from .agreements import (
     Agreement,
@@ -18,7 +20,6 @@ from .negotiation import Letter, ProcedureStep, Proposal, Statement
 from .parties import Committee, CommitteeMembership, Department, Meeting, Membership, Party, Person
 from .reviews import Assessment, Review
 from .search import SearchEntry
-from .submissions import AgendaItem, Consultation, Impact, Vorlage, VorlageAnlage, VorlageSection
 
 __all__ = [
     "AgendaItem", "Agreement", "AgreementParty", "AgreementSection", "AgreementVersion", "ArchivedUserName",

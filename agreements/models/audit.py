@@ -1,4 +1,4 @@
-"""The audit log: who did what, when, from where. Append-only; written by the receivers in agreements.audit."""
+"""The audit log: who did what, when, from where. Append-only; written by the receivers in agreements.infra.audit."""
 
 from django.apps import apps
 from django.conf import settings

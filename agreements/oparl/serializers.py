@@ -12,7 +12,8 @@ from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from ..uploads import CHUNK_SIZE
+from agreements.infra.uploads import CHUNK_SIZE
+
 from ..views.documents import download_name
 
 logger = logging.getLogger(__name__)

@@ -19,9 +19,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from agreements.infra.uploads import CHUNK_SIZE, EXTENSIONS, PDF
+from agreements.policy import vorlage_access
+
 from .. import models as m
-from .. import vorlage_access
-from ..uploads import CHUNK_SIZE, EXTENSIONS, PDF
 from ..views.documents import content_disposition, download_name
 from . import serializers as s
 from .pagination import ApiError, Page

@@ -1,9 +1,11 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .. import access
+from agreements.infra.errors import DomainError
+from agreements.policy import access
+from agreements.services.base import record_language, record_step, require_editable, require_writer, save_locked
+
 from .. import models as m
-from .base import DomainError, record_language, record_step, require_editable, require_writer, save_locked
 
 ROLE_FIELDS = (
     ("land", m.AgreementParty.Role.LAND),

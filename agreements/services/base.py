@@ -7,30 +7,12 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from .. import access
+from agreements.infra.errors import ConflictError, DomainError
+from agreements.policy import access
+
 from .. import models as m
 
 logger = logging.getLogger(__name__)
-
-
-class DomainError(Exception):
-    """A refused action; the message is German and shown to the user as it is."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self):
-        return str(self.message)
-
-
-class ConflictError(DomainError):
-    """Somebody saved the object after the user opened the form: nothing was written."""
-
-    def __init__(self, current, submitted):
-        super().__init__(_("Der Datensatz wurde inzwischen von jemand anderem geändert."))
-        self.current = current
-        self.submitted = submitted
 
 
 def require_editable(agreement):

@@ -14,9 +14,11 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from agreements.infra.errors import DomainError
+from agreements.infra.uploads import inspect_upload
+from agreements.services.base import record_language, record_step, require_writer
+
 from .. import models as m
-from ..uploads import inspect_upload
-from .base import DomainError, record_language, record_step, require_writer
 
 LETTER_FIELDS = (
     "date", "direction", "sender", "recipient", "sender_person", "subject", "reference", "summary",

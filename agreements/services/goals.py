@@ -8,8 +8,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
+from agreements.infra.errors import DomainError
+from agreements.services.base import lock_agreement, require_editable, require_writer, save_locked
+
 from .. import models as m
-from .base import DomainError, lock_agreement, require_editable, require_writer, save_locked
 
 GOAL_FIELDS = (
     "kind", "level", "area", "title", "text", "direction", "indicator", "reference_value", "corridor_low",

@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .. import access
+from agreements.infra.errors import DomainError
+from agreements.policy import access
+from agreements.services.base import commit_with_pdf, lock_agreement, record_language, record_step, require_writer
+
 from .. import models as m
-from .base import DomainError, commit_with_pdf, lock_agreement, record_language, record_step, require_writer
 from .versions import create_version
 
 logger = logging.getLogger(__name__)

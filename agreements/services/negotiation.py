@@ -12,11 +12,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import access
-from .. import models as m
-from .base import (
-    ConflictError,
-    DomainError,
+from agreements.infra.errors import ConflictError, DomainError
+from agreements.policy import access
+from agreements.services.base import (
     lock_agreement,
     record_language,
     record_step,
@@ -24,6 +22,8 @@ from .base import (
     require_writer,
     save_locked,
 )
+
+from .. import models as m
 from .documents import discard_files_on_failure
 
 Decision = m.Proposal.Decision

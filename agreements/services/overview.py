@@ -17,9 +17,10 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .. import access
+from agreements.policy import access
+from agreements.transfer.exports import Column, Link, Table
+
 from .. import models as m
-from ..exports import Column, Link, Table
 
 FORM_NOT_RECORDED = "none"
 MAX_YEARS = 15

@@ -8,8 +8,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agreements.infra.errors import DomainError
+from agreements.services.base import lock_agreement, record_language, record_step, require_editable, require_writer
+
 from .. import models as m
-from .base import DomainError, lock_agreement, record_language, record_step, require_editable, require_writer
 
 SNAPSHOT_SCHEMA = 1
 NOTE_MAX_LENGTH = 2000

@@ -7,13 +7,14 @@ from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.utils.translation import gettext as _
 
-from .. import access, vorlage_access
+from agreements.infra.errors import ConflictError
+from agreements.policy import access, vorlage_access
+
 from .. import models as m
 from ..forms import AgreementFilterForm, AgreementForm, SectionForm
 from ..forms.base import submit_once
 from ..services import agreements as svc
 from ..services import lifecycle
-from ..services.base import ConflictError
 from ..services.overview import filter_agreement_list
 from .base import (
     agreement_context,

@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import access
+from agreements.infra.audit import TRACKED_WITHOUT_HISTORY
+from agreements.policy import access
+
 from .. import models as m
-from ..audit import TRACKED_WITHOUT_HISTORY
 from ..forms.base import DateInput
 
 PAGE_SIZE = 50

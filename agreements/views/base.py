@@ -11,9 +11,10 @@ from django.shortcuts import render
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from agreements.infra.errors import ConflictError, DomainError
+
 from .. import models as m
 from ..forms.base import SUBMISSION_FIELD, new_submission_token, submit_once
-from ..services.base import ConflictError, DomainError
 
 # (url name, label): the agreement page's tabs, each its own URL so every page stays small and fast.
 AGREEMENT_TABS = (
@@ -33,7 +34,7 @@ AGREEMENT_TABS = (
 
 def agreement_context(request, agreement, active, **extra):
     """Context every agreement tab needs; permissions are decided here (via access), never in templates."""
-    from .. import access
+    from agreements.policy import access
 
     can_edit = access.can_edit_agreement(request.user, agreement)
     context = {

@@ -8,7 +8,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from .. import access
+from agreements.policy import access
+
 from .. import models as m
 
 WAITING_LIMIT = 20

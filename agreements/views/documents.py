@@ -15,13 +15,14 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from .. import access
+from agreements.infra.errors import DomainError
+from agreements.infra.uploads import CHUNK_SIZE, DOCX, EXTENSIONS, ODT, PDF, UploadRejected
+from agreements.policy import access
+
 from .. import models as m
 from ..forms.base import submit_once
 from ..forms.documents import LetterFilterForm, LetterForm, UploadForm
 from ..services import documents as svc
-from ..services.base import DomainError
-from ..uploads import CHUNK_SIZE, DOCX, EXTENSIONS, ODT, PDF, UploadRejected
 from .base import agreement_context, form_page, once, posted, posted_files, read_only
 
 logger = logging.getLogger(__name__)

@@ -9,13 +9,14 @@ from django.urls import path, re_path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import access
+from agreements.infra.errors import ConflictError
+from agreements.policy import access
+
 from .. import models as m
 from ..forms.base import submit_once
 from ..forms.goals import GoalForm, OfferForm, goal_initial, offer_initial
 from ..services import agreements as agreement_svc
 from ..services import goals as svc
-from ..services.base import ConflictError
 from .base import (
     agreement_context,
     form_page,

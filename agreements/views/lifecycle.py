@@ -8,7 +8,8 @@ from django.urls import path, re_path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import access
+from agreements.policy import access
+
 from .. import models as m
 from ..forms.base import submit_once
 from ..forms.lifecycle import AgreeForm, AssessmentForm, ReasonForm, ReviewForm, SignatureForm

@@ -8,11 +8,13 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from .. import access
+from agreements.infra.errors import ConflictError, DomainError
+from agreements.policy import access
+from agreements.services.base import require_editable
+
 from ..forms.base import submit_once
 from ..forms.negotiation import ProposalDecisionForm, ProposalForm, StatementForm, StepForm
 from ..services import negotiation as svc
-from ..services.base import ConflictError, DomainError, require_editable
 from .base import agreement_context, form_page, once, posted, posted_files, read_only, render_conflict, run_service
 
 PAGE_SIZE = 25

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from .. import access
+from agreements.policy import access
+from agreements.transfer.exports import FORMATS, export_response
+
 from .. import models as m
-from ..exports import FORMATS, export_response
 from ..forms import AgreementFilterForm
 from ..services import overview as svc
 

@@ -13,8 +13,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from agreements.infra import search as index
+
 from .. import models as m
-from .. import search as index
 
 PAGE_SIZE = 20
 

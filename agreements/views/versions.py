@@ -10,10 +10,11 @@ from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from .. import access
+from agreements.policy import access
+from agreements.text.redline import FIELD_LABELS, ITEM_FIELDS, compare_snapshots, display_value
+
 from .. import models as m
 from ..forms.versions import CURRENT, DraftSendForm, VersionCompareForm
-from ..redline import FIELD_LABELS, ITEM_FIELDS, compare_snapshots, display_value
 from ..services import versions as svc
 from .base import agreement_context, post_only, read_only, run_service
 

@@ -1,6 +1,6 @@
 """Vorlagen: lists (internal, public, "Meine Sitzungsunterlagen"), the reading view, PDFs, writing and lifecycle.
 
-Who may do what is decided in agreements/vorlage_access.py. The reading views, the PDFs and the Anlagen of a
+Who may do what is decided in agreements/policy/vorlage_access.py. The reading views, the PDFs and the Anlagen of a
 released public Vorlage need no login; whoever may not read something is sent to the login page when
 anonymous and gets 404 otherwise.
 """
@@ -22,7 +22,10 @@ from django.urls import path, re_path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import access, vorlage_access
+from agreements.infra.errors import ConflictError
+from agreements.infra.uploads import PDF
+from agreements.policy import access, vorlage_access
+
 from .. import models as m
 from ..forms.base import submit_once
 from ..forms.lifecycle import ReasonForm
@@ -41,8 +44,6 @@ from ..pdf.bundle import BundleError
 from ..pdf.cache import TamperedFile
 from ..pdf.vorlage import render_vorlage, vorlage_context
 from ..services import vorlagen as svc
-from ..services.base import ConflictError
-from ..uploads import PDF
 from .base import once, post_only, posted, posted_files, read_only, render_conflict, run_action, run_service
 
 # The upload and download checks of the documents area, reused: a Vorlage's files come and go the same way.

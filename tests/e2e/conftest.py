@@ -3,7 +3,7 @@
 - `browser`: one headless Chromium for the whole session.
 - `pages`: opens a fresh browser context per user (so two users never share cookies) and closes them after the
   test; when a test fails, every page still open is saved as a full-page screenshot in test-artifacts/.
-- `demo`: the demo case (agreements.demo) loaded into the test database. The live server runs in a thread of
+- `demo`: the demo case (agreements.data.demo) loaded into the test database. The live server runs in a thread of
   this process and shares the in-memory SQLite connection, so what the test writes the browser sees.
 
 Without /usr/bin/chromium (or without the playwright package) every test here is skipped with the reason.

@@ -5,7 +5,7 @@ points at a throwaway database (DEBUG=0, a random SECRET_KEY, loopback hosts, no
 - SQLite (the default): a fresh file under var/benchmark/, deleted afterwards;
 - PostgreSQL (postgres://…/NAME): the database NAME_benchmark, created and dropped here.
 Which databases: --database, once per database ("sqlite" or a PostgreSQL URL), in that order; without it the
-configured DATABASE_URL. Each child migrates, generates the data, measures (agreements/benchmark.py) and hands
+configured DATABASE_URL. Each child migrates, generates the data, measures (agreements/tooling/benchmark.py) and hands
 its figures back as JSON; the parent writes one report over all of them and prints it.
 """
 
@@ -25,8 +25,8 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agreements import benchmark as bench
 from agreements.management.base import TranslatedCommand
+from agreements.tooling import benchmark as bench
 from zielsteuerung.settings import parse_database_url
 
 CHILD_FLAG = "ZS_BENCHMARK_CHILD"

@@ -5,9 +5,9 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agreements.archive import ArchiveError, export_archive
 from agreements.management.base import TranslatedCommand
 from agreements.models import Agreement
+from agreements.transfer.archive import ArchiveError, export_archive
 
 
 class Command(TranslatedCommand):

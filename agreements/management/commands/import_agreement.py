@@ -2,8 +2,8 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agreements.archive import ArchiveError, import_archive
 from agreements.management.base import TranslatedCommand
+from agreements.transfer.archive import ArchiveError, import_archive
 
 
 class Command(TranslatedCommand):

@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agreements.demo import DEMO_USERS, DemoDataError, load_demo
+from agreements.data.demo import DEMO_USERS, DemoDataError, load_demo
 from agreements.management.base import TranslatedCommand
 from agreements.models import Agreement, ImmutableRecordError
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agreements import reference_data
+from agreements.data import reference_data
 from agreements.management.base import TranslatedCommand
 from agreements.models import Goal, Indicator, LegalBasis, Party
 

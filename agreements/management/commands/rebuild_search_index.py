@@ -2,7 +2,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agreements import search
+from agreements.infra import search
 from agreements.management.base import TranslatedCommand
 from agreements.models import SearchEntry
 

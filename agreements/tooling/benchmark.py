@@ -12,7 +12,7 @@ Method, in short:
   under CaptureQueriesContext for the query count, then `repeats` timed requests (time.perf_counter around
   the request, the body consumed), taken in rounds over all pages. Two references measured the same way in
   the same run: the admin changelist of agreements (as a superuser) and a static file served by WhiteNoise.
-- PDF: agreements.pdf.bench (the demo Vorlage; a bundle of 10 Anlagen with 200 pages).
+- PDF: agreements.tooling.pdf_bench (the demo Vorlage; a bundle of 10 Anlagen with 200 pages).
 - Load: gunicorn with deploy/gunicorn.conf.py on loopback, wrk with deploy/load/walk.lua and the session cookie
   of the ministry editor obtained through the real login form.
 """
@@ -47,8 +47,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from . import models as m
-from . import search, synthetic
+from agreements import models as m
+from agreements.data import synthetic
+from agreements.infra import search
 
 FIRST_YEAR = 2012
 DEFAULT_SCALES = (1, 10)
@@ -145,7 +146,7 @@ def scale_years(scale):
 
 
 def load_demo_case():
-    from .demo import load_demo
+    from agreements.data.demo import load_demo
 
     if not m.Vorlage.objects.filter(reference=FIXED_VORLAGE).exists():
         load_demo()
@@ -323,8 +324,8 @@ def measure_scale(scale, cast, *, repeats, warmup):
 # --- PDF ---------------------------------------------------------------------------------------------------------
 
 def measure_pdf(cast, *, repeats=PDF_REPEATS, bundle=BUNDLE_SIZE):
-    from .pdf.bench import measure_bundle, measure_vorlage
-    from .pdf.vorlage import vorlage_queryset
+    from agreements.pdf.vorlage import vorlage_queryset
+    from agreements.tooling.pdf_bench import measure_bundle, measure_vorlage
 
     _log(f"PDF: Vorlage {cast.vorlage.reference} ({repeats} repeats), bundle of {bundle[0]} Anlagen / "
          f"{bundle[1]} pages")
@@ -554,7 +555,7 @@ def prepare_writers(count, *, password, year):
     """`count` editors, each of another county, each with a draft agreement of `year` (a year the scales do not
     generate) holding one section: what a county's member of staff works on while negotiating. Created through
     the services, as the app creates them."""
-    from .services import agreements as agreement_svc
+    from agreements.services import agreements as agreement_svc
 
     ministry = m.Party.objects.get(key="mais-nrw")
     writers = []
@@ -579,9 +580,9 @@ def prepare_signing(cast, *, password, year, number):
     The county is one the writers do not use (`number` counts the races), so each race starts from "abgestimmt".
     Returns (agreement pk, county editor's username).
     """
-    from .services import agreements as agreement_svc
-    from .services import goals as goal_svc
-    from .services import lifecycle
+    from agreements.services import agreements as agreement_svc
+    from agreements.services import goals as goal_svc
+    from agreements.services import lifecycle
 
     # Counted from the other end of the list than the writers' counties.
     county = m.Party.objects.filter(kind__in=m.Party.COUNTY_KINDS).order_by("-key")[number]
@@ -1211,8 +1212,8 @@ def render_markdown(reports):
     out = [
         "# Benchmarks",
         "",
-        "Written by `manage.py benchmark` (agreements/benchmark.py); re-run it to refresh this file. Figures are "
-        "from one run on the machine below, on a throwaway database, never on real data.",
+        "Written by `manage.py benchmark` (agreements/tooling/benchmark.py); re-run it to refresh this file. "
+        "Figures are from one run on the machine below, on a throwaway database, never on real data.",
         "",
         f"- Date: {meta['date']}",
         f"- Command: `{meta['command']}` (run time {sum(r['meta'].get('run_seconds', 0) for r in reports):.0f} s)",
@@ -1252,7 +1253,7 @@ def render_markdown(reports):
         "## Method",
         "",
         f"- Data: scale k = the synthetic agreements of the 53 NRW counties for k years from {FIRST_YEAR} "
-        "(agreements.synthetic: goals, versions, procedure steps, letters, Vorlagen in proportion) plus the demo "
+        "(agreements.data.synthetic: goals, versions, procedure steps, letters, Vorlagen in proportion) plus the demo "
         f"case (Kreis Mettmann 2012, Vorlage {FIXED_VORLAGE}). The smaller scale is generated and measured first, "
         "then the same database is extended to the larger one; the search index is rebuilt after each step.",
         f"- Pages: django.test.Client in-process; per page {meta['warmup']} warm-up requests, one request counted "
@@ -1361,7 +1362,7 @@ def _render_database(report):
              f"{b['seconds']:.2f} s (median {b['seconds_median']:.2f} s, first in process {b['first_seconds']:.2f} s)",
              f"<= {MAX_BUNDLE_SECONDS:g} s"],
         ])
-        out += ["", f"Best of {v['repeats']} runs each (agreements/pdf/bench.py)."]
+        out += ["", f"Best of {v['repeats']} runs each (agreements/tooling/pdf_bench.py)."]
     else:
         out += ["Not measured."]
 

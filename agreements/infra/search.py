@@ -29,8 +29,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from . import access, vorlage_access
-from . import models as m
+from agreements import models as m
+from agreements.policy import access, vorlage_access
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ import time
 
 import pikepdf
 
-from . import cache
-from .bundle import build_bundle
-from .render import PDF_VARIANT
-from .vorlage import TEMPLATE_NAME, cache_key_parts, render_vorlage, vorlage_context
+from agreements.pdf import cache
+from agreements.pdf.bundle import build_bundle
+from agreements.pdf.render import PDF_VARIANT
+from agreements.pdf.vorlage import TEMPLATE_NAME, cache_key_parts, render_vorlage, vorlage_context
 
 
 def _timed(function):
@@ -30,7 +30,7 @@ def measure_vorlage(vorlage, repeats=3) -> dict:
     """
     from weasyprint import HTML
 
-    from .render import base_url, render_html
+    from agreements.pdf.render import base_url, render_html
 
     repeats = max(1, int(repeats))
     html = render_html(TEMPLATE_NAME, vorlage_context(vorlage))
@@ -104,7 +104,7 @@ def synthetic_anlagen(n_anlagen=10, total_pages=200):
 
 
 def synthetic_vorlage_pdf():
-    from .render import html_to_pdf
+    from agreements.pdf.render import html_to_pdf
 
     return html_to_pdf(
         '<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Vorlage 0/000/0000</title></head>'

@@ -80,8 +80,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import models as m
-from .uploads import UploadRejected, format_mb, inspect_upload
+from agreements import models as m
+from agreements.infra.uploads import UploadRejected, format_mb, inspect_upload
 
 FORMAT_NAME = "zielsteuerung-zielvereinbarung"
 FORMAT_VERSION = 1

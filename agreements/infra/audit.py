@@ -46,7 +46,7 @@ SECRET_FIELDS = frozenset({"password"})
 
 
 def _action():
-    from .models import AuditEntry
+    from agreements.models import AuditEntry
 
     return AuditEntry.Action
 
@@ -116,7 +116,7 @@ def _repr(instance):
 def write_entry(action, *, request=None, user=None, username=None, instance=None, model=None, object_id=None,
                 object_repr=None, changes=None):
     """Append one entry. request/user/instance are all optional; the entry takes what it is given."""
-    from .models import AuditEntry
+    from agreements.models import AuditEntry
 
     if user is None and request is not None:
         user = _request_user(request)

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from . import models as m
+from agreements import models as m
 
 
 def _membership_party_ids(user, editor_only=False):

@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .agreements import ImmutableRecordError
-from .base import LockVersionModel, TimeStampedModel
+from agreements.models.agreements import ImmutableRecordError
+from agreements.models.base import LockVersionModel, TimeStampedModel
 
 
 def _frozen_message():

@@ -1,6 +1,6 @@
 """Who may see and change which Vorlage. The only place that decides; views and services call it.
 
-Rules (see agreements/access.py for the users' party memberships):
+Rules (see agreements/policy/access.py for the users' party memberships):
 - A Vorlage belongs to the party of its department (Fachbereich). Editors of that party write it, readers read it.
 - Released means: released once (released_at set) and now freigegeben, in Beratung, erledigt or zurückgezogen.
   A draft withdrawn before its release was never released and stays internal.
@@ -18,8 +18,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import access
-from . import models as m
+from agreements import models as m
+from agreements.policy import access
 
 RELEASED = Q(status__in=m.Vorlage.FROZEN_STATUSES, released_at__isnull=False)
 PUBLIC = RELEASED & Q(public=True)

@@ -1,10 +1,10 @@
-"""The main navigation, as a context processor: which links a user gets is decided here (with agreements.access),
+"""The main navigation, as a context processor: which links a user gets is decided here (with agreements.policy.access),
 never in the template. The link of the section the current page belongs to is marked with aria-current."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import access
+from agreements.policy import access
 
 # (URL name, label, URL prefixes that belong to the section); a link without prefixes is current only on its own
 # page.

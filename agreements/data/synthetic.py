@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from . import models as m
-from . import reference_data
-from .services.versions import agreement_snapshot
+from agreements import models as m
+from agreements.data import reference_data
+from agreements.services.versions import agreement_snapshot
 
 BERLIN = ZoneInfo("Europe/Berlin")
 S = m.Agreement.Status
@@ -35,7 +35,7 @@ G = m.Goal
 
 SYNTHETIC_NOTE = "Synthetische Daten für Übersichten und Lasttests; keine echte Zielvereinbarung."
 
-# The demo's Themenschwerpunkte (agreements/demo.py); repeated so that this module does not import the demo,
+# The demo's Themenschwerpunkte (agreements/data/demo.py); repeated so that this module does not import the demo,
 # which pulls in the PDF renderer. test_synthetic checks that both stay the same.
 TOPICS = (
     (1, "Alleinerziehende"),
@@ -151,7 +151,7 @@ class _Generator:
     # Parties, people and catalogues ------------------------------------------------------------------------
 
     def load_base(self):
-        from .management.commands.load_reference import load_reference
+        from agreements.management.commands.load_reference import load_reference
 
         load_reference()
         keys = [row[0] for row in reference_data.COUNTIES]
