@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.http import HttpResponse
 from django.utils import timezone
 
-from agreements.views.documents import content_disposition
+from agreements.infra.files import content_disposition
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",

@@ -12,7 +12,7 @@ SCANNER = runtime.REPO / "tests" / "installed" / "imports.py"
 PACKAGES = ("agreements", "zielsteuerung")
 # Dev-only packages (pyproject's [dev] extra): if one of them were importable, the venv would not be the
 # runtime-only install and the check below would prove nothing.
-DEV_ONLY = ("pytest", "pytest_django", "factory", "hypothesis", "playwright", "jsonschema", "ruff")
+DEV_ONLY = ("pytest", "pytest_django", "factory", "hypothesis", "playwright", "ruff")
 
 
 def scan(venv, root, packages, tmp_path, settings=True):
