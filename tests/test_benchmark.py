@@ -1,4 +1,4 @@
-"""Smoke tests of the benchmark's measuring logic (agreements/tooling/benchmark.py) at a tiny scale.
+"""Smoke tests of the benchmark's measuring logic (agreements/tooling/benchmark/) at a tiny scale.
 
 Structure and query counts only: timings depend on the machine and are never asserted here.
 """
@@ -15,9 +15,17 @@ import pytest
 from django.conf import settings as django_settings
 
 from agreements.tooling import benchmark as bench
+from agreements.tooling.benchmark.base import percentile
+from agreements.tooling.benchmark.load import LOAD_PAGES, parse_wrk
+from agreements.tooling.benchmark.machine import machine_info, software_versions
+from agreements.tooling.benchmark.pages import PAGES, REFERENCES, STATIC_PATH
+from agreements.tooling.benchmark.scales import FIXED_VORLAGE, scale_years
+from agreements.tooling.benchmark.servers import free_port, parse_access_log
+from agreements.tooling.benchmark.targets import evaluate_targets, not_constant
+from agreements.tooling.benchmark.writes import RequestLog, fill_form
 
-PAGE_KEYS = [key for key, _label in bench.PAGES]
-REFERENCE_KEYS = [key for key, _label in bench.REFERENCES]
+PAGE_KEYS = [key for key, _label in PAGES]
+REFERENCE_KEYS = [key for key, _label in REFERENCES]
 FIGURES = {"url", "queries", "sql_ms", "slowest_queries", "bytes", "repeats", "median_ms", "p95_ms", "min_ms",
            "ratio_admin", "ratio_static"}
 
@@ -33,9 +41,9 @@ WRK_LINE = (
 def static_root(settings, tmp_path):
     """WhiteNoise serves STATIC_ROOT with DEBUG off; the one file the reference asks for is enough."""
     settings.STATIC_ROOT = tmp_path / "static"
-    target = Path(settings.STATIC_ROOT) / bench.STATIC_PATH
+    target = Path(settings.STATIC_ROOT) / STATIC_PATH
     target.parent.mkdir(parents=True)
-    shutil.copy(Path(django_settings.BASE_DIR) / "static" / bench.STATIC_PATH, target)
+    shutil.copy(Path(django_settings.BASE_DIR) / "static" / STATIC_PATH, target)
 
 
 def test_it_measures_every_page_at_two_scales_with_equal_query_counts(db, static_root):
@@ -53,24 +61,24 @@ def test_it_measures_every_page_at_two_scales_with_equal_query_counts(db, static
         assert scale["pages"]["admin_changelist"]["ratio_admin"] == pytest.approx(1)
         assert scale["pages"]["static_file"]["queries"] == 0
     # Pages issue a fixed number of queries, whatever the amount of data (design.md).
-    assert bench.not_constant(report) == []
+    assert not_constant(report) == []
     assert {key: small["pages"][key]["queries"] for key in PAGE_KEYS} == {
         key: large["pages"][key]["queries"] for key in PAGE_KEYS
     }
     assert cast.agreement.versions.filter(number__in=(1, 2)).count() == 2
 
     pdf = report["pdf"]
-    assert pdf["vorlage_reference"] == bench.FIXED_VORLAGE
+    assert pdf["vorlage_reference"] == FIXED_VORLAGE
     assert pdf["vorlage"]["pages"] >= 1 and pdf["vorlage"]["overhead_ratio"] > 0
     assert pdf["bundle"]["anlagen"] == 2 and pdf["bundle"]["anlage_pages"] == 4
 
     report["load"] = {"skipped": "--no-load"}
     report["meta"] = {
         "date": "2026-01-01 00:00 CET", "command": "manage.py benchmark --no-load", "repeats": 2, "warmup": 1,
-        "machine": bench.machine_info(), "versions": bench.software_versions(), "database_label": "test",
+        "machine": machine_info(), "versions": software_versions(), "database_label": "test",
         "search_backend": "test", "run_seconds": 1.0, "load_average": {"start": 0.5},
     }
-    report["targets"] = bench.evaluate_targets(report)
+    report["targets"] = evaluate_targets(report)
     results = dict((target, result) for target, result, _detail in report["targets"])
     assert results["Queries constant across scales for every page"] == "PASS"
     assert list(results.values())[2:4] == ["NOT RUN", "NOT RUN"]
@@ -86,14 +94,14 @@ def _fake_report(board_queries=(5, 7)):
     for scale, queries in zip((1, 10), board_queries, strict=True):
         pages = {key: dict(page) for key in PAGE_KEYS + REFERENCE_KEYS}
         pages["board"]["queries"] = queries
-        scales.append({"scale": scale, "years": bench.scale_years(scale), "pages": pages,
+        scales.append({"scale": scale, "years": scale_years(scale), "pages": pages,
                        "counts": dict.fromkeys(("agreements", "goals", "versions", "steps", "letters", "vorlagen",
                                                 "search_entries"), scale)})
-    load = bench.parse_wrk(WRK_LINE)
+    load = parse_wrk(WRK_LINE)
     load.update(users=20, duration_requested_s=60, workers=2, threads_per_worker=2, tool="wrk",
-                pages=list(bench.LOAD_PAGES), per_page={"board": {"requests": 3, "median_ms": 9.0, "p95_ms": 20.0}},
+                pages=list(LOAD_PAGES), per_page={"board": {"requests": 3, "median_ms": 9.0, "p95_ms": 20.0}},
                 writes=_fake_writes(), signing=_fake_signing())
-    pdf = {"vorlage_reference": bench.FIXED_VORLAGE,
+    pdf = {"vorlage_reference": FIXED_VORLAGE,
            "vorlage": {"pages": 4, "bytes": 2048, "repeats": 3, "cold_seconds": 0.4, "warm_seconds": 0.004,
                        "seconds_per_page": 0.1, "weasyprint_direct_seconds": 0.3, "overhead_ratio": 1.33},
            "bundle": {"anlagen": 10, "anlage_pages": 200, "pages": 203, "seconds": 0.5, "seconds_median": 0.6,
@@ -110,7 +118,7 @@ def _fake_report(board_queries=(5, 7)):
 
 def _fake_writes(*, p95_ms=450.0, server_errors=2):
     """The figures of run_writers: 30 saves sent, 27 went through, 1 refused, `server_errors` answers 500."""
-    log = bench.RequestLog()
+    log = RequestLog()
     for n in range(90):
         log.add("goal", "POST" if n % 3 == 1 else "GET", 200, 0.1)
     log.rows[-1] = ("goal", "GET", 200, p95_ms / 1000 * 1.5)
@@ -124,7 +132,7 @@ def _fake_writes(*, p95_ms=450.0, server_errors=2):
 
 
 def _fake_signing(*, server_errors=20):
-    log = bench.RequestLog()
+    log = RequestLog()
     for n in range(20):
         log.add("sign", "POST", 500 if n < server_errors else 302, 0.3)
     figures = log.figures(2.0)
@@ -136,8 +144,8 @@ def _fake_signing(*, server_errors=20):
 def test_it_marks_a_page_whose_query_count_grows_and_reports_failures_honestly():
     report = _fake_report(board_queries=(5, 7))
 
-    assert bench.not_constant(report) == ["board"]
-    report["targets"] = bench.evaluate_targets(report)
+    assert not_constant(report) == ["board"]
+    report["targets"] = evaluate_targets(report)
     results = {target: (result, detail) for target, result, detail in report["targets"]}
     assert [result for _target, result, _detail in report["targets"]] == [
         # queries, ratio to admin, p95 reads, p95 writers, errors reads, errors writers, signing (gunicorn),
@@ -171,7 +179,7 @@ def test_it_reports_every_database_with_its_own_figures_and_a_summary():
     postgres["load"]["writes"] = _fake_writes(p95_ms=120.0, server_errors=0)
     postgres["load"]["p95_ms"] = 290.0
     for report in (sqlite, postgres):
-        report["targets"] = bench.evaluate_targets(report)
+        report["targets"] = evaluate_targets(report)
 
     markdown = bench.render_markdown([sqlite, postgres])
 
@@ -202,7 +210,7 @@ def test_it_fills_a_form_as_a_browser_submits_it():
         <input type="file" name="file"><button type="submit" name="save">Speichern</button>
       </form>"""
 
-    action, body = bench.fill_form(page, "/vereinbarungen/1/ziele/neu/", {"title": "Neu", "level": "land"})
+    action, body = fill_form(page, "/vereinbarungen/1/ziele/neu/", {"title": "Neu", "level": "land"})
 
     assert action == "/vereinbarungen/1/ziele/neu/"
     assert dict(parse_qsl(body, keep_blank_values=True)) == {
@@ -210,11 +218,11 @@ def test_it_fills_a_form_as_a_browser_submits_it():
         "text": "Erste & zweite Zeile", "annex": "1",
     }
     with pytest.raises(bench.BenchmarkError, match="no POST form"):
-        bench.fill_form(page, "/x/", {"heading": "Kopf"})
+        fill_form(page, "/x/", {"heading": "Kopf"})
 
 
 def test_it_counts_errors_and_answers_5xx_separately():
-    log = bench.RequestLog()
+    log = RequestLog()
     for status in (200, 302, 404, 500, 503, None):
         log.add("goal", "POST", status, 0.1)
 
@@ -229,10 +237,10 @@ def test_it_counts_errors_and_answers_5xx_separately():
 
 def test_it_takes_its_servers_ports_from_the_given_range(monkeypatch):
     monkeypatch.setenv("BENCHMARK_PORTS", "19090-19099")
-    assert 19090 <= bench.free_port() <= 19099
+    assert 19090 <= free_port() <= 19099
     monkeypatch.setenv("BENCHMARK_PORTS", "nineteen")
     with pytest.raises(bench.BenchmarkError, match="BENCHMARK_PORTS"):
-        bench.free_port()
+        free_port()
 
 
 @pytest.mark.parametrize(("spec", "expected"), [
@@ -259,7 +267,7 @@ def test_it_refuses_a_database_it_cannot_throw_away(tmp_path):
 
 
 def test_it_reads_the_load_figures_of_the_wrk_script():
-    figures = bench.parse_wrk(WRK_LINE)
+    figures = parse_wrk(WRK_LINE)
 
     assert figures["requests"] == 120
     assert figures["throughput_rps"] == pytest.approx(60)
@@ -278,7 +286,7 @@ def test_it_reads_per_page_times_from_the_access_log():
         "BENCHMARK GET /  200 0.030",
         "BENCHMARK GET /uebersicht/tafel/ year_from=2011&year_to=2021 200 0.100",
     ])
-    figures = bench.parse_access_log(log, {"dashboard": "/", "board": "/uebersicht/tafel/?year_from=2011&year_to=2021"})
+    figures = parse_access_log(log, {"dashboard": "/", "board": "/uebersicht/tafel/?year_from=2011&year_to=2021"})
 
     assert figures["dashboard"]["requests"] == 2
     assert figures["dashboard"]["median_ms"] == pytest.approx(20)
@@ -293,11 +301,12 @@ def test_it_refuses_a_database_that_is_not_a_throwaway_one(db):
 
 
 def test_it_computes_percentiles_by_linear_interpolation():
-    assert bench.percentile([3, 1, 2], 0.5) == 2
-    assert bench.percentile(range(1, 101), 0.95) == pytest.approx(95.05)
-    assert bench.percentile([7], 0.95) == 7
+    assert percentile([3, 1, 2], 0.5) == 2
+    assert percentile(range(1, 101), 0.95) == pytest.approx(95.05)
+    assert percentile([7], 0.95) == 7
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("wrk"), reason="the load run needs wrk (Debian: apt-get install wrk)")
 def test_it_runs_readers_writers_and_signing_clicks_against_the_real_servers(tmp_path):
     """`manage.py benchmark` as it is run, at the smallest scales and durations: gunicorn with readers (wrk) and

@@ -245,7 +245,7 @@ def test_it_leaves_no_rows_and_no_files_when_a_step_fails(demo_settings, referen
     def broken(*args, **kwargs):
         raise RuntimeError("kaputt")
 
-    monkeypatch.setattr(demo._Loader, "load_vorlage", broken)
+    monkeypatch.setattr(demo.vorlage, "load", broken)
 
     with pytest.raises(RuntimeError):
         demo.load_demo()
@@ -415,7 +415,7 @@ def test_it_records_the_signatures_before_the_vorlage(loaded):
 
 def test_it_records_the_procedure_with_date_precision(loaded):
     steps = list(agreement_2012().steps.prefetch_related("participants").select_related("version", "letter"))
-    by_title = {step.title: step for step in steps}
+    by_title = {step.display_title: step for step in steps}
 
     expected = [
         (K.MEETING, datetime.date(2011, 7, 1), P.HALF_YEAR),
@@ -436,7 +436,7 @@ def test_it_records_the_procedure_with_date_precision(loaded):
         assert any((s.kind, s.date, s.date_precision) == (kind, date, precision) for s in steps), (kind, date)
     assert [s.date for s in steps] == sorted(s.date for s in steps)
     for step in steps:
-        assert step.description.endswith(".") and step.description[0].isupper(), step.title
+        assert step.display_description.endswith(".") and step.display_description[0].isupper(), step.display_title
 
     talk = by_title["Gespräch zwischen dem MAIS NRW und dem Kreis Mettmann"]
     assert {p.key for p in talk.participants.all()} == {"mais-nrw", "kreis-mettmann"}
@@ -556,8 +556,9 @@ def test_it_keeps_neuss_apart_from_mettmann(loaded):
 
 def test_it_never_rewrites_a_signed_agreement(loaded, monkeypatch):
     before = database_state()
-    changed_sections = (*demo.SECTIONS_2012[:-1], {**demo.SECTIONS_2012[-1], "text": "Gilt unbefristet."})
-    monkeypatch.setattr(demo, "SECTIONS_2012", changed_sections)
+    sections = demo.agreement_2012.SECTIONS_2012
+    changed_sections = (*sections[:-1], {**sections[-1], "text": "Gilt unbefristet."})
+    monkeypatch.setattr(demo.agreement_2012, "SECTIONS_2012", changed_sections)
 
     with pytest.raises(CommandError, match="unterzeichnet"):
         run_command("--verbosity", "0")

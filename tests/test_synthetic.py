@@ -113,7 +113,7 @@ def test_it_respects_the_goal_rules(db):
 
 
 def test_it_spreads_offers_over_the_seven_topics(db):
-    from agreements.data.demo import TOPICS
+    from agreements.data.catalogue import TOPICS
 
     _generate()
     assert list(m.Topic.objects.order_by("number").values_list("number", "name")) == list(TOPICS)

@@ -21,31 +21,18 @@ import datetime
 import random
 from collections import Counter, defaultdict
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from agreements import models as m
 from agreements.data import reference_data
+from agreements.data.catalogue import BERLIN, MINISTRY_LEGAL_BASES, NOTED_RESOLUTION, TOPICS
 from agreements.services.versions import agreement_snapshot
 
-BERLIN = ZoneInfo("Europe/Berlin")
 S = m.Agreement.Status
 G = m.Goal
 
 SYNTHETIC_NOTE = "Synthetische Daten für Übersichten und Lasttests; keine echte Zielvereinbarung."
-
-# The demo's Themenschwerpunkte (agreements/data/demo.py); repeated so that this module does not import the demo,
-# which pulls in the PDF renderer. test_synthetic checks that both stay the same.
-TOPICS = (
-    (1, "Alleinerziehende"),
-    (2, "Langzeitleistungsbeziehende"),
-    (3, "Öffentlich geförderte Beschäftigung"),
-    (4, "Kommunale Eingliederungsleistungen § 16a SGB II"),
-    (5, "Kosten der Unterkunft"),
-    (6, "Junge Menschen / Übergang Schule–Beruf"),
-    (7, "Menschen mit Migrationshintergrund"),
-)
 
 # (kind, level, area, direction, indicator code, title, unit). The first three are the Landesziele every
 # agreement has; the local goals are drawn from the rest, the first ones more often, so the counties' goal
@@ -162,9 +149,7 @@ class _Generator:
         self._bulk(m.Topic, [m.Topic(number=n, name=name) for n, name in TOPICS if n not in existing_topics])
         self.topics = list(m.Topic.objects.filter(number__in=[n for n, _ in TOPICS]).order_by("number"))
         self.indicators = {i.code: i for i in m.Indicator.objects.all()}
-        self.legal_bases = list(
-            m.LegalBasis.objects.filter(citation__in=["§ 48b SGB II", "§ 2a AG-SGB II NRW", "§ 6 Abs. 1 Nr. 2 SGB II"])
-        )
+        self.legal_bases = list(m.LegalBasis.objects.filter(citation__in=MINISTRY_LEGAL_BASES))
         self.load_people()
 
     def _person(self, party, function, department=None):
@@ -538,7 +523,7 @@ class _Generator:
                 date=_day(year, 4, 20), file_reference="50-1", agreement=agreement,
                 name=(f"Zielsteuerung {year} in der Grundsicherung für Arbeitsuchende – Zielvereinbarung zwischen "
                       f"dem MAIS NRW und {county.name}"),
-                resolution="Die Ausführungen der Verwaltung werden zur Kenntnis genommen.",
+                resolution=NOTED_RESOLUTION,
                 occasion=SYNTHETIC_NOTE, conclusion="Die Zielvereinbarung wird umgesetzt.",
             )
             item["vorlage"] = vorlage

@@ -5,7 +5,7 @@ points at a throwaway database (DEBUG=0, a random SECRET_KEY, loopback hosts, no
 - SQLite (the default): a fresh file under var/benchmark/, deleted afterwards;
 - PostgreSQL (postgres://…/NAME): the database NAME_benchmark, created and dropped here.
 Which databases: --database, once per database ("sqlite" or a PostgreSQL URL), in that order; without it the
-configured DATABASE_URL. Each child migrates, generates the data, measures (agreements/tooling/benchmark.py) and hands
+configured DATABASE_URL. Each child migrates, generates the data, measures (agreements/tooling/benchmark/) and hands
 its figures back as JSON; the parent writes one report over all of them and prints it.
 """
 
@@ -30,6 +30,22 @@ from agreements.tooling import benchmark as bench
 from zielsteuerung.settings import parse_database_url
 
 CHILD_FLAG = "ZS_BENCHMARK_CHILD"
+
+
+# The numeric options, in --help's order; the parent passes each on to the child as given.
+NUMBERS = (
+    ("--repeats", bench.DEFAULT_REPEATS, _("gemessene Aufrufe je Seite (nach 3 zum Aufwärmen)")),
+    ("--load-seconds", bench.DEFAULT_LOAD_SECONDS, _("Dauer des Lasttests in Sekunden")),
+    ("--users", bench.DEFAULT_USERS, _("gleichzeitige Benutzer im Lasttest")),
+    ("--writers", bench.DEFAULT_WRITERS, _("gleichzeitig speichernde Bearbeiter im Lasttest (0: nur Lesen)")),
+    ("--sign-clicks", bench.DEFAULT_SIGN_CLICKS, _("gleichzeitige Klicks auf „Unterzeichnen“ (0: keine)")),
+    ("--runserver-seconds", bench.DEFAULT_RUNSERVER_SECONDS,
+     _("Dauer der Schreiblast unter dem Server von make run (nur SQLite; 0: keine)")),
+)
+
+
+def _dest(flag):
+    return flag.removeprefix("--").replace("-", "_")
 
 
 def _scales(value):
@@ -119,18 +135,8 @@ class Command(TranslatedCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--scales", default="1,10", help=_("Datenmengen in Jahren, z. B. 1,10"))
-        parser.add_argument("--repeats", type=int, default=bench.DEFAULT_REPEATS,
-                            help=_("gemessene Aufrufe je Seite (nach 3 zum Aufwärmen)"))
-        parser.add_argument("--load-seconds", type=int, default=bench.DEFAULT_LOAD_SECONDS,
-                            help=_("Dauer des Lasttests in Sekunden"))
-        parser.add_argument("--users", type=int, default=bench.DEFAULT_USERS,
-                            help=_("gleichzeitige Benutzer im Lasttest"))
-        parser.add_argument("--writers", type=int, default=bench.DEFAULT_WRITERS,
-                            help=_("gleichzeitig speichernde Bearbeiter im Lasttest (0: nur Lesen)"))
-        parser.add_argument("--sign-clicks", type=int, default=bench.DEFAULT_SIGN_CLICKS,
-                            help=_("gleichzeitige Klicks auf „Unterzeichnen“ (0: keine)"))
-        parser.add_argument("--runserver-seconds", type=int, default=bench.DEFAULT_RUNSERVER_SECONDS,
-                            help=_("Dauer der Schreiblast unter dem Server von make run (nur SQLite; 0: keine)"))
+        for flag, default, help_text in NUMBERS:
+            parser.add_argument(flag, type=int, default=default, help=help_text)
         parser.add_argument("--database", action="append", dest="databases", metavar="sqlite|URL",
                             help=_("Datenbank der Messung: „sqlite“ oder postgresql://…/name (es wird name_benchmark "
                                    "angelegt); mehrfach angeben für mehrere; ohne die Option DATABASE_URL"))
@@ -203,12 +209,11 @@ class Command(TranslatedCommand):
             "ZS_BENCHMARK_DATABASE": database.label(),
             "PYTHONUNBUFFERED": "1",
         }
-        child = [sys.executable, str(base / "manage.py"), "benchmark", "--child",
-                 "--scales", options["scales"], "--repeats", str(options["repeats"]),
-                 "--load-seconds", str(options["load_seconds"]), "--users", str(options["users"]),
-                 "--writers", str(options["writers"]), "--sign-clicks", str(options["sign_clicks"]),
-                 "--runserver-seconds", str(options["runserver_seconds"]), "--json", str(json_path)]
-        child += [flag for flag in ("--no-load", "--no-pdf") if options[flag[2:].replace("-", "_")]]
+        child = [sys.executable, str(base / "manage.py"), "benchmark", "--child", "--scales", options["scales"],
+                 "--json", str(json_path)]
+        for flag, _default, _help in NUMBERS:
+            child += [flag, str(options[_dest(flag)])]
+        child += [flag for flag in ("--no-load", "--no-pdf") if options[_dest(flag)]]
         try:
             process = subprocess.Popen(child, cwd=base, env=env)
             try:

@@ -1,4 +1,5 @@
-"""Timing helpers for the PDF pipeline; the `benchmark` management command reports what they return.
+"""PDF figures of the benchmark: the demo Vorlage rendered cold and warm against WeasyPrint on the same HTML,
+and a bundle of synthetic Anlagen (also used by the PDF tests).
 
 Figures are wall-clock seconds (time.perf_counter), the best of `repeats` runs unless a name says otherwise:
 the best run is the one least disturbed by other processes on a shared machine.
@@ -13,7 +14,26 @@ import pikepdf
 from agreements.pdf import cache
 from agreements.pdf.bundle import build_bundle
 from agreements.pdf.render import PDF_VARIANT
-from agreements.pdf.vorlage import TEMPLATE_NAME, cache_key_parts, render_vorlage, vorlage_context
+from agreements.pdf.vorlage import (
+    TEMPLATE_NAME,
+    cache_key_parts,
+    render_vorlage,
+    vorlage_context,
+    vorlage_queryset,
+)
+from agreements.tooling.benchmark.base import progress
+
+PDF_REPEATS = 7
+BUNDLE_SIZE = (10, 200)  # Anlagen, pages in all
+
+
+def measure_pdf(cast, *, repeats=PDF_REPEATS, bundle=BUNDLE_SIZE):
+    progress(f"PDF: Vorlage {cast.vorlage.reference} ({repeats} repeats), bundle of {bundle[0]} Anlagen / "
+             f"{bundle[1]} pages")
+    vorlage = vorlage_queryset().get(pk=cast.vorlage.pk)
+    return {"vorlage_reference": cast.vorlage.reference,
+            "vorlage": measure_vorlage(vorlage, repeats=repeats),
+            "bundle": measure_bundle(n_anlagen=bundle[0], total_pages=bundle[1], repeats=repeats)}
 
 
 def _timed(function):
