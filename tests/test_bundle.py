@@ -14,10 +14,13 @@ import pytest
 
 from agreements import models as m
 from agreements.pdf import bundle as bundle_module
-from agreements.pdf.bundle import BundleError, build_bundle, build_vorlage_bundle
+from agreements.pdf.bundle import BundleError, build_bundle
 from agreements.pdf.render import html_to_pdf
+from agreements.pdf.vorlage import vorlage_queryset
+from agreements.pdf.vorlage_bundle import build_vorlage_bundle
 
-from .test_vorlage_pdf import ANLAGEN, assert_contains, assert_in_order, build_reference_vorlage, page_texts
+from .builders_files import assert_contains, assert_in_order, encrypted, page_texts, plain_pdf
+from .builders_reference_vorlage import ANLAGEN, build_reference_vorlage
 
 TITLE = "Vorlage 50/015/2012: Zielsteuerung 2012 (mit Anlagen)"
 VORLAGE_LABEL = "Vorlage 50/015/2012"
@@ -33,31 +36,6 @@ def tagged_pdf(title, pages, heading="Abschnitt"):
         f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{title}</title></head>'
         f"<body><h1>{title}</h1>{body}</body></html>"
     )
-
-
-def plain_pdf(pages, rotate_second=0):
-    """An untagged, non-PDF/A PDF as scanners and office programs make them; the 2nd page may be rotated."""
-    pdf = pikepdf.new()
-    font = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica,
-    ))
-    for number in range(1, pages + 1):
-        page = pdf.add_blank_page(page_size=(595, 842))
-        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
-        page.obj.Contents = pdf.make_stream(f"BT /F1 12 Tf 72 720 Td (Gescannte Seite {number}) Tj ET".encode())
-        if number == 2 and rotate_second:
-            page.obj.Rotate = rotate_second
-    buffer = io.BytesIO()
-    pdf.save(buffer)
-    return buffer.getvalue()
-
-
-def encrypted(data, user_password="geheim"):
-    buffer = io.BytesIO()
-    pikepdf.open(io.BytesIO(data)).save(
-        buffer, encryption=pikepdf.Encryption(owner="besitzer", user=user_password)
-    )
-    return buffer.getvalue()
 
 
 def outline_pages(pdf):
@@ -302,7 +280,7 @@ def test_it_bundles_a_vorlage_with_its_stored_anlagen(db, sources):
         anlage_files=[sources.agreement, sources.scan, None, sources.letter, sources.letter],
         sections=[("I. Rechtliche Grundlagen", "Kurz.")],
     )
-    result = build_vorlage_bundle(vorlage)
+    result = build_vorlage_bundle(vorlage_queryset().get(pk=vorlage.pk))
     pdf = pikepdf.open(io.BytesIO(result.content))
     vorlage_pages = 2
     assert result.page_count == 1 + vorlage_pages + 3 + 3 + 1 + 1
@@ -328,7 +306,7 @@ def test_it_names_a_stored_anlage_whose_file_changed(db, sources):
     with open(document.file.path, "wb") as handle:  # storage lost or changed the upload
         handle.write(sources.agreement)  # a valid PDF, but not the one that was uploaded and checked
     with pytest.raises(BundleError, match=f"^Anlage 1 „{ANLAGEN[0]}“ ist beschädigt.$"):
-        build_vorlage_bundle(vorlage)
+        build_vorlage_bundle(vorlage_queryset().get(pk=vorlage.pk))
 
 
 def test_it_names_a_stored_anlage_whose_file_is_gone(db, sources):
@@ -336,11 +314,11 @@ def test_it_names_a_stored_anlage_whose_file_is_gone(db, sources):
     document = m.Document.objects.filter(vorlage_anlagen__vorlage=vorlage).order_by("vorlage_anlagen__order")[1]
     document.file.storage.delete(document.file.name)
     with pytest.raises(BundleError, match=f"^Anlage 2 „{ANLAGEN[1]}“: Die Datei ist nicht mehr vorhanden.$"):
-        build_vorlage_bundle(vorlage)
+        build_vorlage_bundle(vorlage_queryset().get(pk=vorlage.pk))
 
 
 def test_it_measures_a_bundle():
-    from agreements.tooling.pdf_bench import measure_bundle
+    from agreements.tooling.benchmark.pdf import measure_bundle
 
     figures = measure_bundle(n_anlagen=2, total_pages=4, repeats=1)
     assert figures["pages"] == 1 + 2 + 4

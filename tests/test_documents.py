@@ -9,11 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import models as m
-from agreements.views.documents import content_disposition, download_name
+from agreements.infra.files import content_disposition, download_name
 
-from .factories import DocumentFactory
-from .test_letters import READ, READ_POST, ROLES, WRITE_GET, WRITE_POST
-from .test_uploads import (
+from .builders_files import (
     docx_bytes,
     encrypted_pdf_bytes,
     exe_bytes,
@@ -25,6 +23,7 @@ from .test_uploads import (
     upload,
     zip_bytes,
 )
+from .factories import READ, READ_POST, ROLES, WRITE_GET, WRITE_POST, DocumentFactory
 
 MAIS_NAME = "Schreiben des MAIS NRW vom 29.03.2012 – Übernahme.pdf"
 

@@ -15,16 +15,8 @@ from agreements import models as m
 from agreements.management.commands.export_vorlage import Command as ExportCommand
 
 from . import factories as f
-from .test_bundle import encrypted, plain_pdf
-from .test_vorlage_pdf import (
-    ANLAGEN,
-    REFERENCE,
-    assert_contains,
-    build_reference_vorlage,
-    demo_available,
-    load_demo_vorlage,
-    page_texts,
-)
+from .builders_files import assert_contains, encrypted, page_texts, plain_pdf
+from .builders_reference_vorlage import ANLAGEN, REFERENCE, build_reference_vorlage, demo_available, load_demo_vorlage
 
 
 def export(*args):
@@ -89,8 +81,8 @@ def test_it_exports_a_vorlage_and_its_bundle(db, tmp_path):
 def test_it_names_the_file_after_the_reference_by_default(db, tmp_path, monkeypatch):
     build_reference_vorlage(sections=[("I. Kurz", "Text")])
     monkeypatch.chdir(tmp_path)
-    assert_reported(export(REFERENCE), tmp_path / "vorlage-50-015-2012.pdf")
-    assert_reported(export(REFERENCE, "--bundle"), tmp_path / "vorlage-50-015-2012-mit-anlagen.pdf")
+    assert_reported(export(REFERENCE), tmp_path / "Vorlage-50-015-2012.pdf")
+    assert_reported(export(REFERENCE, "--bundle"), tmp_path / "Vorlage-50-015-2012-mit-Anlagen.pdf")
 
 
 def test_it_refuses_an_unknown_number(db, tmp_path):

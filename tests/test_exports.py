@@ -7,28 +7,13 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.db import transaction
 from django.urls import reverse
 
 from agreements import models as m
 from agreements.transfer.exports import Column, Link, Table, write_csv, write_xlsx
 
-from .test_overview import build_nrw
-
 TABLES = ("board", "goals", "offers", "proposals", "achievement")
 OTHER_COUNTIES = ("Kreis Kleve", "Stadt Essen", "Kreis Lippe", "Stadt Köln")
-
-
-@pytest.fixture(scope="module")
-def nrw(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield build_nrw()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

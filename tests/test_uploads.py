@@ -5,13 +5,9 @@ The fixture files are built in code: no binaries in the repository, and each one
 
 import hashlib
 import io
-import zipfile
-from pathlib import Path
 
-import pikepdf
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from agreements import models as m
@@ -19,112 +15,25 @@ from agreements.infra import uploads
 from agreements.infra.uploads import UploadRejected, inspect_upload
 from agreements.services import documents as svc
 
+from .builders_files import (
+    docx_bytes,
+    encrypted_pdf_bytes,
+    exe_bytes,
+    media_files,
+    odt_bytes,
+    ole2_bytes,
+    owner_locked_pdf_bytes,
+    pdf_bytes,
+    truncated_pdf_bytes,
+    upload,
+    zip_bytes,
+)
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # `world` creates six users; the production hasher makes that take seconds per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-# Builders, also used by test_letters and test_documents ---------------------------------------------------------
-
-
-def pdf_bytes(pages=1, pdfa=False, **save_kwargs):
-    pdf = pikepdf.new()
-    for _ in range(pages):
-        pdf.add_blank_page()
-    if pdfa:
-        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-            meta["pdfaid:part"] = "3"
-            meta["pdfaid:conformance"] = "A"
-    out = io.BytesIO()
-    pdf.save(out, **save_kwargs)
-    return out.getvalue()
-
-
-def encrypted_pdf_bytes():
-    return pdf_bytes(encryption=pikepdf.Encryption(owner="o", user="u"))
-
-
-def owner_locked_pdf_bytes():
-    """Opens without a password, but is still encrypted (printing/copying restricted)."""
-    return pdf_bytes(encryption=pikepdf.Encryption(owner="o", user=""))
-
-
-def truncated_pdf_bytes():
-    data = pdf_bytes(pages=3)
-    return data[: len(data) // 2]
-
-
-def zip_bytes(members, first=None):
-    """members: {name: bytes}; first: (name, bytes) written first and stored uncompressed (ODF's mimetype)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        if first:
-            zf.writestr(zipfile.ZipInfo(first[0]), first[1], compress_type=zipfile.ZIP_STORED)
-        for name, content in members.items():
-            zf.writestr(name, content)
-    return out.getvalue()
-
-
-CONTENT_TYPES = (
-    b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-    b'content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-    b'officedocument.wordprocessingml.document.main+xml"/></Types>'
-)
-
-
-def docx_bytes(extra=None):
-    members = {
-        "[Content_Types].xml": CONTENT_TYPES,
-        "word/document.xml": b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-                             b'wordprocessingml/2006/main"><w:body><w:p/></w:body></w:document>',
-    }
-    members.update(extra or {})
-    return zip_bytes(members)
-
-
-MANIFEST = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
-    '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
-    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">{encryption}'
-    "</manifest:file-entry></manifest:manifest>"
-)
-ENCRYPTION = (
-    '<manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256-1k"'
-    ' manifest:checksum="AAAA"><manifest:algorithm manifest:algorithm-name="http://www.w3.org/2001/04/'
-    'xmlenc#aes256-cbc" manifest:initialisation-vector="AAAA"/></manifest:encryption-data>'
-)
-
-
-def odt_bytes(encrypted=False, mimetype=b"application/vnd.oasis.opendocument.text"):
-    return zip_bytes(
-        {
-            "content.xml": b'<?xml version="1.0"?><office:document-content '
-                           b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>',
-            "META-INF/manifest.xml": MANIFEST.format(encryption=ENCRYPTION if encrypted else "").encode(),
-        },
-        first=("mimetype", mimetype),
-    )
-
-
-def exe_bytes():
-    return b"MZ\x90\x00\x03\x00\x00\x00" + bytes(56) + b"This program cannot be run in DOS mode.\r\n" + bytes(200)
-
-
-def ole2_bytes():
-    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
-
-
-def upload(name, content, content_type="application/pdf"):
-    # The browser's content type is set to something reassuring on purpose: it must not matter.
-    return SimpleUploadedFile(name, content, content_type=content_type)
-
-
-def media_files(settings):
-    root = Path(settings.MEDIA_ROOT)
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
 # inspect_upload ---------------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ Every PDF is rendered once per module (module-scoped fixtures inside a rolled-ba
 read it with pypdf (text) and pikepdf (structure, metadata).
 """
 
-import datetime
 import hashlib
 import io
 import re
@@ -12,37 +11,31 @@ import threading
 from unittest import mock
 
 import pikepdf
-import pypdf
 import pytest
-from django.core.management import call_command, get_commands
 from django.db import transaction
 from django.test import override_settings
 
 from agreements import models as m
+from agreements.infra.storage import atomic_write
 from agreements.pdf import cache
 from agreements.pdf.fetcher import SafeURLFetcher
 from agreements.pdf.render import render_html
 from agreements.pdf.vorlage import TEMPLATE_NAME, pdf_filename, render_vorlage, vorlage_context
 
 from . import factories as f
+from .builders_files import assert_contains, assert_in_order, page_texts, squash
+from .builders_reference_vorlage import (
+    ANLAGEN,
+    CONCLUSION_START,
+    NAME,
+    OCCASION_START,
+    RESOLUTION,
+    SECTIONS,
+    build_reference_vorlage,
+    demo_available,
+    load_demo_vorlage,
+)
 
-REFERENCE = "50/015/2012"
-NAME = (
-    "Zielsteuerung 2012 in der Grundsicherung für Arbeitsuchende\n"
-    "- Abschluss einer Zielvereinbarung zwischen dem MAIS NRW und dem Kreis Mettmann als kommunaler Träger "
-    "des Jobcenters für das Jahr 2012"
-)
-RESOLUTION = "Die Ausführungen der Verwaltung werden zur Kenntnis genommen."
-OCCASION_START = "Bereits im Jahr 2011 hat der Kreis Mettmann"
-CONCLUSION_START = "Die vorliegende Zielvereinbarung enthält keine quantifizierbaren Ziele"
-SECTIONS = ("I. Rechtliche Grundlagen", "II. Verfahren", "III. Rahmenbedingungen und Inhalte")
-ANLAGEN = (
-    "Zielvereinbarung MAIS – Kreis Mettmann 2012",
-    "Anlage zur Zielvereinbarung",
-    "Anschreiben des Landrates vom 04.03.2012 an das MAIS",
-    "Schreiben des MAIS NRW vom 29.03.2012",
-    "Schreiben der Liga der Wohlfahrtsverbände vom 23.01.2012",
-)
 TITLE = "Vorlage 50/015/2012: " + " ".join(NAME.split())
 AUTHOR = "Frau Ulrike Gansauer, Fachbereich 50 Sozialamt"
 
@@ -63,100 +56,6 @@ REFERENCE_ORDER = (
     "Fazit:", CONCLUSION_START,
     "Anlagen:", *ANLAGEN,
 )
-
-LOREM = (
-    "Nach Aussagen des MAIS NRW sollen für diese Zielvereinbarung zunächst keine zahlenmäßigen "
-    "Zieldimensionen festgelegt werden, sondern Tendenzen und qualitative Ziele (z. B. Optimierung, "
-    "Beobachtung, Evaluation), um dann darauf aufbauend zukünftig ergebnisorientierte Ziele zu formulieren."
-)
-
-
-# --- helpers shared with test_bundle.py and test_export_vorlage.py ------------------------------------------
-
-def build_reference_vorlage(*, anlage_files=None, sections=None, **fields):
-    """Vorlage 50/015/2012 with the reference's values, made with the factories (no demo data needed).
-
-    anlage_files: bytes (or None) per Anlage, stored as Documents; default: the five titles without files.
-    """
-    county = f.PartyFactory(name="Kreis Mettmann", short_name="ME")
-    department = f.DepartmentFactory(party=county, number="50", name="Sozialamt")
-    author = f.PersonFactory(
-        party=county, department=department, form_of_address="Frau", given_name="Ulrike", family_name="Gansauer",
-    )
-    values = {
-        "department": department, "author": author, "year": 2012, "running_number": 15, "reference": REFERENCE,
-        "date": datetime.date(2012, 4, 19), "file_reference": "50-1", "name": NAME,
-        "decision_type": m.Vorlage.DecisionType.BESCHLUSS, "public": True,
-        "financial_impact": m.Impact.YES, "financial_impact_text": "Sachkosten von 1.200 € im Haushaltsjahr 2012.",
-        "personnel_impact": m.Impact.NO, "organisational_impact": m.Impact.UNCLEAR,
-        "resolution": RESOLUTION,
-        "occasion": f"{OCCASION_START} eine erste Zielvereinbarung abgeschlossen.\n\n{LOREM}",
-        "conclusion": f"{CONCLUSION_START}, sondern qualitative Leitziele und Tendenzen.\n\n{LOREM}",
-        "status": m.Vorlage.Status.DRAFT,
-    }
-    values.update(fields)
-    # A released Vorlage accepts no new rows: build it as a draft, then set the status.
-    status = values.pop("status")
-    vorlage = f.VorlageFactory(**values)
-    committee = f.CommitteeFactory(party=county, name="Sozialausschuss")
-    m.Consultation.objects.create(
-        paper=vorlage, committee=committee, meeting_date=datetime.date(2012, 5, 21),
-        role=m.Consultation.Role.NOTICE, authoritative=True, order=1,
-    )
-    for order, (heading, text) in enumerate(sections or [(h, "\n\n".join([LOREM] * 4)) for h in SECTIONS], 1):
-        m.VorlageSection.objects.create(vorlage=vorlage, order=order, heading=heading, text=text)
-    files = anlage_files if anlage_files is not None else [None] * len(ANLAGEN)
-    for order, (title, content) in enumerate(zip(ANLAGEN, files, strict=False), start=1):
-        document = None
-        if content is not None:
-            document = f.DocumentFactory(title=title, kind=m.Document.Kind.ANNEX, content=content)
-        m.VorlageAnlage.objects.create(vorlage=vorlage, order=order, title=title, document=document)
-    if status != vorlage.status:
-        m.Vorlage.objects.filter(pk=vorlage.pk).update(status=status)
-        vorlage.refresh_from_db()
-    return vorlage
-
-
-def demo_available():
-    return "load_demo" in get_commands()
-
-
-def load_demo_vorlage(media_root):
-    """The demo's Vorlage 50/015/2012 (call inside a transaction that is rolled back)."""
-    with override_settings(DEBUG=True, MEDIA_ROOT=media_root):
-        call_command("load_demo", force=True, verbosity=0)
-    vorlage = m.Vorlage.objects.filter(reference=REFERENCE).first()
-    if vorlage is None:
-        pytest.skip("load_demo did not create Vorlage 50/015/2012")
-    return vorlage
-
-
-def page_texts(content):
-    return [page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(content)).pages]
-
-
-def squash(text):
-    """Text without what extraction varies: soft hyphens, hyphenation breaks and all whitespace.
-
-    pypdf inserts spaces at kerning gaps ("T ext") and breaks lines where the layout did, so comparing
-    without whitespace is the robust way to find a phrase.
-    """
-    text = text.replace("\u00ad", "")
-    text = re.sub(r"\u2010\s*\n", "", text)
-    return re.sub(r"\s+", "", text)
-
-
-def assert_in_order(text, needles):
-    haystack, position = squash(text), 0
-    for needle in needles:
-        wanted = squash(needle)
-        found = haystack.find(wanted, position)
-        assert found >= 0, f"{needle!r} not found after position {position}: …{haystack[position:position + 80]}…"
-        position = found + len(wanted)
-
-
-def assert_contains(text, needle):
-    assert squash(needle) in squash(text), f"{needle!r} not in the extracted text"
 
 
 def outline_titles(pdf):
@@ -369,8 +268,8 @@ def test_it_builds_the_context_with_a_fixed_number_of_queries(db, django_assert_
 
 def test_it_names_export_files_after_the_reference(db):
     vorlage = build_reference_vorlage(sections=[("I.", "x")])
-    assert pdf_filename(vorlage) == "vorlage-50-015-2012.pdf"
-    assert pdf_filename(vorlage, "-mit-anlagen") == "vorlage-50-015-2012-mit-anlagen.pdf"
+    assert pdf_filename(vorlage) == "Vorlage-50-015-2012.pdf"
+    assert pdf_filename(vorlage, "-mit-Anlagen") == "Vorlage-50-015-2012-mit-Anlagen.pdf"
 
 
 # --- cache ----------------------------------------------------------------------------------------------------------
@@ -486,7 +385,8 @@ def test_it_never_shows_a_reader_half_a_file(settings):
     reader.start()
     try:
         for round_ in range(15):
-            cache.write_atomic(path, bodies[round_ % 3])
+            with atomic_write(path) as out:
+                out.write(bodies[round_ % 3])
     finally:
         stop.set()
         reader.join()
@@ -504,7 +404,7 @@ def test_it_prunes_old_entries(db, settings):
 # --- benchmark helper --------------------------------------------------------------------------------------------
 
 def test_it_measures_cold_and_warm_rendering(db, settings):
-    from agreements.tooling.pdf_bench import measure_vorlage
+    from agreements.tooling.benchmark.pdf import measure_vorlage
 
     vorlage = build_reference_vorlage(sections=[("I. Kurz", "Text")])
     figures = measure_vorlage(vorlage, repeats=1)

@@ -4,19 +4,12 @@ Every object carries id, type, created and modified. References are absolute URL
 when its own URL answers, which is why the serializers ask the Context which bodies are published.
 """
 
-import hashlib
-import logging
-
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from agreements.infra.uploads import CHUNK_SIZE
-
-from ..views.documents import download_name
-
-logger = logging.getLogger(__name__)
+from agreements.infra.files import FileRefused, document_digest, download_name
 
 OPARL_VERSION = "https://schema.oparl.org/1.1/"
 SHA512_CACHE_TIMEOUT = 60 * 60 * 24 * 30
@@ -92,19 +85,10 @@ class Context:
 
 
 def _verified_sha512(document):
-    sha256, sha512 = hashlib.sha256(), hashlib.sha512()
     try:
-        with document.file.storage.open(document.file.name, "rb") as handle:
-            for chunk in iter(lambda: handle.read(CHUNK_SIZE), b""):
-                sha256.update(chunk)
-                sha512.update(chunk)
-    except OSError:
-        logger.error("Stored file of document %s (%s) is missing.", document.pk, document.file.name)
+        return document_digest(document, "sha512")
+    except FileRefused:  # missing or changed: logged where it was found
         return None
-    if sha256.hexdigest() != document.sha256:
-        logger.error("Stored file of document %s (%s) does not match its SHA-256.", document.pk, document.file.name)
-        return None
-    return sha512.hexdigest()
 
 
 def _base(ctx, type_name, url_name, obj):

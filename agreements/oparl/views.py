@@ -5,29 +5,24 @@ one for the published bodies, however many objects the page holds.
 """
 
 import functools
-import hashlib
 import json
-import logging
 from collections import defaultdict
 
 from django.conf import settings
 from django.db.models import Exists, Max, Min, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from agreements.infra.uploads import CHUNK_SIZE, EXTENSIONS, PDF
+from agreements.infra import files as stored_files
 from agreements.policy import vorlage_access
 
 from .. import models as m
-from ..views.documents import content_disposition, download_name
 from . import serializers as s
 from .pagination import ApiError, Page
-
-logger = logging.getLogger(__name__)
 
 app_name = "oparl"
 
@@ -329,38 +324,11 @@ def _file_content(ctx, pk, *, attachment):
     document = _get(files(), pk)
     if not file_papers([document.pk]):
         raise ApiError(410, _("Die Datei gehört zu einer zurückgezogenen Vorlage."))
-    if document.content_type not in EXTENSIONS:
-        # Only what the upload checks accept is ever served: a row of another type got past them (an old import,
-        # a hand-made row), and an HTML "document" served from this origin would run its scripts here.
-        logger.error("Document %s has the content type %r, which is never served.", document.pk,
-                     document.content_type)
-        raise ApiError(409, _("Die gespeicherte Datei hat einen Dateityp, der nicht ausgeliefert wird."))
-    storage = document.file.storage
     try:
-        handle = storage.open(document.file.name, "rb")
-    except OSError as error:
-        logger.error("Stored file of document %s (%s) is missing.", document.pk, document.file.name)
-        raise ApiError(409, _("Die gespeicherte Datei fehlt.")) from error
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: handle.read(CHUNK_SIZE), b""):
-        digest.update(chunk)
-    # Records must hold up: a file changed since it was stored is never handed out as the original.
-    if digest.hexdigest() != document.sha256:
-        handle.close()
-        logger.error("Stored file of document %s (%s) does not match its SHA-256.", document.pk, document.file.name)
-        raise ApiError(409, _("Die gespeicherte Datei wurde verändert."))
-    if ctx.request.method == "HEAD":
-        handle.close()
-        response = HttpResponse(content_type=document.content_type)
-        response["Content-Length"] = str(document.size)
-    else:
-        handle.seek(0)
-        response = FileResponse(handle, content_type=document.content_type)
-    # Only a PDF is shown in the browser; anything else is a download, whatever URL asked for it.
-    inline = not attachment and document.content_type == PDF
-    response["Content-Disposition"] = content_disposition(download_name(document), inline=inline)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+        # Only a PDF is shown in the browser; anything else is a download, whatever URL asked for it.
+        return stored_files.serve_document(ctx.request, document, inline=not attachment)
+    except stored_files.FileRefused as refused:
+        raise ApiError(409, refused.message) from refused
 
 
 @api

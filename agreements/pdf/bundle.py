@@ -86,7 +86,8 @@ def anlage_name(number, title):
     return gettext("Anlage %(number)d „%(title)s“") % {"number": number, "title": title}
 
 
-def _fail(name, problem) -> NoReturn:
+def fail(name, problem) -> NoReturn:
+    """Raise the BundleError for a part: "encrypted", "damaged", "not_pdf" or "missing"."""
     messages = {
         "encrypted": gettext("%(name)s ist verschlüsselt."),
         "damaged": gettext("%(name)s ist beschädigt."),
@@ -98,20 +99,20 @@ def _fail(name, problem) -> NoReturn:
 
 def _open_part(part, data):
     if not data or b"%PDF-" not in data[:1024]:
-        _fail(part.name, "not_pdf")
+        fail(part.name, "not_pdf")
     # A cut-off upload lacks the end marker; qpdf would "recover" what it can and silently lose pages.
     if b"%%EOF" not in data[-8192:]:
-        _fail(part.name, "damaged")
+        fail(part.name, "damaged")
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError:
-        _fail(part.name, "encrypted")
+        fail(part.name, "encrypted")
     except Exception:  # qpdf reports damage in several exception types; all of them mean the same here
         logger.info("Cannot open %s", part.name, exc_info=True)
-        _fail(part.name, "damaged")
+        fail(part.name, "damaged")
     if pdf.is_encrypted:
         # Opens without a password, but restricts changes: merging it would strip the owner's restrictions.
-        _fail(part.name, "encrypted")
+        fail(part.name, "encrypted")
     try:
         pages = pdf.pages
         for page in pages:
@@ -122,9 +123,9 @@ def _open_part(part, data):
         part.page_count = len(pages)
     except Exception:
         logger.info("Broken page in %s", part.name, exc_info=True)
-        _fail(part.name, "damaged")
+        fail(part.name, "damaged")
     if part.page_count == 0:
-        _fail(part.name, "damaged")
+        fail(part.name, "damaged")
     part.pdf = pdf
     part.pdfa = _pdfa_claim(pdf)
     part.tagged = _is_tagged(pdf)
@@ -301,7 +302,7 @@ def _stamp_pages(out, part_names):
             placement = _stamp_matrix(page, stamp.width(text, STAMP_FONT_SIZE))
         except Exception:  # e.g. a page box that is no rectangle
             logger.info("Cannot stamp page %d of %s", number, part_names[number - 1], exc_info=True)
-            _fail(part_names[number - 1], "damaged")
+            fail(part_names[number - 1], "damaged")
         matrix = " ".join(f"{value:.3f}" if isinstance(value, float) else str(value) for value in placement)
         # Wrapping the page's own content in q/Q keeps whatever graphics state it leaves from moving the
         # stamp; the artifact marking keeps the stamp out of the structure tree (PDF/A-a, PDF/UA).
@@ -619,7 +620,7 @@ def build_bundle(
                     out.pages.extend(part.pdf.pages)
                 except Exception:
                     logger.info("Cannot copy the pages of %s", part.name, exc_info=True)
-                    _fail(part.name, "damaged")
+                    fail(part.name, "damaged")
                 position += part.page_count
 
         merged = [toc_part, *[part for part in parts if part.pdf is not None]]
@@ -656,43 +657,3 @@ def build_bundle(
             vorlage_start_page=parts[0].start + 1,
             pdfa_level=pdfa_level,
         )
-
-
-def read_document(document, name):
-    """The stored bytes of a Document, checked against its SHA-256."""
-    try:
-        with document.file.open("rb") as handle:
-            data = handle.read()
-    except (FileNotFoundError, OSError, ValueError):
-        _fail(name, "missing")
-    if document.sha256 and hashlib.sha256(data).hexdigest() != document.sha256:
-        # The file changed after upload (or the disk lost data): not what was checked and listed.
-        _fail(name, "damaged")
-    return data
-
-
-def vorlage_pdf_bytes(vorlage):
-    """The Vorlage's PDF: the stored main file once released (never rendered again), else a rendering."""
-    if vorlage.main_file_id is not None:
-        with translation.override("de"):
-            return read_document(vorlage.main_file, gettext("Die Vorlage"))
-    return vorlage_pdf.render_vorlage(vorlage).content
-
-
-def build_vorlage_bundle(vorlage) -> BundleResult:
-    """The Vorlage (its stored main file, or a rendering) and the stored files of its Anlagen, in order."""
-    vorlage = vorlage_pdf.vorlage_queryset().get(pk=vorlage.pk)
-    content = vorlage_pdf_bytes(vorlage)
-    anlagen = []
-    with translation.override("de"):
-        for number, anlage in enumerate(vorlage.anlagen.all(), start=1):
-            data = None
-            if anlage.document_id is not None:
-                data = read_document(anlage.document, anlage_name(number, anlage.title))
-            anlagen.append((anlage.title, data))
-        title = gettext("%(title)s (mit Anlagen)") % {"title": vorlage_pdf.pdf_title(vorlage)}
-        author, description = vorlage_pdf.pdf_author(vorlage), vorlage_pdf.pdf_description(vorlage)
-    return build_bundle(
-        content, anlagen, title=title, author=author, description=description,
-        vorlage_label=f"Vorlage {vorlage.reference}",
-    )

@@ -7,8 +7,9 @@ there is nothing to invalidate.
 Every entry is checked against a checksum kept in the database (models.CachedPdf), as stored documents are: the
 file is MEDIA_ROOT/cache/pdf/<key>-<sha256>.pdf, written to a temporary file and moved into place with os.replace
 (atomic), and only then recorded. A reader takes the row, opens the file it names and compares the bytes with the
-row's SHA-256: a file replaced on disk raises TamperedFile (the views answer as for a tampered stored document)
-and is dropped, so the next request builds it anew from verified sources. A file name carries its own checksum,
+row's SHA-256 (agreements/infra/files.py, as for stored documents): a file replaced on disk raises TamperedFile,
+a FileRefused that every caller answers as for a tampered stored document, and is dropped, so the next request
+builds it anew from verified sources. A file name carries its own checksum,
 so two processes that miss at the same moment and render different bytes (WeasyPrint stamps a creation time)
 never overwrite each other's file; the last recorded row wins and both files are valid.
 
@@ -18,21 +19,26 @@ Released Vorlagen and signed agreements never come here: they are rendered once 
 import datetime
 import hashlib
 import logging
-import os
-import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 
+from agreements.infra.files import CACHE_CHANGED, MISSING, FileRefused, read_checked
+from agreements.infra.storage import atomic_write
+
 logger = logging.getLogger(__name__)
 
 CACHE_SUBDIR = ("cache", "pdf")
 
 
-class TamperedFile(Exception):
+class TamperedFile(FileRefused):
     """A cached file no longer has the checksum recorded when it was written."""
+
+    def __init__(self, key):
+        super().__init__(CACHE_CHANGED)
+        self.key = key
 
 
 def cache_dir():
@@ -62,36 +68,15 @@ def read_cached(key):
         return None
     path = cache_path(key, entry.sha256)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        # Pruned or lost: nothing to serve, nothing wrong with what exists; build it again.
+        return read_checked(lambda: path.open("rb"), entry.sha256, size=entry.size, label=f"Cached PDF {path}",
+                            changed=CACHE_CHANGED, log_missing=False)
+    except FileRefused as refused:
         CachedPdf.objects.filter(key=key, sha256=entry.sha256).delete()
-        return None
-    if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
-        logger.error("Cached PDF %s does not match its SHA-256; dropped and not served.", path)
-        CachedPdf.objects.filter(key=key, sha256=entry.sha256).delete()
+        if refused.reason == MISSING:
+            # Pruned or lost: nothing to serve, nothing wrong with what exists; build it again.
+            return None
         path.unlink(missing_ok=True)
-        raise TamperedFile(key)
-    return data
-
-
-def write_atomic(path, data, mode=0o640):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem[:16]}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
+        raise TamperedFile(key) from refused
 
 
 def forget(key):
@@ -109,7 +94,8 @@ def store(key, data):
 
     sha256 = hashlib.sha256(data).hexdigest()
     try:
-        write_atomic(cache_path(key, sha256), data)
+        with atomic_write(cache_path(key, sha256)) as out:
+            out.write(data)
     except OSError:
         # A full or read-only cache must not stop anybody from getting the PDF.
         logger.exception("Could not store PDF cache entry %s", key)

@@ -73,9 +73,15 @@ def pdf_description(vorlage):
 
 
 def pdf_filename(vorlage, suffix=""):
-    """'vorlage-50-015-2012.pdf': the reference's slashes would be directories."""
-    stem = re.sub(r"[^0-9A-Za-z]+", "-", vorlage.reference).strip("-").lower()
-    return f"vorlage-{stem}{suffix}.pdf"
+    """'Vorlage-50-015-2012.pdf' (and with the suffix of vorlage_bundle.bundle_filename for the Gesamtdokument):
+    the one name of a Vorlage's files, on the web, in export_vorlage and as the stored PDF's original name.
+
+    The reference's slashes would be directories, so every run of characters other than letters and digits
+    becomes one "-"; letters stay as they are (an umlaut too: the Content-Disposition carries it in filename*,
+    with an ASCII fallback).
+    """
+    stem = re.sub(r"[\W_]+", "-", vorlage.reference).strip("-")
+    return f"Vorlage-{stem}{suffix}.pdf"
 
 
 def _consultation_date(consultation):

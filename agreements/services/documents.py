@@ -4,41 +4,37 @@ There is deliberately no delete_document: the documents are the agreement's reco
 answered) and must still be there when someone asks years later. A wrong upload is superseded by a new one.
 """
 
-import os
-import unicodedata
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import models, transaction
-from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.errors import DomainError
+from agreements.infra.files import clean_filename
 from agreements.infra.uploads import inspect_upload
-from agreements.services.base import record_language, record_step, require_writer
+from agreements.services.base import record_step, require_writer
 
 from .. import models as m
 
 LETTER_FIELDS = (
     "date", "direction", "sender", "recipient", "sender_person", "subject", "reference", "summary",
 )
-MAX_FILENAME = m.Document._meta.get_field("original_filename").max_length
 MAX_TITLE = m.Document._meta.get_field("title").max_length
 
 
-def clean_filename(name):
-    """The user's file name as harmless metadata: no directories, no control or bidi-override characters."""
-    name = unicodedata.normalize("NFC", str(name or ""))
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    # Cc: control characters (a newline would split headers); Cf: e.g. U+202E, which disguises "exe.pdf".
-    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf"))
-    name = name.strip().strip(".")
-    if len(name) > MAX_FILENAME:
-        stem, ext = os.path.splitext(name)
-        ext = ext if len(ext) <= 16 else ""
-        name = stem[: MAX_FILENAME - len(ext)] + ext
-    return name
+def agreement_documents_queryset(agreement):
+    """Every document of the agreement: attached directly, a letter's file, a statement's file, the signed copy."""
+    belongs = (
+        models.Q(agreement=agreement)
+        | models.Q(pk__in=m.Letter.objects.filter(agreement=agreement, document__isnull=False).values("document_id"))
+        | models.Q(pk__in=m.Statement.objects.filter(agreement=agreement, document__isnull=False)
+                   .values("document_id"))
+    )
+    if agreement.signed_file_id:
+        belongs |= models.Q(pk=agreement.signed_file_id)
+    return m.Document.objects.filter(belongs)
 
 
 # The file lists of the discard_files_on_failure() blocks the current code runs in, innermost last.
@@ -184,16 +180,12 @@ def _assign_letter(letter, data):
         setattr(letter, field, value)
 
 
-def _step_texts(letter):
-    date = date_format(letter.date, "d.m.Y")
-    subject = Truncator(letter.subject).chars(200)
-    title = _("Schreiben vom %(date)s: %(subject)s") % {"date": date, "subject": subject}
-    sentence = _("%(sender)s hat am %(date)s an %(recipient)s geschrieben (%(direction)s): „%(subject)s“.")
-    description = sentence % {
-        "sender": letter.sender, "recipient": letter.recipient, "date": date, "subject": letter.subject,
-        "direction": letter.get_direction_display(),
+def _step_data(letter):
+    """The timeline entry of a letter (agreements.text.entries "letter.registered")."""
+    return {
+        "date": letter.date.isoformat(), "subject": letter.subject, "sender": str(letter.sender),
+        "recipient": str(letter.recipient), "direction": letter.direction,
     }
-    return Truncator(str(title)).chars(300), description
 
 
 def _write_letter_file(user, letter, uploaded_file, info):
@@ -217,12 +209,10 @@ def register_letter(*, user, agreement, data, uploaded_file=None):
         if info is not None:
             letter.document = _write_letter_file(user, letter, uploaded_file, info)
         letter.save()
-        with record_language():
-            title, description = _step_texts(letter)
-            record_step(
-                agreement, kind=m.ProcedureStep.Kind.LETTER, title=title, description=description, user=user,
-                date=letter.date, letter=letter, participants=[letter.sender, letter.recipient],
-            )
+        record_step(
+            agreement, kind=m.ProcedureStep.Kind.LETTER, action="letter.registered", data=_step_data(letter),
+            user=user, date=letter.date, letter=letter, participants=[letter.sender, letter.recipient],
+        )
     return letter
 
 
@@ -246,9 +236,8 @@ def update_letter(*, user, letter, data, uploaded_file=None):
             fields.append("document")
         letter.save(update_fields=fields)
         # Keep the automatic timeline entry in step with the corrected date, parties and subject.
-        title, description = _step_texts(letter)
         for step in letter.steps.filter(automatic=True, kind=m.ProcedureStep.Kind.LETTER):
-            step.date, step.title, step.description = letter.date, title, description
-            step.save(update_fields=["date", "title", "description", "modified"])
+            step.date, step.action, step.data = letter.date, "letter.registered", _step_data(letter)
+            step.save(update_fields=["date", "action", "data", "modified"])
             step.participants.set([letter.sender, letter.recipient])
     return letter

@@ -1,22 +1,19 @@
-"""Letters register, documents list, uploads, and the only way a stored file leaves the server."""
+"""Letters register, documents list, uploads, and the download of a stored document.
 
-import hashlib
-import logging
-import mimetypes
-import unicodedata
-from urllib.parse import quote
+Every file leaves the server through agreements/infra/files.py; send_file is the web's answer when it refuses.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
-from django.http import FileResponse
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from agreements.infra import files
 from agreements.infra.errors import DomainError
-from agreements.infra.uploads import CHUNK_SIZE, DOCX, EXTENSIONS, ODT, PDF, UploadRejected
+from agreements.infra.uploads import DOCX, ODT, PDF, UploadRejected
 from agreements.policy import access
 
 from .. import models as m
@@ -24,8 +21,6 @@ from ..forms.base import submit_once
 from ..forms.documents import LetterFilterForm, LetterForm, UploadForm
 from ..services import documents as svc
 from .base import agreement_context, form_page, once, posted, posted_files, read_only
-
-logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 TYPE_LABELS = {PDF: "PDF", DOCX: "DOCX", ODT: "ODT"}
@@ -103,24 +98,12 @@ def letter_edit(request, pk, letter_pk):
 # Documents ----------------------------------------------------------------------------------------------------
 
 
-def agreement_documents_queryset(agreement):
-    """Every document of the agreement: attached directly, a letter's file, a statement's file, the signed copy."""
-    belongs = (
-        Q(agreement=agreement)
-        | Q(pk__in=m.Letter.objects.filter(agreement=agreement, document__isnull=False).values("document_id"))
-        | Q(pk__in=m.Statement.objects.filter(agreement=agreement, document__isnull=False).values("document_id"))
-    )
-    if agreement.signed_file_id:
-        belongs |= Q(pk=agreement.signed_file_id)
-    return m.Document.objects.filter(belongs)
-
-
 @login_required
 def agreement_documents(request, pk):
     agreement = access.agreement_for(request.user, pk)
     if refused := read_only(request):
         return refused
-    documents = agreement_documents_queryset(agreement).select_related("uploaded_by").prefetch_related(
+    documents = svc.agreement_documents_queryset(agreement).select_related("uploaded_by").prefetch_related(
         Prefetch("letters", queryset=m.Letter.objects.filter(agreement=agreement), to_attr="agreement_letters"),
         Prefetch("statements", queryset=m.Statement.objects.filter(agreement=agreement),
                  to_attr="agreement_statements"),
@@ -152,41 +135,14 @@ def document_upload(request, pk):
 # Download -----------------------------------------------------------------------------------------------------
 
 
-def download_name(document):
-    """The original file name, or one made from the title, always with the extension of the real type."""
-    extension = EXTENSIONS.get(document.content_type) or mimetypes.guess_extension(document.content_type) or ""
-    name = svc.clean_filename(document.original_filename)
-    if not name:
-        name = svc.clean_filename(document.title.replace("/", "-").replace("\\", "-"))[:150] or _("Dokument")
-    if extension and not name.lower().endswith(extension):
-        name += extension
-    return name
-
-
-def content_disposition(filename, *, inline=False):
-    """RFC 6266 header: an ASCII fallback for old clients plus RFC 5987 filename* carrying the real name."""
-    disposition = "inline" if inline else "attachment"
-    ascii_name = "".join(
-        ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_"
-        for ch in unicodedata.normalize("NFKD", filename)
-        if not unicodedata.combining(ch)
-    )
-    if ascii_name == filename:
-        return f'{disposition}; filename="{filename}"'
-    return f"{disposition}; filename=\"{ascii_name}\"; filename*=utf-8''{quote(filename, safe='')}"
-
-
-def _sha256(handle):
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: handle.read(CHUNK_SIZE), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _refuse_download(request, document, message, back_url=None):
-    """A stored or cached file that is missing or no longer has its recorded checksum is never handed out."""
-    return render(request, "agreements/_document_error.html",
-                  {"document": document, "message": message, "back_url": back_url}, status=409)
+def send_file(request, serve, *, document=None, back_url=None):
+    """serve() → the file's response (agreements/infra/files.py); a file that is missing, changed since its
+    checksum was recorded, or of a type never served is refused with a page that says so (409)."""
+    try:
+        return serve()
+    except files.FileRefused as refused:
+        return render(request, "agreements/_document_error.html",
+                      {"document": document, "message": refused.message, "back_url": back_url}, status=409)
 
 
 @login_required
@@ -194,24 +150,8 @@ def document_download(request, doc_pk):
     document = access.document_for(request.user, doc_pk)
     if refused := read_only(request):
         return refused
-    try:
-        handle = document.file.storage.open(document.file.name, "rb")
-    except OSError:
-        logger.error("Stored file of document %s (%s) is missing.", document.pk, document.file.name)
-        return _refuse_download(request, document, _("Die gespeicherte Datei fehlt."))
-    # Records must hold up: a file changed on disk since the upload is never handed out as the original.
-    if _sha256(handle) != document.sha256:
-        handle.close()
-        logger.error("Stored file of document %s (%s) does not match its SHA-256.", document.pk, document.file.name)
-        return _refuse_download(request, document, _("Die gespeicherte Datei wurde verändert."))
-    handle.seek(0)
-    inline = request.GET.get("inline") == "1" and document.content_type == PDF
-    filename = download_name(document)
-    response = FileResponse(handle, as_attachment=not inline, filename=filename, content_type=document.content_type)
-    response["Content-Disposition"] = content_disposition(filename, inline=inline)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    return send_file(request, lambda: files.serve_document(
+        request, document, inline=request.GET.get("inline") == "1"), document=document)
 
 
 urlpatterns = [

@@ -7,10 +7,12 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from agreements.infra.storage import atomic_write
 from agreements.management.base import TranslatedCommand
-from agreements.pdf.bundle import BundleError, build_vorlage_bundle, vorlage_pdf_bytes
-from agreements.pdf.cache import write_atomic
+from agreements.pdf.bundle import BundleError
 from agreements.pdf.vorlage import pdf_filename, vorlage_queryset
+from agreements.pdf.vorlage_bundle import bundle_filename
+from agreements.services.stored_pdfs import vorlage_bundle_pdf, vorlage_pdf_bytes
 
 
 class Command(TranslatedCommand):
@@ -23,7 +25,8 @@ class Command(TranslatedCommand):
         parser.add_argument("reference", help=_("Vorlagen-Nr., z. B. 50/015/2012"))
         parser.add_argument(
             "-o", "--output",
-            help=_("Zieldatei; ohne Angabe vorlage-<Nr.>.pdf bzw. vorlage-<Nr.>-mit-anlagen.pdf hier."),
+            help=_("Zieldatei; ohne Angabe Vorlage-<Nr.>.pdf bzw. Vorlage-<Nr.>-mit-Anlagen.pdf hier, wie beim "
+                   "Herunterladen."),
         )
         parser.add_argument(
             "--stelle", metavar="SCHLÜSSEL",
@@ -53,26 +56,27 @@ class Command(TranslatedCommand):
             )
         vorlage = found[0]
 
+        # The web's downloads, byte for byte and by name: a released Vorlage as stored (same SHA-256 as at
+        # release, never rendered again), the Gesamtdokument from the same cache.
         if bundle:
             try:
-                result = build_vorlage_bundle(vorlage)
+                content = vorlage_bundle_pdf(vorlage)
             except BundleError as error:
                 raise CommandError(
                     gettext("Das Gesamtdokument der Vorlage %(reference)s wurde nicht erstellt: %(error)s")
                     % {"reference": vorlage.reference, "error": error}
                 ) from None
-            content, pages = result.content, result.page_count
         else:
-            # A released Vorlage is exported as stored (same SHA-256 as at release), never rendered again.
             try:
                 content = vorlage_pdf_bytes(vorlage)
             except BundleError as error:
                 raise CommandError(str(error)) from None
-            pages = len(pikepdf.open(io.BytesIO(content)).pages)
+        pages = len(pikepdf.open(io.BytesIO(content)).pages)
 
-        path = Path(output) if output else Path(pdf_filename(vorlage, "-mit-anlagen" if bundle else ""))
+        path = Path(output) if output else Path(bundle_filename(vorlage) if bundle else pdf_filename(vorlage))
         try:
-            write_atomic(path, content, mode=0o644)
+            with atomic_write(path, mode=0o644) as out:
+                out.write(content)
         except OSError as error:
             raise CommandError(
                 gettext("Die Datei %(path)s kann nicht geschrieben werden: %(reason)s")
