@@ -279,7 +279,7 @@ def upload_forms(world):
         ("letter_edit", editor, reverse("letter_edit", args=[pk, world.letter.pk]), letter_fields),
         ("statement_add", editor, reverse("statement_add", args=[pk]), statement_fields),
         ("statement_edit", editor, reverse("statement_edit", args=[pk, world.statement.pk]),
-         {**statement_fields, "lock_version": world.statement.modified.isoformat()}),
+         {**statement_fields, "lock_version": world.statement.lock_version}),
         ("vorlage_anlage_add", editor, reverse("vorlage_anlage_add", args=[vorlage.pk]), {"title": "Anlage 1"}),
         ("admin document", world.users.admin, reverse("admin:agreements_document_add"),
          {"title": "Anlage", "kind": "anlage", "agreement": pk}),

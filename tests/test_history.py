@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from agreements import models as m
 
-from .conftest import ROLES
+from .factories import ROLES
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.world_records]
 
 TAB = {"anonymous": 302, "outsider": 404, "committee": 404, "reader": 200, "editor": 200, "ministry": 200,
        "admin": 200}

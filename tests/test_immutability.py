@@ -31,8 +31,9 @@ FAKE_PDF = b"%PDF-1.7\n% Zielvereinbarung (Testfassung)\n%%EOF\n"
 def sign(world, monkeypatch, status):
     """The world's agreement, agreed and signed by both parties through the services, then moved on to `status`.
     Rendering the PDF is tested in test_lifecycle; here a few fixed bytes do."""
-    monkeypatch.setattr("agreements.pdf.agreement.render_agreement", lambda agreement: RenderedPdf(
-        content=FAKE_PDF, sha256=hashlib.sha256(FAKE_PDF).hexdigest(), html=""))
+    # The slow half of every rendering (WeasyPrint), which the signing service calls outside the row lock.
+    monkeypatch.setattr("agreements.pdf.render.pdf_from_html", lambda html: RenderedPdf(
+        content=FAKE_PDF, sha256=hashlib.sha256(FAKE_PDF).hexdigest(), html=html))
     # A second section, goal and offer, so that reordering would really move something.
     world.section2 = m.AgreementSection.objects.create(agreement=world.agreement, order=2, heading="§ 2 Ziele")
     world.goal2 = m.Goal.objects.create(agreement=world.agreement, order=2, title="Integrationsquote",
@@ -62,7 +63,7 @@ def signed(request, world, monkeypatch):
 @pytest.fixture
 def just_signed(world, monkeypatch):
     """Only "unterzeichnet": the admin and the model guard use the same SIGNED_STATUSES check for all of them
-    (test_admin.py tries each status on the admin)."""
+    (test_admin_locks.py tries each status on the admin)."""
     return sign(world, monkeypatch, S.SIGNED)
 
 
@@ -143,7 +144,7 @@ SERVICE_WRITES = {
             "party": w.liga, "date": datetime.date(2013, 5, 1), "title": "Nachgereicht", "text": "",
             "include_as_annex": True}),
     "update_statement": lambda w: negotiation.update_statement(
-        user=w.users.editor, statement=w.statement, opened_modified=w.statement.modified, data={
+        user=w.users.editor, statement=w.statement, lock_version=w.statement.lock_version, data={
             "party": w.liga, "date": w.statement.date, "title": w.statement.title, "text": "anders",
             "include_as_annex": True}),
 }

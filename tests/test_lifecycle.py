@@ -15,22 +15,14 @@ from agreements import models as m
 from agreements.infra.errors import DomainError
 from agreements.services import lifecycle
 
+from .builders_lifecycle import agree, sign_data
+
 S = m.Agreement.Status
 pytestmark = pytest.mark.django_db
 
 
 def pdf_text(content):
     return " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(content)).pages)
-
-
-def sign_data(name="Thomas Hendele", function="Landrat", place="Mettmann"):
-    return {"signatory_name": name, "signatory_function": function, "date": datetime.date(2013, 4, 2),
-            "place": place}
-
-
-def agree(world):
-    lifecycle.agree(user=world.users.editor, agreement=world.agreement)
-    world.agreement.refresh_from_db()
 
 
 def sign_all(world):

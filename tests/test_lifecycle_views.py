@@ -20,7 +20,8 @@ from django.urls import NoReverseMatch, reverse
 
 from agreements import models as m
 
-from .conftest import make_user
+from .builders_lifecycle import review_data
+from .factories import make_user
 
 S = m.Agreement.Status
 pytestmark = pytest.mark.django_db
@@ -58,13 +59,6 @@ def url(world, name, agreement=None):
 def set_status(world, status):
     m.Agreement.objects.filter(pk=world.agreement.pk).update(status=status)
     world.agreement.refresh_from_db()
-
-
-def review_data(world, **extra):
-    data = {"kind": "unterjaehrig", "date": "2013-06-30", "participants": "Kreis, MAIS", "minutes": "",
-            f"goal-{world.goal.pk}-status": "im_plan", f"goal-{world.goal.pk}-comment": "läuft"}
-    data.update(extra)
-    return data
 
 
 def post_data(world, name):

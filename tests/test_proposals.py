@@ -7,16 +7,10 @@ from agreements import models as m
 from agreements.infra.errors import DomainError
 from agreements.services import negotiation as svc
 
-from .conftest import ROLES
-from .factories import GoalFactory
+from .factories import READ, ROLES, WRITE_GET, WRITE_POST, GoalFactory, assert_status
 
 pytestmark = pytest.mark.django_db
 
-TAB = {"anonymous": 302, "outsider": 404, "committee": 404, "reader": 200, "editor": 200, "ministry": 200,
-       "admin": 200}
-WRITE_GET = {"anonymous": 302, "outsider": 404, "committee": 404, "reader": 403, "editor": 200, "ministry": 200,
-             "admin": 403}
-WRITE_POST = dict(WRITE_GET, editor=302, ministry=302)
 # The county proposed world.proposal: only the other side (the ministry) decides it.
 DECIDE_GET = dict(WRITE_GET, editor=403)
 DECIDE_POST = dict(DECIDE_GET, ministry=302)
@@ -40,17 +34,11 @@ def decision(**extra):
     return data
 
 
-def assert_status(response, expected):
-    assert response.status_code == expected
-    if expected == 302 and not response.wsgi_request.user.is_authenticated:
-        assert response["Location"].startswith(reverse("login"))
-
-
 # Permissions ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role", ROLES)
 def test_it_shows_the_tab_per_role(world, login, role):
-    assert_status(login(getattr(world.users, role)).get(tab_url(world)), TAB[role])
+    assert_status(login(getattr(world.users, role)).get(tab_url(world)), READ[role])
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -108,7 +96,7 @@ def test_it_records_the_proposal_for_the_users_party(world, login):
     assert (proposal.goal, proposal.section, proposal.created_by) == (world.goal, world.section, world.users.editor)
     assert proposal.decision == "offen"
     step = world.agreement.steps.get(kind="vorschlag")
-    assert step.automatic and "Stellungnahme der Liga" in step.description
+    assert step.automatic and "Stellungnahme der Liga" in step.display_description
 
 
 def test_it_lists_the_proposals_with_their_details(world, login):
@@ -191,9 +179,9 @@ def test_it_records_the_decision_with_a_step_and_lists_it_as_not_adopted(world, 
 
     step = world.agreement.steps.get(kind="vorschlag_entschieden")
     assert step.automatic and step.letter == world.letter and step.actor == world.users.ministry
-    assert "Ministerium für Arbeit, Integration und Soziales" in step.description
-    assert "wird teilweise übernommen." in step.description
-    assert "Die Stellungnahme wird nur erwähnt." in step.description
+    assert "Ministerium für Arbeit, Integration und Soziales" in step.display_description
+    assert "wird teilweise übernommen." in step.display_description
+    assert "Die Stellungnahme wird nur erwähnt." in step.display_description
     assert set(step.participants.all()) == {world.ministry, world.county}
 
     body = client.get(tab_url(world)).content.decode()
@@ -221,7 +209,7 @@ def test_it_records_a_changed_decision(world, login):
     assert world.proposal.decision == "nicht_uebernommen"
     steps = list(world.agreement.steps.filter(kind="vorschlag_entschieden").order_by("id"))
     assert len(steps) == 2
-    assert "Die frühere Entscheidung „übernommen“ ist damit geändert." in steps[1].description
+    assert "Die frühere Entscheidung „übernommen“ ist damit geändert." in steps[1].display_description
 
 
 # Decisions freeze with the text (issue 10, B.7) ------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""What goes into the record is German, whatever language the acting user reads the interface in: the timeline
-steps (quoted in the Vorlage's "II. Verfahren") and the texts a Vorlage is pre-filled with. Error messages
-stay in the user's language."""
+"""What the system records on the timeline is a typed entry (an action code and its data), the same whatever
+language the acting user reads the interface in; it is phrased when read: German for the Vorlage (whose
+"II. Verfahren" quotes the steps) and for a German reader, English for an English reader. The texts a Vorlage is
+pre-filled with are German. Error messages stay in the user's language."""
 
 import datetime
 
@@ -17,8 +18,8 @@ from agreements.services import vorlagen as vorlage_svc
 pytestmark = pytest.mark.django_db
 
 
-def step_texts(agreement):
-    return [(s.title, s.description) for s in agreement.steps.order_by("pk")]
+def step_texts(agreement, language):
+    return [s.rendered(language) for s in agreement.steps.order_by("pk")]
 
 
 def test_steps_written_by_an_english_user_are_german(world):
@@ -29,16 +30,24 @@ def test_steps_written_by_an_english_user_are_german(world):
         negotiation.create_proposal(user=editor, agreement=world.agreement,
                                     data={"text": "Bitte Ziel 2 streichen", "goal": None, "section": None})
         lifecycle.withdraw(user=editor, agreement=world.agreement, reason="Neuer Entwurf folgt")
-    texts = step_texts(world.agreement)[before:]
-    assert len(texts) == 3
-    sent, proposed, withdrawn = texts
+    steps = list(world.agreement.steps.order_by("pk"))[before:]
+    # Stored: what happened and its data, no sentence in anybody's language.
+    assert [s.action for s in steps] == ["version.sent", "proposal.made", "agreement.withdrawn"]
+    assert all(s.title == "" and s.description == "" for s in steps)
+    assert steps[2].data == {"party": "Kreis Mettmann", "reason": "Neuer Entwurf folgt"}
+
+    sent, proposed, withdrawn = step_texts(world.agreement, "de")[before:]
     assert sent[0].startswith("Fassung 2 übersandt von Kreis Mettmann")
     assert "Eine Anmerkung wurde nicht beigefügt." in sent[1]
     assert proposed[0].startswith("Vorschlag von")
     assert "hat für Kreis Mettmann vorgeschlagen" in proposed[1]
     assert withdrawn == ("Zurückgezogen",
                          "Kreis Mettmann hat die Zielvereinbarung zurückgezogen. Begründung: Neuer Entwurf folgt")
-    assert not any("sent" in t or "withdrawn" in t.lower() for pair in texts for t in pair)
+
+    sent, proposed, withdrawn = step_texts(world.agreement, "en")[before:]
+    assert sent[0] == "Version 2 sent by Kreis Mettmann"
+    assert "No note was attached." in sent[1]
+    assert withdrawn == ("Withdrawn", "Kreis Mettmann withdrew the target agreement. Reason: Neuer Entwurf folgt")
 
 
 def test_an_english_user_still_reads_errors_in_english(world):
@@ -49,12 +58,20 @@ def test_an_english_user_still_reads_errors_in_english(world):
 
 
 def test_timeline_page_in_english_shows_the_german_record(client, world):
+    """The record is one; the page phrases it in the reader's language: English for the English user who wrote
+    it, German for a German reader."""
     client.force_login(world.users.editor)
     client.cookies["django_language"] = "en"
     response = client.post(reverse("agreement_withdraw", args=[world.agreement.pk]), {"reason": "Dublette"})
     assert response.status_code == 302
     step = world.agreement.steps.get(kind=m.ProcedureStep.Kind.STATUS)
-    assert step.description == "Kreis Mettmann hat die Zielvereinbarung zurückgezogen. Begründung: Dublette"
+    assert (step.action, step.data) == ("agreement.withdrawn", {"party": "Kreis Mettmann", "reason": "Dublette"})
+    url = reverse("agreement_timeline", args=[world.agreement.pk])
+    english = client.get(url).content.decode()
+    assert "Kreis Mettmann withdrew the target agreement. Reason: Dublette" in english
+    client.cookies["django_language"] = "de"
+    german = client.get(url).content.decode()
+    assert "Kreis Mettmann hat die Zielvereinbarung zurückgezogen. Begründung: Dublette" in german
 
 
 def test_a_vorlage_prefilled_for_an_english_user_is_german():
@@ -74,4 +91,5 @@ def test_a_vorlage_prefilled_for_an_english_user_is_german():
     assert "II. Verfahren" in headings
     assert vorlage.sections.get(heading="II. Verfahren").text.startswith("Im zweiten Halbjahr 2011")
     step = agreement.steps.order_by("-pk").first()
-    assert step.title == f"Vorlage {vorlage.reference} angelegt"
+    assert step.action == "vorlage.created"
+    assert step.rendered("de")[0] == f"Vorlage {vorlage.reference} angelegt"

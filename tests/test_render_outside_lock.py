@@ -11,8 +11,8 @@ from agreements.pdf import bundle, render  # noqa: F401 - bundle binds the real 
 from agreements.services import lifecycle
 from agreements.services import vorlagen as vorlage_svc
 
-from .test_lifecycle import agree, sign_data
-from .test_vorlagen import make_vorlage, vorlage_world
+from .builders_lifecycle import agree, sign_data
+from .vorlage_builders import make_vorlage, vorlage_world
 
 S = m.Agreement.Status
 

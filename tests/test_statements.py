@@ -8,16 +8,10 @@ from django.urls import reverse
 
 from agreements import models as m
 
-from .conftest import ROLES
-from .factories import DocumentFactory
+from .factories import READ, ROLES, WRITE_GET, WRITE_POST, DocumentFactory, assert_status
 
 pytestmark = pytest.mark.django_db
 
-TAB = {"anonymous": 302, "outsider": 404, "committee": 404, "reader": 200, "editor": 200, "ministry": 200,
-       "admin": 200}
-WRITE_GET = {"anonymous": 302, "outsider": 404, "committee": 404, "reader": 403, "editor": 200, "ministry": 200,
-             "admin": 403}
-WRITE_POST = dict(WRITE_GET, editor=302, ministry=302)
 
 
 def tab_url(world):
@@ -41,22 +35,16 @@ def statement_data(world, **extra):
 
 def edit_data(world, **extra):
     world.statement.refresh_from_db()
-    data = statement_data(world, title=world.statement.title, lock_version=world.statement.modified.isoformat())
+    data = statement_data(world, title=world.statement.title, lock_version=world.statement.lock_version)
     data.update(extra)
     return data
-
-
-def assert_status(response, expected):
-    assert response.status_code == expected
-    if expected == 302 and not response.wsgi_request.user.is_authenticated:
-        assert response["Location"].startswith(reverse("login"))
 
 
 # Permissions ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role", ROLES)
 def test_it_shows_the_tab_per_role(world, login, role):
-    assert_status(login(getattr(world.users, role)).get(tab_url(world)), TAB[role])
+    assert_status(login(getattr(world.users, role)).get(tab_url(world)), READ[role])
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -95,7 +83,7 @@ def test_it_records_a_statement_with_a_step(world, login):
         world.liga, True, world.users.editor)
     step = world.agreement.steps.get(kind="stellungnahme", automatic=True)
     assert step.date == statement.date
-    assert "Liga der Wohlfahrtsverbände" in step.description and "als Anlage" in step.description
+    assert "Liga der Wohlfahrtsverbände" in step.display_description and "als Anlage" in step.display_description
     assert list(step.participants.all()) == [world.liga]
 
 

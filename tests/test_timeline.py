@@ -13,15 +13,10 @@ from agreements.services import negotiation as svc
 from agreements.services.base import record_step
 from agreements.services.negotiation import format_step_date
 
-from .conftest import ROLES
+from .factories import READ, ROLES, WRITE_GET, WRITE_POST, assert_status
 
 pytestmark = pytest.mark.django_db
 
-TAB = {"anonymous": 302, "outsider": 404, "committee": 404, "reader": 200, "editor": 200, "ministry": 200,
-       "admin": 200}
-WRITE_GET = {"anonymous": 302, "outsider": 404, "committee": 404, "reader": 403, "editor": 200, "ministry": 200,
-             "admin": 403}
-WRITE_POST = dict(WRITE_GET, editor=302, ministry=302)
 
 
 def tab_url(world):
@@ -46,20 +41,14 @@ def step_data(world, **extra):
 
 def edit_data(world, **extra):
     world.step.refresh_from_db()
-    return step_data(world, lock_version=world.step.modified.isoformat(), **extra)
-
-
-def assert_status(response, expected):
-    assert response.status_code == expected
-    if expected == 302 and not response.wsgi_request.user.is_authenticated:
-        assert response["Location"].startswith(reverse("login"))
+    return step_data(world, lock_version=world.step.lock_version, **extra)
 
 
 # Permissions ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role", ROLES)
 def test_it_shows_the_tab_per_role(world, login, role):
-    assert_status(login(getattr(world.users, role)).get(tab_url(world)), TAB[role])
+    assert_status(login(getattr(world.users, role)).get(tab_url(world)), READ[role])
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -118,7 +107,8 @@ def test_it_lists_the_steps_in_date_order_with_their_dates(world, login):
     m.ProcedureStep.objects.create(agreement=a, date=datetime.date(2011, 7, 1), date_precision="halbjahr",
                                    title="Zielsteuerungsgespräche landesweit")
     # Same date as world.step (16.12.2012), created later: it comes after it.
-    record_step(a, kind="status", title="Status geändert", date=world.step.date)
+    m.ProcedureStep.objects.create(agreement=a, kind="status", title="Status geändert", date=world.step.date,
+                                   automatic=True)
     body = login(world.users.reader).get(tab_url(world)).content.decode()
     order = ["2. Halbjahr 2011", "November 2011", "2012</td>", "16.12.2012", "Status geändert"]
     positions = [body.index(text) for text in order]
@@ -130,8 +120,9 @@ def test_it_shows_participants_links_and_whether_a_step_was_automatic(world, log
     world.step.participants.set([world.ministry, world.county])
     world.step.participants_note = "Jobcenter ME-aktiv (Gast)"
     world.step.save()
-    record_step(world.agreement, kind="entwurf_uebersandt", title="Entwurf übersandt", version=world.version,
-                letter=world.letter)
+    record_step(world.agreement, kind="entwurf_uebersandt", action="version.sent", version=world.version,
+                letter=world.letter, data={"number": 1, "author": "Kreis Mettmann", "title": world.agreement.title,
+                                           "recipients": ["MAIS NRW"], "note": ""})
     body = login(world.users.editor).get(tab_url(world)).content.decode()
     assert ('<abbr title="Kreis Mettmann">ME</abbr>, <abbr title="Ministerium für Arbeit, Integration und Soziales">'
             'MAIS NRW</abbr>; Jobcenter ME-aktiv (Gast)') in body
@@ -187,13 +178,13 @@ def test_it_prefills_the_edit_form(world, login):
 
 
 def test_it_refuses_to_edit_an_automatic_step(world, login):
-    step = record_step(world.agreement, kind="status", title="Entwurf angelegt")
+    step = record_step(world.agreement, kind="status", action="agreement.created", data={"user": "Erika Muster"})
     client = login(world.users.editor)
     assert client.get(edit_url(world, step)).status_code == 403
-    data = step_data(world, lock_version=step.modified.isoformat())
+    data = step_data(world, lock_version=step.lock_version)
     assert client.post(edit_url(world, step), data).status_code == 403
     step.refresh_from_db()
-    assert step.title == "Entwurf angelegt"
+    assert step.display_title == "Entwurf angelegt"
 
 
 def test_it_shows_a_conflict_when_the_step_changed_meanwhile(world, login):
@@ -253,9 +244,16 @@ def test_it_stores_markup_as_text_and_shows_it_escaped(world, login):
 
 def make_steps(world, total):
     for i in range(total - world.agreement.steps.count()):
-        record_step(world.agreement, kind="entwurf_uebersandt", title=f"Schritt {i}",
-                           version=world.version, letter=world.letter, participants=[world.ministry, world.county],
-                           automatic=bool(i % 2))
+        if i % 2:  # recorded by the system: a typed entry, phrased when read
+            record_step(world.agreement, kind="entwurf_uebersandt", action="version.sent", version=world.version,
+                        letter=world.letter, participants=[world.ministry, world.county],
+                        data={"number": i, "author": "Kreis Mettmann", "title": "ZV", "recipients": ["MAIS NRW"],
+                              "note": f"Schritt {i}"})
+        else:
+            step = m.ProcedureStep.objects.create(
+                agreement=world.agreement, date=world.step.date, kind="entwurf_uebersandt", title=f"Schritt {i}",
+                version=world.version, letter=world.letter)
+            step.participants.set([world.ministry, world.county])
 
 
 def count_queries(client, url):
@@ -277,9 +275,9 @@ def test_it_refuses_system_kinds_and_automatic_steps_in_the_service_too(world):
     data = {"date": datetime.date(2012, 1, 1), "date_precision": "tag", "kind": "unterzeichnung", "title": "x"}
     with pytest.raises(DomainError):
         svc.create_step(user=world.users.editor, agreement=world.agreement, data=data)
-    step = record_step(world.agreement, kind="status", title="Entwurf angelegt")
+    step = record_step(world.agreement, kind="status", action="agreement.created", data={"user": "Erika Muster"})
     with pytest.raises(DomainError):
         svc.update_step(user=world.users.editor, step=step, data=dict(data, kind="gespraech"),
-                        opened_modified=step.modified)
+                        lock_version=step.lock_version)
     step.refresh_from_db()
-    assert step.title == "Entwurf angelegt" and not m.ProcedureStep.objects.filter(title="x").exists()
+    assert step.display_title == "Entwurf angelegt" and not m.ProcedureStep.objects.filter(title="x").exists()

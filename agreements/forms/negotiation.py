@@ -30,13 +30,6 @@ def _text_field(label, required=True, rows=5, help_text=""):
                            widget=forms.Textarea(attrs={"rows": rows}))
 
 
-class VersionStampForm(forms.Form):
-    """Statements and steps have no lock_version column; the `modified` stamp the form was opened with plays
-    its part (named lock_version so the conflict page treats it like one)."""
-
-    lock_version = forms.DateTimeField(widget=forms.HiddenInput, required=False)
-
-
 class ProposalForm(forms.Form):
     text = _text_field(_("Vorschlag"), rows=6)
     concerns = forms.CharField(label=_("betrifft"), required=False, max_length=300,
@@ -81,7 +74,7 @@ class PartyChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.get_kind_display()})"
 
 
-class StatementForm(VersionStampForm):
+class StatementForm(LockedForm):
     party = PartyChoiceField(queryset=m.Party.objects.none(), label=_("Stelle (Verband)"))
     date = _date_field(_("Datum"))
     title = forms.CharField(label=_("Titel"), max_length=300)
@@ -102,7 +95,7 @@ class StatementForm(VersionStampForm):
         )
 
 
-class StepForm(VersionStampForm):
+class StepForm(LockedForm):
     date = _date_field(_("Datum"))
     date_precision = forms.ChoiceField(
         label=_("Genauigkeit des Datums"), choices=m.ProcedureStep.Precision.choices,

@@ -35,15 +35,6 @@ class DepartmentChoiceField(forms.ModelChoiceField):
         return f"{obj.party.name}: {obj.number} {obj.name}"
 
 
-class VersionForm(forms.Form):
-    """A part of a Vorlage (section, consultation, Anlage) carries the moment it was saved (optimistic lock).
-
-    Named lock_version like LockedForm's field, so the conflict page leaves it out.
-    """
-
-    lock_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
-
-
 class VorlageForm(LockedForm):
     """The header and texts of a Vorlage. With departments given, the form creates one and asks for it."""
 
@@ -129,7 +120,7 @@ class VorlageFromAgreementForm(forms.Form):
         return data
 
 
-class SectionForm(VersionForm):
+class SectionForm(LockedForm):
     heading = forms.CharField(label=_("Überschrift"), max_length=300)
     text = _text(_("Text"), 50000, rows=10)
 
@@ -138,7 +129,7 @@ class SectionForm(VersionForm):
         self.helper = helper("heading", "text", "lock_version")
 
 
-class ConsultationForm(VersionForm):
+class ConsultationForm(LockedForm):
     committee = forms.ModelChoiceField(queryset=m.Committee.objects.none(), label=_("Gremium"))
     meeting = forms.ModelChoiceField(queryset=m.Meeting.objects.none(), label=_("Sitzung"), required=False,
                                      help_text=_("Optional; der Sitzungstermin wird dann aus der Sitzung übernommen."))
@@ -191,7 +182,7 @@ class AnlageForm(forms.Form):
         return data
 
 
-class AnlageTitleForm(VersionForm):
+class AnlageTitleForm(LockedForm):
     title = forms.CharField(label=_("Bezeichnung"), max_length=300)
 
     def __init__(self, *args, **kwargs):

@@ -22,6 +22,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.utils import translation
 from simple_history import utils as history_utils
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record
@@ -106,8 +107,11 @@ def _label(model):
 
 
 def _repr(instance):
+    # Stored once, so in the language of the records, whoever acts: a typed timeline step phrases its title in
+    # the active language (agreements.text.entries).
     try:
-        text = str(instance)
+        with translation.override(settings.LANGUAGE_CODE):
+            text = str(instance)
     except Exception:  # noqa: BLE001 - a __str__ that follows a relation deleted in the same cascade
         text = f"{instance._meta.verbose_name} {instance.pk}"
     return _clean(text, 300)

@@ -31,6 +31,7 @@ from django.utils.text import Truncator
 
 from agreements import models as m
 from agreements.policy import access, vorlage_access
+from agreements.text import entries
 
 logger = logging.getLogger(__name__)
 
@@ -123,8 +124,9 @@ def _offer(obj):
 
 
 def _step(obj):
-    return dict(title=_title(obj.title), body=_join(obj.description, obj.participants_note),
-                agreement_id=obj.agreement_id)
+    # A recorded step is a typed entry; the index holds its German sentences, as it holds all other text.
+    title, description = obj.rendered(entries.PAPER_LANGUAGE)
+    return dict(title=_title(title), body=_join(description, obj.participants_note), agreement_id=obj.agreement_id)
 
 
 def _proposal(obj):
@@ -169,7 +171,7 @@ SOURCES = (
     Source(Kind.GOAL, m.Goal, _goal, frozenset({"title", "text", "agreement", "agreement_id"})),
     Source(Kind.OFFER, m.SupportOffer, _offer, frozenset({"title", "text", "agreement", "agreement_id"})),
     Source(Kind.STEP, m.ProcedureStep, _step,
-           frozenset({"title", "description", "participants_note", "agreement", "agreement_id"})),
+           frozenset({"title", "description", "action", "data", "participants_note", "agreement", "agreement_id"})),
     Source(Kind.PROPOSAL, m.Proposal, _proposal,
            frozenset({"concerns", "text", "reason", "agreement", "agreement_id"})),
     Source(Kind.STATEMENT, m.Statement, _statement,

@@ -13,7 +13,12 @@ class TimeStampedModel(models.Model):
 
 
 class LockVersionModel(models.Model):
-    """Optimistic locking: a save must name the version it was based on (see services.base.update_locked)."""
+    """Optimistic locking, the one way for every record a form edits: a save names the version its form was opened
+    with, and services.base.save_locked refuses it with a conflict when somebody saved in between.
+
+    Each save through save_locked, and each change in the admin, counts the version up; a move (order only) does
+    not, as it does not touch what an open form changes.
+    """
 
     lock_version = models.PositiveIntegerField(_("Bearbeitungsstand"), default=1, editable=False)
 

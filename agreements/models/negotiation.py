@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from agreements.text import entries
+
 from .agreements import SignedAgreementGuard
 from .base import LockVersionModel, TimeStampedModel
 
@@ -123,7 +125,7 @@ class Proposal(TimeStampedModel, LockVersionModel):
         return self.concerns or self.text[:80]
 
 
-class Statement(SignedAgreementGuard, TimeStampedModel):
+class Statement(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
     """Stellungnahme of an association (Liga der Wohlfahrtsverbände, Landkreistag NRW)."""
 
     agreement = models.ForeignKey(
@@ -146,7 +148,7 @@ class Statement(SignedAgreementGuard, TimeStampedModel):
         on_delete=models.SET_NULL, related_name="+",
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["lock_version"])
 
     class Meta:
         verbose_name = _("Stellungnahme")
@@ -157,7 +159,7 @@ class Statement(SignedAgreementGuard, TimeStampedModel):
         return self.title
 
 
-class ProcedureStep(TimeStampedModel):
+class ProcedureStep(TimeStampedModel, LockVersionModel):
     """A step on the agreement's timeline (Verfahren), recorded by hand or by the system."""
 
     class Kind(models.TextChoices):
@@ -207,12 +209,16 @@ class ProcedureStep(TimeStampedModel):
         on_delete=models.PROTECT, related_name="steps",
     )
     automatic = models.BooleanField(_("vom System erfasst"), default=False)
+    # A step the system records is typed (agreements.text.entries): what happened and its data, phrased when
+    # read, in the reader's language. A step entered by hand has no action and keeps its free title/description.
+    action = models.CharField(_("Aktion"), max_length=60, blank=True, default="")
+    data = models.JSONField(_("Daten"), blank=True, default=dict)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("erfasst von"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["lock_version"])
 
     class Meta:
         verbose_name = _("Verfahrensschritt")
@@ -226,4 +232,20 @@ class ProcedureStep(TimeStampedModel):
         ]
 
     def __str__(self):
-        return self.title
+        return self.display_title
+
+    def rendered(self, language=None):
+        """(title, description) in `language` or the active one: phrased from the action, or the free text."""
+        if self.action:
+            texts = entries.render(self.action, self.data, language)
+            if texts is not None:
+                return texts
+        return self.title, self.description
+
+    @property
+    def display_title(self):
+        return self.rendered()[0]
+
+    @property
+    def display_description(self):
+        return self.rendered()[1]

@@ -33,7 +33,7 @@ class ReleasedVorlageGuard:
             changed = (
                 None if stored is None else
                 [f.attname for f in self._meta.concrete_fields
-                 if f.attname not in self.MUTABLE_AFTER_RELEASE | {"modified"}
+                 if f.attname not in self.MUTABLE_AFTER_RELEASE | {"modified", "lock_version"}
                  and getattr(stored, f.attname) != getattr(self, f.attname)]
             )
             if changed is None or changed:
@@ -201,7 +201,7 @@ class Vorlage(TimeStampedModel, LockVersionModel):
         return f"{department_number}/{running_number:03d}/{year}"
 
 
-class VorlageSection(ReleasedVorlageGuard, TimeStampedModel):
+class VorlageSection(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
     """A part of the Sachverhaltsdarstellung (I. Rechtliche Grundlagen, II. Verfahren, …)."""
 
     vorlage = models.ForeignKey(Vorlage, verbose_name=_("Vorlage"), on_delete=models.CASCADE, related_name="sections")
@@ -209,7 +209,7 @@ class VorlageSection(ReleasedVorlageGuard, TimeStampedModel):
     heading = models.CharField(_("Überschrift"), max_length=300)
     text = models.TextField(_("Text"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["lock_version"])
 
     class Meta:
         verbose_name = _("Abschnitt der Sachverhaltsdarstellung")
@@ -224,7 +224,7 @@ class VorlageSection(ReleasedVorlageGuard, TimeStampedModel):
         return self.vorlage_id
 
 
-class Consultation(ReleasedVorlageGuard, TimeStampedModel):
+class Consultation(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
     """One row of the Beratungsfolge (OParl Consultation)."""
 
     class Role(models.TextChoices):
@@ -258,7 +258,7 @@ class Consultation(ReleasedVorlageGuard, TimeStampedModel):
     result = models.CharField(_("Ergebnis"), max_length=30, choices=Result.choices, blank=True, default="")
     order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["lock_version"])
 
     class Meta:
         verbose_name = _("Beratung")
@@ -276,7 +276,7 @@ class Consultation(ReleasedVorlageGuard, TimeStampedModel):
         return self.paper_id
 
 
-class VorlageAnlage(ReleasedVorlageGuard, TimeStampedModel):
+class VorlageAnlage(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
     """An entry of the Anlagen list, in order; the file is OParl's auxiliaryFile."""
 
     vorlage = models.ForeignKey(Vorlage, verbose_name=_("Vorlage"), on_delete=models.CASCADE, related_name="anlagen")
@@ -287,7 +287,7 @@ class VorlageAnlage(ReleasedVorlageGuard, TimeStampedModel):
         related_name="vorlage_anlagen",
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["lock_version"])
 
     class Meta:
         verbose_name = _("Anlage")

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.errors import DomainError
 from agreements.policy import access
-from agreements.services.base import record_language, record_step, require_editable, require_writer, save_locked
+from agreements.services.base import editable_agreement, record_step, save_locked
 
 from .. import models as m
 
@@ -51,21 +51,15 @@ def create_agreement(*, user, data):
         agreement.legal_bases.set(data.get("legal_bases") or [])
         for order, (role, party) in enumerate(chosen):
             m.AgreementParty.objects.create(agreement=agreement, party=party, role=role, order=order)
-        with record_language():
-            record_step(
-                agreement, kind=m.ProcedureStep.Kind.STATUS, user=user,
-                title=_("Entwurf angelegt"),
-                description=_("%(user)s hat den Entwurf der Zielvereinbarung angelegt.")
-                % {"user": user.get_full_name() or user.get_username()},
-            )
+        record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user, action="agreement.created",
+                    data={"user": user.get_full_name() or user.get_username()})
     return agreement
 
 
 def update_agreement(*, user, agreement, data, lock_version):
     """Change the agreement's header and parties; refused when frozen or when someone saved in between."""
     with transaction.atomic():
-        require_writer(user, agreement)
-        require_editable(agreement)
+        editable_agreement(user, agreement)
         chosen = _parties_by_role(data)
         own = access.acting_parties(user, agreement)
         if not set(own) & {party.pk for _, party in chosen}:
@@ -92,8 +86,7 @@ def update_agreement(*, user, agreement, data, lock_version):
 
 def save_section(*, user, agreement, data, section=None, lock_version=None):
     with transaction.atomic():
-        require_writer(user, agreement)
-        require_editable(agreement)
+        editable_agreement(user, agreement)
         if section is None:
             order = data.get("order")
             if order is None:
@@ -108,16 +101,14 @@ def save_section(*, user, agreement, data, section=None, lock_version=None):
 
 def delete_section(*, user, section):
     with transaction.atomic():
-        require_writer(user, section.agreement)
-        require_editable(section.agreement)
+        editable_agreement(user, section.agreement)
         section.delete()
 
 
 def reorder(*, user, agreement, queryset, obj, direction):
     """Move a goal, offer or section one place up or down; orders are renumbered densely."""
     with transaction.atomic():
-        require_writer(user, agreement)
-        require_editable(agreement)
+        editable_agreement(user, agreement)
         items = list(queryset.select_for_update())
         index = next((i for i, item in enumerate(items) if item.pk == obj.pk), None)
         if index is None:

@@ -1,3 +1,4 @@
+import datetime
 import logging
 from contextlib import contextmanager
 
@@ -9,19 +10,30 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.errors import ConflictError, DomainError
 from agreements.policy import access
+from agreements.text import entries
 
 from .. import models as m
+from .transitions import AGREEMENT, lock_agreement  # noqa: F401 - lock_agreement: services import it from here
 
 logger = logging.getLogger(__name__)
 
 
 def require_editable(agreement):
-    """Content may change only while the agreement is a draft or in negotiation."""
-    if agreement.is_frozen:
-        raise DomainError(
-            _("Die Zielvereinbarung ist „%(status)s“ und kann nicht mehr bearbeitet werden.")
-            % {"status": agreement.get_status_display()}
-        )
+    """Content may change only while the agreement is a draft or in negotiation (AGREEMENT's "edit").
+
+    Call it on the row lock_agreement() returned, never on an instance read before: otherwise a concurrent
+    "Text abstimmen" can commit between the check and the write.
+    """
+    AGREEMENT.require_state(agreement, "edit")
+
+
+def editable_agreement(user, agreement):
+    """Inside a transaction: the party the user writes for, and the agreement row locked and still editable.
+
+    Every content write starts here: the permission, then the row lock, then the state, in that order.
+    """
+    party_id = require_writer(user, agreement)
+    return party_id, AGREEMENT.enter(user, agreement, "edit")
 
 
 def require_writer(user, agreement):
@@ -29,24 +41,29 @@ def require_writer(user, agreement):
     return access.acting_party_id(user, agreement)
 
 
-def lock_agreement(agreement):
-    """Re-read the agreement with a row lock (PostgreSQL) so state checks and writes see one truth."""
-    return m.Agreement.objects.select_for_update().get(pk=agreement.pk)
+def _version(value):
+    """The lock_version a form sent back, or None for anything that is not one (empty, tampered)."""
+    try:
+        version = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return version if version >= 1 else None
 
 
 def save_locked(obj, expected_version, fields, submitted=None):
-    """Optimistic locking: save `fields` only if nobody saved since `expected_version` was read.
+    """Optimistic locking, the one save path of every editable record (models.base.LockVersionModel): save
+    `fields` only if nobody saved since `expected_version` was read; ConflictError otherwise.
 
     The conditional UPDATE is atomic on every database, so two racing saves cannot both pass. The real save()
     afterwards keeps django-simple-history's record of who changed what.
     """
     model = type(obj)
+    expected_version = _version(expected_version)
     with transaction.atomic():
-        bumped = model.objects.filter(pk=obj.pk, lock_version=expected_version).update(
-            lock_version=F("lock_version") + 1
-        )
+        bumped = expected_version is not None and model.objects.filter(
+            pk=obj.pk, lock_version=expected_version).update(lock_version=F("lock_version") + 1)
         if not bumped:
-            current = model.objects.get(pk=obj.pk)
+            current = model.objects.filter(pk=obj.pk).first() or obj
             raise ConflictError(current=current, submitted=submitted or {})
         obj.lock_version = expected_version + 1
         update_fields = list(fields) + ["lock_version"]
@@ -58,23 +75,30 @@ def save_locked(obj, expected_version, fields, submitted=None):
 
 @contextmanager
 def record_language():
-    """Texts written into the record (timeline steps, generated paper text) are in the language of the files,
-    German, whatever language the acting user reads the interface in: the Vorlage quotes them."""
+    """Generated text that is stored as text (an agenda item's result) is German, the language of the files,
+    whatever language the acting user reads the interface in. Timeline steps store no text: they are typed
+    entries, phrased when read (record_step)."""
     with translation.override(settings.LANGUAGE_CODE):
         yield
 
 
-def record_step(agreement, *, kind, title, description="", user=None, date=None, version=None, letter=None,
-                participants=(), automatic=True):
+def record_step(agreement, *, kind, action, data, user=None, date=None, version=None, letter=None,
+                participants=()):
+    """Record what the system did on the agreement's timeline as a typed entry: an action code of
+    agreements.text.entries and the data its sentences need (names, references, numbers as they are now, so
+    that a later renaming does not rewrite history). Dates in `data` may be date objects; they are stored as
+    ISO strings."""
+    data = {key: value.isoformat() if isinstance(value, datetime.date) else value for key, value in data.items()}
+    entries.check(action, data)
     step = m.ProcedureStep.objects.create(
         agreement=agreement,
         date=date or timezone.localdate(),
         kind=kind,
-        title=str(title),
-        description=str(description),
+        action=action,
+        data=data,
         version=version,
         letter=letter,
-        automatic=automatic,
+        automatic=True,
         actor=user if user is not None and user.is_authenticated else None,
     )
     if participants:

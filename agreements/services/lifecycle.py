@@ -2,49 +2,28 @@
 
 Entwurf → in Verhandlung → abgestimmt → unterzeichnet → in Umsetzung → bewertet → abgeschlossen,
 with zurückgezogen and nicht unterzeichnet. Each transition is one function here: atomic, row-locked, checks
-state and permission, records a timeline step. `available_actions` tells the page which buttons to show.
+state and permission, records a timeline step. When an action is open, and why not, says the AGREEMENT table in
+services/transitions.py; `available_actions` tells the page which buttons to show from that same table.
 """
 
 import logging
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from agreements.infra.errors import DomainError
 from agreements.policy import access
-from agreements.services.base import commit_with_pdf, lock_agreement, record_language, record_step, require_writer
+from agreements.services.base import commit_with_pdf, record_step, require_writer
 
 from .. import models as m
+from .stored_pdfs import store_generated_pdf
+from .transitions import AGREEMENT, move
 from .versions import create_version
 
 logger = logging.getLogger(__name__)
 
 S = m.Agreement.Status
-
-# action name → statuses it may start from
-TRANSITIONS = {
-    "agree": (S.DRAFT, S.NEGOTIATION),
-    "reopen": (S.AGREED,),
-    "sign": (S.AGREED,),
-    "refuse": (S.AGREED,),
-    "withdraw": (S.DRAFT, S.NEGOTIATION, S.AGREED),
-    "start": (S.SIGNED,),
-    "close": (S.EVALUATED,),
-    "amend": (S.SIGNED, S.IN_EFFECT, S.EVALUATED, S.CLOSED),
-    "derive": tuple(S.values),
-    "review": (S.SIGNED, S.IN_EFFECT),
-}
-
-
-def _require_state(agreement, action):
-    if agreement.status not in TRANSITIONS[action]:
-        raise DomainError(
-            _("Diese Aktion ist im Status „%(status)s“ nicht möglich.") % {"status": agreement.get_status_display()}
-        )
-
 
 def _actor_name(user):
     return user.get_full_name() or user.get_username()
@@ -63,17 +42,12 @@ def signature_progress(agreement):
 
 def available_actions(user, agreement):
     """The lifecycle actions this user may start now; the page shows exactly these."""
-    if not access.can_edit_agreement(user, agreement):
-        return []
-    actions = [name for name, states in TRANSITIONS.items() if agreement.status in states]
-    own = set(access.acting_parties(user, agreement))
-    signed = {s.party_id for s in agreement.signatures.all()}
-    if "sign" in actions and not (own - signed):
-        actions.remove("sign")
-    if signed and agreement.status == S.AGREED:
-        # Once somebody signed, the text cannot be reopened or withdrawn; only signing or refusing goes on.
-        actions = [a for a in actions if a not in ("reopen", "withdraw")]
-    return actions
+    return AGREEMENT.available(user, agreement)
+
+
+def refusal(user, agreement, action):
+    """Why `action` is not open now (a transitions.Refusal), or None; the words the service would refuse with."""
+    return AGREEMENT.refusal(user, agreement, action)
 
 
 def next_step_text(agreement):
@@ -107,23 +81,16 @@ def agree(*, user, agreement, note=""):
     """Abstimmen: the final text is frozen as a version; from now on only signing changes anything."""
     with transaction.atomic():
         party_id = require_writer(user, agreement)
-        agreement = lock_agreement(agreement)
-        _require_state(agreement, "agree")
+        agreement = AGREEMENT.enter(user, agreement, "agree")
         if not agreement.goals.exists():
             raise DomainError(_("Eine Zielvereinbarung ohne Ziele kann nicht abgestimmt werden."))
         version = create_version(
             agreement, author_party_id=party_id, user=user, note=note, kind=m.AgreementVersion.Kind.FINAL
         )
-        agreement.status = S.AGREED
+        agreement.status = AGREEMENT["agree"].target
         agreement.save(update_fields=["status", "modified"])
-        with record_language():
-            record_step(
-                agreement, kind=m.ProcedureStep.Kind.AGREED, user=user, version=version,
-                title=_("Text abgestimmt (Fassung %(number)s)") % {"number": version.number},
-                description=_("%(party)s hat den Text als abgestimmt festgestellt; Fassung %(number)s ist die "
-                              "Endfassung, die unterzeichnet wird.") % {"party": _party_name(party_id),
-                                                                       "number": version.number},
-            )
+        record_step(agreement, kind=m.ProcedureStep.Kind.AGREED, user=user, version=version,
+                    action="agreement.agreed", data={"number": version.number, "party": _party_name(party_id)})
     return version
 
 
@@ -134,32 +101,20 @@ def reopen(*, user, agreement, reason):
         raise DomainError(_("Bitte begründen Sie, warum die Abstimmung aufgehoben wird."))
     with transaction.atomic():
         party_id = require_writer(user, agreement)
-        agreement = lock_agreement(agreement)
-        _require_state(agreement, "reopen")
-        if agreement.signatures.exists():
-            raise DomainError(_("Nach der ersten Unterschrift kann die Abstimmung nicht mehr aufgehoben werden."))
-        agreement.status = S.NEGOTIATION
+        agreement = AGREEMENT.enter(user, agreement, "reopen")
+        agreement.status = AGREEMENT["reopen"].target
         agreement.save(update_fields=["status", "modified"])
-        with record_language():
-            record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user,
-                        title=_("Abstimmung aufgehoben"),
-                        description=_("%(party)s hat die Abstimmung aufgehoben. Begründung: %(reason)s")
-                        % {"party": _party_name(party_id), "reason": reason})
+        record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user, action="agreement.reopened",
+                    data={"party": _party_name(party_id), "reason": reason})
     return agreement
 
 
 def _check_signature(user, agreement, data):
     """Under the row lock: the state, the user's party and the data of a signature; returns the locked agreement,
     the unsaved Signature, and whether it is the last one missing."""
-    require_writer(user, agreement)
-    agreement = lock_agreement(agreement)
-    _require_state(agreement, "sign")
-    own = access.acting_parties(user, agreement)
-    signed = set(agreement.signatures.values_list("party_id", flat=True))
-    unsigned_own = [pid for pid in own if pid not in signed]
-    if not unsigned_own:
-        raise DomainError(_("Ihre Stelle hat bereits unterzeichnet."))
-    party_id = unsigned_own[0]
+    agreement = AGREEMENT.enter(user, agreement, "sign")  # the guard: the user's party has not signed yet
+    signed = {s.party_id for s in agreement.signatures.all()}
+    party_id = next(pid for pid in access.acting_parties(user, agreement) if pid not in signed)
     person = data.get("person")
     if person is not None and person.party_id != party_id:
         raise DomainError(_("Die unterzeichnende Person gehört nicht zu Ihrer Stelle."))
@@ -180,16 +135,11 @@ def _check_signature(user, agreement, data):
 
 def _save_signature(agreement, signature, user):
     signature.save()
-    with record_language():
-        record_step(
-            agreement, kind=m.ProcedureStep.Kind.SIGNATURE, user=user, date=signature.date,
-            title=_("Unterzeichnet von %(party)s") % {"party": signature.party.name},
-            description=_("%(name)s (%(function)s) hat die Zielvereinbarung am %(date)s in %(place)s für "
-                          "%(party)s unterzeichnet.") % {
-                "name": signature.signatory_name, "function": signature.signatory_function,
-                "date": signature.date.strftime("%d.%m.%Y"), "place": signature.place, "party": signature.party.name,
-            },
-        )
+    record_step(
+        agreement, kind=m.ProcedureStep.Kind.SIGNATURE, user=user, date=signature.date, action="signature.made",
+        data={"party": signature.party.name, "name": signature.signatory_name,
+              "function": signature.signatory_function, "date": signature.date, "place": signature.place},
+    )
     return signature
 
 
@@ -224,21 +174,6 @@ def sign(*, user, agreement, data):
     )
 
 
-def store_generated_pdf(rendered, *, title, kind, filename, agreement=None, user=None):
-    """Store a generated PDF/A as a Document with its SHA-256; the file goes if the database write fails."""
-    document = m.Document(
-        title=title, kind=kind, original_filename=filename, size=rendered.size, content_type="application/pdf",
-        sha256=rendered.sha256, is_pdfa=True, agreement=agreement, uploaded_by=user,
-    )
-    document.file.save("generated.pdf", ContentFile(rendered.content), save=False)
-    try:
-        document.save()
-    except Exception:
-        document.file.storage.delete(document.file.name)
-        raise
-    return document
-
-
 def _complete_signing(agreement, user, rendered):
     document = store_generated_pdf(
         rendered, kind=m.Document.Kind.AGREEMENT, agreement=agreement, user=user,
@@ -248,66 +183,52 @@ def _complete_signing(agreement, user, rendered):
     agreement.status = S.SIGNED
     agreement.signed_file = document
     agreement.save(update_fields=["status", "signed_file", "modified"])
-    with record_language():
-        record_step(
-            agreement, kind=m.ProcedureStep.Kind.STATUS, user=user,
-            title=_("Alle Unterschriften liegen vor"),
-            description=_("Alle Parteien haben unterzeichnet. Die unterzeichnete Fassung wurde als PDF/A gespeichert "
-                          "(SHA-256 %(sha)s).") % {"sha": rendered.sha256},
-        )
+    record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user, action="agreement.signed",
+                data={"sha": rendered.sha256})
 
 
-def _simple_transition(*, user, agreement, action, to_status, title, description, reason_required=False,
-                       reason=""):
+def _status_change(*, user, agreement, action, entry, reason_required=False, reason=""):
+    """A transition of the AGREEMENT table that changes nothing but the status (and its reason); `entry` is the
+    timeline action it records (agreements.text.entries)."""
     reason = (reason or "").strip()
     if reason_required and not reason:
         raise DomainError(_("Bitte geben Sie eine Begründung an."))
-    with transaction.atomic():
-        party_id = require_writer(user, agreement)
-        agreement = lock_agreement(agreement)
-        _require_state(agreement, action)
-        if action == "withdraw" and agreement.signatures.exists():
-            raise DomainError(_("Nach der ersten Unterschrift kann die Vereinbarung nicht zurückgezogen werden."))
-        agreement.status = to_status
-        fields = ["status", "modified"]
-        if reason:
-            agreement.status_reason = reason
-            fields.append("status_reason")
-        agreement.save(update_fields=fields)
-        with record_language():
-            text = description % {"party": _party_name(party_id), "reason": reason}
-            record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user, title=title, description=text)
-    return agreement
+    party_id = require_writer(user, agreement)
+
+    def record(locked):
+        data = {"party": _party_name(party_id)}
+        if reason_required:
+            data["reason"] = reason
+        record_step(locked, kind=m.ProcedureStep.Kind.STATUS, user=user, action=entry, data=data)
+
+    return move(AGREEMENT, user=user, obj=agreement, action=action, record=record,
+                changes={"status_reason": reason} if reason else None)
 
 
 def refuse(*, user, agreement, reason):
     """Nicht unterzeichnet: a party refuses to sign (as a ministry once sent one back unsigned)."""
-    return _simple_transition(
-        user=user, agreement=agreement, action="refuse", to_status=S.NOT_SIGNED, reason_required=True,
-        reason=reason, title=gettext_lazy("Unterzeichnung abgelehnt"),
-        description=gettext_lazy("%(party)s unterzeichnet die Zielvereinbarung nicht. Begründung: %(reason)s"),
+    return _status_change(
+        user=user, agreement=agreement, action="refuse", reason_required=True,
+        reason=reason, entry="agreement.refused",
     )
 
 
 def withdraw(*, user, agreement, reason):
-    return _simple_transition(
-        user=user, agreement=agreement, action="withdraw", to_status=S.WITHDRAWN, reason_required=True,
-        reason=reason, title=gettext_lazy("Zurückgezogen"),
-        description=gettext_lazy("%(party)s hat die Zielvereinbarung zurückgezogen. Begründung: %(reason)s"),
+    return _status_change(
+        user=user, agreement=agreement, action="withdraw", reason_required=True,
+        reason=reason, entry="agreement.withdrawn",
     )
 
 
 def start_implementation(*, user, agreement):
-    return _simple_transition(
-        user=user, agreement=agreement, action="start", to_status=S.IN_EFFECT, title=gettext_lazy("Umsetzung begonnen"),
-        description=gettext_lazy("%(party)s hat die Umsetzung der Zielvereinbarung begonnen."),
+    return _status_change(
+        user=user, agreement=agreement, action="start", entry="agreement.started",
     )
 
 
 def close(*, user, agreement):
-    return _simple_transition(
-        user=user, agreement=agreement, action="close", to_status=S.CLOSED, title=gettext_lazy("Abgeschlossen"),
-        description=gettext_lazy("%(party)s hat die Zielvereinbarung abgeschlossen."),
+    return _status_change(
+        user=user, agreement=agreement, action="close", entry="agreement.closed",
     )
 
 
@@ -339,9 +260,7 @@ def _copy_content(source, target, *, parties=None):
 def create_amendment(*, user, agreement):
     """Nachtrag: a new linked agreement that is negotiated and signed again; the original stays untouched."""
     with transaction.atomic():
-        require_writer(user, agreement)
-        agreement = lock_agreement(agreement)
-        _require_state(agreement, "amend")
+        agreement = AGREEMENT.enter(user, agreement, "amend")
         number = agreement.amendments.count() + 1
         amendment = m.Agreement.objects.create(
             title=_("%(number)s. Nachtrag zur %(title)s") % {"number": number, "title": agreement.title},
@@ -350,10 +269,8 @@ def create_amendment(*, user, agreement):
             predecessor=agreement.predecessor, amends=agreement, created_by=user,
         )
         _copy_content(agreement, amendment)
-        with record_language():
-            record_step(amendment, kind=m.ProcedureStep.Kind.STATUS, user=user, title=_("Nachtrag angelegt"),
-                        description=_("Der Nachtrag zur Zielvereinbarung „%(title)s“ wurde als Entwurf angelegt.")
-                        % {"title": agreement.title})
+        record_step(amendment, kind=m.ProcedureStep.Kind.STATUS, user=user, action="agreement.amended",
+                    data={"title": agreement.title})
     return amendment
 
 
@@ -377,7 +294,7 @@ def derive(*, user, agreement, kind):
                 predecessor=agreement, created_by=user,
             )
             _copy_content(agreement, target)
-            text = gettext_lazy("Die Zielvereinbarung für %(year)s wurde aus „%(title)s“ abgeleitet.")
+            entry = "agreement.derived"
         else:
             county_link = agreement.agreement_parties.select_related("party").filter(
                 role=m.AgreementParty.Role.KOMMUNALER_TRAEGER).first()
@@ -400,11 +317,9 @@ def derive(*, user, agreement, kind):
                 (county, m.AgreementParty.Role.KOMMUNALER_TRAEGER), (jobcenter, m.AgreementParty.Role.JOBCENTER),
             ])
             target.related.add(agreement)
-            text = gettext_lazy("Die ähnlich lautende Zielvereinbarung %(year)s mit dem Jobcenter wurde aus "
-                                "„%(title)s“ abgeleitet.")
-        with record_language():
-            record_step(target, kind=m.ProcedureStep.Kind.STATUS, user=user, title=_("Entwurf abgeleitet"),
-                        description=text % {"year": year, "title": agreement.title})
+            entry = "agreement.derived_jobcenter"
+        record_step(target, kind=m.ProcedureStep.Kind.STATUS, user=user, action=entry,
+                    data={"year": year, "title": agreement.title})
     return target
 
 
@@ -423,9 +338,7 @@ def record_review(*, user, agreement, data, assessments):
     `assessments` is a list of dicts with goal, status, actual_value, report_month, comment.
     """
     with transaction.atomic():
-        require_writer(user, agreement)
-        agreement = lock_agreement(agreement)
-        _require_state(agreement, "review")
+        agreement = AGREEMENT.enter(user, agreement, "review")
         goals = {g.pk: g for g in agreement.goals.all()}
         seen = set()
         for item in assessments:
@@ -453,19 +366,9 @@ def record_review(*, user, agreement, data, assessments):
         if agreement.status != new_status:
             agreement.status = new_status
             agreement.save(update_fields=["status", "modified"])
-        with record_language():
-            record_step(
-                agreement, kind=m.ProcedureStep.Kind.REVIEW, user=user, date=data["date"],
-                title=review.get_kind_display(),
-                description=ngettext(
-                    "Zielnachhaltung am %(date)s: %(count)s Ziel bewertet.%(final)s",
-                    "Zielnachhaltung am %(date)s: %(count)s Ziele bewertet.%(final)s",
-                    len(assessments),
-                ) % {
-                    "date": data["date"].strftime("%d.%m.%Y"), "count": len(assessments),
-                    "final": " " + _("Mit der Jahresauswertung ist die Vereinbarung bewertet.") if final else "",
-                },
-            )
+        record_step(agreement, kind=m.ProcedureStep.Kind.REVIEW, user=user, date=data["date"],
+                    action="review.recorded",
+                    data={"kind": review.kind, "date": data["date"], "count": len(assessments)})
     return review
 
 

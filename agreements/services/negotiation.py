@@ -2,6 +2,7 @@
 and the readable change history of an agreement."""
 
 from collections import defaultdict
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -12,13 +13,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agreements.infra.errors import ConflictError, DomainError
+from agreements.infra.errors import DomainError
 from agreements.policy import access
 from agreements.services.base import (
+    editable_agreement,
     lock_agreement,
-    record_language,
     record_step,
-    require_editable,
     require_writer,
     save_locked,
 )
@@ -55,29 +55,12 @@ def _short(text, length=80):
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def _save_unchanged_since(obj, opened_modified, fields, submitted):
-    """Optimistic locking by the `modified` stamp, for records without a lock_version.
-
-    Like save_locked, a conditional UPDATE decides atomically which of two racing saves wins.
-    """
-    model = type(obj)
-    with transaction.atomic():
-        touched = opened_modified is not None and model.objects.filter(
-            pk=obj.pk, modified=opened_modified
-        ).update(modified=timezone.now())
-        if not touched:
-            raise ConflictError(current=model.objects.get(pk=obj.pk), submitted=submitted)
-        obj.save(update_fields=[*fields, "modified"])
-    return obj
-
-
 # Proposals ------------------------------------------------------------
 
 def create_proposal(*, user, agreement, data):
     """A party proposes text; the proposing party is the one the user writes for."""
     with transaction.atomic():
-        party_id = require_writer(user, agreement)
-        require_editable(agreement)
+        party_id, _locked = editable_agreement(user, agreement)
         goal, section = data.get("goal"), data.get("section")
         _require_own(agreement, goal, _("Das Ziel gehört nicht zu dieser Zielvereinbarung."))
         _require_own(agreement, section, _("Der Abschnitt gehört nicht zu dieser Zielvereinbarung."))
@@ -86,13 +69,11 @@ def create_proposal(*, user, agreement, data):
             goal=goal, section=section, created_by=user,
         )
         party = m.Party.objects.get(pk=party_id)
-        with record_language():
-            record_step(
-                agreement, kind=Kind.PROPOSAL, user=user, participants=[party],
-                title=_("Vorschlag von %(party)s") % {"party": party.short_name or party.name},
-                description=_("%(user)s hat für %(party)s vorgeschlagen: „%(text)s“")
-                % {"user": _user_name(user), "party": party.name, "text": _short(proposal.text, 200)},
-            )
+        record_step(
+            agreement, kind=Kind.PROPOSAL, user=user, participants=[party], action="proposal.made",
+            data={"party": party.name, "party_short": party.short_name or party.name, "user": _user_name(user),
+                  "text": _short(proposal.text, 200)},
+        )
     return proposal
 
 
@@ -128,13 +109,10 @@ def decide_proposal(*, user, proposal, data, lock_version):
 
         deciding_id = next(pid for pid in access.acting_parties(user, agreement) if pid != proposal.party_id)
         deciding = m.Party.objects.get(pk=deciding_id)
-        with record_language():
-            record_step(
-                agreement, kind=Kind.PROPOSAL_DECIDED, user=user, letter=letter,
-                participants=[deciding, proposal.party],
-                title=_("Vorschlag %(decision)s") % {"decision": proposal.get_decision_display()},
-                description=_decision_sentence(user, proposal, deciding, previous),
-            )
+        record_step(
+            agreement, kind=Kind.PROPOSAL_DECIDED, user=user, letter=letter, participants=[deciding, proposal.party],
+            action="proposal.decided", data=_decision_data(user, proposal, deciding, previous),
+        )
     return proposal
 
 
@@ -148,24 +126,14 @@ def require_decidable(agreement):
         )
 
 
-def _decision_sentence(user, proposal, deciding, previous):
-    parts = [
-        gettext("%(user)s (%(deciding)s) hat entschieden: Der Vorschlag „%(text)s“ von %(party)s wird "
-                "%(decision)s.") % {
-            "user": _user_name(user), "deciding": deciding.name, "text": _short(proposal),
-            "party": proposal.party.name, "decision": proposal.get_decision_display(),
-        }
-    ]
-    if previous != Decision.OPEN:
-        parts.append(gettext("Die frühere Entscheidung „%(previous)s“ ist damit geändert.")
-                     % {"previous": Decision(previous).label})
-    if proposal.reason:
-        parts.append(gettext("Begründung: %(reason)s") % {"reason": proposal.reason})
-    if proposal.answer_letter:
-        parts.append(
-            gettext("Beantwortet mit dem Schreiben „%(letter)s“.") % {"letter": proposal.answer_letter}
-        )
-    return " ".join(parts)
+def _decision_data(user, proposal, deciding, previous):
+    """The timeline entry of a decision (agreements.text.entries "proposal.decided")."""
+    return {
+        "user": _user_name(user), "deciding": deciding.name, "text": _short(proposal),
+        "party": proposal.party.name, "decision": proposal.decision, "previous": previous,
+        "reason": proposal.reason,
+        "letter": str(proposal.answer_letter) if proposal.answer_letter else "",
+    }
 
 
 # Statements ------------------------------------------------------------
@@ -188,8 +156,7 @@ STATEMENT_FIELDS = ("party", "date", "title", "text", "include_as_annex")
 
 def create_statement(*, user, agreement, data):
     with discard_files_on_failure(), transaction.atomic():
-        require_writer(user, agreement)
-        require_editable(agreement)
+        editable_agreement(user, agreement)
         statement = m.Statement(agreement=agreement, created_by=user,
                                 **{f: data.get(f) for f in STATEMENT_FIELDS})
         statement.text = statement.text or ""
@@ -197,24 +164,18 @@ def create_statement(*, user, agreement, data):
         if data.get("file"):
             _attach_file(user, statement, data["file"])
         statement.save()
-        with record_language():
-            description = gettext("Stellungnahme von %(party)s vom %(date)s, erfasst von %(user)s.") % {
-                "party": statement.party.name, "date": date_format(statement.date, "d.m.Y"),
-                "user": _user_name(user),
-            }
-            if statement.include_as_annex:
-                description += " " + gettext("Sie wird als Anlage aufgenommen.")
-            record_step(
-                agreement, kind=Kind.STATEMENT, user=user, date=statement.date, participants=[statement.party],
-                title=_("Stellungnahme: %(title)s") % {"title": statement.title}, description=description,
-            )
+        record_step(
+            agreement, kind=Kind.STATEMENT, user=user, date=statement.date, participants=[statement.party],
+            action="statement.recorded",
+            data={"title": statement.title, "party": statement.party.name, "date": statement.date,
+                  "user": _user_name(user), "annex": statement.include_as_annex},
+        )
     return statement
 
 
-def update_statement(*, user, statement, data, opened_modified):
+def update_statement(*, user, statement, data, lock_version):
     with discard_files_on_failure(), transaction.atomic():
-        require_writer(user, statement.agreement)
-        require_editable(statement.agreement)
+        editable_agreement(user, statement.agreement)
         for field in STATEMENT_FIELDS:
             setattr(statement, field, data.get(field))
         statement.text = statement.text or ""
@@ -223,7 +184,7 @@ def update_statement(*, user, statement, data, opened_modified):
         if data.get("file"):
             _attach_file(user, statement, data["file"])
             fields.append("document")
-        return _save_unchanged_since(statement, opened_modified, fields, submitted=data)
+        return save_locked(statement, lock_version, fields, submitted=data)
 
 
 # Timeline ------------------------------------------------------------
@@ -256,7 +217,7 @@ def create_step(*, user, agreement, data):
     return step
 
 
-def update_step(*, user, step, data, opened_modified):
+def update_step(*, user, step, data, lock_version):
     with transaction.atomic():
         require_writer(user, step.agreement)
         if not is_manual(step):
@@ -266,7 +227,7 @@ def update_step(*, user, step, data, opened_modified):
             setattr(step, field, data.get(field))
         step.description = step.description or ""
         step.participants_note = step.participants_note or ""
-        _save_unchanged_since(step, opened_modified, STEP_FIELDS, submitted=data)
+        save_locked(step, lock_version, STEP_FIELDS, submitted=data)
         step.participants.set(data.get("participants") or [])
     return step
 
@@ -346,8 +307,9 @@ def describe_history(agreement, rows):
         model = sources[source][0].instance_type
         changes = []
         if record.history_type == "~" and previous_id is not None:
-            delta = record.diff_against(records[source, previous_id])
-            for change in delta.changes:
+            previous = records[source, previous_id]
+            delta = record.diff_against(previous)
+            for change in _phrased(model, delta.changes, previous, record):
                 field = model._meta.get_field(change.field)
                 changes.append({"field": field, "old": change.old, "new": change.new})
                 if field.is_relation:
@@ -371,6 +333,23 @@ def describe_history(agreement, rows):
             for c in entry["changes"]
         ]
     return entries
+
+
+def _phrased(model, changes, old, new):
+    """A typed step's action and data read as the title and description they phrase, in the reader's language."""
+    if model is not m.ProcedureStep or not any(c.field in ("action", "data") for c in changes):
+        return changes
+    texts = [_instance(model, record).rendered() for record in (old, new)]
+    kept = [c for c in changes if c.field not in ("action", "data", "title", "description")]
+    for index, name in enumerate(("title", "description")):
+        if texts[0][index] != texts[1][index]:
+            kept.append(SimpleNamespace(field=name, old=texts[0][index], new=texts[1][index]))
+    return kept
+
+
+def _instance(model, record):
+    fields = model._meta.concrete_fields
+    return model(**{f.attname: getattr(record, f.attname) for f in fields if hasattr(record, f.attname)})
 
 
 def _label(model, record):

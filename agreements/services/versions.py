@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.errors import DomainError
-from agreements.services.base import lock_agreement, record_language, record_step, require_editable, require_writer
+from agreements.services.base import lock_agreement, record_step, require_editable, require_writer
 
 from .. import models as m
 
@@ -118,15 +118,6 @@ def require_changed_since_last_version(agreement):
         )
 
 
-def _join_names(names):
-    names = [str(n) for n in names]
-    if not names:
-        return str(_("keine weitere Stelle"))
-    if len(names) == 1:
-        return names[0]
-    return str(_("%(first)s und %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]})
-
-
 def send_draft(*, user, agreement, note=""):
     """A party sends its current draft to the other parties: version n+1, status 'in Verhandlung'."""
     note = (note or "").strip()
@@ -155,27 +146,10 @@ def send_draft(*, user, agreement, note=""):
             agreement.status = m.Agreement.Status.NEGOTIATION
             agreement.save(update_fields=["status", "modified"])
 
-        with record_language():
-            description = _(
-                "%(author)s hat Fassung %(number)s der Zielvereinbarung „%(title)s“ als Entwurf an "
-                "%(recipients)s übersandt."
-            ) % {
-                "author": author.name, "number": version.number, "title": agreement.title,
-                "recipients": _join_names(p.name for p in recipients),
-            }
-            if note:
-                addition = _("Anmerkung: %(note)s") % {"note": note}
-            else:
-                addition = _("Eine Anmerkung wurde nicht beigefügt.")
-            description = f"{description} {addition}"
-            record_step(
-                agreement,
-                kind=m.ProcedureStep.Kind.DRAFT_SENT,
-                title=_("Fassung %(number)s übersandt von %(author)s")
-                % {"number": version.number, "author": author.name},
-                description=description,
-                user=user,
-                version=version,
-                participants=[author, *recipients],
-            )
+        record_step(
+            agreement, kind=m.ProcedureStep.Kind.DRAFT_SENT, action="version.sent", user=user, version=version,
+            participants=[author, *recipients],
+            data={"number": version.number, "author": author.name, "title": agreement.title,
+                  "recipients": [p.name for p in recipients], "note": note},
+        )
     return version

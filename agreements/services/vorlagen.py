@@ -14,35 +14,24 @@ import time
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Max
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from agreements.infra.errors import ConflictError, DomainError
+from agreements.infra.errors import DomainError
 from agreements.policy import access, vorlage_access
 from agreements.services.base import commit_with_pdf, record_language, record_step, save_locked
+from agreements.text import entries
 
 from .. import models as m
-from ..views.documents import agreement_documents_queryset
-from .documents import _write_document, discard_files_on_failure, inspect_upload
-from .lifecycle import store_generated_pdf
+from .documents import _write_document, agreement_documents_queryset, discard_files_on_failure, inspect_upload
+from .stored_pdfs import store_generated_pdf
+from .transitions import VORLAGE, move
 from .vorlage_draft import draft_from_agreement
 
 logger = logging.getLogger(__name__)
 
 V = m.Vorlage
 S = V.Status
-
-# action → statuses it may start from
-TRANSITIONS = {
-    "edit": (S.DRAFT,),
-    "release": (S.DRAFT,),
-    "start_consultation": (S.RELEASED,),
-    "record_result": (S.RELEASED, S.IN_CONSULTATION),
-    "complete": (S.IN_CONSULTATION,),
-    "withdraw": (S.DRAFT, S.RELEASED, S.IN_CONSULTATION),
-}
 
 HEADER_FIELDS = (
     "paper_type", "public", "non_public_reason", "author", "date", "file_reference", "name", "decision_type",
@@ -61,35 +50,9 @@ NUMBERING_ATTEMPTS = 5
 # A consultation that was postponed has not dealt with the paper yet.
 OPEN_RESULTS = ("", m.Consultation.Result.POSTPONED)
 DEFAULT_RESOLUTION = "Die Ausführungen der Verwaltung werden zur Kenntnis genommen."
-BUNDLE_CACHE_VERSION = "vorlage-bundle-1"
 
 
 # --- Checks -------------------------------------------------------------------------------------------------
-
-def _require_state(vorlage, action):
-    if vorlage.status in TRANSITIONS[action]:
-        return
-    if action == "edit":
-        raise DomainError(
-            _("Die Vorlage ist „%(status)s“ und kann nicht mehr bearbeitet werden.")
-            % {"status": vorlage.get_status_display()}
-        )
-    raise DomainError(
-        _("Diese Aktion ist im Status „%(status)s“ nicht möglich.") % {"status": vorlage.get_status_display()}
-    )
-
-
-def _lock(vorlage):
-    """Re-read the Vorlage with a row lock (PostgreSQL), so state checks and writes see one truth."""
-    return V.objects.select_for_update(of=("self",)).select_related("department").get(pk=vorlage.pk)
-
-
-def _locked_for(user, vorlage, action):
-    vorlage_access.require_writer(user, vorlage.department)
-    locked = _lock(vorlage)
-    _require_state(locked, action)
-    return locked
-
 
 def _text(value, label, max_length=MAX_TEXT, required=False):
     value = (value or "").strip()
@@ -194,12 +157,13 @@ def _create_numbered(department, year, build):
 
 # --- Creating -----------------------------------------------------------------------------------------------
 
-def _record(vorlage, user, title, description=""):
-    """A step on the agreement's timeline, when the Vorlage reports on an agreement."""
+def _record(vorlage, user, action, **data):
+    """A step on the agreement's timeline, when the Vorlage reports on an agreement: the action of
+    agreements.text.entries, with the paper's reference and name as they are now."""
     if vorlage.agreement_id:
         record_step(
-            m.Agreement(pk=vorlage.agreement_id), kind=m.ProcedureStep.Kind.OTHER, user=user,
-            title=title, description=description,
+            m.Agreement(pk=vorlage.agreement_id), kind=m.ProcedureStep.Kind.OTHER, user=user, action=action,
+            data={"reference": vorlage.reference, "name": _label_of(vorlage), **data},
         )
 
 
@@ -232,10 +196,7 @@ def _create(*, user, department, header, agreement=None, sections=(), anlagen=()
             m.VorlageAnlage(vorlage=vorlage, order=order, title=title, document=document)
             for order, (title, document) in enumerate(anlagen, start=1)
         )
-        with record_language():
-            _record(vorlage, user, _("Vorlage %(reference)s angelegt") % {"reference": reference},
-                    _("Der Entwurf der Vorlage %(reference)s „%(name)s“ wurde angelegt.")
-                    % {"reference": reference, "name": " ".join(vorlage.name.split())})
+        _record(vorlage, user, "vorlage.created")
         return vorlage
 
     return _create_numbered(department, year, build)
@@ -284,7 +245,7 @@ def create_vorlage_from_agreement(*, user, agreement, department, author, date):
 def update_vorlage(*, user, vorlage, data, lock_version):
     """Change the header and texts of a draft; refused once released, or when somebody saved in between."""
     with transaction.atomic():
-        locked = _locked_for(user, vorlage, "edit")
+        locked = VORLAGE.enter(user, vorlage, "edit")
         header = clean_header(data, locked.department)
         if header["date"].year != locked.year:
             raise DomainError(
@@ -294,32 +255,6 @@ def update_vorlage(*, user, vorlage, data, lock_version):
         for name, value in header.items():
             setattr(locked, name, value)
         return save_locked(locked, lock_version, HEADER_FIELDS, submitted=data)
-
-
-def _parse_version(token):
-    """The token as the aware datetime version_token() wrote; anything else (tampered, naive) is None."""
-    try:
-        value = datetime.datetime.fromisoformat(str(token or ""))
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None else None
-
-
-def version_token(obj):
-    """The optimistic-lock token of a part of the Vorlage: the moment it was last saved."""
-    return obj.modified.isoformat()
-
-
-def _save_child_locked(obj, token, fields, submitted):
-    """Save the part only if nobody saved it since the form was opened (the conditional UPDATE decides)."""
-    model = type(obj)
-    expected = _parse_version(token)
-    bumped = expected is not None and model.objects.filter(pk=obj.pk, modified=expected).update(
-        modified=timezone.now())
-    if not bumped:
-        raise ConflictError(current=model.objects.filter(pk=obj.pk).first() or obj, submitted=submitted or {})
-    obj.save(update_fields=[*fields, "modified"])
-    return obj
 
 
 def _next_order(queryset):
@@ -334,17 +269,17 @@ def _clean_section(data):
 def save_section(*, user, vorlage, data, section=None, lock_version=None):
     heading, text = _clean_section(data)
     with transaction.atomic():
-        locked = _locked_for(user, vorlage, "edit")
+        locked = VORLAGE.enter(user, vorlage, "edit")
         if section is None:
             return m.VorlageSection.objects.create(vorlage=locked, heading=heading, text=text,
                                                    order=_next_order(locked.sections.all()))
         section.heading, section.text = heading, text
-        return _save_child_locked(section, lock_version, ["heading", "text"], data)
+        return save_locked(section, lock_version, ["heading", "text"], submitted=data)
 
 
 def _delete_child(user, vorlage, obj):
     with transaction.atomic():
-        _locked_for(user, vorlage, "edit")
+        VORLAGE.enter(user, vorlage, "edit")
         obj.delete()
 
 
@@ -357,7 +292,7 @@ def _move(user, vorlage, queryset, obj, direction):
     if direction not in ("up", "down"):
         raise DomainError(_("Unbekannte Richtung."))
     with transaction.atomic():
-        _locked_for(user, vorlage, "edit")
+        VORLAGE.enter(user, vorlage, "edit")
         items = list(queryset.order_by("order", "id"))
         index = next((i for i, item in enumerate(items) if item.pk == obj.pk), None)
         if index is None:
@@ -368,7 +303,7 @@ def _move(user, vorlage, queryset, obj, direction):
         for order, item in enumerate(items, start=1):
             if item.order != order:
                 item.order = order
-                # Not "modified": that is the edit forms' lock token, and a move does not touch what they edit.
+                # Only the order: a move does not touch what an open edit form changes (no lock_version bump).
                 item.save(update_fields=["order"])
 
 
@@ -406,7 +341,7 @@ def clean_consultation(data, vorlage):
 
 def save_consultation(*, user, vorlage, data, consultation=None, lock_version=None):
     with transaction.atomic():
-        locked = _locked_for(user, vorlage, "edit")
+        locked = VORLAGE.enter(user, vorlage, "edit")
         values = clean_consultation(data, locked)
         others = locked.consultations.exclude(pk=consultation.pk if consultation else None)
         if values["authoritative"] and others.filter(authoritative=True).exists():
@@ -416,7 +351,7 @@ def save_consultation(*, user, vorlage, data, consultation=None, lock_version=No
                                                  **values)
         for name, value in values.items():
             setattr(consultation, name, value)
-        return _save_child_locked(consultation, lock_version, CONSULTATION_FIELDS, data)
+        return save_locked(consultation, lock_version, CONSULTATION_FIELDS, submitted=data)
 
 
 def delete_consultation(*, user, consultation):
@@ -443,14 +378,14 @@ def add_anlage(*, user, vorlage, title="", document=None, uploaded_file=None):
             raise DomainError(_("Das Dokument gehört nicht zur Zielvereinbarung dieser Vorlage."))
         title = _anlage_title(title, document.title)
         with transaction.atomic():
-            locked = _locked_for(user, vorlage, "edit")
+            locked = VORLAGE.enter(user, vorlage, "edit")
             return m.VorlageAnlage.objects.create(vorlage=locked, title=title, document=document,
                                                   order=_next_order(locked.anlagen.all()))
     title = _anlage_title(title, uploaded_file.name)
     vorlage_access.require_writer(user, vorlage.department)
     info = inspect_upload(uploaded_file)
     with discard_files_on_failure(), transaction.atomic():
-        locked = _locked_for(user, vorlage, "edit")
+        locked = VORLAGE.enter(user, vorlage, "edit")
         # Stored without agreement: the file is the Vorlage's, served by the Vorlage's access rules only.
         stored = _write_document(user=user, agreement=None, uploaded_file=uploaded_file, info=info,
                                  title=title, kind=m.Document.Kind.ANNEX)
@@ -461,9 +396,9 @@ def add_anlage(*, user, vorlage, title="", document=None, uploaded_file=None):
 def update_anlage(*, user, anlage, title, lock_version=None):
     title = _anlage_title(title)
     with transaction.atomic():
-        _locked_for(user, anlage.vorlage, "edit")
+        VORLAGE.enter(user, anlage.vorlage, "edit")
         anlage.title = title
-        return _save_child_locked(anlage, lock_version, ["title"], {"title": title})
+        return save_locked(anlage, lock_version, ["title"], submitted={"title": title})
 
 
 def delete_anlage(*, user, anlage):
@@ -478,10 +413,8 @@ def move_anlage(*, user, anlage, direction):
 # --- Lifecycle ----------------------------------------------------------------------------------------------
 
 def available_actions(user, vorlage):
-    """The lifecycle actions this user may start now; the page shows exactly these."""
-    if not vorlage_access.can_write_vorlage(user, vorlage):
-        return []
-    return [action for action, states in TRANSITIONS.items() if vorlage.status in states]
+    """The lifecycle actions this user may start now (the VORLAGE table); the page shows exactly these."""
+    return VORLAGE.available(user, vorlage)
 
 
 def _label_of(vorlage):
@@ -498,45 +431,6 @@ def _check_releasable(vorlage):
                               % {"committee": consultation.committee})
 
 
-def bundle_meta(vorlage):
-    """Title, author and description of the Gesamtdokument, as agreements.pdf.bundle.build_vorlage_bundle
-    writes them."""
-    from ..pdf.vorlage import pdf_author, pdf_description, pdf_title
-
-    with translation.override("de"):
-        return {
-            "title": _("%(title)s (mit Anlagen)") % {"title": pdf_title(vorlage)},
-            "author": pdf_author(vorlage), "description": pdf_description(vorlage),
-            "vorlage_label": f"Vorlage {vorlage.reference}",
-        }
-
-
-def _anlagen_files(vorlage):
-    from ..pdf.bundle import anlage_name, read_document
-
-    result = []
-    with translation.override("de"):
-        for number, anlage in enumerate(vorlage.anlagen.all(), start=1):
-            data = read_document(anlage.document, anlage_name(number, anlage.title)) if anlage.document_id else None
-            result.append((anlage.title, data))
-    return result
-
-
-def _bundle_key(vorlage, vorlage_sha256):
-    return [BUNDLE_CACHE_VERSION, vorlage.reference, vorlage_sha256, repr(_anlagen_key(vorlage)),
-            repr(sorted(bundle_meta(vorlage).items()))]
-
-
-def _vorlage_queryset():
-    from ..pdf.vorlage import vorlage_queryset
-
-    return vorlage_queryset().select_related("main_file")
-
-
-def _anlagen_key(vorlage):
-    return [(a.title, a.document.sha256 if a.document_id else "") for a in vorlage.anlagen.all()]
-
-
 def release(*, user, vorlage):
     """Freigeben: the content is frozen, the PDF rendered once and stored with its SHA-256.
 
@@ -544,22 +438,22 @@ def release(*, user, vorlage):
     PDF, encrypted, damaged, changed on disk) is not released, and the BundleError names that Anlage. Both are
     rendered while no row lock is held (commit_with_pdf); what is stored is what the locked state renders to.
     """
-    from ..pdf.bundle import BundleError, build_bundle
-    from ..pdf.cache import cached_pdf
+    from ..pdf.bundle import BundleError
     from ..pdf.render import pdf_from_html
-    from ..pdf.vorlage import pdf_filename, vorlage_html
+    from ..pdf.vorlage import pdf_filename, vorlage_html, vorlage_queryset
+    from ..pdf.vorlage_bundle import anlagen_key, build_vorlage_bundle, bundle_meta, remember_bundle
 
     def prepare():
-        locked = _locked_for(user, vorlage, "release")
-        full = _vorlage_queryset().get(pk=locked.pk)
+        locked = VORLAGE.enter(user, vorlage, "release")
+        full = vorlage_queryset().get(pk=locked.pk)
         _check_releasable(full)
-        return (vorlage_html(full), _anlagen_key(full), bundle_meta(full)), (locked, full)
+        return (vorlage_html(full), anlagen_key(full), bundle_meta(full)), (locked, full)
 
     def build(inputs, state):
         _locked, full = state
         rendered = pdf_from_html(inputs[0])
         try:
-            bundle = build_bundle(rendered.content, _anlagen_files(full), **inputs[2])
+            bundle = build_vorlage_bundle(full, rendered.content)
         except BundleError as error:
             raise DomainError(
                 _("Die Vorlage kann nicht freigegeben werden: %(error)s") % {"error": error}
@@ -574,23 +468,18 @@ def release(*, user, vorlage):
             title=_("Vorlage %(reference)s (freigegebene Fassung)") % {"reference": full.reference},
         )
         try:
-            locked.status = S.RELEASED
+            locked.status = VORLAGE["release"].target
             locked.main_file = document
             locked.released_at = timezone.now()
             locked.released_by = user
             locked._change_reason = "freigegeben"
             locked.save(update_fields=["status", "main_file", "released_at", "released_by", "modified"])
-            with record_language():
-                _record(locked, user, _("Vorlage %(reference)s freigegeben") % {"reference": locked.reference},
-                        _("Die Vorlage %(reference)s „%(name)s“ wurde freigegeben; das PDF ist mit dem SHA-256 "
-                          "%(sha)s gespeichert.") % {"reference": locked.reference, "name": _label_of(locked),
-                                                     "sha": rendered.sha256})
+            _record(locked, user, "vorlage.released", sha=rendered.sha256)
         except BaseException:
             document.file.storage.delete(document.file.name)
             raise
-        key = _bundle_key(full, rendered.sha256)
         # The first download of the Gesamtdokument need not build it again.
-        transaction.on_commit(lambda: cached_pdf(key, lambda: bundle.content))
+        transaction.on_commit(lambda: remember_bundle(full, rendered.sha256, bundle.content))
         return locked
 
     return commit_with_pdf(
@@ -600,94 +489,21 @@ def release(*, user, vorlage):
     )
 
 
-def stored_pdf(vorlage):
-    """The released Vorlage's main file; a Vorlage released before PDFs were stored (imported data) gets its
-    PDF rendered now (with no row lock held) and stored, once."""
-    if vorlage.main_file_id or not vorlage_access.was_released(vorlage):
-        return vorlage.main_file
-    from ..pdf.render import pdf_from_html
-    from ..pdf.vorlage import pdf_filename, vorlage_html
+def _status_change(*, user, vorlage, action, entry, check=None):
+    """A transition of the VORLAGE table that changes nothing but the status; `entry` is the timeline action it
+    records (agreements.text.entries), whose German title is also the history's note on the change."""
 
-    def prepare():
-        locked = V.objects.select_for_update(of=("self",)).select_related("main_file").get(pk=vorlage.pk)
-        if locked.main_file_id is not None:
-            return None, locked  # stored meanwhile by somebody else: nothing to build
-        return vorlage_html(locked), locked
+    def record(locked):
+        _record(locked, user, entry)
 
-    def build(html, _locked):
-        return pdf_from_html(html) if html is not None else None
-
-    def commit(locked, rendered):
-        if locked.main_file_id is None:
-            document = store_generated_pdf(
-                rendered, kind=m.Document.Kind.VORLAGE, filename=pdf_filename(locked),
-                title=_("Vorlage %(reference)s (freigegebene Fassung)") % {"reference": locked.reference},
-            )
-            try:
-                locked.main_file = document
-                locked.save(update_fields=["main_file", "modified"])
-            except BaseException:
-                document.file.storage.delete(document.file.name)
-                raise
-        return locked.main_file
-
-    vorlage.main_file = commit_with_pdf(
-        prepare=prepare, build=build, commit=commit,
-        failure=_("Das PDF der Vorlage konnte nicht erzeugt werden. Bitte versuchen Sie es erneut oder wenden Sie "
-                  "sich an die Administration."),
-    )
-    return vorlage.main_file
-
-
-def vorlage_bundle_pdf(vorlage):
-    """The Gesamtdokument's bytes; cached by the hashes of its inputs. Raises BundleError naming the part.
-
-    Released: the stored main file (checked against its SHA-256) with the Anlagen. Draft: the current rendering.
-    """
-    from ..pdf.bundle import build_bundle, read_document
-    from ..pdf.cache import cached_pdf
-    from ..pdf.vorlage import render_vorlage
-
-    full = _vorlage_queryset().get(pk=vorlage.pk)
-    main = stored_pdf(full)
-    if main is not None:
-        with translation.override("de"):
-            label = _("Die Vorlage")
-
-        def vorlage_bytes():
-            return read_document(main, label)
-
-        sha = main.sha256
-    else:
-        rendered = render_vorlage(full)
-        sha = rendered.sha256
-
-        def vorlage_bytes():
-            return rendered.content
-
-    return cached_pdf(_bundle_key(full, sha),
-                      lambda: build_bundle(vorlage_bytes(), _anlagen_files(full), **bundle_meta(full)).content)
-
-
-def _simple_transition(*, user, vorlage, action, to_status, title, description, check=None):
-    with transaction.atomic():
-        locked = _locked_for(user, vorlage, action)
-        if check is not None:
-            check(locked)
-        locked.status = to_status
-        locked._change_reason = str(title)
-        locked.save(update_fields=["status", "modified"])
-        with record_language():
-            _record(locked, user, title % {"reference": locked.reference},
-                    description % {"reference": locked.reference, "name": _label_of(locked)})
-    return locked
+    title, _description = entries.render(
+        entry, {"reference": vorlage.reference, "name": _label_of(vorlage)}, entries.PAPER_LANGUAGE)
+    return move(VORLAGE, user=user, obj=vorlage, action=action, record=record, check=check, change_reason=title)
 
 
 def start_consultation(*, user, vorlage):
-    return _simple_transition(
-        user=user, vorlage=vorlage, action="start_consultation", to_status=S.IN_CONSULTATION,
-        title=gettext_lazy("Vorlage %(reference)s in Beratung"),
-        description=gettext_lazy("Die Beratung der Vorlage %(reference)s „%(name)s“ in den Gremien hat begonnen."),
+    return _status_change(
+        user=user, vorlage=vorlage, action="start_consultation", entry="vorlage.consultation_started",
     )
 
 
@@ -696,7 +512,7 @@ def record_result(*, user, consultation, result):
     if result not in m.Consultation.Result.values or not result:
         raise DomainError(_("Bitte wählen Sie ein Ergebnis aus."))
     with transaction.atomic():
-        locked = _locked_for(user, consultation.paper, "record_result")
+        locked = VORLAGE.enter(user, consultation.paper, "record_result")
         consultation = m.Consultation.objects.select_related("committee").get(pk=consultation.pk, paper=locked)
         consultation.result = result
         consultation.save(update_fields=["result", "modified"])
@@ -704,18 +520,12 @@ def record_result(*, user, consultation, result):
             label = str(consultation.get_result_display())
         # The agenda items of the meeting show the result, too.
         m.AgendaItem.objects.filter(consultation=consultation).update(result=str(label)[:200])
-        if locked.status == S.RELEASED:
-            locked.status = S.IN_CONSULTATION
+        if locked.status != VORLAGE["record_result"].target:
+            locked.status = VORLAGE["record_result"].target
             locked._change_reason = "in Beratung"
             locked.save(update_fields=["status", "modified"])
-        with record_language():
-            when = f" am {date_format(consultation.meeting_date, 'd.m.Y')}" if consultation.meeting_date else ""
-            _record(locked, user,
-                    _("Vorlage %(reference)s: %(committee)s – %(result)s")
-                    % {"reference": locked.reference, "committee": consultation.committee, "result": label},
-                    _("Die Vorlage %(reference)s wurde im Gremium „%(committee)s“%(when)s beraten: %(result)s.")
-                    % {"reference": locked.reference, "committee": consultation.committee, "when": when,
-                       "result": label})
+        _record(locked, user, "vorlage.result_recorded", committee=str(consultation.committee), result=result,
+                date=consultation.meeting_date)
     return consultation
 
 
@@ -729,10 +539,8 @@ def complete(*, user, vorlage):
             raise DomainError(_("Es fehlt noch das Ergebnis der Beratung in: %(committees)s.")
                               % {"committees": ", ".join(open_ones)})
 
-    return _simple_transition(
-        user=user, vorlage=vorlage, action="complete", to_status=S.DONE, check=every_result,
-        title=gettext_lazy("Vorlage %(reference)s erledigt"),
-        description=gettext_lazy("Die Beratung der Vorlage %(reference)s „%(name)s“ ist abgeschlossen."),
+    return _status_change(
+        user=user, vorlage=vorlage, action="complete", check=every_result, entry="vorlage.completed",
     )
 
 
@@ -740,20 +548,17 @@ def withdraw(*, user, vorlage, reason):
     """Zurückziehen, with a reason: on the timeline, in the history, and on the agenda items of the meetings."""
     reason = _text(reason, _("Begründung"), 4000, required=True)
     with transaction.atomic():
-        locked = _locked_for(user, vorlage, "withdraw")
+        locked = VORLAGE.enter(user, vorlage, "withdraw")
         pending = locked.consultations.filter(result__in=OPEN_RESULTS)
         m.AgendaItem.objects.filter(consultation__in=pending).update(
             result=(_("zurückgezogen: %(reason)s") % {"reason": reason})[:200])
         for consultation in pending:
             consultation.result = m.Consultation.Result.WITHDRAWN
             consultation.save(update_fields=["result", "modified"])
-        locked.status = S.WITHDRAWN
+        locked.status = VORLAGE["withdraw"].target
         locked._change_reason = (_("zurückgezogen: %(reason)s") % {"reason": reason})[:100]
         locked.save(update_fields=["status", "modified"])
-        with record_language():
-            _record(locked, user, _("Vorlage %(reference)s zurückgezogen") % {"reference": locked.reference},
-                    _("Die Vorlage %(reference)s „%(name)s“ wurde zurückgezogen. Begründung: %(reason)s")
-                    % {"reference": locked.reference, "name": _label_of(locked), "reason": reason})
+        _record(locked, user, "vorlage.withdrawn", reason=reason)
     return locked
 
 

@@ -28,32 +28,19 @@ from .base import (
 
 
 def _writable(request, pk, action):
-    """The agreement for a lifecycle action (404 outsiders, 403 readers) and whether the action is open now.
+    """The agreement for a lifecycle action (404 outsiders, 403 readers) and why the action is not open now
+    (a transitions.Refusal, None when it is open).
 
     A form for an action that is not open is neither shown nor processed; the service checks again under the
     row lock, so a race between the check here and the write still ends in a refusal, never a wrong state.
     """
     agreement = access.agreement_for(request.user, pk, write=True)
-    return agreement, action in svc.available_actions(request.user, agreement)
+    return agreement, svc.refusal(request.user, agreement, action)
 
 
-def _refusal(agreement, action):
-    """Why an action is not open now, in the words of the service that would refuse it."""
-    signed = bool(agreement.signatures.all())
-    if action == "sign" and agreement.status == svc.S.AGREED:
-        return _("Ihre Stelle hat bereits unterzeichnet.")
-    if action == "reopen" and agreement.status == svc.S.AGREED and signed:
-        return _("Nach der ersten Unterschrift kann die Abstimmung nicht mehr aufgehoben werden.")
-    if action == "withdraw" and agreement.status == svc.S.AGREED and signed:
-        return _("Nach der ersten Unterschrift kann die Vereinbarung nicht zurückgezogen werden.")
-    if action == "review":
-        return _("Eine Zielnachhaltung ist im Status „%(status)s“ nicht möglich; sie wird nach der Unterzeichnung "
-                 "erfasst.") % {"status": agreement.get_status_display()}
-    return _("Diese Aktion ist im Status „%(status)s“ nicht möglich.") % {"status": agreement.get_status_display()}
-
-
-def _not_now(request, agreement, action, target="agreement_detail"):
-    messages.error(request, _refusal(agreement, action))
+def _not_now(request, agreement, refusal, target="agreement_detail"):
+    """Back to the page, with the reason the service would refuse the action with."""
+    messages.error(request, str(refusal))
     return redirect(target, pk=agreement.pk)
 
 
@@ -63,9 +50,9 @@ def _action_page(request, agreement, form, title, intro=""):
 
 @login_required
 def agreement_agree(request, pk):
-    agreement, allowed = _writable(request, pk, "agree")
-    if not allowed:
-        return _not_now(request, agreement, "agree")
+    agreement, refusal = _writable(request, pk, "agree")
+    if refusal:
+        return _not_now(request, agreement, refusal)
     form = AgreeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if run_service(request, form, lambda: svc.agree(user=request.user, agreement=agreement,
@@ -81,9 +68,9 @@ def _reason_view(action, service, title, success):
     # Built at import time: title and success are lazy so that each request gets its own language.
     @login_required
     def view(request, pk):
-        agreement, allowed = _writable(request, pk, action)
-        if not allowed:
-            return _not_now(request, agreement, action)
+        agreement, refusal = _writable(request, pk, action)
+        if refusal:
+            return _not_now(request, agreement, refusal)
         form = ReasonForm(posted(request), submit=title)
         if request.method == "POST" and form.is_valid():
             if run_service(request, form, lambda: service(user=request.user, agreement=agreement,
@@ -106,9 +93,9 @@ agreement_withdraw = _reason_view("withdraw", svc.withdraw, gettext_lazy("Zielve
 
 @login_required
 def agreement_sign(request, pk):
-    agreement, allowed = _writable(request, pk, "sign")
-    if not allowed:
-        return _not_now(request, agreement, "sign")
+    agreement, refusal = _writable(request, pk, "sign")
+    if refusal:
+        return _not_now(request, agreement, refusal)
     people = m.Person.objects.filter(party_id__in=access.acting_parties(request.user, agreement)).order_by(
         "family_name")
     form = SignatureForm(posted(request), people=people)
@@ -124,7 +111,7 @@ def agreement_sign(request, pk):
 def _post_action(action, service, success):
     @login_required
     def view(request, pk):
-        agreement, _allowed = _writable(request, pk, action)
+        agreement, _refusal = _writable(request, pk, action)
         if refused := post_only(request):
             return refused
         run_action(request, lambda: service(user=request.user, agreement=agreement), success_message=success)
@@ -147,7 +134,7 @@ def _created(request, create, success_message):
 
 @login_required
 def agreement_amend(request, pk):
-    agreement, _allowed = _writable(request, pk, "amend")
+    agreement, _refusal = _writable(request, pk, "amend")
     if refused := post_only(request):
         return refused
     new = once_button(request, lambda: _created(request, lambda: svc.create_amendment(
@@ -157,7 +144,7 @@ def agreement_amend(request, pk):
 
 @login_required
 def agreement_derive(request, pk, kind):
-    agreement, _allowed = _writable(request, pk, "derive")
+    agreement, _refusal = _writable(request, pk, "derive")
     if refused := post_only(request):
         return refused
     new = once_button(request, lambda: _created(request, lambda: svc.derive(
@@ -186,9 +173,9 @@ def agreement_reviews(request, pk):
 
 @login_required
 def review_add(request, pk):
-    agreement = access.agreement_for(request.user, pk, write=True)
-    if "review" not in svc.available_actions(request.user, agreement):
-        return _not_now(request, agreement, "review", target="agreement_reviews")
+    agreement, refusal = _writable(request, pk, "review")
+    if refusal:
+        return _not_now(request, agreement, refusal, target="agreement_reviews")
     goals = list(agreement.goals.select_related("indicator"))
     form = submit_once(ReviewForm(posted(request)))
     goal_forms = [AssessmentForm(posted(request), goal=g, prefix=f"goal-{g.pk}") for g in goals]

@@ -6,7 +6,6 @@ anonymous and gets 404 otherwise.
 """
 
 import functools
-import io
 import logging
 
 from django.contrib import messages
@@ -16,14 +15,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce, TruncDate
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agreements.infra import files
 from agreements.infra.errors import ConflictError
-from agreements.infra.uploads import PDF
 from agreements.policy import access, vorlage_access
 
 from .. import models as m
@@ -41,20 +40,15 @@ from ..forms.vorlagen import (
     VorlageFromAgreementForm,
 )
 from ..pdf.bundle import BundleError
-from ..pdf.cache import TamperedFile
-from ..pdf.vorlage import render_vorlage, vorlage_context
+from ..pdf.vorlage import pdf_filename, render_vorlage, vorlage_context
+from ..pdf.vorlage_bundle import bundle_filename
+from ..services import stored_pdfs
 from ..services import vorlagen as svc
+from ..services.documents import agreement_documents_queryset
 from .base import once, post_only, posted, posted_files, read_only, render_conflict, run_action, run_service
 
-# The upload and download checks of the documents area, reused: a Vorlage's files come and go the same way.
-from .documents import (
-    _refuse_download,
-    _save,
-    _sha256,
-    agreement_documents_queryset,
-    content_disposition,
-    download_name,
-)
+# The upload checks and the refusal page of the documents area, reused: a Vorlage's files come and go the same way.
+from .documents import _save, send_file
 
 logger = logging.getLogger(__name__)
 
@@ -96,11 +90,6 @@ def _page(request, qs):
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
-
-
-def filename(vorlage, suffix=""):
-    """'Vorlage-50-015-2012.pdf': the reference's slashes would be directories."""
-    return f"Vorlage-{vorlage.reference.replace('/', '-')}{suffix}.pdf"
 
 
 # --- Lists ----------------------------------------------------------------------------------------------------
@@ -247,33 +236,8 @@ def vorlage_detail(request, pk):
     return render(request, "vorlagen/detail.html", context)
 
 
-def _serve(request, handle, name, content_type=PDF):
-    inline = request.GET.get("inline") == "1" and content_type == PDF
-    response = FileResponse(handle, as_attachment=not inline, filename=name, content_type=content_type)
-    response["Content-Disposition"] = content_disposition(name, inline=inline)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-cache"
-    return response
-
-
-def _serve_stored(request, document, name):
-    """A stored file, after checking it against its SHA-256: a changed file is never handed out."""
-    try:
-        handle = document.file.storage.open(document.file.name, "rb")
-    except OSError:
-        logger.error("Stored file of document %s (%s) is missing.", document.pk, document.file.name)
-        return _refuse_download(request, document, _("Die gespeicherte Datei fehlt."))
-    if _sha256(handle) != document.sha256:
-        handle.close()
-        logger.error("Stored file of document %s (%s) does not match its SHA-256.", document.pk, document.file.name)
-        return _refuse_download(request, document, _("Die gespeicherte Datei wurde verändert."))
-    handle.seek(0)
-    return _serve(request, handle, name, document.content_type)
-
-
-def _refuse_tampered_cache(request, vorlage):
-    return _refuse_download(request, None, _("Die zwischengespeicherte Datei wurde verändert."),
-                            back_url=reverse("vorlage_detail", args=[vorlage.pk]))
+def _inline(request):
+    return request.GET.get("inline") == "1"
 
 
 @public_or_login
@@ -282,14 +246,13 @@ def vorlage_pdf(request, pk):
     vorlage = vorlage_access.vorlage_for(request.user, pk, queryset=m.Vorlage.objects.select_related("main_file"))
     if refused := read_only(request):
         return refused
-    document = svc.stored_pdf(vorlage)
+    document = stored_pdfs.stored_pdf(vorlage)
     if document is not None:
-        return _serve_stored(request, document, filename(vorlage))
-    try:
-        content = render_vorlage(vorlage).content
-    except TamperedFile:
-        return _refuse_tampered_cache(request, vorlage)
-    return _serve(request, io.BytesIO(content), filename(vorlage))
+        return send_file(request, lambda: files.serve_document(
+            request, document, filename=pdf_filename(vorlage), inline=_inline(request)), document=document)
+    return send_file(request, lambda: files.file_response(
+        request, render_vorlage(vorlage).content, filename=pdf_filename(vorlage), inline=_inline(request)),
+        back_url=_back(vorlage))
 
 
 @public_or_login
@@ -298,13 +261,12 @@ def vorlage_bundle(request, pk):
     if refused := read_only(request):
         return refused
     try:
-        content = svc.vorlage_bundle_pdf(vorlage)
+        return send_file(request, lambda: files.file_response(
+            request, stored_pdfs.vorlage_bundle_pdf(vorlage), filename=bundle_filename(vorlage),
+            inline=_inline(request)), back_url=_back(vorlage))
     except BundleError as error:
         return render(request, "vorlagen/bundle_error.html", {"vorlage": vorlage, "message": str(error)},
                       status=422)
-    except TamperedFile:
-        return _refuse_tampered_cache(request, vorlage)
-    return _serve(request, io.BytesIO(content), filename(vorlage, "-mit-Anlagen"))
 
 
 @public_or_login
@@ -314,7 +276,8 @@ def vorlage_anlage_download(request, pk, anlage_pk):
         return refused
     if anlage.document is None:
         raise Http404(_("Diese Anlage hat keine Datei."))
-    return _serve_stored(request, anlage.document, download_name(anlage.document))
+    return send_file(request, lambda: files.serve_document(request, anlage.document, inline=_inline(request)),
+                     document=anlage.document)
 
 
 # --- Writing --------------------------------------------------------------------------------------------------
@@ -403,7 +366,7 @@ def section_edit(request, pk, section_pk):
     if refused := _not_editable(request, vorlage):
         return refused
     form = SectionForm(posted(request), initial={
-        "heading": section.heading, "text": section.text, "lock_version": svc.version_token(section)})
+        "heading": section.heading, "text": section.text, "lock_version": section.lock_version})
     if request.method == "POST" and form.is_valid():
         conflict, done = _save_or_conflict(request, form, lambda: svc.save_section(
             user=request.user, vorlage=vorlage, data=form.cleaned_data, section=section,
@@ -442,7 +405,7 @@ def _consultation_page(request, vorlage, consultation=None):
     if consultation is not None:
         initial = {name: getattr(consultation, name) for name in ("meeting_date", "role", "authoritative")}
         initial.update(committee=consultation.committee_id, meeting=consultation.meeting_id,
-                       lock_version=svc.version_token(consultation))
+                       lock_version=consultation.lock_version)
     form = ConsultationForm(posted(request), party=vorlage.department.party_id, initial=initial)
     if consultation is None:
         form = submit_once(form)
@@ -524,7 +487,7 @@ def anlage_edit(request, pk, anlage_pk):
     if refused := _not_editable(request, vorlage):
         return refused
     form = AnlageTitleForm(posted(request), initial={"title": anlage.title,
-                                                          "lock_version": svc.version_token(anlage)})
+                                                          "lock_version": anlage.lock_version})
     if request.method == "POST" and form.is_valid():
         conflict, done = _save_or_conflict(request, form, lambda: svc.update_anlage(
             user=request.user, anlage=anlage, title=form.cleaned_data["title"],

@@ -1,0 +1,201 @@
+"""When an action is open, and why not: one table per lifecycle, one answer for services and pages.
+
+Each table names its actions with the statuses they may start from, the status they lead to, and the guards that
+must hold besides (a signature already given, a party that still has to sign). The permission rule is the
+lifecycle's: a function that raises PermissionDenied (403) when the user may not act on the object at all.
+
+`refusal(user, obj, action)` answers "allowed (None), or why not" with the sentence the user reads; services call
+`enter()` inside their transaction (permission, row lock, then state and guards on the locked row) and pages call
+`available()` to show exactly the buttons that would succeed, and `refusal()` to explain one that would not.
+What the content must satisfy when the action runs (goals to agree on, a Beratungsfolge to release, every result
+recorded) is checked by the service with the data it is given, and reported in the form.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from agreements.infra.errors import DomainError
+from agreements.policy import access, vorlage_access
+
+from .. import models as m
+
+NOT_NOW = _("Diese Aktion ist im Status „%(status)s“ nicht möglich.")
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple
+    target: str | None = None  # None: the action does not change the status (editing, a Nachtrag, a result)
+    guards: tuple = ()  # (user, obj) → the reason it is refused, or None
+    not_now: object = NOT_NOW  # the reason when the status does not allow it; %(status)s is the status
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+    forbidden: bool = False  # not allowed at all (403), rather than not now
+
+    def __str__(self):
+        return self.reason
+
+    def raise_it(self):
+        raise (PermissionDenied if self.forbidden else DomainError)(self.reason)
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    transitions: dict
+    permission: object  # (user, obj) → raises PermissionDenied when the user may not act on obj
+    lock: object  # obj → the same row, re-read with a row lock (PostgreSQL)
+
+    def __getitem__(self, action):
+        return self.transitions[action]
+
+    def state_refusal(self, user, obj, action):
+        """Why `action` is not open now for a user who may act on `obj`; None when it is."""
+        transition = self.transitions[action]
+        if obj.status not in transition.sources:
+            return Refusal(str(transition.not_now % {"status": obj.get_status_display()}))
+        for guard in transition.guards:
+            reason = guard(user, obj)
+            if reason:
+                return Refusal(str(reason))
+        return None
+
+    def permission_refusal(self, user, obj):
+        try:
+            self.permission(user, obj)
+        except PermissionDenied as denied:
+            return Refusal(str(denied), forbidden=True)
+        return None
+
+    def refusal(self, user, obj, action):
+        """Allowed (None), or why not (a Refusal with the German sentence, forbidden for a 403)."""
+        return self.permission_refusal(user, obj) or self.state_refusal(user, obj, action)
+
+    def available(self, user, obj):
+        """The actions this user may start now, in table order; the page shows exactly these."""
+        if self.permission_refusal(user, obj):
+            return []
+        return [action for action in self.transitions if self.state_refusal(user, obj, action) is None]
+
+    def require_state(self, obj, action, user=None):
+        if refusal := self.state_refusal(user, obj, action):
+            refusal.raise_it()
+
+    def enter(self, user, obj, action):
+        """Inside a transaction: the permission, then the row lock, then state and guards on the locked row.
+
+        Returns the locked object. Checking the state only after the lock is what keeps a concurrent transition
+        from letting a late write slip in.
+        """
+        if refusal := self.permission_refusal(user, obj):
+            refusal.raise_it()
+        locked = self.lock(obj)
+        self.require_state(locked, action, user)
+        return locked
+
+
+def move(lifecycle, *, user, obj, action, record, check=None, changes=None, change_reason=None):
+    """A transition that only changes the status (and what `changes` names): atomic, row-locked, checked, recorded.
+
+    check(locked) raises DomainError for what the content must satisfy; record(locked) writes the timeline.
+    """
+    with transaction.atomic():
+        locked = lifecycle.enter(user, obj, action)
+        if check is not None:
+            check(locked)
+        locked.status = lifecycle[action].target
+        fields = ["status", "modified"]
+        for name, value in (changes or {}).items():
+            setattr(locked, name, value)
+            fields.append(name)
+        if change_reason is not None:
+            locked._change_reason = str(change_reason)  # django-simple-history's note on the change
+        locked.save(update_fields=fields)
+        record(locked)
+    return locked
+
+
+# --- Agreements -----------------------------------------------------------------------------------------------
+
+A = m.Agreement.Status
+
+
+def _nobody_signed(message):
+    def guard(user, agreement):
+        # .all(): the page prefetches the signatures; a freshly locked row reads them from the database.
+        return message if agreement.signatures.all() else None
+
+    return guard
+
+
+def _own_party_unsigned(user, agreement):
+    signed = {s.party_id for s in agreement.signatures.all()}
+    if not set(access.acting_parties(user, agreement)) - signed:
+        return _("Ihre Stelle hat bereits unterzeichnet.")
+    return None
+
+
+def lock_agreement(agreement):
+    """Re-read the agreement with a row lock (PostgreSQL) so state checks and writes see one truth."""
+    return m.Agreement.objects.select_for_update().get(pk=agreement.pk)
+
+
+AGREEMENT = Lifecycle(
+    permission=access.acting_party_id,
+    lock=lock_agreement,
+    transitions={
+        # Content (text, goals, offers, proposals, statements) changes only while the text is open.
+        "edit": Transition(
+            sources=tuple(s for s in A.values if s not in m.Agreement.FROZEN_STATUSES),
+            not_now=_("Die Zielvereinbarung ist „%(status)s“ und kann nicht mehr bearbeitet werden."),
+        ),
+        "agree": Transition((A.DRAFT, A.NEGOTIATION), A.AGREED),
+        "reopen": Transition((A.AGREED,), A.NEGOTIATION, guards=(_nobody_signed(
+            _("Nach der ersten Unterschrift kann die Abstimmung nicht mehr aufgehoben werden.")),)),
+        "sign": Transition((A.AGREED,), A.SIGNED, guards=(_own_party_unsigned,)),
+        "refuse": Transition((A.AGREED,), A.NOT_SIGNED),
+        "withdraw": Transition((A.DRAFT, A.NEGOTIATION, A.AGREED), A.WITHDRAWN, guards=(_nobody_signed(
+            _("Nach der ersten Unterschrift kann die Vereinbarung nicht zurückgezogen werden.")),)),
+        "start": Transition((A.SIGNED,), A.IN_EFFECT),
+        "close": Transition((A.EVALUATED,), A.CLOSED),
+        "amend": Transition((A.SIGNED, A.IN_EFFECT, A.EVALUATED, A.CLOSED)),
+        "derive": Transition(tuple(A.values)),
+        "review": Transition(
+            (A.SIGNED, A.IN_EFFECT),
+            not_now=_("Eine Zielnachhaltung ist im Status „%(status)s“ nicht möglich; sie wird nach der "
+                      "Unterzeichnung erfasst."),
+        ),
+    },
+)
+
+
+# --- Vorlagen -------------------------------------------------------------------------------------------------
+
+V = m.Vorlage.Status
+
+
+def lock_vorlage(vorlage):
+    """Re-read the Vorlage with a row lock (PostgreSQL), so state checks and writes see one truth."""
+    return m.Vorlage.objects.select_for_update(of=("self",)).select_related("department").get(pk=vorlage.pk)
+
+
+VORLAGE = Lifecycle(
+    permission=lambda user, vorlage: vorlage_access.require_writer(user, vorlage.department),
+    lock=lock_vorlage,
+    transitions={
+        "edit": Transition(
+            (V.DRAFT,), not_now=_("Die Vorlage ist „%(status)s“ und kann nicht mehr bearbeitet werden."),
+        ),
+        "release": Transition((V.DRAFT,), V.RELEASED),
+        "start_consultation": Transition((V.RELEASED,), V.IN_CONSULTATION),
+        # The first result puts a released Vorlage into Beratung.
+        "record_result": Transition((V.RELEASED, V.IN_CONSULTATION), V.IN_CONSULTATION),
+        "complete": Transition((V.IN_CONSULTATION,), V.DONE),
+        "withdraw": Transition((V.DRAFT, V.RELEASED, V.IN_CONSULTATION), V.WITHDRAWN),
+    },
+)

@@ -1,0 +1,243 @@
+"""What the system records on an agreement's timeline, as an action code with its data, phrased when read.
+
+As pretix's LogEntry: a ProcedureStep the system records stores `action` (a code from ACTIONS) and `data` (the
+names, references, numbers, dates and reasons the sentence needs, snapshotted when it happened, so that renaming a
+party later does not rewrite history). The sentences are rendered here, in the active language: an English reader
+sees English, the Vorlage and the PDFs ask for German (PAPER_LANGUAGE). Steps entered by hand have no action and
+keep their free text.
+
+Pure: no database. Data holds codes for choices (a letter's direction, a proposal's decision, a committee's result,
+a review's kind); their labels come from the model field's choices, so the label is in the reader's language too.
+Dates are stored as ISO strings and printed as dd.mm.yyyy, as the timeline always printed them.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+# The Vorlage, the PDFs and everything filed are written in German, whatever language the reader uses.
+PAPER_LANGUAGE = "de"
+
+
+def day(value):
+    """A stored date (ISO string or date) as dd.mm.yyyy; empty when there is none."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value)
+    return value.strftime("%d.%m.%Y")
+
+
+def choice_label(model, field_name, code):
+    """The label of a stored choice code in the active language; the code itself if it is no longer a choice."""
+    choices = dict(apps.get_model("agreements", model)._meta.get_field(field_name).flatchoices)
+    return str(choices.get(code, code))
+
+
+def join_names(names):
+    names = [str(n) for n in names]
+    if not names:
+        return gettext("keine weitere Stelle")
+    if len(names) == 1:
+        return names[0]
+    return gettext("%(first)s und %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One kind of recorded step: its title and description as templates over the data.
+
+    `title`/`description` are gettext_lazy templates filled with the data (after `prepare`), or functions of the
+    data when the sentence is built from parts. `keys` are the data every entry of this action must carry.
+    """
+
+    code: str
+    title: object
+    description: object
+    keys: tuple = ()
+    prepare: object = None
+    dates: tuple = field(default=())
+
+    def values(self, data):
+        values = dict(data)
+        for key in self.dates:
+            values[key] = day(values.get(key))
+        if self.prepare is not None:
+            values.update(self.prepare(data))
+        return values
+
+    def render(self, data):
+        values = self.values(data)
+        return _fill(self.title, values), _fill(self.description, values)
+
+
+def _fill(template, values):
+    if isinstance(template, Promise):
+        return str(template) % values
+    return str(template(values))
+
+
+# --- Sentences built from parts ---------------------------------------------------------------------------------
+
+def _letter_title(v):
+    title = gettext("Schreiben vom %(date)s: %(subject)s") % {
+        "date": v["date"], "subject": Truncator(v["subject"]).chars(200)}
+    return Truncator(title).chars(300)
+
+
+def _version_sent(v):
+    sentence = gettext("%(author)s hat Fassung %(number)s der Zielvereinbarung „%(title)s“ als Entwurf an "
+                       "%(recipients)s übersandt.") % {
+        "author": v["author"], "number": v["number"], "title": v["title"],
+        "recipients": join_names(v["recipients"]),
+    }
+    if v.get("note"):
+        addition = gettext("Anmerkung: %(note)s") % {"note": v["note"]}
+    else:
+        addition = gettext("Eine Anmerkung wurde nicht beigefügt.")
+    return f"{sentence} {addition}"
+
+
+def _review_description(v):
+    final = v["kind"] == "jahresabschluss"
+    return ngettext(
+        "Zielnachhaltung am %(date)s: %(count)s Ziel bewertet.%(final)s",
+        "Zielnachhaltung am %(date)s: %(count)s Ziele bewertet.%(final)s",
+        v["count"],
+    ) % {
+        "date": v["date"], "count": v["count"],
+        "final": " " + gettext("Mit der Jahresauswertung ist die Vereinbarung bewertet.") if final else "",
+    }
+
+
+def _decision_label(code):
+    return choice_label("Proposal", "decision", code)
+
+
+def _decision_description(v):
+    parts = [
+        gettext("%(user)s (%(deciding)s) hat entschieden: Der Vorschlag „%(text)s“ von %(party)s wird "
+                "%(decision)s.") % {
+            "user": v["user"], "deciding": v["deciding"], "text": v["text"], "party": v["party"],
+            "decision": _decision_label(v["decision"]),
+        }
+    ]
+    if v.get("previous") and v["previous"] != "offen":
+        parts.append(gettext("Die frühere Entscheidung „%(previous)s“ ist damit geändert.")
+                     % {"previous": _decision_label(v["previous"])})
+    if v.get("reason"):
+        parts.append(gettext("Begründung: %(reason)s") % {"reason": v["reason"]})
+    if v.get("letter"):
+        parts.append(gettext("Beantwortet mit dem Schreiben „%(letter)s“.") % {"letter": v["letter"]})
+    return " ".join(parts)
+
+
+def _statement_description(v):
+    text = gettext("Stellungnahme von %(party)s vom %(date)s, erfasst von %(user)s.") % {
+        "party": v["party"], "date": v["date"], "user": v["user"]}
+    if v.get("annex"):
+        text += " " + gettext("Sie wird als Anlage aufgenommen.")
+    return text
+
+
+def _result_description(v):
+    values = {"reference": v["reference"], "committee": v["committee"], "result": v["result"]}
+    if v.get("date"):
+        return gettext("Die Vorlage %(reference)s wurde im Gremium „%(committee)s“ am %(date)s beraten: "
+                       "%(result)s.") % {**values, "date": v["date"]}
+    return gettext("Die Vorlage %(reference)s wurde im Gremium „%(committee)s“ beraten: %(result)s.") % values
+
+
+# --- The registry -----------------------------------------------------------------------------------------------
+
+_ACTIONS = [
+    Action("agreement.created", _("Entwurf angelegt"),
+           _("%(user)s hat den Entwurf der Zielvereinbarung angelegt."), keys=("user",)),
+    Action("letter.registered", _letter_title,
+           _("%(sender)s hat am %(date)s an %(recipient)s geschrieben (%(direction)s): „%(subject)s“."),
+           keys=("date", "subject", "sender", "recipient", "direction"), dates=("date",),
+           prepare=lambda d: {"direction": choice_label("Letter", "direction", d["direction"])}),
+    Action("version.sent", _("Fassung %(number)s übersandt von %(author)s"), _version_sent,
+           keys=("number", "author", "title", "recipients", "note")),
+    Action("agreement.agreed", _("Text abgestimmt (Fassung %(number)s)"),
+           _("%(party)s hat den Text als abgestimmt festgestellt; Fassung %(number)s ist die Endfassung, die "
+             "unterzeichnet wird."), keys=("number", "party")),
+    Action("agreement.reopened", _("Abstimmung aufgehoben"),
+           _("%(party)s hat die Abstimmung aufgehoben. Begründung: %(reason)s"), keys=("party", "reason")),
+    Action("signature.made", _("Unterzeichnet von %(party)s"),
+           _("%(name)s (%(function)s) hat die Zielvereinbarung am %(date)s in %(place)s für %(party)s "
+             "unterzeichnet."), keys=("party", "name", "function", "date", "place"), dates=("date",)),
+    Action("agreement.signed", _("Alle Unterschriften liegen vor"),
+           _("Alle Parteien haben unterzeichnet. Die unterzeichnete Fassung wurde als PDF/A gespeichert "
+             "(SHA-256 %(sha)s)."), keys=("sha",)),
+    Action("agreement.refused", _("Unterzeichnung abgelehnt"),
+           _("%(party)s unterzeichnet die Zielvereinbarung nicht. Begründung: %(reason)s"),
+           keys=("party", "reason")),
+    Action("agreement.withdrawn", _("Zurückgezogen"),
+           _("%(party)s hat die Zielvereinbarung zurückgezogen. Begründung: %(reason)s"),
+           keys=("party", "reason")),
+    Action("agreement.started", _("Umsetzung begonnen"),
+           _("%(party)s hat die Umsetzung der Zielvereinbarung begonnen."), keys=("party",)),
+    Action("agreement.closed", _("Abgeschlossen"),
+           _("%(party)s hat die Zielvereinbarung abgeschlossen."), keys=("party",)),
+    Action("agreement.amended", _("Nachtrag angelegt"),
+           _("Der Nachtrag zur Zielvereinbarung „%(title)s“ wurde als Entwurf angelegt."), keys=("title",)),
+    Action("agreement.derived", _("Entwurf abgeleitet"),
+           _("Die Zielvereinbarung für %(year)s wurde aus „%(title)s“ abgeleitet."), keys=("year", "title")),
+    Action("agreement.derived_jobcenter", _("Entwurf abgeleitet"),
+           _("Die ähnlich lautende Zielvereinbarung %(year)s mit dem Jobcenter wurde aus „%(title)s“ abgeleitet."),
+           keys=("year", "title")),
+    Action("review.recorded", lambda v: choice_label("Review", "kind", v["kind"]), _review_description,
+           keys=("kind", "date", "count"), dates=("date",)),
+    Action("proposal.made", lambda v: gettext("Vorschlag von %(party)s") % {"party": v["party_short"]},
+           _("%(user)s hat für %(party)s vorgeschlagen: „%(text)s“"), keys=("party", "party_short", "user", "text")),
+    Action("proposal.decided", lambda v: gettext("Vorschlag %(decision)s") % {
+        "decision": _decision_label(v["decision"])}, _decision_description,
+        keys=("user", "deciding", "text", "party", "decision", "previous", "reason", "letter")),
+    Action("statement.recorded", _("Stellungnahme: %(title)s"), _statement_description,
+           keys=("title", "party", "date", "user", "annex"), dates=("date",)),
+    Action("vorlage.created", _("Vorlage %(reference)s angelegt"),
+           _("Der Entwurf der Vorlage %(reference)s „%(name)s“ wurde angelegt."), keys=("reference", "name")),
+    Action("vorlage.released", _("Vorlage %(reference)s freigegeben"),
+           _("Die Vorlage %(reference)s „%(name)s“ wurde freigegeben; das PDF ist mit dem SHA-256 %(sha)s "
+             "gespeichert."), keys=("reference", "name", "sha")),
+    Action("vorlage.consultation_started", _("Vorlage %(reference)s in Beratung"),
+           _("Die Beratung der Vorlage %(reference)s „%(name)s“ in den Gremien hat begonnen."),
+           keys=("reference", "name")),
+    Action("vorlage.result_recorded", _("Vorlage %(reference)s: %(committee)s – %(result)s"), _result_description,
+           keys=("reference", "committee", "result", "date"), dates=("date",),
+           prepare=lambda d: {"result": choice_label("Consultation", "result", d["result"])}),
+    Action("vorlage.completed", _("Vorlage %(reference)s erledigt"),
+           _("Die Beratung der Vorlage %(reference)s „%(name)s“ ist abgeschlossen."), keys=("reference", "name")),
+    Action("vorlage.withdrawn", _("Vorlage %(reference)s zurückgezogen"),
+           _("Die Vorlage %(reference)s „%(name)s“ wurde zurückgezogen. Begründung: %(reason)s"),
+           keys=("reference", "name", "reason")),
+]
+
+ACTIONS = {action.code: action for action in _ACTIONS}
+
+
+def check(action, data):
+    """Refuse an unknown code or missing data when an entry is written, not when somebody reads it."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown timeline action {action!r}")
+    missing = [key for key in ACTIONS[action].keys if key not in data]
+    if missing:
+        raise ValueError(f"timeline action {action!r} lacks {', '.join(missing)}")
+
+
+def render(action, data, language=None):
+    """(title, description) of a recorded entry, in `language` or the active one; None for an unknown action."""
+    entry = ACTIONS.get(action)
+    if entry is None:
+        return None
+    if language is None:
+        return entry.render(data or {})
+    with translation.override(language):
+        return entry.render(data or {})
