@@ -6,18 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from agreements import models as m
 from agreements.infra.errors import DomainError
 from agreements.services import goals as svc
 
-from .conftest import ROLES
-from .factories import GoalFactory
-
-WRITERS = ("editor", "ministry")
-# Refused writers: (role, status). Outsiders and committee members do not learn that the agreement exists.
-REFUSED = {"outsider": 404, "reader": 403, "committee": 404, "admin": 403}
+from . import entry_flow
+from .factories import ROLES, GoalFactory
 
 
 def goal_data(**overrides):
@@ -41,26 +36,19 @@ def quantitative_data(world, **overrides):
     return goal_data(**values)
 
 
-def urls(world, goal=None):
-    pk, goal_pk = world.agreement.pk, (goal or world.goal).pk
-    return {
-        "tab": reverse("agreement_goals", args=[pk]),
-        "add": reverse("goal_add", args=[pk]),
-        "edit": reverse("goal_edit", args=[pk, goal_pk]),
-        "delete": reverse("goal_delete", args=[pk, goal_pk]),
-        "up": reverse("goal_move", args=[pk, goal_pk, "up"]),
-        "down": reverse("goal_move", args=[pk, goal_pk, "down"]),
-    }
-
-
-def assert_login_redirect(response):
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
-
-
 def snapshot(agreement):
     return list(m.Goal.objects.filter(agreement=agreement).order_by("pk").values_list(
         "pk", "title", "order", "level", "lock_version"))
+
+
+GOALS = entry_flow.EntryList(
+    name="goal", tab="agreement_goals", model=m.Goal, entry=lambda world: world.goal,
+    data=lambda world, **overrides: goal_data(**overrides), snapshot=snapshot,
+    second=lambda world: GoalFactory(agreement=world.agreement, order=2, level="lokal"),
+    foreign=lambda world: GoalFactory(agreement=world.other_agreement, title="Fremdes Ziel"),
+    writer="editor",
+)
+urls = GOALS.urls
 
 
 # Permissions ---------------------------------------------------------------------------------------------------
@@ -69,11 +57,7 @@ def snapshot(agreement):
 @pytest.mark.parametrize("role", ROLES)
 def test_it_shows_the_goals_tab_to_readers_only(world, login, role):
     response = login(getattr(world.users, role)).get(urls(world)["tab"])
-    if role == "anonymous":
-        assert_login_redirect(response)
-    elif role in ("outsider", "committee"):
-        assert response.status_code == 404
-    else:
+    if entry_flow.reaches_the_tab(response, role):
         assert response.status_code == 200
         assert "Senkung der KdU" in response.content.decode()
 
@@ -83,124 +67,18 @@ def test_it_offers_edit_buttons_to_writers_only(world, login, role):
     if role in ("anonymous", "outsider", "committee"):
         return
     body = login(getattr(world.users, role)).get(urls(world)["tab"]).content.decode()
-    assert (urls(world)["add"] in body) == (role in WRITERS)
-    assert (urls(world)["delete"] in body) == (role in WRITERS)
+    assert (urls(world)["add"] in body) == (role in entry_flow.WRITERS)
+    assert (urls(world)["delete"] in body) == (role in entry_flow.WRITERS)
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_it_refuses_other_methods_on_the_goals_tab(world, login, role):
-    response = login(getattr(world.users, role)).post(urls(world)["tab"])
-    if role == "anonymous":
-        assert_login_redirect(response)
-    elif role in ("outsider", "committee"):
-        assert response.status_code == 404
-    else:
-        assert response.status_code == 405
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("view", ["add", "edit"])
-def test_it_guards_the_goal_forms_on_get(world, login, role, view):
-    response = login(getattr(world.users, role)).get(urls(world)[view])
-    if role == "anonymous":
-        assert_login_redirect(response)
-    elif role in REFUSED:
-        assert response.status_code == REFUSED[role]
-    else:
-        assert response.status_code == 200
-        assert response.content.decode().count("<h1") == 1
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("view", ["delete", "up", "down"])
-def test_it_guards_the_goal_actions_on_get(world, login, role, view):
-    before = snapshot(world.agreement)
-    response = login(getattr(world.users, role)).get(urls(world)[view])
-    if role == "anonymous":
-        assert_login_redirect(response)
-    elif role in REFUSED:
-        assert response.status_code == REFUSED[role]
-    else:
-        assert response.status_code == 405
-    assert snapshot(world.agreement) == before
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_it_guards_adding_a_goal(world, login, role):
-    count = m.Goal.objects.count()
-    response = login(getattr(world.users, role)).post(urls(world)["add"], goal_data())
-    if role == "anonymous":
-        assert_login_redirect(response)
-    elif role in REFUSED:
-        assert response.status_code == REFUSED[role]
-    else:
-        assert response.status_code == 302
-        assert response["Location"].startswith(urls(world)["tab"])
-        assert m.Goal.objects.count() == count + 1
-        return
-    assert m.Goal.objects.count() == count
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_it_guards_editing_a_goal(world, login, role):
-    data = goal_data(title="Neuer Titel", lock_version=world.goal.lock_version)
-    response = login(getattr(world.users, role)).post(urls(world)["edit"], data)
-    world.goal.refresh_from_db()
-    if role in WRITERS:
-        assert response.status_code == 302
-        assert world.goal.title == "Neuer Titel"
-        return
-    if role == "anonymous":
-        assert_login_redirect(response)
-    else:
-        assert response.status_code == REFUSED[role]
-    assert world.goal.title == "Senkung der KdU"
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_it_guards_deleting_a_goal(world, login, role):
-    response = login(getattr(world.users, role)).post(urls(world)["delete"])
-    exists = m.Goal.objects.filter(pk=world.goal.pk).exists()
-    if role in WRITERS:
-        assert response.status_code == 302
-        assert not exists
-        return
-    if role == "anonymous":
-        assert_login_redirect(response)
-    else:
-        assert response.status_code == REFUSED[role]
-    assert exists
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("direction", ["up", "down"])
-def test_it_guards_moving_a_goal(world, login, role, direction):
-    second = GoalFactory(agreement=world.agreement, order=2, level="lokal")
-    goal = second if direction == "up" else world.goal
-    response = login(getattr(world.users, role)).post(urls(world, goal)[direction])
-    order = list(world.agreement.goals.order_by("order", "id").values_list("pk", flat=True))
-    if role in WRITERS:
-        assert response.status_code == 302
-        assert order == [second.pk, world.goal.pk]
-        return
-    if role == "anonymous":
-        assert_login_redirect(response)
-    else:
-        assert response.status_code == REFUSED[role]
-    assert order == [world.goal.pk, second.pk]
-
-
-@pytest.mark.parametrize("role", WRITERS)
-@pytest.mark.parametrize("view", ["edit", "delete", "up", "down"])
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_it_hides_a_goal_of_another_agreement(world, login, role, view, method):
-    foreign = GoalFactory(agreement=world.other_agreement, title="Fremdes Ziel")
-    url = urls(world, foreign)[view]
-    client = login(getattr(world.users, role))
-    response = getattr(client, method)(url, goal_data(lock_version=foreign.lock_version))
-    assert response.status_code == 404
-    foreign.refresh_from_db()
-    assert foreign.title == "Fremdes Ziel"
+test_it_refuses_other_methods_on_the_goals_tab = entry_flow.refuses_other_methods_on_the_tab(GOALS)
+test_it_guards_the_goal_forms_on_get = entry_flow.guards_the_forms_on_get(GOALS)
+test_it_guards_the_goal_actions_on_get = entry_flow.guards_the_actions_on_get(GOALS)
+test_it_guards_adding_a_goal = entry_flow.guards_adding(GOALS)
+test_it_guards_editing_a_goal = entry_flow.guards_editing(GOALS)
+test_it_guards_deleting_a_goal = entry_flow.guards_deleting(GOALS)
+test_it_guards_moving_a_goal = entry_flow.guards_moving(GOALS)
+test_it_hides_a_goal_of_another_agreement = entry_flow.hides_an_entry_of_another_agreement(GOALS)
 
 
 def test_it_does_not_let_a_superuser_write_through_the_service(world):
@@ -373,30 +251,8 @@ def test_it_records_who_changed_a_goal(world, login):
 # Frozen agreements ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def frozen(world):
-    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=m.Agreement.Status.AGREED)
-    return world
-
-
-@pytest.mark.parametrize("view", ["add", "edit"])
-def test_it_sends_frozen_forms_back_to_the_tab(frozen, login, view):
-    response = login(frozen.users.editor).get(urls(frozen)[view], follow=True)
-    assert response.redirect_chain[-1][0] == urls(frozen)["tab"]
-    body = response.content.decode()
-    assert "abgestimmt" in body and "alert-danger" in body
-    assert urls(frozen)["add"] not in body
-
-
-@pytest.mark.parametrize("view", ["add", "edit", "delete", "up", "down"])
-def test_it_changes_nothing_on_a_frozen_agreement(frozen, login, view):
-    GoalFactory(agreement=frozen.agreement, order=2, level="lokal")
-    before = snapshot(frozen.agreement)
-    response = login(frozen.users.editor).post(
-        urls(frozen)[view], goal_data(title="Zu spät", lock_version=frozen.goal.lock_version), follow=True)
-    assert response.status_code == 200
-    assert "kann nicht mehr bearbeitet werden" in response.content.decode()
-    assert snapshot(frozen.agreement) == before
+test_it_sends_frozen_forms_back_to_the_tab = entry_flow.sends_frozen_forms_back_to_the_tab(GOALS)
+test_it_changes_nothing_on_a_frozen_agreement = entry_flow.changes_nothing_on_a_frozen_agreement(GOALS)
 
 
 def test_it_keeps_assessed_goals(world, login):

@@ -3,18 +3,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from agreements import models as m
 from agreements.infra.errors import DomainError
 from agreements.services import goals as svc
 
-from .conftest import ROLES
-from .factories import PartyFactory, TopicFactory
-
-WRITERS = ("editor", "ministry")
-# Refused writers: (role, status). Outsiders and committee members do not learn that the agreement exists.
-REFUSED = {"outsider": 404, "reader": 403, "committee": 404, "admin": 403}
+from . import entry_flow
+from .factories import ROLES, PartyFactory, TopicFactory
 
 
 def offer_data(world, **overrides):
@@ -34,26 +29,23 @@ def make_offer(world, **kwargs):
     return m.SupportOffer.objects.create(agreement=kwargs.pop("agreement", world.agreement), **kwargs)
 
 
-def urls(world, offer=None):
-    pk, offer_pk = world.agreement.pk, (offer or world.offer).pk
-    return {
-        "tab": reverse("agreement_offers", args=[pk]),
-        "add": reverse("offer_add", args=[pk]),
-        "edit": reverse("offer_edit", args=[pk, offer_pk]),
-        "delete": reverse("offer_delete", args=[pk, offer_pk]),
-        "up": reverse("offer_move", args=[pk, offer_pk, "up"]),
-        "down": reverse("offer_move", args=[pk, offer_pk, "down"]),
-    }
-
-
-def assert_login_redirect(response):
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
-
-
 def snapshot(agreement):
     return list(m.SupportOffer.objects.filter(agreement=agreement).order_by("pk").values_list(
         "pk", "title", "topic_id", "order", "status", "lock_version"))
+
+
+def second_offer(world):
+    m.SupportOffer.objects.filter(pk=world.offer.pk).update(order=1)
+    return make_offer(world, order=2, title="Zweites")
+
+
+OFFERS = entry_flow.EntryList(
+    name="offer", tab="agreement_offers", model=m.SupportOffer, entry=lambda world: world.offer,
+    data=offer_data, snapshot=snapshot, second=second_offer,
+    foreign=lambda world: make_offer(world, agreement=world.other_agreement, title="Fremdes Angebot"),
+    writer="ministry",
+)
+urls = OFFERS.urls
 
 
 # Permissions ---------------------------------------------------------------------------------------------------
@@ -62,132 +54,22 @@ def snapshot(agreement):
 @pytest.mark.parametrize("role", ROLES)
 def test_it_shows_the_offers_tab_to_readers_only(world, login, role):
     response = login(getattr(world.users, role)).get(urls(world)["tab"])
-    if role == "anonymous":
-        assert_login_redirect(response)
-    elif role in ("outsider", "committee"):
-        assert response.status_code == 404
-    else:
+    if entry_flow.reaches_the_tab(response, role):
         assert response.status_code == 200
         body = response.content.decode()
         assert "Beratung" in body and "Alleinerziehende" in body
-        assert (urls(world)["add"] in body) == (role in WRITERS)
-        assert (urls(world)["delete"] in body) == (role in WRITERS)
+        assert (urls(world)["add"] in body) == (role in entry_flow.WRITERS)
+        assert (urls(world)["delete"] in body) == (role in entry_flow.WRITERS)
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_it_refuses_other_methods_on_the_offers_tab(world, login, role):
-    response = login(getattr(world.users, role)).post(urls(world)["tab"])
-    if role == "anonymous":
-        assert_login_redirect(response)
-    elif role in ("outsider", "committee"):
-        assert response.status_code == 404
-    else:
-        assert response.status_code == 405
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("view", ["add", "edit"])
-def test_it_guards_the_offer_forms_on_get(world, login, role, view):
-    response = login(getattr(world.users, role)).get(urls(world)[view])
-    if role == "anonymous":
-        assert_login_redirect(response)
-    elif role in REFUSED:
-        assert response.status_code == REFUSED[role]
-    else:
-        assert response.status_code == 200
-        assert response.content.decode().count("<h1") == 1
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("view", ["delete", "up", "down"])
-def test_it_guards_the_offer_actions_on_get(world, login, role, view):
-    before = snapshot(world.agreement)
-    response = login(getattr(world.users, role)).get(urls(world)[view])
-    if role == "anonymous":
-        assert_login_redirect(response)
-    elif role in REFUSED:
-        assert response.status_code == REFUSED[role]
-    else:
-        assert response.status_code == 405
-    assert snapshot(world.agreement) == before
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_it_guards_adding_an_offer(world, login, role):
-    count = m.SupportOffer.objects.count()
-    response = login(getattr(world.users, role)).post(urls(world)["add"], offer_data(world))
-    if role in WRITERS:
-        assert response.status_code == 302
-        assert response["Location"].startswith(urls(world)["tab"])
-        assert m.SupportOffer.objects.count() == count + 1
-        return
-    if role == "anonymous":
-        assert_login_redirect(response)
-    else:
-        assert response.status_code == REFUSED[role]
-    assert m.SupportOffer.objects.count() == count
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_it_guards_editing_an_offer(world, login, role):
-    data = offer_data(world, title="Neuer Titel", lock_version=world.offer.lock_version)
-    response = login(getattr(world.users, role)).post(urls(world)["edit"], data)
-    world.offer.refresh_from_db()
-    if role in WRITERS:
-        assert response.status_code == 302
-        assert world.offer.title == "Neuer Titel"
-        return
-    if role == "anonymous":
-        assert_login_redirect(response)
-    else:
-        assert response.status_code == REFUSED[role]
-    assert world.offer.title == "Beratung"
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_it_guards_deleting_an_offer(world, login, role):
-    response = login(getattr(world.users, role)).post(urls(world)["delete"])
-    exists = m.SupportOffer.objects.filter(pk=world.offer.pk).exists()
-    if role in WRITERS:
-        assert response.status_code == 302
-        assert not exists
-        return
-    if role == "anonymous":
-        assert_login_redirect(response)
-    else:
-        assert response.status_code == REFUSED[role]
-    assert exists
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("direction", ["up", "down"])
-def test_it_guards_moving_an_offer(world, login, role, direction):
-    m.SupportOffer.objects.filter(pk=world.offer.pk).update(order=1)
-    second = make_offer(world, order=2, title="Zweites")
-    offer = second if direction == "up" else world.offer
-    response = login(getattr(world.users, role)).post(urls(world, offer)[direction])
-    order = list(world.agreement.offers.order_by("order", "id").values_list("pk", flat=True))
-    if role in WRITERS:
-        assert response.status_code == 302
-        assert order == [second.pk, world.offer.pk]
-        return
-    if role == "anonymous":
-        assert_login_redirect(response)
-    else:
-        assert response.status_code == REFUSED[role]
-    assert order == [world.offer.pk, second.pk]
-
-
-@pytest.mark.parametrize("role", WRITERS)
-@pytest.mark.parametrize("view", ["edit", "delete", "up", "down"])
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_it_hides_an_offer_of_another_agreement(world, login, role, view, method):
-    foreign = make_offer(world, agreement=world.other_agreement, title="Fremdes Angebot")
-    client = login(getattr(world.users, role))
-    response = getattr(client, method)(urls(world, foreign)[view], offer_data(world, lock_version=1))
-    assert response.status_code == 404
-    foreign.refresh_from_db()
-    assert foreign.title == "Fremdes Angebot"
+test_it_refuses_other_methods_on_the_offers_tab = entry_flow.refuses_other_methods_on_the_tab(OFFERS)
+test_it_guards_the_offer_forms_on_get = entry_flow.guards_the_forms_on_get(OFFERS)
+test_it_guards_the_offer_actions_on_get = entry_flow.guards_the_actions_on_get(OFFERS)
+test_it_guards_adding_an_offer = entry_flow.guards_adding(OFFERS)
+test_it_guards_editing_an_offer = entry_flow.guards_editing(OFFERS)
+test_it_guards_deleting_an_offer = entry_flow.guards_deleting(OFFERS)
+test_it_guards_moving_an_offer = entry_flow.guards_moving(OFFERS)
+test_it_hides_an_offer_of_another_agreement = entry_flow.hides_an_entry_of_another_agreement(OFFERS)
 
 
 def test_it_does_not_let_a_superuser_write_through_the_service(world):
@@ -314,31 +196,8 @@ def test_it_records_who_changed_an_offer(world, login):
 # Frozen agreements ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def frozen(world):
-    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=m.Agreement.Status.AGREED)
-    return world
-
-
-@pytest.mark.parametrize("view", ["add", "edit"])
-def test_it_sends_frozen_forms_back_to_the_tab(frozen, login, view):
-    response = login(frozen.users.ministry).get(urls(frozen)[view], follow=True)
-    assert response.redirect_chain[-1][0] == urls(frozen)["tab"]
-    body = response.content.decode()
-    assert "abgestimmt" in body and "alert-danger" in body
-    assert urls(frozen)["add"] not in body
-
-
-@pytest.mark.parametrize("view", ["add", "edit", "delete", "up", "down"])
-def test_it_changes_nothing_on_a_frozen_agreement(frozen, login, view):
-    make_offer(frozen, order=5, title="Zweites")
-    before = snapshot(frozen.agreement)
-    response = login(frozen.users.ministry).post(
-        urls(frozen)[view], offer_data(frozen, title="Zu spät", lock_version=frozen.offer.lock_version),
-        follow=True)
-    assert response.status_code == 200
-    assert "kann nicht mehr bearbeitet werden" in response.content.decode()
-    assert snapshot(frozen.agreement) == before
+test_it_sends_frozen_forms_back_to_the_tab = entry_flow.sends_frozen_forms_back_to_the_tab(OFFERS)
+test_it_changes_nothing_on_a_frozen_agreement = entry_flow.changes_nothing_on_a_frozen_agreement(OFFERS)
 
 
 # Order ---------------------------------------------------------------------------------------------------------

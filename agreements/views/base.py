@@ -2,9 +2,11 @@
 
 import datetime
 from decimal import Decimal
+from functools import wraps
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
@@ -41,11 +43,36 @@ def agreement_context(request, agreement, active, **extra):
         "agreement": agreement,
         "tabs": AGREEMENT_TABS,
         "active_tab": active,
+        "tab_label": dict(AGREEMENT_TABS).get(active),
         "can_edit": can_edit,
         "can_edit_content": can_edit and not agreement.is_frozen,
     }
     context.update(extra)
     return context
+
+
+def agreement_tab(name, template):
+    """A tab of the agreement page (AGREEMENT_TABS): party members look at it, nobody posts to it.
+
+    The decorated view takes (request, agreement, context) and returns what it adds to the tab's context.
+    """
+
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def tab(request, pk):
+            from agreements.policy import access
+
+            agreement = access.agreement_for(request.user, pk)
+            if refused := read_only(request):
+                return refused
+            context = agreement_context(request, agreement, name)
+            context.update(view(request, agreement, context))
+            return render(request, template, context)
+
+        return tab
+
+    return decorate
 
 
 def form_page(request, form, agreement, title, back_url, intro=""):

@@ -1,11 +1,19 @@
-"""Tabs "Ziele" and "Unterstützungsangebote" of an agreement, with their add/edit/delete/move actions."""
+"""Tabs "Ziele" and "Unterstützungsangebote" of an agreement, with their add/edit/delete/move actions.
 
+Goals and offers are entries of one kind of list: the tab lists them in groups (a goal level, an offer topic),
+and adding, editing, deleting and moving are one flow (`item_add`, `item_edit`, `item_delete`, `item_move`).
+What differs is said once per list, in GOALS and OFFERS.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import path, re_path, reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,17 +25,30 @@ from ..forms.base import submit_once
 from ..forms.goals import GoalForm, OfferForm, goal_initial, offer_initial
 from ..services import agreements as agreement_svc
 from ..services import goals as svc
-from .base import (
-    agreement_context,
-    form_page,
-    once,
-    post_only,
-    posted,
-    read_only,
-    render_conflict,
-    run_action,
-    run_service,
-)
+from .base import agreement_tab, form_page, once, post_only, posted, render_conflict, run_action, run_service
+
+
+@dataclass(frozen=True)
+class ItemList:
+    """One list of an agreement's entries: its tab, its form, its services and its words."""
+
+    name: str  # "goal": the URL names goal_add, goal_edit, … and the URL argument goal_pk
+    tab: str  # the tab's URL name
+    anchor: str  # an entry's fragment on the tab: #ziel-12
+    lookup: Callable  # access.goal_for: the entry, or 404/403
+    form: Callable  # (request, agreement, entry or None) -> the bound form
+    save: Callable  # the service: save_goal(user=, agreement=, data=, goal=, lock_version=)
+    delete: Callable  # the service: delete_goal(user=, goal=)
+    siblings: Callable  # entry -> the entries of its group: "up" and "down" move within what the user sees
+    added: Promise
+    saved: Promise
+    deleted: Promise  # with %(title)s
+    add_title: Promise
+    edit_title: Promise
+
+    def entry(self, request, pk, url_args):
+        """The entry the URL names (goal_pk, offer_pk), for writing: 404 for outsiders, 403 for readers."""
+        return self.lookup(request.user, url_args[f"{self.name}_pk"], write=True, agreement_pk=pk)
 
 
 def _refuse_frozen(request, agreement, tab):
@@ -40,19 +61,64 @@ def _refuse_frozen(request, agreement, tab):
     return redirect(tab, pk=agreement.pk)
 
 
-def _item_form(request, form, *, agreement, save, saved, title, tab, anchor, conflict_url=None):
-    """Add or edit a goal or an offer: validate, save through the service, back to the item on its tab; a save
-    over a newer version shows the conflict page (edits only: conflict_url)."""
-    back_url = reverse(tab, args=[agreement.pk])
+def _entry_form(request, items, agreement, entry=None):
+    """Add (entry None) or edit an entry: validate, save through the service, back to the entry on its tab; a
+    save over a newer version shows the conflict page."""
+    if agreement.is_frozen and request.method != "POST":
+        return _refuse_frozen(request, agreement, items.tab)
+    form = items.form(request, agreement, entry)
+    back_url = reverse(items.tab, args=[agreement.pk])
+    if entry is None:
+        form = submit_once(form)
+
+    def save():
+        data = form.cleaned_data
+        changed = {} if entry is None else {items.name: entry, "lock_version": data["lock_version"] or 0}
+        return items.save(user=request.user, agreement=agreement, data=data, **changed)
+
     if request.method == "POST" and form.is_valid():
+        saved = items.added if entry is None else items.saved
         try:
-            item = once(request, form, lambda: run_service(
-                request, form, lambda: save(form.cleaned_data), success_message=saved))
-        except ConflictError as conflict:
-            return render_conflict(request, form, conflict, conflict_url)
-        if item:
-            return redirect(f"{back_url}#{anchor}-{item.pk}")
-    return form_page(request, form, agreement, title, back_url)
+            done = once(request, form, lambda: run_service(request, form, save, success_message=saved))
+        except ConflictError as conflict:  # edits only: the form opened again shows the current version
+            return render_conflict(request, form, conflict, entry and reverse(f"{items.name}_edit", args=[
+                agreement.pk, entry.pk]))
+        if done:
+            return redirect(f"{back_url}#{items.anchor}-{done.pk}")
+    return form_page(request, form, agreement, items.add_title if entry is None else items.edit_title, back_url)
+
+
+@login_required
+def item_add(request, pk, items):
+    return _entry_form(request, items, access.agreement_for(request.user, pk, write=True))
+
+
+@login_required
+def item_edit(request, pk, items, **url_args):
+    entry = items.entry(request, pk, url_args)
+    return _entry_form(request, items, entry.agreement, entry)
+
+
+@login_required
+def item_delete(request, pk, items, **url_args):
+    entry = items.entry(request, pk, url_args)
+    if refused := post_only(request):
+        return refused
+    run_action(request, lambda: items.delete(user=request.user, **{items.name: entry}),
+               success_message=items.deleted % {"title": entry.title})
+    return redirect(items.tab, pk=pk)
+
+
+@login_required
+def item_move(request, pk, items, direction, **url_args):
+    entry = items.entry(request, pk, url_args)
+    if refused := post_only(request):
+        return refused
+    run_action(request, lambda: agreement_svc.reorder(
+        user=request.user, agreement=entry.agreement, queryset=items.siblings(entry).order_by("order", "id"),
+        obj=entry, direction=direction,
+    ))
+    return redirect(reverse(items.tab, args=[pk]) + f"#{items.anchor}-{entry.pk}")
 
 
 # Goals ------------------------------------------------------------------------------------------
@@ -64,94 +130,43 @@ GOAL_LEVELS = (
 )
 
 
-@login_required
-def agreement_goals(request, pk):
-    agreement = access.agreement_for(request.user, pk)
-    if refused := read_only(request):
-        return refused
-    goals = agreement.goals.select_related("indicator").order_by("order", "id")
+@agreement_tab("agreement_goals", "agreements/goals.html")
+def agreement_goals(request, agreement, context):
     by_level = {}
-    for goal in goals:
+    for goal in agreement.goals.select_related("indicator").order_by("order", "id"):
         by_level.setdefault(goal.level, []).append(goal)
-    levels = [
+    return {"levels": [
         {"value": value, "heading": heading, "empty": empty, "goals": by_level.get(value, [])}
         for value, heading, empty in GOAL_LEVELS
-    ]
-    return render(request, "agreements/goals.html", agreement_context(
-        request, agreement, "agreement_goals", levels=levels,
-    ))
+    ]}
 
 
-@login_required
-def goal_add(request, pk):
-    agreement = access.agreement_for(request.user, pk, write=True)
-    if agreement.is_frozen and request.method != "POST":
-        return _refuse_frozen(request, agreement, "agreement_goals")
-    form = submit_once(GoalForm(posted(request), initial={"level": request.GET.get("ebene") or m.Goal.Level.LOCAL}))
-    return _item_form(
-        request, form, agreement=agreement, tab="agreement_goals", anchor="ziel",
-        save=lambda data: svc.save_goal(user=request.user, agreement=agreement, data=data),
-        saved=_("Das Ziel wurde angelegt."), title=_("Ziel hinzufügen"),
-    )
+def _goal_form(request, agreement, goal):
+    if goal is None:
+        return GoalForm(posted(request), initial={"level": request.GET.get("ebene") or m.Goal.Level.LOCAL})
+    return GoalForm(posted(request), initial=goal_initial(goal))
 
 
-@login_required
-def goal_edit(request, pk, goal_pk):
-    goal = access.goal_for(request.user, goal_pk, write=True, agreement_pk=pk)
-    agreement = goal.agreement
-    if agreement.is_frozen and request.method != "POST":
-        return _refuse_frozen(request, agreement, "agreement_goals")
-    form = GoalForm(posted(request), initial=goal_initial(goal))
-    return _item_form(
-        request, form, agreement=agreement, tab="agreement_goals", anchor="ziel",
-        save=lambda data: svc.save_goal(user=request.user, agreement=agreement, data=data, goal=goal,
-                                        lock_version=data["lock_version"] or 0),
-        saved=_("Das Ziel wurde gespeichert."), title=_("Ziel bearbeiten"),
-        conflict_url=reverse("goal_edit", args=[pk, goal_pk]),
-    )
-
-
-@login_required
-def goal_delete(request, pk, goal_pk):
-    goal = access.goal_for(request.user, goal_pk, write=True, agreement_pk=pk)
-    if refused := post_only(request):
-        return refused
-    run_action(request, lambda: svc.delete_goal(user=request.user, goal=goal),
-               success_message=_("Das Ziel „%(title)s“ wurde gelöscht.") % {"title": goal.title})
-    return redirect("agreement_goals", pk=pk)
-
-
-@login_required
-def goal_move(request, pk, goal_pk, direction):
-    goal = access.goal_for(request.user, goal_pk, write=True, agreement_pk=pk)
-    if refused := post_only(request):
-        return refused
-    # Goals are listed per level: moving stays within the level the user sees.
-    run_action(request, lambda: agreement_svc.reorder(
-        user=request.user, agreement=goal.agreement,
-        queryset=goal.agreement.goals.filter(level=goal.level).order_by("order", "id"),
-        obj=goal, direction=direction,
-    ))
-    return redirect(reverse("agreement_goals", args=[pk]) + f"#ziel-{goal.pk}")
+GOALS = ItemList(
+    name="goal", tab="agreement_goals", anchor="ziel", lookup=access.goal_for, form=_goal_form,
+    save=svc.save_goal, delete=svc.delete_goal, siblings=lambda goal: goal.agreement.goals.filter(level=goal.level),
+    added=gettext_lazy("Das Ziel wurde angelegt."), saved=gettext_lazy("Das Ziel wurde gespeichert."),
+    deleted=gettext_lazy("Das Ziel „%(title)s“ wurde gelöscht."),
+    add_title=gettext_lazy("Ziel hinzufügen"), edit_title=gettext_lazy("Ziel bearbeiten"),
+)
 
 
 # Support offers ---------------------------------------------------------------------------------
 
 
-@login_required
-def agreement_offers(request, pk):
-    agreement = access.agreement_for(request.user, pk)
-    if refused := read_only(request):
-        return refused
+@agreement_tab("agreement_offers", "agreements/offers.html")
+def agreement_offers(request, agreement, context):
     offers = agreement.offers.select_related("topic", "provider", "coordinated_with").order_by(
         "topic__number", "order", "id"
     )
-    topics = [
+    return {"topics": [
         {"topic": topic, "offers": list(items)} for topic, items in groupby(offers, key=lambda o: o.topic)
-    ]
-    return render(request, "agreements/offers.html", agreement_context(
-        request, agreement, "agreement_offers", topics=topics,
-    ))
+    ]}
 
 
 def _offer_initial_for_new(agreement, request):
@@ -167,72 +182,38 @@ def _offer_initial_for_new(agreement, request):
     return initial
 
 
-@login_required
-def offer_add(request, pk):
-    agreement = access.agreement_for(request.user, pk, write=True)
-    if agreement.is_frozen and request.method != "POST":
-        return _refuse_frozen(request, agreement, "agreement_offers")
-    form = submit_once(OfferForm(posted(request), initial=_offer_initial_for_new(agreement, request)))
-    return _item_form(
-        request, form, agreement=agreement, tab="agreement_offers", anchor="angebot",
-        save=lambda data: svc.save_offer(user=request.user, agreement=agreement, data=data),
-        saved=_("Das Unterstützungsangebot wurde angelegt."), title=_("Unterstützungsangebot hinzufügen"),
-    )
+def _offer_form(request, agreement, offer):
+    initial = _offer_initial_for_new(agreement, request) if offer is None else offer_initial(offer)
+    return OfferForm(posted(request), initial=initial, offer=offer)
 
 
-@login_required
-def offer_edit(request, pk, offer_pk):
-    offer = access.offer_for(request.user, offer_pk, write=True, agreement_pk=pk)
-    agreement = offer.agreement
-    if agreement.is_frozen and request.method != "POST":
-        return _refuse_frozen(request, agreement, "agreement_offers")
-    form = OfferForm(posted(request), initial=offer_initial(offer), offer=offer)
-    return _item_form(
-        request, form, agreement=agreement, tab="agreement_offers", anchor="angebot",
-        save=lambda data: svc.save_offer(user=request.user, agreement=agreement, data=data, offer=offer,
-                                         lock_version=data["lock_version"] or 0),
-        saved=_("Das Unterstützungsangebot wurde gespeichert."), title=_("Unterstützungsangebot bearbeiten"),
-        conflict_url=reverse("offer_edit", args=[pk, offer_pk]),
-    )
+OFFERS = ItemList(
+    name="offer", tab="agreement_offers", anchor="angebot", lookup=access.offer_for, form=_offer_form,
+    save=svc.save_offer, delete=svc.delete_offer,
+    siblings=lambda offer: offer.agreement.offers.filter(topic_id=offer.topic_id),
+    added=gettext_lazy("Das Unterstützungsangebot wurde angelegt."),
+    saved=gettext_lazy("Das Unterstützungsangebot wurde gespeichert."),
+    deleted=gettext_lazy("Das Unterstützungsangebot „%(title)s“ wurde gelöscht."),
+    add_title=gettext_lazy("Unterstützungsangebot hinzufügen"),
+    edit_title=gettext_lazy("Unterstützungsangebot bearbeiten"),
+)
 
 
-@login_required
-def offer_delete(request, pk, offer_pk):
-    offer = access.offer_for(request.user, offer_pk, write=True, agreement_pk=pk)
-    if refused := post_only(request):
-        return refused
-    run_action(
-        request, lambda: svc.delete_offer(user=request.user, offer=offer),
-        success_message=_("Das Unterstützungsangebot „%(title)s“ wurde gelöscht.") % {"title": offer.title},
-    )
-    return redirect("agreement_offers", pk=pk)
-
-
-@login_required
-def offer_move(request, pk, offer_pk, direction):
-    offer = access.offer_for(request.user, offer_pk, write=True, agreement_pk=pk)
-    if refused := post_only(request):
-        return refused
-    # Offers are listed per Themenschwerpunkt: moving stays within the topic.
-    run_action(request, lambda: agreement_svc.reorder(
-        user=request.user, agreement=offer.agreement,
-        queryset=offer.agreement.offers.filter(topic_id=offer.topic_id).order_by("order", "id"),
-        obj=offer, direction=direction,
-    ))
-    return redirect(reverse("agreement_offers", args=[pk]) + f"#angebot-{offer.pk}")
+def _item_urls(items, segment):
+    base, args = f"vereinbarungen/<int:pk>/{segment}/", {"items": items}
+    entry = f"{base}<int:{items.name}_pk>/"
+    return [
+        path(base + "neu/", item_add, args, name=f"{items.name}_add"),
+        path(entry, item_edit, args, name=f"{items.name}_edit"),
+        path(entry + "loeschen/", item_delete, args, name=f"{items.name}_delete"),
+        re_path(rf"^vereinbarungen/(?P<pk>[0-9]+)/{segment}/(?P<{items.name}_pk>[0-9]+)/(?P<direction>up|down)/$",
+                item_move, args, name=f"{items.name}_move"),
+    ]
 
 
 urlpatterns = [
     path("vereinbarungen/<int:pk>/ziele/", agreement_goals, name="agreement_goals"),
-    path("vereinbarungen/<int:pk>/ziele/neu/", goal_add, name="goal_add"),
-    path("vereinbarungen/<int:pk>/ziele/<int:goal_pk>/", goal_edit, name="goal_edit"),
-    path("vereinbarungen/<int:pk>/ziele/<int:goal_pk>/loeschen/", goal_delete, name="goal_delete"),
-    re_path(r"^vereinbarungen/(?P<pk>[0-9]+)/ziele/(?P<goal_pk>[0-9]+)/(?P<direction>up|down)/$",
-            goal_move, name="goal_move"),
+    *_item_urls(GOALS, "ziele"),
     path("vereinbarungen/<int:pk>/angebote/", agreement_offers, name="agreement_offers"),
-    path("vereinbarungen/<int:pk>/angebote/neu/", offer_add, name="offer_add"),
-    path("vereinbarungen/<int:pk>/angebote/<int:offer_pk>/", offer_edit, name="offer_edit"),
-    path("vereinbarungen/<int:pk>/angebote/<int:offer_pk>/loeschen/", offer_delete, name="offer_delete"),
-    re_path(r"^vereinbarungen/(?P<pk>[0-9]+)/angebote/(?P<offer_pk>[0-9]+)/(?P<direction>up|down)/$",
-            offer_move, name="offer_move"),
+    *_item_urls(OFFERS, "angebote"),
 ]

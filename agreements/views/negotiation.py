@@ -1,10 +1,12 @@
 """Negotiation tabs of an agreement: proposals, statements, the timeline (Verfahren) and the history."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
@@ -15,7 +17,7 @@ from agreements.services.base import require_editable
 from ..forms.base import submit_once
 from ..forms.negotiation import ProposalDecisionForm, ProposalForm, StatementForm, StepForm
 from ..services import negotiation as svc
-from .base import agreement_context, form_page, once, posted, posted_files, read_only, render_conflict, run_service
+from .base import agreement_tab, form_page, once, posted, posted_files, render_conflict, run_service
 
 PAGE_SIZE = 25
 
@@ -30,22 +32,41 @@ def _refuse_frozen(request, agreement, tab):
     return None
 
 
+def _add_page(request, agreement, form, create, *, tab, saved, title):
+    """A new record on its own page: created once (a second submission of the same form creates nothing), then
+    back to the tab. `create(data=…)` is the service, bound to user and agreement."""
+    form = submit_once(form)
+    if request.method == "POST" and form.is_valid():
+        if once(request, form, lambda: run_service(request, form, lambda: create(data=form.cleaned_data),
+                                                   success_message=saved)):
+            return redirect(tab, pk=agreement.pk)
+    return form_page(request, form, agreement, title, reverse(tab, args=[agreement.pk]))
+
+
+def _edit_page(request, agreement, form, update, *, tab, saved, title, intro=""):
+    """A record changed on its own page: saved over a newer version, the conflict page (status 409, back to this
+    form); otherwise back to the tab. `update(data=…, lock_version=…)` is the service, bound to user and record."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = run_service(request, form, lambda: update(
+                data=form.cleaned_data, lock_version=form.cleaned_data["lock_version"]), success_message=saved)
+        except ConflictError as conflict:
+            return render_conflict(request, form, conflict, request.path)
+        if done:
+            return redirect(tab, pk=agreement.pk)
+    return form_page(request, form, agreement, title, reverse(tab, args=[agreement.pk]), intro=intro)
+
+
 # Proposals ------------------------------------------------------------
 
-@login_required
-def agreement_proposals(request, pk):
-    agreement = access.agreement_for(request.user, pk)
-    if refused := read_only(request):
-        return refused
+@agreement_tab("agreement_proposals", "agreements/proposals.html")
+def agreement_proposals(request, agreement, context):
     proposals = list(agreement.proposals.select_related(
         "party", "goal", "section", "answer_letter", "decided_by",
     ).order_by("created", "id"))
     for proposal in proposals:
         proposal.user_can_decide = access.can_decide_proposal(request.user, proposal)
-    not_adopted = [p for p in proposals if p.decision in svc.NOT_ADOPTED]
-    return render(request, "agreements/proposals.html", agreement_context(
-        request, agreement, "agreement_proposals", proposals=proposals, not_adopted=not_adopted,
-    ))
+    return {"entries": proposals, "not_adopted": [p for p in proposals if p.decision in svc.NOT_ADOPTED]}
 
 
 @login_required
@@ -54,14 +75,10 @@ def proposal_add(request, pk):
     refused = _refuse_frozen(request, agreement, "agreement_proposals")
     if refused:
         return refused
-    form = submit_once(ProposalForm(posted(request), posted_files(request), agreement=agreement))
-    if request.method == "POST" and form.is_valid():
-        if once(request, form, lambda: run_service(request, form, lambda: svc.create_proposal(
-                user=request.user, agreement=agreement, data=form.cleaned_data),
-                success_message=_("Der Vorschlag wurde eingebracht."))):
-            return redirect("agreement_proposals", pk=pk)
-    return form_page(request, form, agreement, _("Vorschlag einbringen"),
-                      reverse("agreement_proposals", args=[pk]))
+    form = ProposalForm(posted(request), posted_files(request), agreement=agreement)
+    return _add_page(request, agreement, form, partial(svc.create_proposal, user=request.user, agreement=agreement),
+                     tab="agreement_proposals", saved=_("Der Vorschlag wurde eingebracht."),
+                     title=_("Vorschlag einbringen"))
 
 
 @login_required
@@ -81,33 +98,17 @@ def proposal_decide(request, pk, proposal_pk):
     if proposal.decision != svc.Decision.OPEN:
         initial["decision"] = proposal.decision
     form = ProposalDecisionForm(posted(request), posted_files(request), initial=initial, agreement=agreement)
-    if request.method == "POST" and form.is_valid():
-        try:
-            done = run_service(request, form, lambda: svc.decide_proposal(
-                user=request.user, proposal=proposal, data=form.cleaned_data,
-                lock_version=form.cleaned_data["lock_version"] or 0),
-                success_message=_("Die Entscheidung wurde gespeichert."))
-        except ConflictError as conflict:
-            back = reverse("proposal_decide", args=[pk, proposal_pk])
-            return render_conflict(request, form, conflict, back)
-        if done:
-            return redirect("agreement_proposals", pk=pk)
     intro = _("Vorschlag von %(party)s: „%(text)s“") % {"party": proposal.party.name, "text": proposal.text}
-    return form_page(request, form, agreement, _("Über den Vorschlag entscheiden"),
-                      reverse("agreement_proposals", args=[pk]), intro=intro)
+    return _edit_page(request, agreement, form, partial(svc.decide_proposal, user=request.user, proposal=proposal),
+                      tab="agreement_proposals", saved=_("Die Entscheidung wurde gespeichert."),
+                      title=_("Über den Vorschlag entscheiden"), intro=intro)
 
 
 # Statements ------------------------------------------------------------
 
-@login_required
-def agreement_statements(request, pk):
-    agreement = access.agreement_for(request.user, pk)
-    if refused := read_only(request):
-        return refused
-    statements = agreement.statements.select_related("party", "document").order_by("date", "id")
-    return render(request, "agreements/statements.html", agreement_context(
-        request, agreement, "agreement_statements", statements=statements,
-    ))
+@agreement_tab("agreement_statements", "agreements/statements.html")
+def agreement_statements(request, agreement, context):
+    return {"entries": agreement.statements.select_related("party", "document").order_by("date", "id")}
 
 
 @login_required
@@ -116,14 +117,10 @@ def statement_add(request, pk):
     refused = _refuse_frozen(request, agreement, "agreement_statements")
     if refused:
         return refused
-    form = submit_once(StatementForm(posted(request), posted_files(request)))
-    if request.method == "POST" and form.is_valid():
-        if once(request, form, lambda: run_service(request, form, lambda: svc.create_statement(
-                user=request.user, agreement=agreement, data=form.cleaned_data),
-                success_message=_("Die Stellungnahme wurde erfasst."))):
-            return redirect("agreement_statements", pk=pk)
-    return form_page(request, form, agreement, _("Stellungnahme erfassen"),
-                      reverse("agreement_statements", args=[pk]))
+    form = StatementForm(posted(request), posted_files(request))
+    return _add_page(request, agreement, form, partial(svc.create_statement, user=request.user, agreement=agreement),
+                     tab="agreement_statements", saved=_("Die Stellungnahme wurde erfasst."),
+                     title=_("Stellungnahme erfassen"))
 
 
 @login_required
@@ -134,52 +131,34 @@ def statement_edit(request, pk, statement_pk):
         return refused
     initial = {
         "party": statement.party_id, "date": statement.date, "title": statement.title, "text": statement.text,
-        "include_as_annex": statement.include_as_annex, "lock_version": statement.modified.isoformat(),
+        "include_as_annex": statement.include_as_annex, "lock_version": statement.lock_version,
     }
     form = StatementForm(posted(request), posted_files(request), initial=initial,
                          current_party=statement.party)
-    if request.method == "POST" and form.is_valid():
-        try:
-            done = run_service(request, form, lambda: svc.update_statement(
-                user=request.user, statement=statement, data=form.cleaned_data,
-                opened_modified=form.cleaned_data["lock_version"]),
-                success_message=_("Die Stellungnahme wurde gespeichert."))
-        except ConflictError as conflict:
-            back = reverse("statement_edit", args=[pk, statement_pk])
-            return render_conflict(request, form, conflict, back)
-        if done:
-            return redirect("agreement_statements", pk=pk)
-    return form_page(request, form, statement.agreement, _("Stellungnahme bearbeiten"),
-                      reverse("agreement_statements", args=[pk]))
+    return _edit_page(request, statement.agreement, form,
+                      partial(svc.update_statement, user=request.user, statement=statement),
+                      tab="agreement_statements", saved=_("Die Stellungnahme wurde gespeichert."),
+                      title=_("Stellungnahme bearbeiten"))
 
 
 # Timeline ------------------------------------------------------------
 
-@login_required
-def agreement_timeline(request, pk):
-    agreement = access.agreement_for(request.user, pk)
-    if refused := read_only(request):
-        return refused
-    context = agreement_context(request, agreement, "agreement_timeline")
+@agreement_tab("agreement_timeline", "agreements/timeline.html")
+def agreement_timeline(request, agreement, context):
     steps = list(agreement.steps.select_related("letter", "version").prefetch_related("participants")
                  .order_by("date", "created", "id"))
     for step in steps:
         step.user_can_edit = context["can_edit"] and svc.is_manual(step)
-    context["steps"] = steps
-    return render(request, "agreements/timeline.html", context)
+    return {"entries": steps}
 
 
 @login_required
 def step_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
-    form = submit_once(StepForm(posted(request), posted_files(request), agreement=agreement))
-    if request.method == "POST" and form.is_valid():
-        if once(request, form, lambda: run_service(request, form, lambda: svc.create_step(
-                user=request.user, agreement=agreement, data=form.cleaned_data),
-                success_message=_("Der Verfahrensschritt wurde erfasst."))):
-            return redirect("agreement_timeline", pk=pk)
-    return form_page(request, form, agreement, _("Verfahrensschritt erfassen"),
-                      reverse("agreement_timeline", args=[pk]))
+    form = StepForm(posted(request), posted_files(request), agreement=agreement)
+    return _add_page(request, agreement, form, partial(svc.create_step, user=request.user, agreement=agreement),
+                     tab="agreement_timeline", saved=_("Der Verfahrensschritt wurde erfasst."),
+                     title=_("Verfahrensschritt erfassen"))
 
 
 @login_required
@@ -188,33 +167,19 @@ def step_edit(request, pk, step_pk):
     if not svc.is_manual(step):
         raise PermissionDenied(_("Vom System erfasste Verfahrensschritte können nicht geändert werden."))
     initial = {field: getattr(step, field) for field in svc.STEP_FIELDS}
-    initial.update(participants=list(step.participants.all()), lock_version=step.modified.isoformat())
+    initial.update(participants=list(step.participants.all()), lock_version=step.lock_version)
     form = StepForm(posted(request), posted_files(request), initial=initial, agreement=step.agreement, step=step)
-    if request.method == "POST" and form.is_valid():
-        try:
-            done = run_service(request, form, lambda: svc.update_step(
-                user=request.user, step=step, data=form.cleaned_data,
-                opened_modified=form.cleaned_data["lock_version"]),
-                success_message=_("Der Verfahrensschritt wurde gespeichert."))
-        except ConflictError as conflict:
-            return render_conflict(request, form, conflict, reverse("step_edit", args=[pk, step_pk]))
-        if done:
-            return redirect("agreement_timeline", pk=pk)
-    return form_page(request, form, step.agreement, _("Verfahrensschritt bearbeiten"),
-                      reverse("agreement_timeline", args=[pk]))
+    return _edit_page(request, step.agreement, form, partial(svc.update_step, user=request.user, step=step),
+                      tab="agreement_timeline", saved=_("Der Verfahrensschritt wurde gespeichert."),
+                      title=_("Verfahrensschritt bearbeiten"))
 
 
 # History ------------------------------------------------------------
 
-@login_required
-def agreement_history(request, pk):
-    agreement = access.agreement_for(request.user, pk)
-    if refused := read_only(request):
-        return refused
+@agreement_tab("agreement_history", "agreements/history.html")
+def agreement_history(request, agreement, context):
     page = Paginator(svc.history_entries(agreement), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "agreements/history.html", agreement_context(
-        request, agreement, "agreement_history", page=page, entries=svc.describe_history(agreement, page),
-    ))
+    return {"page": page, "entries": svc.describe_history(agreement, page)}
 
 
 P = "vereinbarungen/<int:pk>/"

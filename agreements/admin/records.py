@@ -1,0 +1,67 @@
+"""Records the application writes and admins only read: submissions, search index, audit log, caches."""
+
+from django.contrib import admin
+
+from agreements.models import ArchivedUserName, AuditEntry, CachedPdf, FormSubmission, SearchEntry
+
+from .base import ReadOnlyAdmin
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(ReadOnlyAdmin):
+    """Which opening of a create form created what (views.base.once): written by the app, read here.
+
+    Deleting one only lets that opening of the form be submitted again."""
+
+    deletable = True
+    list_display = ["created", "user", "path", "content_type", "object_id"]
+    list_select_related = ["user", "content_type"]
+    search_fields = ["path", "user__username"]
+    date_hierarchy = "created"
+    fields = readonly_fields = ["created", "user", "path", "token", "content_type", "object_id"]
+
+
+@admin.register(SearchEntry)
+class SearchEntryAdmin(ReadOnlyAdmin):
+    """The search index is derived data (rebuild_search_index); admins may look, never edit."""
+
+    list_display = ["title", "kind", "agreement", "vorlage", "modified"]
+    list_filter = ["kind"]
+    search_fields = ["title", "body"]
+    list_select_related = ["agreement", "vorlage"]
+    readonly_fields = ["kind", "object_id", "agreement", "vorlage", "title", "body", "modified"]
+    exclude = ["search_vector"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit log is append-only: admins read it here or at /verwaltung/protokoll/, nobody edits it."""
+
+    list_display = ["time", "username", "action", "object_type", "object_repr", "ip_address"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["username", "object_repr", "object_id", "path"]
+    date_hierarchy = "time"
+    readonly_fields = [
+        "time", "user", "username", "action", "object_type", "object_id", "object_repr", "changes", "ip_address",
+        "path",
+    ]
+
+
+@admin.register(CachedPdf)
+class CachedPdfAdmin(ReadOnlyAdmin):
+    """The checksums of the PDF cache (agreements/pdf/cache.py): a cached file is served only while it matches."""
+
+    list_display = ["key", "sha256", "size", "written"]
+    search_fields = ["key", "sha256"]
+    date_hierarchy = "written"
+    fields = readonly_fields = ["key", "sha256", "size", "written"]
+
+
+@admin.register(ArchivedUserName)
+class ArchivedUserNameAdmin(ReadOnlyAdmin):
+    """Who did something according to an imported archive, kept as text (agreements/transfer/archive/)."""
+
+    list_display = ["name", "content_type", "object_id", "field"]
+    list_select_related = ["content_type"]
+    search_fields = ["name"]
+    fields = readonly_fields = ["name", "content_type", "object_id", "field"]
