@@ -47,8 +47,11 @@ demo: migrate
 run: messages demo
 	DEBUG=1 $(PY) manage.py runserver $(RUNSERVER_ARGS) $(HOST):$(PORT)
 
+# On every core (pytest-xdist); the browser tests of a module stay on one worker (--dist loadgroup, tests/conftest.py).
+# PYTEST_ARGS is added at the end, e.g. PYTEST_ARGS="-n 0 tests/test_goals.py" for one module in one process.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed-dev messages
-	DEBUG=0 SECRET_KEY=tests-only $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DEBUG=0 SECRET_KEY=tests-only $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -10,6 +10,7 @@
 """
 
 import datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -17,9 +18,39 @@ from django.contrib.auth import get_user_model
 
 from agreements import models as m
 
-from .factories import aware
+from .factories import aware, make_user, quiet_signals
+from .sqlite_race import sqlite_file, sqlite_template  # noqa: F401 - fixtures of the races on a SQLite file
 
-ROLES = ("anonymous", "outsider", "reader", "editor", "ministry", "committee", "admin")
+TESTS_DIR = Path(__file__).resolve().parent
+# Tests that start a server or a browser, or run for tens of seconds: they go first, so that with pytest-xdist the
+# workers do not wait for one of them at the end of the run.
+SLOW_DIRS = (TESTS_DIR / "e2e", TESTS_DIR / "installed")
+SLOW_MARKERS = ("slow", "e2e", "installed")
+
+
+def _is_slow(item):
+    if any(item.get_closest_marker(name) for name in SLOW_MARKERS) or "live_server" in item.fixturenames:
+        return True
+    return any(folder in Path(str(item.path)).parents for folder in SLOW_DIRS)
+
+
+def _module_fixture(item):
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(definition.scope in ("module", "package", "class")
+               for name in info.names_closure for definition in info.name2fixturedefs.get(name, ()))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """For pytest-xdist (`make test`: -n auto --dist loadgroup): the tests of a module that share a module-scoped
+    fixture (a data set, a rendered PDF, a server) run on one worker, so the fixture is built once, not once per
+    worker; and the slow tests are handed out first. The order is the same on every worker (xdist requires it)."""
+    for item in items:
+        if _module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    items.sort(key=lambda item: not _is_slow(item))
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +58,17 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # PBKDF2 with a million rounds per user would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _forget_content_type_ids():
+    """A test that empties the database inside its transaction (`flush`, tests/archive_builders.py) gets content
+    types with new ids, which its rollback takes back: ContentType's cache must not hand them to the next test
+    of this process (with pytest-xdist, whichever test that is)."""
+    yield
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture(autouse=True)
@@ -57,15 +99,21 @@ def _login_through_axes(monkeypatch):
     monkeypatch.setattr(Client, "login", login)
 
 
-def make_user(username, party=None, role=m.Membership.Role.EDITOR, **extra):
-    user = get_user_model().objects.create_user(username, password="pw", first_name=username.title(), **extra)
-    if party is not None:
-        m.Membership.objects.create(user=user, party=party, role=role)
-    return user
-
-
 @pytest.fixture
-def world(db):
+def world(db, request):
+    """The cast and one agreement in negotiation with one record of each kind.
+
+    Built with the audit, search and history receivers quiet (68 of its 113 queries): what a test does to these
+    records afterwards is audited, indexed and versioned as always, but the records start without audit entries,
+    search entries and history. A test about those records as the app writes them (a created goal is found, its
+    history starts with the creation) is marked `world_records` and gets a world built with every receiver."""
+    if request.node.get_closest_marker("world_records") is not None:
+        return _build_world()
+    with quiet_signals():
+        return _build_world()
+
+
+def _build_world():
     ministry = m.Party.objects.create(key="mais-nrw", name="Ministerium für Arbeit, Integration und Soziales",
                                       short_name="MAIS NRW", kind=m.Party.Kind.MINISTRY)
     county = m.Party.objects.create(key="kreis-mettmann", name="Kreis Mettmann", short_name="ME",
@@ -119,6 +167,24 @@ def world(db):
         section=section, goal=goal, offer=offer, proposal=proposal, statement=statement, letter=letter,
         step=step, version=version,
     )
+
+
+@pytest.fixture(scope="module")
+def nrw(django_db_setup, django_db_blocker):
+    """tests/builders_nrw.py's data set, built once per module in a transaction rolled back at its end; a test
+    takes it together with `db`, whose savepoint undoes the test's own writes."""
+    from django.db import transaction
+
+    from .builders_nrw import build_nrw
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_nrw()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

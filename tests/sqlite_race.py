@@ -8,6 +8,7 @@ with older SQLite options). This module is also the child script:
 `RESULT {json}`. OPTIONS-JSON, when given and not null, replaces the database OPTIONS the settings build.
 """
 
+import fcntl
 import json
 import os
 import shutil
@@ -223,9 +224,20 @@ def child(mode, database, threads=0, *, options=None, timeout=RACE_SECONDS + 60)
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
-    """A migrated SQLite file, made once per test session; each race works on a copy."""
-    path = tmp_path_factory.mktemp("sqlite-race") / "template.sqlite3"
-    child("migrate", path, timeout=300)
+    """A migrated SQLite file, made once per test run; each race works on a copy in its own tmp_path. With
+    pytest-xdist the workers share the run's base directory: the first one to need the file migrates it (under a
+    file lock) and the others copy it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    path = shared / "sqlite-race-template.sqlite3"
+    with open(shared / "sqlite-race-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            scratch = tmp_path_factory.mktemp("sqlite-race") / "template.sqlite3"
+            child("migrate", scratch, timeout=300)
+            partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+            shutil.copy(scratch, partial)
+            os.replace(partial, path)  # complete or absent: a worker never copies half a file
     return path
 
 

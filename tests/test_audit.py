@@ -19,7 +19,7 @@ from agreements import models as m
 from agreements.infra.audit import client_ip
 
 A = m.AuditEntry.Action
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.world_records]
 
 
 def entries(**filters):

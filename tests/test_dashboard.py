@@ -11,8 +11,7 @@ from django.utils import timezone
 from agreements import models as m
 from agreements.services import versions as versions_svc
 
-from .conftest import ROLES, make_user
-from .factories import AgreementFactory, add_parties, aware
+from .factories import ROLES, AgreementFactory, add_parties, aware, make_user
 
 
 def _dashboard(login, user):

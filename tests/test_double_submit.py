@@ -21,10 +21,9 @@ from agreements import urls as app_urls
 from agreements.forms.base import SUBMISSION_FIELD
 
 from . import sqlite_race
-from .sqlite_race import sqlite_file, sqlite_template  # noqa: F401 - fixtures
-from .test_lifecycle_views import review_data
-from .test_uploads import pdf_bytes, upload
-from .test_vorlagen import make_vorlage, vorlage_world
+from .builders_files import pdf_bytes, upload
+from .builders_lifecycle import review_data
+from .vorlage_builders import make_vorlage, vorlage_world
 
 pytestmark = pytest.mark.django_db
 
@@ -305,7 +304,7 @@ def test_it_creates_one_goal_for_parallel_submissions_on_postgresql(postgres, wo
     assert world.agreement.goals.filter(title="Parallel").count() == 1
 
 
-def test_it_creates_one_goal_for_parallel_submissions_on_a_sqlite_file(sqlite_file):  # noqa: F811
+def test_it_creates_one_goal_for_parallel_submissions_on_a_sqlite_file(sqlite_file):
     result = sqlite_race.child("submit", sqlite_file, PARALLEL)
     assert result["hung"] == 0 and result["errors"] == [], result
     assert result["outcomes"] == [302] * PARALLEL, result

@@ -395,6 +395,8 @@ def fast_pdfs(monkeypatch):
 
     monkeypatch.setattr(pdf_vorlage, "render_vorlage", render)
     monkeypatch.setattr(pdf_agreement, "render_agreement", render)
+    # The services render outside the row lock with the slow half alone (WeasyPrint).
+    monkeypatch.setattr("agreements.pdf.render.pdf_from_html", render)
 
 
 # --- The views --------------------------------------------------------------------------------------------------

@@ -8,16 +8,8 @@ from django.urls import reverse
 from agreements import models as m
 from agreements.services import documents as svc
 
-from .factories import DocumentFactory, PersonFactory
-from .test_uploads import exe_bytes, media_files, pdf_bytes, upload
-
-ROLES = ("anonymous", "outsider", "committee", "reader", "editor", "ministry", "admin")
-READ = {"anonymous": 302, "outsider": 404, "committee": 404, "reader": 200, "editor": 200, "ministry": 200,
-        "admin": 200}
-# Tabs only read: a POST from someone who may see the agreement is answered 405, from others as before.
-READ_POST = {**READ, "reader": 405, "editor": 405, "ministry": 405, "admin": 405}
-WRITE_GET = {**READ, "reader": 403, "admin": 403}
-WRITE_POST = {**WRITE_GET, "editor": 302, "ministry": 302}
+from .builders_files import exe_bytes, media_files, pdf_bytes, upload
+from .factories import READ, READ_POST, ROLES, WRITE_GET, WRITE_POST, DocumentFactory, PersonFactory
 
 
 @pytest.fixture(autouse=True)
@@ -138,7 +130,7 @@ def test_it_registers_a_letter_with_its_file_and_a_timeline_step(world, login, s
     assert step.kind == m.ProcedureStep.Kind.LETTER
     assert step.date == datetime.date(2012, 3, 29)
     assert step.automatic and step.actor == world.users.editor
-    assert step.description == (
+    assert step.display_description == (
         "Ministerium für Arbeit, Integration und Soziales hat am 29.03.2012 an Kreis Mettmann geschrieben "
         "(Eingang): „Übernahme der Vorschläge des Kreises“."
     )
@@ -198,7 +190,7 @@ def test_it_corrects_a_letter_and_its_timeline_step(world, login):
     assert letter.document.original_filename == "antwort.pdf"
     step = letter.steps.get()
     assert step.date == datetime.date(2013, 4, 3)
-    assert "Antwort des Kreises Mettmann" in step.description
+    assert "Antwort des Kreises Mettmann" in step.display_description
     assert letter.history.count() == 2
 
 

@@ -142,6 +142,7 @@ def demo(db, settings):
     settings.DEBUG = False
 
 
+@pytest.mark.slow
 def test_it_shows_no_link_that_leads_its_user_to_403_404_or_an_error(demo, client, django_user_model):
     report, failures = {}, []
     for role in DEMO_ROLES:

@@ -5,54 +5,19 @@ back at the end; every test runs in a savepoint inside it, so tests stay indepen
 """
 
 from collections import Counter, defaultdict
-from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import models as m
-from agreements.data import synthetic
 from agreements.services import overview as svc
 
-from .conftest import make_user
+from .builders_nrw import YEARS
 
-YEARS = (2012, 2013, 2014)
 BOARD = reverse("overview_board")
 COMPARE = reverse("overview_compare")
-
-
-def build_nrw():
-    """The data set the overview and export tests share: all counties, three years, small agreements."""
-    counts = synthetic.generate(years=YEARS, goals_per_agreement=5, versions=1, steps=2, letters=3, vorlagen=False,
-                                seed=7)
-    ministry = m.Party.objects.get(key="mais-nrw")
-    mettmann = m.Party.objects.get(key="kreis-mettmann")
-    kleve = m.Party.objects.get(key="kreis-kleve")
-    jobcenter = m.Party.objects.get(key="jobcenter-kreis-mettmann")
-    users = SimpleNamespace(
-        ministry=make_user("ov-ministry", ministry),
-        editor=make_user("ov-editor", mettmann),
-        outsider=make_user("ov-outsider", kleve),
-        jobcenter=make_user("ov-jobcenter", jobcenter, m.Membership.Role.READER),
-        nobody=make_user("ov-nobody"),
-        admin=get_user_model().objects.create_superuser("ov-admin", "ov-admin@example.org", "pw"),
-    )
-    return SimpleNamespace(counts=counts, ministry=ministry, mettmann=mettmann, kleve=kleve, users=users)
-
-
-@pytest.fixture(scope="module")
-def nrw(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield build_nrw()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

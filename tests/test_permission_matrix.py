@@ -38,10 +38,9 @@ from django.urls import reverse
 from agreements import models as m
 from agreements import urls as app_urls
 
-from .conftest import ROLES
-from .factories import DocumentFactory, aware
-from .test_uploads import pdf_bytes
-from .test_vorlagen import stub_pdfs
+from .builders_files import pdf_bytes
+from .factories import ROLES, DocumentFactory, aware
+from .vorlage_builders import stub_pdfs
 
 pytestmark = pytest.mark.django_db
 

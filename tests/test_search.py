@@ -24,6 +24,8 @@ from agreements.services.documents import store_upload
 
 from .factories import DepartmentFactory, DocumentFactory, GoalFactory, PersonFactory, VorlageFactory
 
+# The index as the app writes it: `world`'s records are indexed when they are created.
+pytestmark = pytest.mark.world_records
 Kind = m.SearchEntry.Kind
 URL = "/suche/"
 # Role -> may read Mettmann's agreement (member of one of its parties, or superuser).

@@ -11,9 +11,7 @@ from agreements.infra.errors import DomainError
 from agreements.services import versions as svc
 
 from . import sqlite_race
-from .conftest import ROLES
-from .factories import aware
-from .sqlite_race import sqlite_file, sqlite_template  # noqa: F401 - fixtures
+from .factories import ROLES, aware
 
 READERS = ("reader", "editor", "ministry", "admin")
 WRITERS = ("editor", "ministry")
@@ -121,10 +119,10 @@ def test_it_sends_a_draft_as_the_next_version(world):
 
     step = m.ProcedureStep.objects.get(version=version)
     assert step.kind == m.ProcedureStep.Kind.DRAFT_SENT
-    assert step.title == "Fassung 2 übersandt von Kreis Mettmann"
-    assert "Kreis Mettmann hat Fassung 2" in step.description
-    assert "Ministerium für Arbeit, Integration und Soziales" in step.description
-    assert "Mit KdU-Ziel." in step.description
+    assert step.display_title == "Fassung 2 übersandt von Kreis Mettmann"
+    assert "Kreis Mettmann hat Fassung 2" in step.display_description
+    assert "Ministerium für Arbeit, Integration und Soziales" in step.display_description
+    assert "Mit KdU-Ziel." in step.display_description
     assert step.automatic and step.actor == world.users.editor
     assert set(step.participants.all()) == {world.county, world.ministry}
 
@@ -489,7 +487,7 @@ def _assert_one_fassung(outcome, agreement, steps_before):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_it_creates_exactly_one_fassung_for_parallel_sends_on_postgresql(postgres, world):
-    from .conftest import make_user
+    from .factories import make_user
 
     users = [world.users.editor, world.users.ministry] + [
         make_user(f"sender-{n}", world.county) for n in range(SENDERS - 2)
@@ -499,7 +497,7 @@ def test_it_creates_exactly_one_fassung_for_parallel_sends_on_postgresql(postgre
     _assert_one_fassung(outcome, world.agreement, steps)
 
 
-def test_it_creates_exactly_one_fassung_for_parallel_sends_on_a_sqlite_file(sqlite_file):  # noqa: F811
+def test_it_creates_exactly_one_fassung_for_parallel_sends_on_a_sqlite_file(sqlite_file):
     result = sqlite_race.child("send", sqlite_file, SENDERS)
     assert result["hung"] == 0 and result["errors"] == [], result
     assert sorted(result["outcomes"], key=str) == [2] + ["refused"] * (SENDERS - 1), result

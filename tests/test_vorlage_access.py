@@ -17,8 +17,8 @@ from agreements import models as m
 from agreements.policy import vorlage_access as va
 from agreements.services import vorlagen as svc
 
-from .conftest import ROLES
-from .test_vorlagen import TODAY, body, make_vorlage, stub_pdfs, vorlage_world
+from .factories import ROLES
+from .vorlage_builders import TODAY, body, make_vorlage, stub_pdfs, vorlage_world
 
 S = m.Vorlage.Status
 

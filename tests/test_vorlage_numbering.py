@@ -10,7 +10,7 @@ from agreements import models as m
 from agreements.infra.errors import DomainError
 from agreements.services import vorlagen as svc
 
-from .test_vorlagen import vorlage_world
+from .vorlage_builders import vorlage_world
 
 
 def create(vw, date, department=None, user=None):

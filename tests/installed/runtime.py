@@ -3,7 +3,8 @@
 
 The venv lives in var/installed/venv-<hash of the dependencies, build constraints and Python>, so a second
 run reuses it and a dependency change builds a new one (older ones are removed). A file lock keeps two test
-sessions from building it at the same time.
+sessions, or two pytest-xdist workers of one, from building it at the same time: the second waits and then finds
+it built (`make install` does nothing when the venv is up to date).
 """
 
 import fcntl
@@ -104,7 +105,11 @@ def tail(path, lines=60):
 
 
 def free_port(ports=PORTS):
-    for port in ports:
+    """The first port of `ports` nobody listens on. A pytest-xdist worker (gw0, gw1, ...) starts looking at its own
+    tenth of the range, so two workers that start a server at the same moment do not both pick the same port."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    offset = int(worker[2:]) * 10 % len(ports) if worker[2:].isdigit() else 0
+    for port in [*ports[offset:], *ports[:offset]]:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             try:
                 probe.bind(("127.0.0.1", port))
