@@ -1,13 +1,18 @@
 """Vorlage 50/015/2012 of the Kreis Mettmann, the paper the Vorlage PDF reproduces: its values, built with the
-factories (no demo data needed) or taken from the demo case. Shared by the Vorlage PDF, bundle and export tests."""
+factories (no demo data needed) or taken from the demo case. Shared by the Vorlage PDF, bundle, export, draft and
+record-language tests."""
 
+import contextlib
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command, get_commands
 from django.test import override_settings
+from django.utils import translation
 
 from agreements import models as m
+from agreements.services import vorlagen as vorlage_svc
 
 from . import factories as f
 
@@ -92,3 +97,21 @@ def load_demo_vorlage(media_root):
     if vorlage is None:
         pytest.skip("load_demo did not create Vorlage 50/015/2012")
     return vorlage
+
+
+def prefill_demo_vorlage(language=None):
+    """Loads the demo and pre-fills a new Vorlage from its 2012 agreement of the Kreis Mettmann with the MAIS NRW,
+    as the county's editor does for the paper of 19.04.2012 (Fachbereich 50, Frau Gansauer); with `language`, the
+    editor works in that language. Returns the Vorlage and the agreement."""
+    from agreements.data.demo import load_demo
+
+    load_demo()
+    editor = get_user_model().objects.get(username="kreis-editor")
+    agreement = m.Agreement.objects.get(year=2012, agreement_parties__party__key="mais-nrw",
+                                        agreement_parties__role="land", title__contains="Kreis Mettmann")
+    department = m.Department.objects.get(party__key="kreis-mettmann", number="50")
+    author = m.Person.objects.get(family_name="Gansauer")
+    with translation.override(language) if language else contextlib.nullcontext():
+        vorlage = vorlage_svc.create_vorlage_from_agreement(
+            user=editor, agreement=agreement, department=department, author=author, date=datetime.date(2012, 4, 19))
+    return vorlage, agreement

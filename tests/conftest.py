@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 
 from agreements import models as m
 
+from .demo_data import demo_2012, demo_database, demo_module  # noqa: F401 - the demo case, loaded once (tests/demo_data.py)
 from .factories import aware, make_user, quiet_signals
 from .sqlite_race import sqlite_file, sqlite_template  # noqa: F401 - fixtures of the races on a SQLite file
 
@@ -26,6 +27,9 @@ TESTS_DIR = Path(__file__).resolve().parent
 # workers do not wait for one of them at the end of the run.
 SLOW_DIRS = (TESTS_DIR / "e2e", TESTS_DIR / "installed")
 SLOW_MARKERS = ("slow", "e2e", "installed")
+# Module-scoped fixtures that hold data in the test database until the module's last test: a test of the same
+# module that does not take them must run before they are built.
+MODULE_DATA = ("demo_module", "demo_2012")
 
 
 def _is_slow(item):
@@ -46,11 +50,26 @@ def _module_fixture(item):
 def pytest_collection_modifyitems(config, items):
     """For pytest-xdist (`make test`: -n auto --dist loadgroup): the tests of a module that share a module-scoped
     fixture (a data set, a rendered PDF, a server) run on one worker, so the fixture is built once, not once per
-    worker; and the slow tests are handed out first. The order is the same on every worker (xdist requires it)."""
+    worker; and the slow tests are handed out first. A module with MODULE_DATA runs on one worker as a whole, its
+    tests without the data first. The order is the same on every worker (xdist requires it)."""
+    with_data = {item.module.__name__ for item in items if _module_data(item)}
     for item in items:
-        if _module_fixture(item):
+        if _module_fixture(item) or item.module.__name__ in with_data:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-    items.sort(key=lambda item: not _is_slow(item))
+    items.sort(key=lambda item: (not _is_slow(item), _module_data(item)))
+
+
+def _module_data(item):
+    return any(name in item.fixturenames for name in MODULE_DATA)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test that failed (tests/e2e, tests/installed) leaves screenshots of its open pages."""
+    from .e2e.browser import save_screenshots
+
+    outcome = yield
+    save_screenshots(item, outcome.get_result())
 
 
 @pytest.fixture(autouse=True)

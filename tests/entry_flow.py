@@ -1,15 +1,16 @@
 """The tests of one flow, shared by the lists that use it: goals (test_goals.py) and support offers (test_offers.py).
 
 The views add, edit, delete and move both kinds of entry through one flow (agreements/views/goals.py,
-`ItemList`); so the tests of who may do what, and of a frozen agreement, are written once here. Each test
-module describes its list in an `EntryList` and binds the tests under its own names, e.g.
-`test_it_guards_adding_a_goal = entry_flow.guards_adding(GOALS)`.
+`ItemList`); so the tests of who may do what, of a conflict, of escaping, of the history and of a frozen agreement
+are written once here, in `EntryListTests`. Each test module describes its list in an `EntryList` and runs the
+tests on it with a subclass, e.g. `class TestGoalList(entry_flow.EntryListTests): entries = GOALS`.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from agreements import models as m
@@ -32,6 +33,9 @@ class EntryList:
     second: Callable  # world -> a second entry, after the first in its group
     foreign: Callable  # world -> an entry of another agreement, titled "Fremd…"
     writer: str  # the role that writes in the frozen tests
+    on_tab: tuple  # what the tab shows of the world's entry
+    unchanged: tuple  # (label, data): a field two conflicting edits both send as stored, so it shows unchanged
+    history_edit: tuple  # (role, changes): an edit whose author and values the entry's history records
 
     def urls(self, world, entry=None):
         pk, entry_pk = world.agreement.pk, (entry or self.entry(world)).pk
@@ -70,20 +74,62 @@ def reaches_the_tab(response, role):
     return True
 
 
-def refuses_other_methods_on_the_tab(entries):
+def assert_refuses_bad_input(entries, world, client, view, data, fields):
+    """A bad form comes back with an error on each of `fields` (None: the form's own) and changes nothing."""
+    before = entries.snapshot(world.agreement)
+    response = client.post(entries.urls(world)[view], data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    for field in fields:
+        assert (field or "__all__") in errors, errors
+    assert entries.snapshot(world.agreement) == before
+    return response
+
+
+# Frozen agreements -----------------------------------------------------------------------------------------------
+
+
+def freeze(world):
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=m.Agreement.Status.AGREED)
+    return world
+
+
+class EntryListTests:
+    """The tests every list of entries passes; a subclass names its list in `entries`."""
+
+    entries: EntryList
+
+    # Permissions -----------------------------------------------------------------------------------------------
+
+    def tab_as(self, world, login, role, method="get"):
+        """The tab's answer to `method` for a role that reaches it; None for the others (checked on the way)."""
+        response = getattr(login(getattr(world.users, role)), method)(self.entries.urls(world)["tab"])
+        return response if reaches_the_tab(response, role) else None
+
     @pytest.mark.parametrize("role", ROLES)
-    def test(world, login, role):
-        response = login(getattr(world.users, role)).post(entries.urls(world)["tab"])
-        if reaches_the_tab(response, role):
+    def test_it_shows_the_tab_to_readers_only(self, world, login, role):
+        if response := self.tab_as(world, login, role):
+            assert response.status_code == 200
+            body = response.content.decode()
+            for text in self.entries.on_tab:
+                assert text in body
+
+    @pytest.mark.parametrize("role", ROLES)
+    def test_it_offers_edit_buttons_to_writers_only(self, world, login, role):
+        if response := self.tab_as(world, login, role):
+            body = response.content.decode()
+            assert (self.entries.urls(world)["add"] in body) == (role in WRITERS)
+            assert (self.entries.urls(world)["delete"] in body) == (role in WRITERS)
+
+    @pytest.mark.parametrize("role", ROLES)
+    def test_it_refuses_other_methods_on_the_tab(self, world, login, role):
+        if response := self.tab_as(world, login, role, method="post"):
             assert response.status_code == 405
 
-    return test
-
-
-def guards_the_forms_on_get(entries):
     @pytest.mark.parametrize("role", ROLES)
     @pytest.mark.parametrize("view", ["add", "edit"])
-    def test(world, login, role, view):
+    def test_it_guards_the_forms_on_get(self, world, login, role, view):
+        entries = self.entries
         response = login(getattr(world.users, role)).get(entries.urls(world)[view])
         if role in WRITERS:
             assert response.status_code == 200
@@ -91,13 +137,10 @@ def guards_the_forms_on_get(entries):
         else:
             assert_refused(response, role)
 
-    return test
-
-
-def guards_the_actions_on_get(entries):
     @pytest.mark.parametrize("role", ROLES)
     @pytest.mark.parametrize("view", ["delete", "up", "down"])
-    def test(world, login, role, view):
+    def test_it_guards_the_actions_on_get(self, world, login, role, view):
+        entries = self.entries
         before = entries.snapshot(world.agreement)
         response = login(getattr(world.users, role)).get(entries.urls(world)[view])
         if role in WRITERS:
@@ -106,12 +149,9 @@ def guards_the_actions_on_get(entries):
             assert_refused(response, role)
         assert entries.snapshot(world.agreement) == before
 
-    return test
-
-
-def guards_adding(entries):
     @pytest.mark.parametrize("role", ROLES)
-    def test(world, login, role):
+    def test_it_guards_adding(self, world, login, role):
+        entries = self.entries
         count = entries.model.objects.count()
         response = login(getattr(world.users, role)).post(entries.urls(world)["add"], entries.data(world))
         if role in WRITERS:
@@ -122,12 +162,9 @@ def guards_adding(entries):
         assert_refused(response, role)
         assert entries.model.objects.count() == count
 
-    return test
-
-
-def guards_editing(entries):
     @pytest.mark.parametrize("role", ROLES)
-    def test(world, login, role):
+    def test_it_guards_editing(self, world, login, role):
+        entries = self.entries
         entry = entries.entry(world)
         title = entry.title
         data = entries.data(world, title="Neuer Titel", lock_version=entry.lock_version)
@@ -140,12 +177,9 @@ def guards_editing(entries):
         assert_refused(response, role)
         assert entry.title == title
 
-    return test
-
-
-def guards_deleting(entries):
     @pytest.mark.parametrize("role", ROLES)
-    def test(world, login, role):
+    def test_it_guards_deleting(self, world, login, role):
+        entries = self.entries
         response = login(getattr(world.users, role)).post(entries.urls(world)["delete"])
         exists = entries.model.objects.filter(pk=entries.entry(world).pk).exists()
         if role in WRITERS:
@@ -155,13 +189,10 @@ def guards_deleting(entries):
         assert_refused(response, role)
         assert exists
 
-    return test
-
-
-def guards_moving(entries):
     @pytest.mark.parametrize("role", ROLES)
     @pytest.mark.parametrize("direction", ["up", "down"])
-    def test(world, login, role, direction):
+    def test_it_guards_moving(self, world, login, role, direction):
+        entries = self.entries
         first, second = entries.entry(world), entries.second(world)
         moved = second if direction == "up" else first
         response = login(getattr(world.users, role)).post(entries.urls(world, moved)[direction])
@@ -174,14 +205,11 @@ def guards_moving(entries):
         assert_refused(response, role)
         assert order == [first.pk, second.pk]
 
-    return test
-
-
-def hides_an_entry_of_another_agreement(entries):
     @pytest.mark.parametrize("role", WRITERS)
     @pytest.mark.parametrize("view", ["edit", "delete", "up", "down"])
     @pytest.mark.parametrize("method", ["get", "post"])
-    def test(world, login, role, view, method):
+    def test_it_hides_an_entry_of_another_agreement(self, world, login, role, view, method):
+        entries = self.entries
         foreign = entries.foreign(world)
         title = foreign.title
         client = login(getattr(world.users, role))
@@ -191,20 +219,63 @@ def hides_an_entry_of_another_agreement(entries):
         foreign.refresh_from_db()
         assert foreign.title == title
 
-    return test
+    # Input, conflicts, history ---------------------------------------------------------------------------------
 
+    def test_it_stores_markup_as_text_and_escapes_it(self, world, login):
+        entries = self.entries
+        client = login(world.users.editor)
+        payload = "<script>alert(1)</script>"
+        response = client.post(entries.urls(world)["add"],
+                               entries.data(world, title=payload, text=f"Text {payload}"))
+        assert response.status_code == 302
+        assert entries.model.objects.filter(title=payload, text=f"Text {payload}").exists()
+        body = client.get(entries.urls(world)["tab"]).content.decode()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+        assert "<script>alert" not in body
 
-# Frozen agreements -----------------------------------------------------------------------------------------------
+    def test_it_shows_a_conflict_instead_of_overwriting(self, world, login):
+        entries = self.entries
+        label, same = entries.unchanged
+        first = login(world.users.editor)
+        second = Client()
+        second.force_login(world.users.ministry)
+        url = entries.urls(world)["edit"]
+        lock_first = first.get(url).context["form"].initial["lock_version"]
+        lock_second = second.get(url).context["form"].initial["lock_version"]
+        assert lock_first == lock_second
 
+        response = first.post(url, entries.data(world, title="Erste Änderung", lock_version=lock_first, **same))
+        assert response.status_code == 302
+        response = second.post(url, entries.data(world, title="Zweite Änderung", lock_version=lock_second,
+                                                      **same))
+        assert response.status_code == 409
+        assert "Bearbeitungskonflikt" in response.content.decode()
+        rows = {str(row["label"]): row for row in response.context["rows"]}
+        assert rows["Titel"]["changed"]
+        assert rows["Titel"]["theirs"] == "Erste Änderung"
+        assert not rows[label]["changed"]
+        entry = entries.entry(world)
+        entry.refresh_from_db()
+        assert entry.title == "Erste Änderung"
 
-def freeze(world):
-    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=m.Agreement.Status.AGREED)
-    return world
+    def test_it_records_who_changed_an_entry(self, world, login):
+        entries = self.entries
+        role, changes = entries.history_edit
+        entry = entries.entry(world)
+        response = login(getattr(world.users, role)).post(
+            entries.urls(world)["edit"], entries.data(world, lock_version=entry.lock_version, **changes))
+        assert response.status_code == 302
+        record = entry.history.first()
+        assert record.history_type == "~"
+        assert record.history_user == getattr(world.users, role)
+        for field, value in changes.items():
+            assert getattr(record, field) == value
 
+    # Frozen agreements -----------------------------------------------------------------------------------------
 
-def sends_frozen_forms_back_to_the_tab(entries):
     @pytest.mark.parametrize("view", ["add", "edit"])
-    def test(world, login, view):
+    def test_it_sends_frozen_forms_back_to_the_tab(self, world, login, view):
+        entries = self.entries
         frozen = freeze(world)
         response = login(getattr(frozen.users, entries.writer)).get(entries.urls(frozen)[view], follow=True)
         assert response.redirect_chain[-1][0] == entries.urls(frozen)["tab"]
@@ -212,12 +283,9 @@ def sends_frozen_forms_back_to_the_tab(entries):
         assert "abgestimmt" in body and "alert-danger" in body
         assert entries.urls(frozen)["add"] not in body
 
-    return test
-
-
-def changes_nothing_on_a_frozen_agreement(entries):
     @pytest.mark.parametrize("view", ["add", "edit", "delete", "up", "down"])
-    def test(world, login, view):
+    def test_it_changes_nothing_on_a_frozen_agreement(self, world, login, view):
+        entries = self.entries
         frozen = freeze(world)
         entries.second(frozen)
         before = entries.snapshot(frozen.agreement)
@@ -226,5 +294,3 @@ def changes_nothing_on_a_frozen_agreement(entries):
         assert response.status_code == 200
         assert "kann nicht mehr bearbeitet werden" in response.content.decode()
         assert entries.snapshot(frozen.agreement) == before
-
-    return test

@@ -24,7 +24,6 @@ from .archive_builders import (
     document_bytes,
     export,
     import_,
-    load_demo,
     read_members,
     refused,
     replace_document_bytes,
@@ -33,37 +32,31 @@ from .archive_builders import (
     write_members,
 )
 
-
-@pytest.fixture
-def demo(db, settings):
-    return load_demo(settings)
-
-
 HTML = b"<!DOCTYPE html><html><body><script>fetch('/verwaltung/')</script></body></html>"
 
 
 @pytest.mark.parametrize("content_type", [None, "text/html"])
-def test_it_refuses_a_document_whose_bytes_are_html(demo, tmp_path, settings, content_type):
-    path = export(demo, tmp_path / "a.zip")
-    title = m.Document.objects.filter(agreement=demo).order_by("pk").first().title
+def test_it_refuses_a_document_whose_bytes_are_html(demo_2012, tmp_path, settings, content_type):
+    path = export(demo_2012, tmp_path / "a.zip")
+    title = m.Document.objects.filter(agreement=demo_2012).order_by("pk").first().title
     html, member = replace_document_bytes(path, tmp_path / "h.zip", title, HTML, content_type=content_type)
     message = refused(settings, html, f"„{member}“.*{title}.*HTML-Datei")
     assert "nichts gespeichert" in message
     refused(settings, html, "HTML-Datei", "--dry-run")
 
 
-def test_it_refuses_a_document_whose_type_is_not_the_stated_one(demo, tmp_path, settings):
-    path = export(demo, tmp_path / "a.zip")
-    document = m.Document.objects.filter(agreement=demo, content_type="application/pdf").first()
+def test_it_refuses_a_document_whose_type_is_not_the_stated_one(demo_2012, tmp_path, settings):
+    path = export(demo_2012, tmp_path / "a.zip")
+    document = m.Document.objects.filter(agreement=demo_2012, content_type="application/pdf").first()
     docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     changed, member = replace_document_bytes(path, tmp_path / "t.zip", document.title, document_bytes(document),
                                              content_type=docx)
     refused(settings, changed, f"„{document.title}“ ist im Archiv als „{docx}“ angegeben.*„{member}“")
 
 
-def test_it_refuses_a_pdfa_claim_the_file_does_not_make(demo, tmp_path, settings):
+def test_it_refuses_a_pdfa_claim_the_file_does_not_make(demo_2012, tmp_path, settings):
     """A plain PDF (no PDF/A marker) in place of a document the archive calls PDF/A."""
-    path = export(demo, tmp_path / "a.zip")
+    path = export(demo_2012, tmp_path / "a.zip")
     claimed = next(d for d in archive_data(path)["documents"] if d["is_pdfa"])
     pdf = pikepdf.new()
     pdf.add_blank_page()
@@ -73,9 +66,9 @@ def test_it_refuses_a_pdfa_claim_the_file_does_not_make(demo, tmp_path, settings
     refused(settings, changed, f"„{claimed['title']}“ ist im Archiv als PDF/A")
 
 
-def test_it_refuses_a_document_larger_than_an_upload_may_be(demo, tmp_path, settings):
-    path = export(demo, tmp_path / "a.zip")
-    largest = m.Document.objects.filter(agreement=demo).order_by("-size").first()
+def test_it_refuses_a_document_larger_than_an_upload_may_be(demo_2012, tmp_path, settings):
+    path = export(demo_2012, tmp_path / "a.zip")
+    largest = m.Document.objects.filter(agreement=demo_2012).order_by("-size").first()
     settings.UPLOAD_MAX_BYTES = largest.size - 1
     refused(settings, path, f"files/{largest.sha256}.*größer als erlaubt")
 
@@ -88,10 +81,10 @@ DIRECTORY = (stat.S_IFDIR | 0o755) << 16 | 0x10
 @pytest.mark.parametrize("attr, what", [
     (SYMLINK, "symbolische Verknüpfung"), (HARDLINK_OR_DEVICE, "Verknüpfung oder Sonderdatei"),
 ])
-def test_it_refuses_a_member_that_is_a_link(demo, tmp_path, settings, attr, what):
+def test_it_refuses_a_member_that_is_a_link(demo_2012, tmp_path, settings, attr, what):
     """The member keeps its bytes and checksum: only its type says "link". Nothing may follow it."""
-    path = export(demo, tmp_path / "a.zip")
-    member = f"files/{demo.signed_file.sha256}"
+    path = export(demo_2012, tmp_path / "a.zip")
+    member = f"files/{demo_2012.signed_file.sha256}"
     linked = write_members(tmp_path / "l.zip", read_members(path), attrs={member: attr}, manifest=False)
     refused(settings, linked, f"„{member}“: {what}.*nur gewöhnliche Dateien")
 
@@ -100,8 +93,8 @@ def test_it_refuses_a_member_that_is_a_link(demo, tmp_path, settings, attr, what
     ("../agreement.json", "unzulässiger Pfad"), ("/etc/zielsteuerung/env", "unzulässiger Pfad"),
     ("files/../../x", "unzulässiger Pfad"), ("C:/x", "unzulässiger Pfad"), ("files/", "Verzeichnis"),
 ])
-def test_it_refuses_absolute_and_parent_paths_and_directories(demo, tmp_path, settings, name, what):
-    path = export(demo, tmp_path / "a.zip")
+def test_it_refuses_absolute_and_parent_paths_and_directories(demo_2012, tmp_path, settings, name, what):
+    path = export(demo_2012, tmp_path / "a.zip")
     members = read_members(path)
     members[name] = b""
     attrs = {name: DIRECTORY} if name.endswith("/") else {}
@@ -131,24 +124,24 @@ def duplicate_assessment(data):
     (duplicate_first("letters"), "das Schreiben „letter-1“"),
     (duplicate_agreement_party, "die Stelle unter den Vereinbarungspartnern „mais-nrw“"),
 ])
-def test_it_refuses_duplicates_instead_of_merging_them(demo, tmp_path, settings, change, what):
-    path = export(demo, tmp_path / "a.zip")
+def test_it_refuses_duplicates_instead_of_merging_them(demo_2012, tmp_path, settings, change, what):
+    path = export(demo_2012, tmp_path / "a.zip")
     data = archive_data(path)
     change(data)
     changed = rewrite(path, tmp_path / "d.zip", data=data)
     refused(settings, changed, f"Im Archiv kommt {what} mehrfach vor")
 
 
-def test_it_refuses_a_duplicate_assessment_of_a_goal(demo, tmp_path, settings):
-    path = export(demo.predecessor, tmp_path / "a.zip")
+def test_it_refuses_a_duplicate_assessment_of_a_goal(demo_2012, tmp_path, settings):
+    path = export(demo_2012.predecessor, tmp_path / "a.zip")
     data = archive_data(path)
     duplicate_assessment(data)
     refused(settings, rewrite(path, tmp_path / "d.zip", data=data), "die Bewertung des Ziels „goal-1“ mehrfach")
 
 
-def test_it_refuses_a_duplicate_key_in_one_json_object(demo, tmp_path, settings):
+def test_it_refuses_a_duplicate_key_in_one_json_object(demo_2012, tmp_path, settings):
     """json.loads keeps the last of two equal keys: the title a reader of the file sees is not the one imported."""
-    path = export(demo, tmp_path / "a.zip")
+    path = export(demo_2012, tmp_path / "a.zip")
     members = read_members(path)
     members[archive.AGREEMENT_JSON] = members[archive.AGREEMENT_JSON].replace(
         b'"title": ', b'"title": "Versteckt", "title": ', 1)
@@ -162,10 +155,10 @@ def describe_party(data, key, **values):
             party.update(values)
 
 
-def test_it_refuses_a_party_key_that_means_another_party_in_the_archive(demo, tmp_path, settings):
+def test_it_refuses_a_party_key_that_means_another_party_in_the_archive(demo_2012, tmp_path, settings):
     """A Neuss archive whose Kreis happens to carry the key of the local Kreis Mettmann must not make Mettmann a
     party of the Neuss agreement."""
-    path = export(demo, tmp_path / "a.zip")
+    path = export(demo_2012, tmp_path / "a.zip")
     data = archive_data(path)
     describe_party(data, "kreis-mettmann", name="Rhein-Kreis Neuss")
     neuss = rewrite(path, tmp_path / "n.zip", data=data)
@@ -174,15 +167,15 @@ def test_it_refuses_a_party_key_that_means_another_party_in_the_archive(demo, tm
     assert "--map-party" in message
 
 
-def test_it_refuses_a_party_the_archive_does_not_describe(demo, tmp_path, settings):
-    path = export(demo, tmp_path / "a.zip")
+def test_it_refuses_a_party_the_archive_does_not_describe(demo_2012, tmp_path, settings):
+    path = export(demo_2012, tmp_path / "a.zip")
     data = archive_data(path)
     data["context"]["parties"] = [p for p in data["context"]["parties"] if p["key"] != "kreis-mettmann"]
     refused(settings, rewrite(path, tmp_path / "u.zip", data=data), "„kreis-mettmann“ wird im Archiv nicht beschrieben")
 
 
-def test_it_maps_a_party_only_when_told_and_only_to_the_same_kind(demo, tmp_path, settings):
-    path = export(demo, tmp_path / "a.zip")
+def test_it_maps_a_party_only_when_told_and_only_to_the_same_kind(demo_2012, tmp_path, settings):
+    path = export(demo_2012, tmp_path / "a.zip")
     data = archive_data(path)
     describe_party(data, "kreis-mettmann", name="Kreis Mettmann (Kreisverwaltung)")
     renamed = rewrite(path, tmp_path / "r.zip", data=data)
@@ -194,7 +187,7 @@ def test_it_maps_a_party_only_when_told_and_only_to_the_same_kind(demo, tmp_path
     refused(settings, renamed, "kommen im Archiv nicht vor: gibt-es-nicht", "--map-party", "gibt-es-nicht=mais-nrw")
     output = import_(renamed, "--as-copy", "--map-party", "kreis-mettmann=kreis-mettmann")
     assert "kreis-mettmann → Kreis Mettmann" in output
-    assert the_copy(demo).agreement_parties.filter(party__key="kreis-mettmann").exists()
+    assert the_copy(demo_2012).agreement_parties.filter(party__key="kreis-mettmann").exists()
 
 
 USER_FIELDS = [
@@ -223,16 +216,16 @@ def name_everyone(data, username):
 USER_FIELD_NAMES = {"created_by", "uploaded_by", "registered_by", "sent_by", "actor", "recorded_by"}
 
 
-def test_it_records_archived_people_as_names_not_as_local_accounts(demo, tmp_path):
+def test_it_records_archived_people_as_names_not_as_local_accounts(demo_2012, tmp_path):
     """An archive that says "admin" did everything must not attribute anything to the local admin."""
     admin = get_user_model().objects.filter(username="admin").first() or get_user_model().objects.create_superuser(
         "admin", password="x")
-    path = export(demo, tmp_path / "a.zip")
+    path = export(demo_2012, tmp_path / "a.zip")
     data = archive_data(path)
     name_everyone(data, "admin")
     output = import_(rewrite(path, tmp_path / "admin.zip", data=data), "--as-copy")
     assert "als Namen gespeichert" in output and "admin" in output
-    copied = the_copy(demo)
+    copied = the_copy(demo_2012)
     imported = {
         m.Agreement: [copied.pk], m.Document: list(copied.documents.values_list("pk", flat=True)),
         m.Letter: list(copied.letters.values_list("pk", flat=True)),
@@ -253,16 +246,16 @@ def test_it_records_archived_people_as_names_not_as_local_accounts(demo, tmp_pat
     assert archive_data(export(copied, tmp_path / "b.zip"))["agreement"]["created_by"] == "admin"
 
 
-def test_it_binds_archived_people_to_local_accounts_only_when_mapped(demo, tmp_path, settings):
+def test_it_binds_archived_people_to_local_accounts_only_when_mapped(demo_2012, tmp_path, settings):
     clerk = get_user_model().objects.create_user("sachbearbeitung")
-    path = export(demo, tmp_path / "a.zip")
+    path = export(demo_2012, tmp_path / "a.zip")
     data = archive_data(path)
     name_everyone(data, "admin")
     admin_archive = rewrite(path, tmp_path / "admin.zip", data=data)
     refused(settings, admin_archive, "Benutzerkonten gibt es hier nicht: niemand", "--map-user", "admin=niemand")
     refused(settings, admin_archive, "Namen kommen im Archiv nicht vor: root", "--map-user", "root=sachbearbeitung")
     import_(admin_archive, "--as-copy", "--map-user", "admin=sachbearbeitung")
-    copied = the_copy(demo)
+    copied = the_copy(demo_2012)
     assert copied.created_by == clerk
     assert set(copied.documents.values_list("uploaded_by", flat=True)) == {clerk.pk}
     assert not m.ArchivedUserName.objects.filter(object_id=copied.pk, field="created_by").exists()
@@ -301,10 +294,10 @@ def add_zero_document(source, target, size):
     return target, f"files/{sha256}"
 
 
-def test_it_refuses_a_zip_bomb_quickly_with_bounded_memory(demo, tmp_path, settings):
+def test_it_refuses_a_zip_bomb_quickly_with_bounded_memory(demo_2012, tmp_path, settings):
     """64 MB of zeros (about 64 KB in the ZIP) against an upload limit of 1 MB: refused from the declared size,
     before a byte of it is unpacked."""
-    path = export(demo, tmp_path / "a.zip")
+    path = export(demo_2012, tmp_path / "a.zip")
     bomb, member = add_zero_document(path, tmp_path / "bomb.zip", 64 * 1024 * 1024)
     assert bomb.stat().st_size < 2 * 1024 * 1024
     settings.UPLOAD_MAX_BYTES = 1024 * 1024
@@ -317,17 +310,17 @@ def test_it_refuses_a_zip_bomb_quickly_with_bounded_memory(demo, tmp_path, setti
     assert peak < 16 * 1024 * 1024, peak
 
 
-def test_it_refuses_an_archive_that_unpacks_to_more_than_the_total_limit(demo, tmp_path, settings, monkeypatch):
-    path = export(demo, tmp_path / "a.zip")
+def test_it_refuses_an_archive_that_unpacks_to_more_than_the_total_limit(demo_2012, tmp_path, settings, monkeypatch):
+    path = export(demo_2012, tmp_path / "a.zip")
     total = sum(info.file_size for info in zipfile.ZipFile(path).infolist())
     monkeypatch.setattr(zip_members, "MAX_TOTAL_SIZE", total - 1)
     refused(settings, path, "mehr als .* MB ergeben")
 
 
-def test_it_reads_no_more_than_a_lying_header_declares(demo, tmp_path, settings):
+def test_it_reads_no_more_than_a_lying_header_declares(demo_2012, tmp_path, settings):
     """A member whose ZIP headers declare 1000 bytes but whose data unpacks to 8 MB: reading stops at the declared
     size and the member is refused as damaged."""
-    path = export(demo, tmp_path / "a.zip")
+    path = export(demo_2012, tmp_path / "a.zip")
     bomb, member = add_zero_document(path, tmp_path / "bomb.zip", 8 * 1024 * 1024)
     raw = bytearray(bomb.read_bytes())
     with zipfile.ZipFile(bomb) as zf:

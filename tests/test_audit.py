@@ -5,7 +5,6 @@ import csv
 import datetime
 import io
 
-import pikepdf
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,20 +17,14 @@ from django.utils import timezone
 from agreements import models as m
 from agreements.infra.audit import client_ip
 
+from .builders_files import pdf_bytes
+
 A = m.AuditEntry.Action
 pytestmark = [pytest.mark.django_db, pytest.mark.world_records]
 
 
 def entries(**filters):
     return list(m.AuditEntry.objects.filter(**filters).order_by("id"))
-
-
-def tiny_pdf():
-    pdf = pikepdf.new()
-    pdf.add_blank_page()
-    out = io.BytesIO()
-    pdf.save(out)
-    return out.getvalue()
 
 
 # --- Logins ---------------------------------------------------------------------------------------------------
@@ -98,7 +91,7 @@ def test_it_logs_records_without_history_sent_versions_and_uploads(world, login)
     (sent,) = entries(action=A.CREATE, object_type="agreements.agreementversion", object_id=str(version.pk))
     assert (sent.object_id, sent.user) == (str(version.pk), world.users.editor)
 
-    upload = SimpleUploadedFile("liga.pdf", tiny_pdf(), content_type="application/pdf")
+    upload = SimpleUploadedFile("liga.pdf", pdf_bytes(), content_type="application/pdf")
     response = client.post(reverse("document_upload", args=[world.agreement.pk]),
                            {"title": "Stellungnahme der Liga", "kind": "anlage", "file": upload})
     assert response.status_code == 302

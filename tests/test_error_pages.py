@@ -48,6 +48,13 @@ def english(client):
     return client
 
 
+def editor_client(world, language, **options):
+    """A client (`Client(**options)`) logged in as the county's editor, who reads the app in `language`."""
+    client = Client(**options)
+    client.force_login(world.users.editor)
+    return english(client) if language == "en" else client
+
+
 def in_english(msgid):
     with translation.override("en"):
         return translation.gettext(msgid)
@@ -60,6 +67,14 @@ def assert_layout(content, lang):
     assert DASHBOARD_LINK in content
 
 
+def error_page(response, status, lang):
+    """The page's HTML, once its status is `status` and it is in the app's layout in the language `lang`."""
+    assert response.status_code == status
+    content = response.content.decode()
+    assert_layout(content, lang)
+    return content
+
+
 def test_it_runs_these_tests_with_debug_off():
     assert settings.DEBUG is False
 
@@ -70,9 +85,7 @@ def test_it_runs_these_tests_with_debug_off():
 def test_it_answers_an_unknown_address_with_the_404_page_in_german(world, login):
     response = login(world.users.editor).get("/gibt-es-nicht/")
 
-    assert response.status_code == 404
-    content = response.content.decode()
-    assert_layout(content, "de")
+    content = error_page(response, 404, "de")
     assert "<h1 class=\"h3 mb-3\">Seite nicht gefunden</h1>" in content and "Zur Übersicht" in content
     # The navigation of a logged-in user is there: the page is part of the application.
     assert f'href="{reverse("agreement_list")}"' in content
@@ -81,9 +94,7 @@ def test_it_answers_an_unknown_address_with_the_404_page_in_german(world, login)
 def test_it_answers_an_unknown_address_with_the_404_page_in_english(world, login):
     response = english(login(world.users.editor)).get("/gibt-es-nicht/")
 
-    assert response.status_code == 404
-    content = response.content.decode()
-    assert_layout(content, "en")
+    content = error_page(response, 404, "en")
     assert in_english("Seite nicht gefunden") in content and "To the dashboard" in content
     assert "Zur Übersicht" not in content
 
@@ -91,9 +102,7 @@ def test_it_answers_an_unknown_address_with_the_404_page_in_english(world, login
 def test_it_shows_an_outsider_the_404_page_for_another_countys_agreement(world, login):
     response = login(world.users.outsider).get(reverse("agreement_detail", args=[world.agreement.pk]))
 
-    assert response.status_code == 404
-    content = response.content.decode()
-    assert_layout(content, "de")
+    content = error_page(response, 404, "de")
     assert "Seite nicht gefunden" in content
     assert world.agreement.title not in content
 
@@ -110,9 +119,7 @@ def test_it_offers_an_anonymous_visitor_the_login_on_the_404_page(db, client):
 def test_it_shows_a_reader_the_403_page_with_the_reason(world, login):
     response = login(world.users.reader).get(reverse("agreement_edit", args=[world.agreement.pk]))
 
-    assert response.status_code == 403
-    content = response.content.decode()
-    assert_layout(content, "de")
+    content = error_page(response, 403, "de")
     assert "Sie haben für diese Zielvereinbarung nur Leserechte." in content
     assert "Keine Berechtigung" in content
 
@@ -120,9 +127,7 @@ def test_it_shows_a_reader_the_403_page_with_the_reason(world, login):
 def test_it_shows_the_403_page_in_english(world, login):
     response = english(login(world.users.reader)).get(reverse("agreement_edit", args=[world.agreement.pk]))
 
-    assert response.status_code == 403
-    content = response.content.decode()
-    assert_layout(content, "en")
+    content = error_page(response, 403, "en")
     assert in_english("Sie haben für diese Zielvereinbarung nur Leserechte.") in content
     assert in_english("Keine Berechtigung") in content
     assert "To the dashboard" in content
@@ -132,25 +137,18 @@ def test_it_shows_the_403_page_in_english(world, login):
 def test_it_shows_the_403_page_without_a_reason(world, login):
     response = login(world.users.editor).get("/test-fehler/403/")
 
-    assert response.status_code == 403
-    content = response.content.decode()
-    assert_layout(content, "de")
+    content = error_page(response, 403, "de")
     assert 'role="alert"' not in content
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_it_explains_a_refused_form_token_in_the_layout(world, language):
     # A form left open past a new login, or a stale login page: Django's CSRF check refuses it with a 403.
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(world.users.editor)
-    if language == "en":
-        english(client)
+    client = editor_client(world, language, enforce_csrf_checks=True)
 
     response = client.post(reverse("section_add", args=[world.agreement.pk]), {"heading": "§ 9", "text": "x"})
 
-    assert response.status_code == 403
-    content = response.content.decode()
-    assert_layout(content, language)
+    content = error_page(response, 403, language)
     with translation.override(language):
         assert translation.gettext("Formular abgelaufen") in content
     assert "Zur Übersicht" in content if language == "de" else "To the dashboard" in content
@@ -175,25 +173,18 @@ def test_it_offers_the_login_again_after_a_stale_login_form(db):
 def test_it_shows_the_400_page_in_the_layout(world, login):
     response = login(world.users.editor).get("/test-fehler/400/")
 
-    assert response.status_code == 400
-    content = response.content.decode()
-    assert_layout(content, "de")
+    content = error_page(response, 400, "de")
     assert "Ungültige Anfrage" in content
 
 
 @pytest.mark.urls(__name__)
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_it_shows_the_500_page_in_the_layout_and_language(world, language):
-    client = Client(raise_request_exception=False)
-    client.force_login(world.users.editor)
-    if language == "en":
-        english(client)
+    client = editor_client(world, language, raise_request_exception=False)
 
     response = client.get("/test-fehler/500/")
 
-    assert response.status_code == 500
-    content = response.content.decode()
-    assert_layout(content, language)
+    content = error_page(response, 500, language)
     assert "Zur Übersicht" in content if language == "de" else "To the dashboard" in content
     with translation.override(language):
         assert translation.gettext("Interner Fehler") in content

@@ -17,13 +17,11 @@ Each example runs in a savepoint that is rolled back, so examples do not pile up
 """
 
 import datetime
-import io
 import os
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pikepdf
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -38,6 +36,7 @@ from hypothesis import strategies as st
 from agreements import models as m
 from agreements import urls as app_urls
 
+from .builders_files import pdf_bytes
 from .factories import DocumentFactory, aware
 
 pytestmark = pytest.mark.django_db
@@ -90,15 +89,7 @@ hostile_value = st.one_of(
 )
 
 
-def tiny_pdf():
-    pdf = pikepdf.new()
-    pdf.add_blank_page()
-    out = io.BytesIO()
-    pdf.save(out)
-    return out.getvalue()
-
-
-TINY_PDF = tiny_pdf()
+TINY_PDF = pdf_bytes()
 file_bytes = st.one_of(
     st.binary(max_size=4096),
     st.binary(max_size=2048).map(lambda b: b"%PDF-1.7\n" + b),

@@ -1,10 +1,9 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import models as m
 
+from .builders_queries import assert_fixed_queries
 from .factories import ROLES
 
 pytestmark = [pytest.mark.django_db, pytest.mark.world_records]
@@ -130,16 +129,6 @@ def make_changes(world, total):
             decided_by=world.users.ministry if letter else world.users.editor)
 
 
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_it_shows_the_tab_with_a_fixed_number_of_queries(world, login):
     client = login(world.users.editor)
-    make_changes(world, 2)
-    few = count_queries(client, tab_url(world))
-    make_changes(world, 25)
-    assert count_queries(client, tab_url(world)) == few
-    assert few <= 20
+    assert_fixed_queries(client, tab_url(world), lambda total: make_changes(world, total), most=20)

@@ -22,6 +22,8 @@ from agreements.services import lifecycle, negotiation
 from agreements.services import versions as version_svc
 from agreements.services.versions import agreement_snapshot
 
+from .builders_writes import CONTENT_WRITES, GOAL
+
 S = m.Agreement.Status
 pytestmark = pytest.mark.django_db
 
@@ -99,25 +101,8 @@ def messages_of(response):
 # Services ------------------------------------------------------------------------------------------------------
 
 
-def _agreement_data(w):
-    return {"title": "Geänderter Titel", "year": 2013, "land": w.ministry, "kommunaler_traeger": w.county,
-            "legal_bases": [], "preamble": "neu"}
-
-
-GOAL = {"kind": "qualitativ", "level": "lokal", "area": "kdu", "title": "Neues Ziel", "direction": "senkung"}
-
 SERVICE_WRITES = {
-    "update_agreement": lambda w: agreement_svc.update_agreement(
-        user=w.users.editor, agreement=w.agreement, data=_agreement_data(w), lock_version=w.agreement.lock_version),
-    "save_section (new)": lambda w: agreement_svc.save_section(
-        user=w.users.editor, agreement=w.agreement, data={"heading": "§ 9 Neu", "text": "neu"}),
-    "save_section (edit)": lambda w: agreement_svc.save_section(
-        user=w.users.editor, agreement=w.agreement, data={"heading": "§ 1 Neu", "text": "neu"}, section=w.section,
-        lock_version=w.section.lock_version),
-    "delete_section": lambda w: agreement_svc.delete_section(user=w.users.editor, section=w.section),
-    "reorder (sections)": lambda w: agreement_svc.reorder(
-        user=w.users.editor, agreement=w.agreement, queryset=w.agreement.sections.all(), obj=w.section,
-        direction="down"),
+    **CONTENT_WRITES,
     "reorder (goals)": lambda w: agreement_svc.reorder(
         user=w.users.ministry, agreement=w.agreement, queryset=w.agreement.goals.all(), obj=w.goal2,
         direction="up"),
@@ -125,9 +110,6 @@ SERVICE_WRITES = {
         user=w.users.editor, agreement=w.agreement, queryset=w.agreement.offers.all(), obj=w.offer,
         direction="down"),
     "save_goal (new)": lambda w: goal_svc.save_goal(user=w.users.editor, agreement=w.agreement, data=GOAL),
-    "save_goal (edit)": lambda w: goal_svc.save_goal(
-        user=w.users.editor, agreement=w.agreement, data={**GOAL, "title": "Anders"}, goal=w.goal,
-        lock_version=w.goal.lock_version),
     "delete_goal": lambda w: goal_svc.delete_goal(user=w.users.editor, goal=w.goal),
     "save_offer (new)": lambda w: goal_svc.save_offer(
         user=w.users.ministry, agreement=w.agreement, data={"topic": w.topic, "title": "Neu", "status": "geplant"}),
@@ -136,17 +118,6 @@ SERVICE_WRITES = {
         data={"topic": w.topic, "title": "Anders", "status": "umgesetzt", "provider": w.ministry}),
     "delete_offer": lambda w: goal_svc.delete_offer(user=w.users.ministry, offer=w.offer),
     "send_draft": lambda w: version_svc.send_draft(user=w.users.editor, agreement=w.agreement, note="Nachtrag?"),
-    # Proposals and statements change (or may become part of) the text: refused after signing.
-    "create_proposal": lambda w: negotiation.create_proposal(
-        user=w.users.editor, agreement=w.agreement, data={"text": "Ziel 1 streichen", "goal": w.goal}),
-    "create_statement": lambda w: negotiation.create_statement(
-        user=w.users.editor, agreement=w.agreement, data={
-            "party": w.liga, "date": datetime.date(2013, 5, 1), "title": "Nachgereicht", "text": "",
-            "include_as_annex": True}),
-    "update_statement": lambda w: negotiation.update_statement(
-        user=w.users.editor, statement=w.statement, lock_version=w.statement.lock_version, data={
-            "party": w.liga, "date": w.statement.date, "title": w.statement.title, "text": "anders",
-            "include_as_annex": True}),
 }
 
 
@@ -382,6 +353,14 @@ def test_it_refuses_to_revert_a_signed_agreement_from_its_admin_history(just_sig
 # Direct writes that test_lifecycle.py does not cover ---------------------------------------------------------
 
 
+def assert_the_model_refuses(signed, write):
+    """The model's wall (ImmutableRecordError) stops the write, and no row of the signed agreement changes."""
+    before = everything(signed)
+    with pytest.raises(m.ImmutableRecordError), transaction.atomic():
+        write(signed)
+    assert everything(signed) == before
+
+
 @pytest.mark.parametrize("write", [
     lambda w: w.offer.delete(),
     lambda w: w.section.delete(),
@@ -405,11 +384,7 @@ def test_it_refuses_to_revert_a_signed_agreement_from_its_admin_history(just_sig
         "legal-bases-clear", "legal-bases-remove", "legal-bases-set", "agreement-update-fields",
         "version-delete", "version-change"])
 def test_it_refuses_the_remaining_single_row_writes(just_signed, write):
-    signed = just_signed
-    before = everything(signed)
-    with pytest.raises(m.ImmutableRecordError), transaction.atomic():
-        write(signed)
-    assert everything(signed) == before
+    assert_the_model_refuses(just_signed, write)
 
 
 # Bulk ORM calls go past Model.save()/delete(); SignedAgreementQuerySet and the LegalBasis pre_delete rule
@@ -428,11 +403,7 @@ def test_it_refuses_the_remaining_single_row_writes(just_signed, write):
 ], ids=["goals-delete", "offers-delete", "sections-delete", "parties-delete", "signatures-delete",
         "goals-update", "goals-bulk-create", "goals-bulk-update", "legal-basis-delete-cascades"])
 def test_it_refuses_bulk_writes_to_a_signed_agreement(just_signed, write):
-    signed = just_signed
-    before = everything(signed)
-    with pytest.raises(m.ImmutableRecordError), transaction.atomic():
-        write(signed)
-    assert everything(signed) == before
+    assert_the_model_refuses(just_signed, write)
 
 
 def test_it_keeps_the_signed_pdf_and_its_hash(just_signed):

@@ -1,4 +1,4 @@
-import importlib.util
+import json
 import re
 from collections import Counter
 from io import StringIO
@@ -41,11 +41,9 @@ def facts_indicators():
 
 
 def earlier_release():
-    """reference_data.py as the first release shipped it (commit 3bc633e), carried in tests/data."""
-    spec = importlib.util.spec_from_file_location("reference_data_3bc633e", DATA / "reference_data_3bc633e.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The tables of reference_data.py as the first release shipped it (commit 3bc633e), carried in tests/data as
+    JSON ({"PARTIES": [...], "LEGAL_BASES": [...], "INDICATORS": [...]}, written from that module unchanged)."""
+    return json.loads((DATA / "reference_data_3bc633e.json").read_text(encoding="utf-8"))
 
 
 def install_earlier_release(monkeypatch):
@@ -53,7 +51,7 @@ def install_earlier_release(monkeypatch):
     old = earlier_release()
     with monkeypatch.context() as patch:
         for name in ("PARTIES", "LEGAL_BASES", "INDICATORS"):
-            patch.setattr(reference_data, name, getattr(old, name))
+            patch.setattr(reference_data, name, tuple(old[name]))
         patch.setattr(reference_data, "EARLIER_VALUES", {})
         load_reference()
     for model in (Party, LegalBasis, Indicator):

@@ -264,23 +264,24 @@ def assert_pdfa_3a_inside_its_pages(content):
 
 # --- the properties -------------------------------------------------------------------------------------------
 
+
+def assert_lays_out_inside_its_pages(build_and_render):
+    """Each example builds its records and renders them inside a transaction that is rolled back, so that the
+    examples do not see each other's records."""
+    with transaction.atomic():
+        assert_pdfa_3a_inside_its_pages(build_and_render().content)
+        transaction.set_rollback(True)
+
+
 @LAYOUT_SETTINGS
 @example(spec=BIGGEST_AGREEMENT)
 @given(spec=agreement_spec)
 def test_it_lays_out_any_signed_agreement_inside_its_pages(db, spec):
-    with transaction.atomic():
-        agreement = build_agreement(spec)
-        rendered = render_agreement(agreement)
-        assert_pdfa_3a_inside_its_pages(rendered.content)
-        transaction.set_rollback(True)
+    assert_lays_out_inside_its_pages(lambda: render_agreement(build_agreement(spec)))
 
 
 @LAYOUT_SETTINGS
 @example(spec=BIGGEST_VORLAGE)
 @given(spec=vorlage_spec)
 def test_it_lays_out_any_vorlage_inside_its_pages(db, spec):
-    with transaction.atomic():
-        vorlage = build_vorlage(spec)
-        rendered = render_vorlage(vorlage, use_cache=False)
-        assert_pdfa_3a_inside_its_pages(rendered.content)
-        transaction.set_rollback(True)
+    assert_lays_out_inside_its_pages(lambda: render_vorlage(build_vorlage(spec), use_cache=False))

@@ -1,13 +1,13 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import models as m
 from agreements.infra.errors import DomainError
 from agreements.services import negotiation as svc
 
-from .factories import READ, ROLES, WRITE_GET, WRITE_POST, GoalFactory, assert_status
+from . import builders_tabs as tabs
+from .builders_queries import assert_fixed_queries
+from .factories import ROLES, WRITE_GET, WRITE_POST, GoalFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,16 +16,9 @@ DECIDE_GET = dict(WRITE_GET, editor=403)
 DECIDE_POST = dict(DECIDE_GET, ministry=302)
 
 
-def tab_url(world):
-    return reverse("agreement_proposals", args=[world.agreement.pk])
-
-
-def add_url(world):
-    return reverse("proposal_add", args=[world.agreement.pk])
-
-
-def decide_url(world, proposal=None):
-    return reverse("proposal_decide", args=[world.agreement.pk, (proposal or world.proposal).pk])
+tab_url = tabs.agreement_url("agreement_proposals")
+add_url = tabs.agreement_url("proposal_add")
+decide_url = tabs.agreement_url("proposal_decide", lambda world: world.proposal)
 
 
 def decision(**extra):
@@ -36,25 +29,20 @@ def decision(**extra):
 
 # Permissions ---------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("role", ROLES)
-def test_it_shows_the_tab_per_role(world, login, role):
-    assert_status(login(getattr(world.users, role)).get(tab_url(world)), READ[role])
+test_it_shows_the_tab_per_role = tabs.shows_the_tab_per_role(tab_url)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_it_protects_proposal_add_per_role(world, login, role):
-    client = login(getattr(world.users, role))
-    assert_status(client.get(add_url(world)), WRITE_GET[role])
     before = m.Proposal.objects.count()
-    assert_status(client.post(add_url(world), {"text": "Mehr Beratung"}), WRITE_POST[role])
+    tabs.assert_form_per_role(login(getattr(world.users, role)), role, add_url(world), {"text": "Mehr Beratung"})
     assert m.Proposal.objects.count() == before + (1 if WRITE_POST[role] == 302 and role != "anonymous" else 0)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_it_protects_proposal_decide_per_role(world, login, role):
-    client = login(getattr(world.users, role))
-    assert_status(client.get(decide_url(world)), DECIDE_GET[role])
-    assert_status(client.post(decide_url(world), decision()), DECIDE_POST[role])
+    tabs.assert_form_per_role(login(getattr(world.users, role)), role, decide_url(world), decision(),
+                              get=DECIDE_GET, post=DECIDE_POST)
     world.proposal.refresh_from_db()
     expected = "nicht_uebernommen" if role == "ministry" else "offen"
     assert world.proposal.decision == expected
@@ -342,19 +330,9 @@ def make_proposals(world, total):
         )
 
 
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_it_shows_the_tab_with_a_fixed_number_of_queries(world, login):
     client = login(world.users.ministry)
-    make_proposals(world, 2)
-    few = count_queries(client, tab_url(world))
-    make_proposals(world, 25)
-    assert count_queries(client, tab_url(world)) == few
-    assert few <= 10
+    assert_fixed_queries(client, tab_url(world), lambda total: make_proposals(world, total), most=10)
 
 
 # The services check again what the forms already refuse ---------------------------------------------------------

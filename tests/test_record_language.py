@@ -3,17 +3,15 @@ language the acting user reads the interface in; it is phrased when read: German
 "II. Verfahren" quotes the steps) and for a German reader, English for an English reader. The texts a Vorlage is
 pre-filled with are German. Error messages stay in the user's language."""
 
-import datetime
-
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import translation
 
 from agreements import models as m
 from agreements.infra.errors import DomainError
 from agreements.services import lifecycle, negotiation, versions
-from agreements.services import vorlagen as vorlage_svc
+
+from .builders_reference_vorlage import prefill_demo_vorlage
 
 pytestmark = pytest.mark.django_db
 
@@ -75,17 +73,7 @@ def test_timeline_page_in_english_shows_the_german_record(client, world):
 
 
 def test_a_vorlage_prefilled_for_an_english_user_is_german():
-    from agreements.data.demo import load_demo
-
-    load_demo()
-    editor = get_user_model().objects.get(username="kreis-editor")
-    agreement = m.Agreement.objects.get(year=2012, agreement_parties__party__key="mais-nrw",
-                                        agreement_parties__role="land", title__contains="Kreis Mettmann")
-    department = m.Department.objects.get(party__key="kreis-mettmann", number="50")
-    author = m.Person.objects.get(family_name="Gansauer")
-    with translation.override("en"):
-        vorlage = vorlage_svc.create_vorlage_from_agreement(
-            user=editor, agreement=agreement, department=department, author=author, date=datetime.date(2012, 4, 19))
+    vorlage, agreement = prefill_demo_vorlage(language="en")
     assert vorlage.name.startswith("Zielsteuerung 2012 in der Grundsicherung für Arbeitsuchende")
     headings = list(vorlage.sections.values_list("heading", flat=True))
     assert "II. Verfahren" in headings

@@ -1,29 +1,20 @@
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import models as m
 
-from .factories import READ, ROLES, WRITE_GET, WRITE_POST, DocumentFactory, assert_status
+from . import builders_tabs as tabs
+from .builders_files import pdf_bytes
+from .builders_queries import assert_fixed_queries
+from .factories import ROLES, DocumentFactory
 
 pytestmark = pytest.mark.django_db
 
 
-
-def tab_url(world):
-    return reverse("agreement_statements", args=[world.agreement.pk])
-
-
-def add_url(world):
-    return reverse("statement_add", args=[world.agreement.pk])
-
-
-def edit_url(world):
-    return reverse("statement_edit", args=[world.agreement.pk, world.statement.pk])
+tab_url = tabs.agreement_url("agreement_statements")
+add_url = tabs.agreement_url("statement_add")
+edit_url = tabs.agreement_url("statement_edit", lambda world: world.statement)
 
 
 def statement_data(world, **extra):
@@ -42,25 +33,20 @@ def edit_data(world, **extra):
 
 # Permissions ---------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("role", ROLES)
-def test_it_shows_the_tab_per_role(world, login, role):
-    assert_status(login(getattr(world.users, role)).get(tab_url(world)), READ[role])
+test_it_shows_the_tab_per_role = tabs.shows_the_tab_per_role(tab_url)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_it_protects_statement_add_per_role(world, login, role):
-    client = login(getattr(world.users, role))
-    assert_status(client.get(add_url(world)), WRITE_GET[role])
-    assert_status(client.post(add_url(world), statement_data(world)), WRITE_POST[role])
+    tabs.assert_form_per_role(login(getattr(world.users, role)), role, add_url(world), statement_data(world))
     stored = m.Statement.objects.filter(title="Arbeitsmarktpolitische Stellungnahme").exists()
     assert stored == (role in ("editor", "ministry"))
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_it_protects_statement_edit_per_role(world, login, role):
-    client = login(getattr(world.users, role))
-    assert_status(client.get(edit_url(world)), WRITE_GET[role])
-    assert_status(client.post(edit_url(world), edit_data(world, include_as_annex="on")), WRITE_POST[role])
+    tabs.assert_form_per_role(login(getattr(world.users, role)), role, edit_url(world),
+                              edit_data(world, include_as_annex="on"))
     world.statement.refresh_from_db()
     assert world.statement.include_as_annex == (role in ("editor", "ministry"))
 
@@ -120,13 +106,8 @@ def test_it_prefills_the_edit_form_with_an_iso_date_for_the_date_input(world, lo
 
 
 def test_it_shows_a_conflict_when_the_statement_changed_meanwhile(world, login):
-    client = login(world.users.editor)
-    stale = edit_data(world, text="meine Fassung")
-    assert client.post(edit_url(world), edit_data(world, text="erste Fassung")).status_code == 302
-    response = client.post(edit_url(world), stale)
-    assert response.status_code == 409
-    world.statement.refresh_from_db()
-    assert world.statement.text == "erste Fassung"
+    tabs.assert_conflict(login(world.users.editor), edit_url(world), lambda **changes: edit_data(world, **changes),
+                         world.statement, "text")
 
 
 def test_it_refuses_writes_when_the_agreement_is_frozen(world, login):
@@ -153,40 +134,26 @@ def test_it_refuses_writes_when_the_agreement_is_frozen(world, login):
 ])
 def test_it_refuses_bad_statements(world, login, change):
     client = login(world.users.editor)
-    response = client.post(add_url(world), statement_data(world, **change))
-    assert response.status_code == 200 and response.context["form"].errors
+    tabs.assert_refused_input(client, add_url(world), statement_data(world, **change), m.Statement)
+    tabs.assert_refused_input(client, edit_url(world), edit_data(world, **change), m.Statement)
     assert m.Statement.objects.count() == 1
-    response = client.post(edit_url(world), edit_data(world, **change))
-    assert response.status_code == 200 and response.context["form"].errors
     world.statement.refresh_from_db()
     assert world.statement.title == "Stellungnahme der Liga"
 
 
 def test_it_refuses_an_empty_post(world, login):
-    response = login(world.users.editor).post(add_url(world), {})
-    assert response.status_code == 200 and response.context["form"].errors
+    tabs.assert_refused_input(login(world.users.editor), add_url(world), {}, m.Statement)
     assert m.Statement.objects.count() == 1
 
 
 def test_it_stores_markup_as_text_and_shows_it_escaped(world, login):
-    payload = '<script>alert("x")</script>'
-    client = login(world.users.editor)
-    client.post(add_url(world), statement_data(world, title=payload, text=payload))
-    assert m.Statement.objects.filter(title=payload, text=payload).exists()
-    body = client.get(tab_url(world)).content.decode()
-    assert "<script>alert" not in body and "&lt;script&gt;alert" in body
+    markup = tabs.MARKUP
+    tabs.assert_stores_markup_as_text(login(world.users.editor), add_url(world),
+                                      statement_data(world, title=markup, text=markup),
+                                      m.Statement.objects.filter(title=markup, text=markup), tab_url(world))
 
 
 # Files ---------------------------------------------------------------------------------------------------------
-
-def pdf_bytes():
-    pikepdf = pytest.importorskip("pikepdf")
-    buffer = io.BytesIO()
-    with pikepdf.new() as pdf:
-        pdf.add_blank_page()
-        pdf.save(buffer)
-    return buffer.getvalue()
-
 
 def require_store_upload():
     documents = pytest.importorskip("agreements.services.documents")
@@ -225,16 +192,6 @@ def make_statements(world, total):
                                    document=DocumentFactory(agreement=world.agreement))
 
 
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_it_shows_the_tab_with_a_fixed_number_of_queries(world, login):
     client = login(world.users.editor)
-    make_statements(world, 2)
-    few = count_queries(client, tab_url(world))
-    make_statements(world, 25)
-    assert count_queries(client, tab_url(world)) == few
-    assert few <= 10
+    assert_fixed_queries(client, tab_url(world), lambda total: make_statements(world, total), most=10)

@@ -2,8 +2,6 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -13,22 +11,16 @@ from agreements.services import negotiation as svc
 from agreements.services.base import record_step
 from agreements.services.negotiation import format_step_date
 
-from .factories import READ, ROLES, WRITE_GET, WRITE_POST, assert_status
+from . import builders_tabs as tabs
+from .builders_queries import assert_fixed_queries
+from .factories import ROLES
 
 pytestmark = pytest.mark.django_db
 
 
-
-def tab_url(world):
-    return reverse("agreement_timeline", args=[world.agreement.pk])
-
-
-def add_url(world):
-    return reverse("step_add", args=[world.agreement.pk])
-
-
-def edit_url(world, step=None):
-    return reverse("step_edit", args=[world.agreement.pk, (step or world.step).pk])
+tab_url = tabs.agreement_url("agreement_timeline")
+add_url = tabs.agreement_url("step_add")
+edit_url = tabs.agreement_url("step_edit", lambda world: world.step)
 
 
 def step_data(world, **extra):
@@ -46,24 +38,19 @@ def edit_data(world, **extra):
 
 # Permissions ---------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("role", ROLES)
-def test_it_shows_the_tab_per_role(world, login, role):
-    assert_status(login(getattr(world.users, role)).get(tab_url(world)), READ[role])
+test_it_shows_the_tab_per_role = tabs.shows_the_tab_per_role(tab_url)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_it_protects_step_add_per_role(world, login, role):
-    client = login(getattr(world.users, role))
-    assert_status(client.get(add_url(world)), WRITE_GET[role])
-    assert_status(client.post(add_url(world), step_data(world, title="Neu")), WRITE_POST[role])
+    tabs.assert_form_per_role(login(getattr(world.users, role)), role, add_url(world), step_data(world, title="Neu"))
     assert m.ProcedureStep.objects.filter(title="Neu").exists() == (role in ("editor", "ministry"))
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_it_protects_step_edit_per_role(world, login, role):
-    client = login(getattr(world.users, role))
-    assert_status(client.get(edit_url(world)), WRITE_GET[role])
-    assert_status(client.post(edit_url(world), edit_data(world, title="Geändert")), WRITE_POST[role])
+    tabs.assert_form_per_role(login(getattr(world.users, role)), role, edit_url(world),
+                              edit_data(world, title="Geändert"))
     world.step.refresh_from_db()
     assert (world.step.title == "Geändert") == (role in ("editor", "ministry"))
 
@@ -188,13 +175,8 @@ def test_it_refuses_to_edit_an_automatic_step(world, login):
 
 
 def test_it_shows_a_conflict_when_the_step_changed_meanwhile(world, login):
-    client = login(world.users.editor)
-    stale = edit_data(world, title="meine Fassung")
-    assert client.post(edit_url(world), edit_data(world, title="erste Fassung")).status_code == 302
-    response = client.post(edit_url(world), stale)
-    assert response.status_code == 409
-    world.step.refresh_from_db()
-    assert world.step.title == "erste Fassung"
+    tabs.assert_conflict(login(world.users.editor), edit_url(world), lambda **changes: edit_data(world, **changes),
+                         world.step, "title")
 
 
 @pytest.mark.parametrize("change", [
@@ -214,30 +196,21 @@ def test_it_shows_a_conflict_when_the_step_changed_meanwhile(world, login):
 ])
 def test_it_refuses_bad_steps(world, login, change):
     client = login(world.users.editor)
-    before = m.ProcedureStep.objects.count()
-    response = client.post(add_url(world), step_data(world, **change))
-    assert response.status_code == 200 and response.context["form"].errors
-    assert m.ProcedureStep.objects.count() == before
-    response = client.post(edit_url(world), edit_data(world, **change))
-    assert response.status_code == 200 and response.context["form"].errors
+    tabs.assert_refused_input(client, add_url(world), step_data(world, **change), m.ProcedureStep)
+    tabs.assert_refused_input(client, edit_url(world), edit_data(world, **change), m.ProcedureStep)
     world.step.refresh_from_db()
     assert (world.step.date, world.step.kind) == (datetime.date(2012, 12, 16), "gespraech")
 
 
 def test_it_refuses_an_empty_post(world, login):
-    before = m.ProcedureStep.objects.count()
-    response = login(world.users.editor).post(add_url(world), {})
-    assert response.status_code == 200 and response.context["form"].errors
-    assert m.ProcedureStep.objects.count() == before
+    tabs.assert_refused_input(login(world.users.editor), add_url(world), {}, m.ProcedureStep)
 
 
 def test_it_stores_markup_as_text_and_shows_it_escaped(world, login):
-    payload = '<script>alert("x")</script>'
-    client = login(world.users.editor)
-    client.post(add_url(world), step_data(world, title=payload, description=payload, participants_note=payload))
-    assert m.ProcedureStep.objects.filter(title=payload, description=payload).exists()
-    body = client.get(tab_url(world)).content.decode()
-    assert "<script>alert" not in body and "&lt;script&gt;alert" in body
+    markup = tabs.MARKUP
+    tabs.assert_stores_markup_as_text(login(world.users.editor), add_url(world),
+                                      step_data(world, title=markup, description=markup, participants_note=markup),
+                                      m.ProcedureStep.objects.filter(title=markup, description=markup), tab_url(world))
 
 
 # Queries -------------------------------------------------------------------------------------------------------
@@ -256,19 +229,9 @@ def make_steps(world, total):
             step.participants.set([world.ministry, world.county])
 
 
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_it_shows_the_tab_with_a_fixed_number_of_queries(world, login):
     client = login(world.users.editor)
-    make_steps(world, 2)
-    few = count_queries(client, tab_url(world))
-    make_steps(world, 25)
-    assert count_queries(client, tab_url(world)) == few
-    assert few <= 10
+    assert_fixed_queries(client, tab_url(world), lambda total: make_steps(world, total), most=10)
 
 
 def test_it_refuses_system_kinds_and_automatic_steps_in_the_service_too(world):

@@ -10,6 +10,7 @@ from agreements.infra.errors import DomainError
 from agreements.services import vorlagen as svc
 
 from .builders_files import pdf_bytes
+from .builders_reference_vorlage import prefill_demo_vorlage
 from .factories import DocumentFactory
 from .vorlage_builders import TODAY, S, service_header, vorlage_world
 
@@ -221,18 +222,9 @@ def test_it_keeps_everything_editable_after_prefilling(vw):
 @pytest.mark.django_db
 def test_it_reproduces_the_reference_paper_from_the_demo_agreement():
     """Vorlage 50/015/2012: the pre-filled texts say what the Kreis Mettmann's paper says, in its order."""
-    from django.contrib.auth import get_user_model
+    from agreements.data.demo import ANLAGE_AGREEMENT, VORLAGE_NAME
 
-    from agreements.data.demo import ANLAGE_AGREEMENT, VORLAGE_NAME, load_demo
-
-    load_demo()
-    editor = get_user_model().objects.get(username="kreis-editor")
-    agreement = m.Agreement.objects.get(year=2012, agreement_parties__party__key="mais-nrw",
-                                        agreement_parties__role="land", title__contains="Kreis Mettmann")
-    department = m.Department.objects.get(party__key="kreis-mettmann", number="50")
-    author = m.Person.objects.get(family_name="Gansauer")
-    vorlage = svc.create_vorlage_from_agreement(user=editor, agreement=agreement, department=department,
-                                                author=author, date=datetime.date(2012, 4, 19))
+    vorlage, agreement = prefill_demo_vorlage()
     assert vorlage.reference == "50/016/2012"  # the demo's paper is 50/015/2012
     assert vorlage.name == VORLAGE_NAME
     occasion = paragraphs(vorlage.occasion)

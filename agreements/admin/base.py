@@ -74,3 +74,12 @@ class HistoryAdmin(LockVersionAdminMixin, SimpleHistoryAdmin):
     """Records kept with their history are time-stamped: the stamps are shown, never edited."""
 
     readonly_fields = ["created", "modified"]
+
+
+def membership_inline(model, other, *more_fields):
+    """An inline of the memberships (`model`) seen from one side (a party's, a committee's, a user's): the other side
+    (`other`), picked by autocomplete, the role, then `more_fields`."""
+    return type(f"{model.__name__}Inline", (admin.TabularInline,), {
+        "__module__": __name__, "model": model, "fields": [other, "role", *more_fields],
+        "autocomplete_fields": [other], "extra": 0,
+    })

@@ -20,7 +20,7 @@ from agreements.models import (
     Topic,
 )
 
-from .base import BaseAdmin, HistoryAdmin, ReadOnlyMixin
+from .base import BaseAdmin, HistoryAdmin, ReadOnlyMixin, membership_inline
 
 
 class DepartmentInline(admin.TabularInline):
@@ -40,11 +40,7 @@ class PersonInline(admin.TabularInline):
     show_change_link = True
 
 
-class PartyMembershipInline(admin.TabularInline):
-    model = Membership
-    fields = ["user", "role"]
-    autocomplete_fields = ["user"]
-    extra = 0
+class PartyMembershipInline(membership_inline(Membership, "user")):
     verbose_name = _("Benutzer mit Zugriff")
     verbose_name_plural = _("Benutzer mit Zugriff")
 
@@ -157,11 +153,7 @@ class MembershipAdmin(HistoryAdmin):
     date_hierarchy = "created"
 
 
-class CommitteeMembershipInline(admin.TabularInline):
-    model = CommitteeMembership
-    fields = ["user", "role", "start_date", "end_date"]
-    autocomplete_fields = ["user"]
-    extra = 0
+CommitteeMembershipInline = membership_inline(CommitteeMembership, "user", "start_date", "end_date")
 
 
 class MeetingInline(admin.TabularInline):

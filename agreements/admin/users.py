@@ -8,21 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import CommitteeMembership, Membership, Party
 
+from .base import membership_inline
+
 User = get_user_model()
 
 
-class UserMembershipInline(admin.TabularInline):
-    model = Membership
-    fields = ["party", "role"]
-    autocomplete_fields = ["party"]
-    extra = 0
-
-
-class UserCommitteeMembershipInline(admin.TabularInline):
-    model = CommitteeMembership
-    fields = ["committee", "role", "start_date", "end_date"]
-    autocomplete_fields = ["committee"]
-    extra = 0
+UserMembershipInline = membership_inline(Membership, "party")
+UserCommitteeMembershipInline = membership_inline(CommitteeMembership, "committee", "start_date", "end_date")
 
 
 class PartyMembershipFilter(admin.SimpleListFilter):

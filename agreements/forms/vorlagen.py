@@ -25,6 +25,18 @@ def _check_year(form, name):
                        % {"min": MIN_YEAR, "max": MAX_YEAR})
 
 
+def _check_belongs(form, data, name, owner_name, belongs, message):
+    """`message` at the field `name` when it and `owner_name` are both chosen and `belongs(item, owner)` is false."""
+    item, owner = data.get(name), data.get(owner_name)
+    if item is not None and owner is not None and not belongs(item, owner):
+        form.add_error(name, message)
+
+
+def _check_author(form, data):
+    _check_belongs(form, data, "author", "department", lambda author, dept: author.party_id == dept.party_id,
+                   _("Die Person gehört nicht zur Stelle dieses Fachbereichs."))
+
+
 def _text(label, max_length, rows=4, required=False, help_text=""):
     return forms.CharField(label=label, max_length=max_length, required=required, help_text=help_text,
                            widget=forms.Textarea(attrs={"rows": rows}))
@@ -90,9 +102,7 @@ class VorlageForm(LockedForm):
         for impact, text in IMPACTS:
             if data.get(impact) == m.Impact.YES and not (data.get(text) or "").strip():
                 self.add_error(text, _("Bei „ja“ ist die Auswirkung zu erläutern."))
-        department, author = data.get("department"), data.get("author")
-        if department is not None and author is not None and author.party_id != department.party_id:
-            self.add_error("author", _("Die Person gehört nicht zur Stelle dieses Fachbereichs."))
+        _check_author(self, data)
         return data
 
 
@@ -114,9 +124,7 @@ class VorlageFromAgreementForm(forms.Form):
     def clean(self):
         data = super().clean()
         _check_year(self, "date")
-        department, author = data.get("department"), data.get("author")
-        if department is not None and author is not None and author.party_id != department.party_id:
-            self.add_error("author", _("Die Person gehört nicht zur Stelle dieses Fachbereichs."))
+        _check_author(self, data)
         return data
 
 
@@ -148,9 +156,8 @@ class ConsultationForm(LockedForm):
     def clean(self):
         data = super().clean()
         _check_year(self, "meeting_date")
-        committee, meeting = data.get("committee"), data.get("meeting")
-        if committee is not None and meeting is not None and meeting.committee_id != committee.pk:
-            self.add_error("meeting", _("Die Sitzung ist keine Sitzung dieses Gremiums."))
+        _check_belongs(self, data, "meeting", "committee", lambda meeting, gremium: meeting.committee_id == gremium.pk,
+                       _("Die Sitzung ist keine Sitzung dieses Gremiums."))
         return data
 
 

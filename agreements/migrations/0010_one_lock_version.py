@@ -9,30 +9,12 @@ class Migration(migrations.Migration):
         ('agreements', '0009_form_submission_once'),
     ]
 
+    # The same lock field (models.base.LockVersionModel) on each model that did not have it yet.
     operations = [
         migrations.AddField(
-            model_name='consultation',
+            model_name=model_name,
             name='lock_version',
             field=models.PositiveIntegerField(default=1, editable=False, verbose_name='Bearbeitungsstand'),
-        ),
-        migrations.AddField(
-            model_name='procedurestep',
-            name='lock_version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='Bearbeitungsstand'),
-        ),
-        migrations.AddField(
-            model_name='statement',
-            name='lock_version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='Bearbeitungsstand'),
-        ),
-        migrations.AddField(
-            model_name='vorlageanlage',
-            name='lock_version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='Bearbeitungsstand'),
-        ),
-        migrations.AddField(
-            model_name='vorlagesection',
-            name='lock_version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='Bearbeitungsstand'),
-        ),
+        )
+        for model_name in ('consultation', 'procedurestep', 'statement', 'vorlageanlage', 'vorlagesection')
     ]

@@ -174,9 +174,14 @@ def _convert(queryset):
             step.save(update_fields=["action", "data", "title", "description"])
 
 
+def _step_tables(apps):
+    """The steps and their history records: both hold the recorded sentences."""
+    return [apps.get_model("agreements", name).objects.all() for name in ("ProcedureStep", "HistoricalProcedureStep")]
+
+
 def to_typed(apps, schema_editor):
-    _convert(apps.get_model("agreements", "ProcedureStep").objects.all())
-    _convert(apps.get_model("agreements", "HistoricalProcedureStep").objects.all())
+    for queryset in _step_tables(apps):
+        _convert(queryset)
 
 
 def _restore(queryset):
@@ -191,8 +196,23 @@ def _restore(queryset):
 
 
 def to_sentences(apps, schema_editor):
-    _restore(apps.get_model("agreements", "ProcedureStep").objects.all())
-    _restore(apps.get_model("agreements", "HistoricalProcedureStep").objects.all())
+    for queryset in _step_tables(apps):
+        _restore(queryset)
+
+
+def _typed_fields(model_name):
+    return [
+        migrations.AddField(
+            model_name=model_name,
+            name="action",
+            field=models.CharField(blank=True, default="", max_length=60, verbose_name="Aktion"),
+        ),
+        migrations.AddField(
+            model_name=model_name,
+            name="data",
+            field=models.JSONField(blank=True, default=dict, verbose_name="Daten"),
+        ),
+    ]
 
 
 class Migration(migrations.Migration):
@@ -201,26 +221,9 @@ class Migration(migrations.Migration):
         ("agreements", "0010_one_lock_version"),
     ]
 
+    # The typed fields, on the steps and on their history records alike.
     operations = [
-        migrations.AddField(
-            model_name="historicalprocedurestep",
-            name="action",
-            field=models.CharField(blank=True, default="", max_length=60, verbose_name="Aktion"),
-        ),
-        migrations.AddField(
-            model_name="historicalprocedurestep",
-            name="data",
-            field=models.JSONField(blank=True, default=dict, verbose_name="Daten"),
-        ),
-        migrations.AddField(
-            model_name="procedurestep",
-            name="action",
-            field=models.CharField(blank=True, default="", max_length=60, verbose_name="Aktion"),
-        ),
-        migrations.AddField(
-            model_name="procedurestep",
-            name="data",
-            field=models.JSONField(blank=True, default=dict, verbose_name="Daten"),
-        ),
+        *_typed_fields("historicalprocedurestep"),
+        *_typed_fields("procedurestep"),
         migrations.RunPython(to_typed, to_sentences),
     ]

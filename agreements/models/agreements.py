@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, pre_delete
@@ -6,7 +5,8 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .base import LockVersionModel, TimeStampedModel
+from .base import LockVersionModel, TimeStampedModel, changed_fields, locked_history, stored_row
+from .fields import agreement_link, document_link, measured_value, order_field, party_link, user_link
 
 
 class ImmutableRecordError(Exception):
@@ -120,16 +120,10 @@ class Agreement(TimeStampedModel, LockVersionModel):
         "agreements.Party", through="AgreementParty", verbose_name=_("Vereinbarungspartner"),
         related_name="agreements",
     )
-    signed_file = models.ForeignKey(
-        "agreements.Document", verbose_name=_("unterzeichnete Fassung (PDF)"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("angelegt von"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
+    signed_file = document_link("+", _("unterzeichnete Fassung (PDF)"))
+    created_by = user_link(_("angelegt von"))
 
-    history = HistoricalRecords(excluded_fields=["lock_version"])
+    history = locked_history()
 
     class Meta:
         verbose_name = _("Zielvereinbarung")
@@ -163,19 +157,14 @@ class Agreement(TimeStampedModel, LockVersionModel):
         return self.status in self.SIGNED_STATUSES
 
     def save(self, *args, **kwargs):
-        if not self._state.adding and self.pk is not None:
-            stored = type(self).objects.filter(pk=self.pk).first()
-            if stored is not None and stored.is_signed:
-                changed = [
-                    f.attname for f in self._meta.concrete_fields
-                    if f.attname not in self.MUTABLE_AFTER_SIGNING
-                    and getattr(stored, f.attname) != getattr(self, f.attname)
-                ]
-                if changed:
-                    raise ImmutableRecordError(
-                        _("Die Zielvereinbarung ist unterzeichnet; %(fields)s kann nicht mehr geändert werden. "
-                          "Änderungen sind nur als Nachtrag möglich.") % {"fields": ", ".join(changed)}
-                    )
+        stored = stored_row(self)
+        if stored is not None and stored.is_signed:
+            changed = changed_fields(self, stored, self.MUTABLE_AFTER_SIGNING)
+            if changed:
+                raise ImmutableRecordError(
+                    _("Die Zielvereinbarung ist unterzeichnet; %(fields)s kann nicht mehr geändert werden. "
+                      "Änderungen sind nur als Nachtrag möglich.") % {"fields": ", ".join(changed)}
+                )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -191,14 +180,10 @@ class AgreementParty(SignedAgreementGuard, models.Model):
         JOBCENTER = "jobcenter", _("Jobcenter")
         REGIONALDIREKTION = "regionaldirektion", _("Regionaldirektion")
 
-    agreement = models.ForeignKey(
-        Agreement, verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE, related_name="agreement_parties"
-    )
-    party = models.ForeignKey(
-        "agreements.Party", verbose_name=_("Stelle"), on_delete=models.PROTECT, related_name="agreement_roles"
-    )
+    agreement = agreement_link("agreement_parties")
+    party = party_link("agreement_roles")
     role = models.CharField(_("Rolle"), max_length=20, choices=Role.choices)
-    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    order = order_field()
 
     class Meta:
         verbose_name = _("Vereinbarungspartner")
@@ -215,14 +200,12 @@ class AgreementParty(SignedAgreementGuard, models.Model):
 class AgreementSection(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
     """A text section of the agreement (§ 1 Gegenstand, § 2 Ziele, …)."""
 
-    agreement = models.ForeignKey(
-        Agreement, verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE, related_name="sections"
-    )
-    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    agreement = agreement_link("sections")
+    order = order_field()
     heading = models.CharField(_("Überschrift"), max_length=300)
     text = models.TextField(_("Text"), blank=True)
 
-    history = HistoricalRecords(excluded_fields=["lock_version"])
+    history = locked_history()
 
     class Meta:
         verbose_name = _("Abschnitt")
@@ -258,9 +241,7 @@ class Goal(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
         SENKUNG = "senkung", _("Senkung")
         STEIGERUNG = "steigerung", _("Steigerung")
 
-    agreement = models.ForeignKey(
-        Agreement, verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE, related_name="goals"
-    )
+    agreement = agreement_link("goals")
     kind = models.CharField(_("Zielart"), max_length=12, choices=Kind.choices, default=Kind.QUALITATIVE)
     level = models.CharField(_("Zielebene"), max_length=12, choices=Level.choices, default=Level.LOCAL)
     area = models.CharField(_("Handlungsfeld"), max_length=12, choices=Area.choices, default=Area.OTHER)
@@ -271,20 +252,14 @@ class Goal(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
         "agreements.Indicator", verbose_name=_("Kennzahl"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="goals",
     )
-    reference_value = models.DecimalField(
-        _("Referenzwert"), max_digits=14, decimal_places=3, null=True, blank=True
-    )
-    corridor_low = models.DecimalField(
-        _("Korridor untere Grenze"), max_digits=14, decimal_places=3, null=True, blank=True
-    )
-    corridor_high = models.DecimalField(
-        _("Korridor obere Grenze"), max_digits=14, decimal_places=3, null=True, blank=True
-    )
-    target_value = models.DecimalField(_("Zielwert"), max_digits=14, decimal_places=3, null=True, blank=True)
+    reference_value = measured_value(_("Referenzwert"))
+    corridor_low = measured_value(_("Korridor untere Grenze"))
+    corridor_high = measured_value(_("Korridor obere Grenze"))
+    target_value = measured_value(_("Zielwert"))
     unit = models.CharField(_("Einheit"), max_length=40, blank=True, help_text=_("z. B. %, Euro, Personen"))
-    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    order = order_field()
 
-    history = HistoricalRecords(excluded_fields=["lock_version"])
+    history = locked_history()
 
     class Meta:
         verbose_name = _("Ziel")
@@ -320,26 +295,18 @@ class SupportOffer(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
         IMPLEMENTED = "umgesetzt", _("umgesetzt")
         DROPPED = "entfallen", _("entfallen")
 
-    agreement = models.ForeignKey(
-        Agreement, verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE, related_name="offers"
-    )
+    agreement = agreement_link("offers")
     topic = models.ForeignKey(
         "agreements.Topic", verbose_name=_("Themenschwerpunkt"), on_delete=models.PROTECT, related_name="offers"
     )
     title = models.CharField(_("Titel"), max_length=300)
     text = models.TextField(_("Beschreibung"), blank=True)
-    provider = models.ForeignKey(
-        "agreements.Party", verbose_name=_("Anbieter"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="offers_provided",
-    )
-    coordinated_with = models.ForeignKey(
-        "agreements.Party", verbose_name=_("abgestimmt mit"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="offers_coordinated",
-    )
+    provider = party_link("offers_provided", _("Anbieter"), optional=True)
+    coordinated_with = party_link("offers_coordinated", _("abgestimmt mit"), optional=True)
     status = models.CharField(_("Stand"), max_length=20, choices=Status.choices, default=Status.PLANNED)
-    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    order = order_field()
 
-    history = HistoricalRecords(excluded_fields=["lock_version"])
+    history = locked_history()
 
     class Meta:
         verbose_name = _("Unterstützungsangebot")
@@ -357,19 +324,12 @@ class AgreementVersion(models.Model):
         DRAFT = "entwurf", _("Entwurf")
         FINAL = "endfassung", _("abgestimmte Endfassung")
 
-    agreement = models.ForeignKey(
-        Agreement, verbose_name=_("Zielvereinbarung"), on_delete=models.PROTECT, related_name="versions"
-    )
+    agreement = agreement_link("versions", on_delete=models.PROTECT)
     number = models.PositiveIntegerField(_("Nummer"))
     kind = models.CharField(_("Art"), max_length=12, choices=Kind.choices, default=Kind.DRAFT)
-    author_party = models.ForeignKey(
-        "agreements.Party", verbose_name=_("übersandt von"), on_delete=models.PROTECT, related_name="+"
-    )
+    author_party = party_link("+", _("übersandt von"))
     sent_at = models.DateTimeField(_("übersandt am"))
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("übersandt durch"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
+    sent_by = user_link(_("übersandt durch"))
     note = models.TextField(_("Anmerkung"), blank=True)
     snapshot = models.JSONField(_("Inhalt"))
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
@@ -396,12 +356,8 @@ class AgreementVersion(models.Model):
 
 
 class Signature(SignedAgreementGuard, TimeStampedModel):
-    agreement = models.ForeignKey(
-        Agreement, verbose_name=_("Zielvereinbarung"), on_delete=models.PROTECT, related_name="signatures"
-    )
-    party = models.ForeignKey(
-        "agreements.Party", verbose_name=_("Stelle"), on_delete=models.PROTECT, related_name="signatures"
-    )
+    agreement = agreement_link("signatures", on_delete=models.PROTECT)
+    party = party_link("signatures")
     person = models.ForeignKey(
         "agreements.Person", verbose_name=_("unterzeichnet von"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="signatures",
@@ -410,10 +366,7 @@ class Signature(SignedAgreementGuard, TimeStampedModel):
     signatory_function = models.CharField(_("Funktion"), max_length=120)
     date = models.DateField(_("Datum"))
     place = models.CharField(_("Ort"), max_length=100)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("erfasst von"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
+    recorded_by = user_link(_("erfasst von"))
 
     history = HistoricalRecords()
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class TimeStampedModel(models.Model):
@@ -24,3 +25,24 @@ class LockVersionModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def locked_history():
+    """The history of a LockVersionModel: the version counter is the lock's bookkeeping, not a change to record."""
+    return HistoricalRecords(excluded_fields=["lock_version"])
+
+
+def stored_row(obj):
+    """The record as the database holds it now; None while it is not saved yet."""
+    if obj._state.adding or obj.pk is None:
+        return None
+    return type(obj).objects.filter(pk=obj.pk).first()
+
+
+def changed_fields(obj, stored, mutable):
+    """What a save of `obj` would change in the `stored` row, leaving out the fields in `mutable`: the one
+    comparison behind every record that is frozen once signed or released."""
+    return [
+        f.attname for f in obj._meta.concrete_fields
+        if f.attname not in mutable and getattr(stored, f.attname) != getattr(obj, f.attname)
+    ]

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .base import TimeStampedModel
+from .fields import order_field
 
 
 class ReferenceRecord(models.Model):
@@ -56,7 +57,7 @@ class Indicator(TimeStampedModel, ReferenceRecord):
         _("Zeitraum (Monate)"), null=True, blank=True,
         help_text=_("Über wie viele Monate summiert oder gemittelt wird (z. B. 12); leer bei einem Monatswert."),
     )
-    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    order = order_field()
 
     class Meta:
         verbose_name = _("Kennzahl")
@@ -91,7 +92,7 @@ class LegalBasis(TimeStampedModel, ReferenceRecord):
     text = models.TextField(
         _("Erläuterung"), blank=True, help_text=_("Satz für die Sachverhaltsdarstellung einer Vorlage.")
     )
-    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    order = order_field()
 
     class Meta:
         verbose_name = _("Rechtsgrundlage")

@@ -1,10 +1,10 @@
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .base import TimeStampedModel
+from .fields import agreement_link, user_link
 
 
 def document_upload_to(instance, filename):
@@ -35,14 +35,8 @@ class Document(TimeStampedModel):
         _("extrahierter Text"), blank=True, editable=False,
         help_text=_("Beim Hochladen aus PDF-Dateien gelesen; für die Volltextsuche."),
     )
-    agreement = models.ForeignKey(
-        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="documents",
-    )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("hochgeladen von"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
+    agreement = agreement_link("documents", on_delete=models.PROTECT, optional=True)
+    uploaded_by = user_link(_("hochgeladen von"))
 
     class Meta:
         verbose_name = _("Dokument")

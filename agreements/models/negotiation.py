@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +6,8 @@ from simple_history.models import HistoricalRecords
 from agreements.text import entries
 
 from .agreements import SignedAgreementGuard
-from .base import LockVersionModel, TimeStampedModel
+from .base import LockVersionModel, TimeStampedModel, locked_history
+from .fields import agreement_link, document_link, party_link, user_link
 
 
 class Letter(TimeStampedModel):
@@ -17,36 +17,23 @@ class Letter(TimeStampedModel):
         INCOMING = "eingang", _("Eingang")
         OUTGOING = "ausgang", _("Ausgang")
 
-    agreement = models.ForeignKey(
-        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="letters",
-    )
+    agreement = agreement_link("letters", on_delete=models.PROTECT, optional=True)
     date = models.DateField(_("Datum"))
     direction = models.CharField(
         _("Richtung"), max_length=10, choices=Direction.choices,
         help_text=_("aus Sicht der Stelle, die das Schreiben erfasst"),
     )
-    sender = models.ForeignKey(
-        "agreements.Party", verbose_name=_("Absender"), on_delete=models.PROTECT, related_name="letters_sent"
-    )
+    sender = party_link("letters_sent", _("Absender"))
     sender_person = models.ForeignKey(
         "agreements.Person", verbose_name=_("unterzeichnet von"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="letters_signed",
     )
-    recipient = models.ForeignKey(
-        "agreements.Party", verbose_name=_("Empfänger"), on_delete=models.PROTECT, related_name="letters_received"
-    )
+    recipient = party_link("letters_received", _("Empfänger"))
     subject = models.CharField(_("Betreff"), max_length=300)
     reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
     summary = models.TextField(_("Inhalt (Kurzfassung)"), blank=True)
-    document = models.ForeignKey(
-        "agreements.Document", verbose_name=_("Datei"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="letters",
-    )
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("erfasst von"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
+    document = document_link("letters")
+    registered_by = user_link(_("erfasst von"))
 
     history = HistoricalRecords()
 
@@ -71,14 +58,8 @@ class Proposal(TimeStampedModel, LockVersionModel):
         PARTLY = "teilweise", _("teilweise übernommen")
         REJECTED = "nicht_uebernommen", _("nicht übernommen")
 
-    agreement = models.ForeignKey(
-        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE,
-        related_name="proposals",
-    )
-    party = models.ForeignKey(
-        "agreements.Party", verbose_name=_("vorschlagende Stelle"), on_delete=models.PROTECT,
-        related_name="proposals",
-    )
+    agreement = agreement_link("proposals")
+    party = party_link("proposals", _("vorschlagende Stelle"))
     concerns = models.CharField(_("betrifft"), max_length=300, blank=True)
     goal = models.ForeignKey(
         "agreements.Goal", verbose_name=_("betrifft Ziel"), null=True, blank=True, on_delete=models.SET_NULL,
@@ -98,16 +79,10 @@ class Proposal(TimeStampedModel, LockVersionModel):
         on_delete=models.SET_NULL, related_name="answered_proposals",
     )
     decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("entschieden von"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("erfasst von"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
+    decided_by = user_link(_("entschieden von"))
+    created_by = user_link(_("erfasst von"))
 
-    history = HistoricalRecords(excluded_fields=["lock_version"])
+    history = locked_history()
 
     class Meta:
         verbose_name = _("Vorschlag")
@@ -128,27 +103,16 @@ class Proposal(TimeStampedModel, LockVersionModel):
 class Statement(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
     """Stellungnahme of an association (Liga der Wohlfahrtsverbände, Landkreistag NRW)."""
 
-    agreement = models.ForeignKey(
-        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE,
-        related_name="statements",
-    )
-    party = models.ForeignKey(
-        "agreements.Party", verbose_name=_("Stelle"), on_delete=models.PROTECT, related_name="statements"
-    )
+    agreement = agreement_link("statements")
+    party = party_link("statements")
     date = models.DateField(_("Datum"))
     title = models.CharField(_("Titel"), max_length=300)
     text = models.TextField(_("Inhalt"), blank=True)
-    document = models.ForeignKey(
-        "agreements.Document", verbose_name=_("Datei"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="statements",
-    )
+    document = document_link("statements")
     include_as_annex = models.BooleanField(_("als Anlage aufnehmen"), default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("erfasst von"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
+    created_by = user_link(_("erfasst von"))
 
-    history = HistoricalRecords(excluded_fields=["lock_version"])
+    history = locked_history()
 
     class Meta:
         verbose_name = _("Stellungnahme")
@@ -183,10 +147,7 @@ class ProcedureStep(TimeStampedModel, LockVersionModel):
         HALF_YEAR = "halbjahr", _("Halbjahr")
         YEAR = "jahr", _("Jahr")
 
-    agreement = models.ForeignKey(
-        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), on_delete=models.CASCADE,
-        related_name="steps",
-    )
+    agreement = agreement_link("steps")
     date = models.DateField(_("Datum"), db_index=True)
     date_precision = models.CharField(
         _("Genauigkeit des Datums"), max_length=10, choices=Precision.choices, default=Precision.DAY,
@@ -213,12 +174,9 @@ class ProcedureStep(TimeStampedModel, LockVersionModel):
     # read, in the reader's language. A step entered by hand has no action and keeps its free title/description.
     action = models.CharField(_("Aktion"), max_length=60, blank=True, default="")
     data = models.JSONField(_("Daten"), blank=True, default=dict)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("erfasst von"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
+    actor = user_link(_("erfasst von"))
 
-    history = HistoricalRecords(excluded_fields=["lock_version"])
+    history = locked_history()
 
     class Meta:
         verbose_name = _("Verfahrensschritt")

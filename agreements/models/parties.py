@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from .base import TimeStampedModel
 from .catalogue import ReferenceRecord
+from .fields import committee_link, party_link
 
 
 class Party(TimeStampedModel, ReferenceRecord):
@@ -77,7 +78,7 @@ class Party(TimeStampedModel, ReferenceRecord):
 
 
 class Department(TimeStampedModel):
-    party = models.ForeignKey(Party, verbose_name=_("Stelle"), on_delete=models.PROTECT, related_name="departments")
+    party = party_link("departments")
     number = models.CharField(_("Nummer"), max_length=10, help_text=_("z. B. 50"))
     name = models.CharField(_("Bezeichnung"), max_length=200, help_text=_("z. B. Sozialamt"))
 
@@ -101,7 +102,7 @@ class Person(TimeStampedModel):
         HERR = "Herr", _("Herr")
         NONE = "", _("(keine)")
 
-    party = models.ForeignKey(Party, verbose_name=_("Stelle"), on_delete=models.PROTECT, related_name="people")
+    party = party_link("people")
     department = models.ForeignKey(
         Department, verbose_name=_("Fachbereich"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="people",
@@ -149,7 +150,7 @@ class Membership(TimeStampedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("Benutzer"), on_delete=models.CASCADE, related_name="memberships"
     )
-    party = models.ForeignKey(Party, verbose_name=_("Stelle"), on_delete=models.CASCADE, related_name="memberships")
+    party = party_link("memberships", on_delete=models.CASCADE)
     role = models.CharField(_("Rolle"), max_length=10, choices=Role.choices, default=Role.READER)
 
     history = HistoricalRecords()
@@ -173,7 +174,7 @@ class Committee(TimeStampedModel):
         TRAEGERVERSAMMLUNG = "traegerversammlung", _("Trägerversammlung")
         SONSTIGES = "sonstiges", _("Sonstiges Gremium")
 
-    party = models.ForeignKey(Party, verbose_name=_("Stelle"), on_delete=models.PROTECT, related_name="committees")
+    party = party_link("committees")
     name = models.CharField(_("Name"), max_length=200)
     short_name = models.CharField(_("Kurzname"), max_length=60, blank=True)
     kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices, default=Kind.AUSSCHUSS)
@@ -201,9 +202,7 @@ class CommitteeMembership(TimeStampedModel):
         DEPUTY = "stellvertretung", _("Stellvertretung")
         ADVISORY = "beratend", _("beratendes Mitglied")
 
-    committee = models.ForeignKey(
-        Committee, verbose_name=_("Gremium"), on_delete=models.CASCADE, related_name="memberships"
-    )
+    committee = committee_link("memberships", on_delete=models.CASCADE)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("Benutzer"), on_delete=models.CASCADE,
         related_name="committee_memberships",
@@ -237,9 +236,7 @@ class Meeting(TimeStampedModel):
         HELD = "durchgefuehrt", _("durchgeführt")
         CANCELLED = "abgesagt", _("abgesagt")
 
-    committee = models.ForeignKey(
-        Committee, verbose_name=_("Gremium"), on_delete=models.PROTECT, related_name="meetings"
-    )
+    committee = committee_link("meetings")
     name = models.CharField(_("Bezeichnung"), max_length=200, blank=True)
     start = models.DateTimeField(_("Beginn"))
     end = models.DateTimeField(_("Ende"), null=True, blank=True)

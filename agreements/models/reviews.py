@@ -1,9 +1,9 @@
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .base import TimeStampedModel
+from .fields import agreement_link, measured_value, user_link
 
 
 class Review(TimeStampedModel):
@@ -13,18 +13,12 @@ class Review(TimeStampedModel):
         INTERIM = "unterjaehrig", _("unterjährige Nachhaltung")
         FINAL = "jahresabschluss", _("Jahresauswertung")
 
-    agreement = models.ForeignKey(
-        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), on_delete=models.PROTECT,
-        related_name="reviews",
-    )
+    agreement = agreement_link("reviews", on_delete=models.PROTECT)
     kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices, default=Kind.INTERIM)
     date = models.DateField(_("Datum"))
     participants = models.TextField(_("Teilnehmende"), blank=True)
     minutes = models.TextField(_("Protokoll"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("erfasst von"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
+    created_by = user_link(_("erfasst von"))
 
     history = HistoricalRecords()
 
@@ -53,7 +47,7 @@ class Assessment(TimeStampedModel):
         "agreements.Goal", verbose_name=_("Ziel"), on_delete=models.PROTECT, related_name="assessments"
     )
     status = models.CharField(_("Bewertung"), max_length=20, choices=Status.choices)
-    actual_value = models.DecimalField(_("Istwert"), max_digits=14, decimal_places=3, null=True, blank=True)
+    actual_value = measured_value(_("Istwert"))
     report_month = models.DateField(_("Berichtsmonat"), null=True, blank=True)
     comment = models.TextField(_("Erläuterung"), blank=True)
 

@@ -10,6 +10,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .fields import agreement_link
+
 
 class SearchEntry(models.Model):
     class Kind(models.TextChoices):
@@ -25,10 +27,7 @@ class SearchEntry(models.Model):
 
     kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices)
     object_id = models.PositiveBigIntegerField(_("Datensatz"))
-    agreement = models.ForeignKey(
-        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="+",
-    )
+    agreement = agreement_link("+", optional=True)
     vorlage = models.ForeignKey(
         "agreements.Vorlage", verbose_name=_("Vorlage"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="+",

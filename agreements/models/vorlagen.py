@@ -1,13 +1,18 @@
 """Committee papers (Vorlagen). Field names follow OParl 1.1 where it has them (Paper, Consultation, File)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from agreements.models.agreements import ImmutableRecordError
-from agreements.models.base import LockVersionModel, TimeStampedModel
+from agreements.models.base import (
+    LockVersionModel,
+    TimeStampedModel,
+    changed_fields,
+    locked_history,
+    stored_row,
+)
+from agreements.models.fields import agreement_link, committee_link, document_link, order_field, user_link
 
 
 def _frozen_message():
@@ -23,20 +28,20 @@ class ReleasedVorlageGuard:
 
     MUTABLE_AFTER_RELEASE = frozenset()
 
+    @property
+    def vorlage_id_for_guard(self):
+        """The Vorlage the record belongs to; a model whose link has another name says so."""
+        return self.vorlage_id
+
     def _vorlage_frozen(self):
         status = Vorlage.objects.filter(pk=self.vorlage_id_for_guard).values_list("status", flat=True).first()
         return status in Vorlage.FROZEN_STATUSES
 
     def save(self, *args, **kwargs):
         if self._vorlage_frozen():
-            stored = None if self._state.adding else type(self).objects.filter(pk=self.pk).first()
-            changed = (
-                None if stored is None else
-                [f.attname for f in self._meta.concrete_fields
-                 if f.attname not in self.MUTABLE_AFTER_RELEASE | {"modified", "lock_version"}
-                 and getattr(stored, f.attname) != getattr(self, f.attname)]
-            )
-            if changed is None or changed:
+            stored = stored_row(self)
+            mutable = self.MUTABLE_AFTER_RELEASE | {"modified", "lock_version"}
+            if stored is None or changed_fields(self, stored, mutable):
                 raise ImmutableRecordError(_frozen_message())
         super().save(*args, **kwargs)
 
@@ -97,10 +102,7 @@ class Vorlage(TimeStampedModel, LockVersionModel):
     date = models.DateField(_("Datum"))
     file_reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
     name = models.CharField(_("Betreff"), max_length=500)
-    agreement = models.ForeignKey(
-        "agreements.Agreement", verbose_name=_("Zielvereinbarung"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="vorlagen",
-    )
+    agreement = agreement_link("vorlagen", on_delete=models.PROTECT, optional=True)
     decision_type = models.CharField(
         _("Art der Entscheidung"), max_length=20, choices=DecisionType.choices, default=DecisionType.BESCHLUSS
     )
@@ -122,21 +124,12 @@ class Vorlage(TimeStampedModel, LockVersionModel):
     status = models.CharField(
         _("Status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
-    main_file = models.ForeignKey(
-        "agreements.Document", verbose_name=_("Hauptdokument (PDF)"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
+    main_file = document_link("+", _("Hauptdokument (PDF)"))
     released_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
-    released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("freigegeben von"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("angelegt von"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
+    released_by = user_link(_("freigegeben von"))
+    created_by = user_link(_("angelegt von"))
 
-    history = HistoricalRecords(excluded_fields=["lock_version"])
+    history = locked_history()
 
     class Meta:
         verbose_name = _("Vorlage")
@@ -179,16 +172,9 @@ class Vorlage(TimeStampedModel, LockVersionModel):
     def save(self, *args, **kwargs):
         if self.department_id is not None and self.running_number and self.year:
             self.reference = self.format_reference(self.department.number, self.running_number, self.year)
-        if not self._state.adding and self.pk is not None:
-            stored = type(self).objects.filter(pk=self.pk).first()
-            if stored is not None and stored.is_frozen:
-                changed = [
-                    f.attname for f in self._meta.concrete_fields
-                    if f.attname not in self.MUTABLE_AFTER_RELEASE
-                    and getattr(stored, f.attname) != getattr(self, f.attname)
-                ]
-                if changed:
-                    raise ImmutableRecordError(_frozen_message())
+        stored = stored_row(self)
+        if stored is not None and stored.is_frozen and changed_fields(self, stored, self.MUTABLE_AFTER_RELEASE):
+            raise ImmutableRecordError(_frozen_message())
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -201,15 +187,20 @@ class Vorlage(TimeStampedModel, LockVersionModel):
         return f"{department_number}/{running_number:03d}/{year}"
 
 
+def _vorlage_link(related_name):
+    """The Vorlage a part belongs to; the part goes with it."""
+    return models.ForeignKey(Vorlage, verbose_name=_("Vorlage"), on_delete=models.CASCADE, related_name=related_name)
+
+
 class VorlageSection(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
     """A part of the Sachverhaltsdarstellung (I. Rechtliche Grundlagen, II. Verfahren, …)."""
 
-    vorlage = models.ForeignKey(Vorlage, verbose_name=_("Vorlage"), on_delete=models.CASCADE, related_name="sections")
-    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    vorlage = _vorlage_link("sections")
+    order = order_field()
     heading = models.CharField(_("Überschrift"), max_length=300)
     text = models.TextField(_("Text"), blank=True)
 
-    history = HistoricalRecords(excluded_fields=["lock_version"])
+    history = locked_history()
 
     class Meta:
         verbose_name = _("Abschnitt der Sachverhaltsdarstellung")
@@ -218,10 +209,6 @@ class VorlageSection(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
 
     def __str__(self):
         return self.heading
-
-    @property
-    def vorlage_id_for_guard(self):
-        return self.vorlage_id
 
 
 class Consultation(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
@@ -242,12 +229,8 @@ class Consultation(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
         REJECTED = "abgelehnt", _("abgelehnt")
         WITHDRAWN = "zurueckgezogen", _("zurückgezogen")
 
-    paper = models.ForeignKey(
-        Vorlage, verbose_name=_("Vorlage"), on_delete=models.CASCADE, related_name="consultations"
-    )
-    committee = models.ForeignKey(
-        "agreements.Committee", verbose_name=_("Gremium"), on_delete=models.PROTECT, related_name="consultations"
-    )
+    paper = _vorlage_link("consultations")
+    committee = committee_link("consultations")
     meeting = models.ForeignKey(
         "agreements.Meeting", verbose_name=_("Sitzung"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="consultations",
@@ -256,9 +239,9 @@ class Consultation(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
     role = models.CharField(_("Art der Beratung"), max_length=20, choices=Role.choices)
     authoritative = models.BooleanField(_("abschließend"), default=False)
     result = models.CharField(_("Ergebnis"), max_length=30, choices=Result.choices, blank=True, default="")
-    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    order = order_field()
 
-    history = HistoricalRecords(excluded_fields=["lock_version"])
+    history = locked_history()
 
     class Meta:
         verbose_name = _("Beratung")
@@ -279,15 +262,12 @@ class Consultation(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
 class VorlageAnlage(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
     """An entry of the Anlagen list, in order; the file is OParl's auxiliaryFile."""
 
-    vorlage = models.ForeignKey(Vorlage, verbose_name=_("Vorlage"), on_delete=models.CASCADE, related_name="anlagen")
-    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    vorlage = _vorlage_link("anlagen")
+    order = order_field()
     title = models.CharField(_("Bezeichnung"), max_length=300)
-    document = models.ForeignKey(
-        "agreements.Document", verbose_name=_("Datei"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="vorlage_anlagen",
-    )
+    document = document_link("vorlage_anlagen")
 
-    history = HistoricalRecords(excluded_fields=["lock_version"])
+    history = locked_history()
 
     class Meta:
         verbose_name = _("Anlage")
@@ -297,10 +277,6 @@ class VorlageAnlage(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
     def __str__(self):
         return self.title
 
-    @property
-    def vorlage_id_for_guard(self):
-        return self.vorlage_id
-
 
 class AgendaItem(TimeStampedModel):
     """Tagesordnungspunkt of a meeting (OParl AgendaItem), usually consulting a Vorlage."""
@@ -309,7 +285,7 @@ class AgendaItem(TimeStampedModel):
         "agreements.Meeting", verbose_name=_("Sitzung"), on_delete=models.CASCADE, related_name="agenda_items"
     )
     number = models.CharField(_("TOP"), max_length=20)
-    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    order = order_field()
     name = models.CharField(_("Bezeichnung"), max_length=500)
     public = models.BooleanField(_("öffentlich"), default=True)
     consultation = models.ForeignKey(

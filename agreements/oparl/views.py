@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db.models import Exists, Max, Min, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
-from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -21,10 +20,12 @@ from agreements.infra import files as stored_files
 from agreements.policy import vorlage_access
 
 from .. import models as m
+from ..views.base import Routes
 from . import serializers as s
 from .pagination import ApiError, Page
 
 app_name = "oparl"
+urlpatterns = Routes(public=True)  # open data: no login
 
 JSON = "application/json; charset=utf-8"
 ALLOWED_METHODS = ("GET", "HEAD")
@@ -144,34 +145,38 @@ def _body(pk):
     return _get(bodies(), pk)
 
 
-def api(view):
-    """JSON in German (the data's language, whatever the browser asks for), errors as JSON, CORS for everyone."""
+def api(route):
+    """The endpoint at `route`, named after the view: JSON in German (the data's language, whatever the browser
+    asks for), errors as JSON, CORS for everyone."""
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with translation.override(settings.LANGUAGE_CODE):
-            if request.method not in ALLOWED_METHODS:
-                response = _error(405, _("Die OParl-Schnittstelle kann nur gelesen werden (GET, HEAD)."))
-                response["Allow"] = ", ".join(ALLOWED_METHODS)
-            else:
-                ctx = s.Context(request, lambda: bodies().values_list("pk", flat=True))
-                try:
-                    result = view(ctx, *args, **kwargs)
-                except ApiError as error:
-                    response = _error(error.status, error.message)
-                except Http404:
-                    response = _error(404, _("Dieses Objekt gibt es hier nicht."))
+    def register(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            with translation.override(settings.LANGUAGE_CODE):
+                if request.method not in ALLOWED_METHODS:
+                    response = _error(405, _("Die OParl-Schnittstelle kann nur gelesen werden (GET, HEAD)."))
+                    response["Allow"] = ", ".join(ALLOWED_METHODS)
                 else:
-                    response = result if isinstance(result, HttpResponseBase) else _json(result)
-        if request.method == "HEAD" and not response.streaming:
-            # Same headers as GET (Content-Length included), no body.
-            response.content = b""
-        response["Access-Control-Allow-Origin"] = "*"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+                    ctx = s.Context(request, lambda: bodies().values_list("pk", flat=True))
+                    try:
+                        result = view(ctx, *args, **kwargs)
+                    except ApiError as error:
+                        response = _error(error.status, error.message)
+                    except Http404:
+                        response = _error(404, _("Dieses Objekt gibt es hier nicht."))
+                    else:
+                        response = result if isinstance(result, HttpResponseBase) else _json(result)
+            if request.method == "HEAD" and not response.streaming:
+                # Same headers as GET (Content-Length included), no body.
+                response.content = b""
+            response["Access-Control-Allow-Origin"] = "*"
+            response["X-Content-Type-Options"] = "nosniff"
+            return response
 
-    # Nothing here changes data, and a POST must meet the 405, not the CSRF check.
-    return csrf_exempt(wrapper)
+        # Nothing here changes data, and a POST must meet the 405, not the CSRF check.
+        return urlpatterns.add(route, csrf_exempt(wrapper))
+
+    return register
 
 
 def _list(ctx, queryset, serialize):
@@ -181,24 +186,24 @@ def _list(ctx, queryset, serialize):
 
 # --- System and Body ----------------------------------------------------------------------------------------
 
-@api
+@api("")
 def system(ctx):
     times = bodies().aggregate(created=Min("created"), modified=Max("modified"))
     now = timezone.now()
     return s.system(ctx, times["created"] or now, times["modified"] or now)
 
 
-@api
+@api("body/")
 def body_list(ctx):
     return _list(ctx, bodies(), lambda rows: [s.body(ctx, party) for party in rows])
 
 
-@api
+@api("body/<int:pk>/")
 def body(ctx, pk):
     return s.body(ctx, _body(pk))
 
 
-@api
+@api("body/<int:pk>/location/")
 def body_location(ctx, pk):
     party = _body(pk)
     if not party.address:
@@ -206,47 +211,47 @@ def body_location(ctx, pk):
     return s.body_location(ctx, party)
 
 
-@api
+@api("body/<int:pk>/organization/")
 def body_organizations(ctx, pk):
     party = _body(pk)
     return _list(ctx, organizations().filter(party=party), lambda rows: [s.organization(ctx, c) for c in rows])
 
 
-@api
+@api("body/<int:pk>/person/")
 def body_persons(ctx, pk):
     party = _body(pk)
     queryset = persons().filter(Exists(live_papers().filter(author=OuterRef("pk"), department__party=party)))
     return _list(ctx, queryset, lambda rows: [s.person(ctx, p) for p in rows])
 
 
-@api
+@api("body/<int:pk>/meeting/")
 def body_meetings(ctx, pk):
     party = _body(pk)
     return _list(ctx, _meeting_rows(meetings().filter(committee__party=party)), lambda rows: _meetings(ctx, rows))
 
 
-@api
+@api("body/<int:pk>/agendaitem/")
 def body_agenda_items(ctx, pk):
     party = _body(pk)
     queryset = agenda_items().filter(meeting__committee__party=party)
     return _list(ctx, queryset, lambda rows: [s.agenda_item(ctx, item) for item in rows])
 
 
-@api
+@api("body/<int:pk>/paper/")
 def body_papers(ctx, pk):
     party = _body(pk)
     return _list(ctx, _paper_rows(published_papers().filter(department__party=party)),
                  lambda rows: [s.paper(ctx, v, live=is_live(v)) for v in rows])
 
 
-@api
+@api("body/<int:pk>/consultation/")
 def body_consultations(ctx, pk):
     party = _body(pk)
     queryset = _with_consultation_rows(consultations().filter(paper__department__party=party))
     return _list(ctx, queryset, lambda rows: [_consultation(ctx, c) for c in rows])
 
 
-@api
+@api("body/<int:pk>/file/")
 def body_files(ctx, pk):
     party = _body(pk)
     queryset = files(published_papers().filter(department__party=party))
@@ -268,28 +273,28 @@ def _files(ctx, rows):
     return [s.file(ctx, d, paper_ids=papers.get(d.pk), live=d.pk in papers) for d in rows]
 
 
-@api
+@api("organization/<int:pk>/")
 def organization(ctx, pk):
     return s.organization(ctx, _get(organizations(), pk))
 
 
-@api
+@api("organization/<int:pk>/meeting/")
 def organization_meetings(ctx, pk):
     committee = _get(organizations(), pk)
     return _list(ctx, _meeting_rows(meetings().filter(committee=committee)), lambda rows: _meetings(ctx, rows))
 
 
-@api
+@api("person/<int:pk>/")
 def person(ctx, pk):
     return s.person(ctx, _get(persons(), pk))
 
 
-@api
+@api("meeting/<int:pk>/")
 def meeting(ctx, pk):
     return _meetings(ctx, [_get(_meeting_rows(meetings()), pk)])[0]
 
 
-@api
+@api("meeting/<int:pk>/location/")
 def meeting_location(ctx, pk):
     meeting = _get(meetings().select_related("committee"), pk)
     if not meeting.location:
@@ -297,23 +302,23 @@ def meeting_location(ctx, pk):
     return s.meeting_location(ctx, meeting)
 
 
-@api
+@api("agendaitem/<int:pk>/")
 def agenda_item(ctx, pk):
     return s.agenda_item(ctx, _get(agenda_items(), pk))
 
 
-@api
+@api("paper/<int:pk>/")
 def paper(ctx, pk):
     vorlage = _get(_paper_rows(published_papers()), pk)
     return s.paper(ctx, vorlage, live=is_live(vorlage))
 
 
-@api
+@api("consultation/<int:pk>/")
 def consultation(ctx, pk):
     return _consultation(ctx, _get(_with_consultation_rows(consultations()), pk))
 
 
-@api
+@api("file/<int:pk>/")
 def file(ctx, pk):
     return _files(ctx, [_get(files(), pk)])[0]
 
@@ -331,37 +336,11 @@ def _file_content(ctx, pk, *, attachment):
         raise ApiError(409, refused.message) from refused
 
 
-@api
+@api("file/<int:pk>/access/")
 def file_access(ctx, pk):
     return _file_content(ctx, pk, attachment=False)
 
 
-@api
+@api("file/<int:pk>/download/")
 def file_download(ctx, pk):
     return _file_content(ctx, pk, attachment=True)
-
-
-urlpatterns = [
-    path("", system, name="system"),
-    path("body/", body_list, name="body_list"),
-    path("body/<int:pk>/", body, name="body"),
-    path("body/<int:pk>/location/", body_location, name="body_location"),
-    path("body/<int:pk>/organization/", body_organizations, name="body_organizations"),
-    path("body/<int:pk>/person/", body_persons, name="body_persons"),
-    path("body/<int:pk>/meeting/", body_meetings, name="body_meetings"),
-    path("body/<int:pk>/agendaitem/", body_agenda_items, name="body_agenda_items"),
-    path("body/<int:pk>/paper/", body_papers, name="body_papers"),
-    path("body/<int:pk>/consultation/", body_consultations, name="body_consultations"),
-    path("body/<int:pk>/file/", body_files, name="body_files"),
-    path("organization/<int:pk>/", organization, name="organization"),
-    path("organization/<int:pk>/meeting/", organization_meetings, name="organization_meetings"),
-    path("person/<int:pk>/", person, name="person"),
-    path("meeting/<int:pk>/", meeting, name="meeting"),
-    path("meeting/<int:pk>/location/", meeting_location, name="meeting_location"),
-    path("agendaitem/<int:pk>/", agenda_item, name="agenda_item"),
-    path("paper/<int:pk>/", paper, name="paper"),
-    path("consultation/<int:pk>/", consultation, name="consultation"),
-    path("file/<int:pk>/", file, name="file"),
-    path("file/<int:pk>/access/", file_access, name="file_access"),
-    path("file/<int:pk>/download/", file_download, name="file_download"),
-]

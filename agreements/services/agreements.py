@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.errors import DomainError
 from agreements.policy import access
-from agreements.services.base import editable_agreement, record_step, save_locked
+from agreements.services.base import editable_agreement, move_one_place, record_step, save_locked
 
 from .. import models as m
 
@@ -109,14 +109,4 @@ def reorder(*, user, agreement, queryset, obj, direction):
     """Move a goal, offer or section one place up or down; orders are renumbered densely."""
     with transaction.atomic():
         editable_agreement(user, agreement)
-        items = list(queryset.select_for_update())
-        index = next((i for i, item in enumerate(items) if item.pk == obj.pk), None)
-        if index is None:
-            raise DomainError(_("Eintrag nicht gefunden."))
-        target = index - 1 if direction == "up" else index + 1
-        if 0 <= target < len(items):
-            items[index], items[target] = items[target], items[index]
-        for order, item in enumerate(items, start=1):
-            if item.order != order:
-                item.order = order
-                item.save(update_fields=["order"])
+        move_one_place(list(queryset.select_for_update()), obj, direction)

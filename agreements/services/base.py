@@ -73,6 +73,22 @@ def save_locked(obj, expected_version, fields, submitted=None):
     return obj
 
 
+def move_one_place(items, obj, direction):
+    """Move `obj` one place up (direction "up") or down among `items`, in their order, and renumber the orders
+    densely from 1. Called inside the caller's transaction, after its permission and state checks."""
+    index = next((i for i, item in enumerate(items) if item.pk == obj.pk), None)
+    if index is None:
+        raise DomainError(_("Eintrag nicht gefunden."))
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
+    for order, item in enumerate(items, start=1):
+        if item.order != order:
+            item.order = order
+            # Only the order: a move does not touch what an open edit form changes (no lock_version bump).
+            item.save(update_fields=["order"])
+
+
 @contextmanager
 def record_language():
     """Generated text that is stored as text (an agenda item's result) is German, the language of the files,

@@ -350,16 +350,26 @@ def offer_uptake(scope, topics):
     return table
 
 
+def _county_counts(rows, key, value, county_of):
+    """Counter {(county pk, value): number of rows}, where `county_of` maps each row's `key` to its county. One
+    query."""
+    counts = Counter()
+    for row_key, row_value, n in rows.values_list(key, value).annotate(n=Count("pk")).order_by():
+        counts[county_of[row_key], row_value] += n
+    return counts
+
+
+def _total_and_counts(counts, county, values):
+    """[all of the county's rows, then its rows of each value] from _county_counts."""
+    per_value = [counts[county.pk, value] for value in values]
+    return [sum(per_value), *per_value]
+
+
 def proposal_decisions(scope):
     """Per county: the proposals on its agreements of the year, by decision. One query."""
     county_of = scope.county_to_agreements()
-    counts = Counter()
-    rows = (
-        m.Proposal.objects.filter(agreement_id__in=list(county_of))
-        .values_list("agreement_id", "decision").annotate(n=Count("pk")).order_by()
-    )
-    for agreement_id, decision, n in rows:
-        counts[county_of[agreement_id], decision] += n
+    counts = _county_counts(m.Proposal.objects.filter(agreement_id__in=list(county_of)), "agreement_id",
+                            "decision", county_of)
     decisions = m.Proposal.Decision
     order = [decisions.ADOPTED, decisions.PARTLY, decisions.REJECTED, decisions.OPEN]
     table = Table("proposals", str(_("Vorschläge und ihre Übernahme")), [
@@ -371,8 +381,7 @@ def proposal_decisions(scope):
         if county.pk not in scope.agreements:
             table.rows.append([*_county_cells(scope, county), *([None] * (len(order) + 1))])
             continue
-        values = [counts[county.pk, d] for d in order]
-        values = [sum(values), *values]
+        values = _total_and_counts(counts, county, order)
         totals = [a + b for a, b in zip(totals, values, strict=True)]
         table.rows.append([*_county_cells(scope, county), *values])
     _footer(table, totals)
@@ -385,13 +394,8 @@ def goal_achievement(scope):
         a.latest_review_id: county_id
         for county_id, items in scope.agreements.items() for a in items if a.latest_review_id
     }
-    counts = Counter()
-    rows = (
-        m.Assessment.objects.filter(review_id__in=list(review_county))
-        .values_list("review_id", "status").annotate(n=Count("pk")).order_by()
-    )
-    for review_id, status, n in rows:
-        counts[review_county[review_id], status] += n
+    counts = _county_counts(m.Assessment.objects.filter(review_id__in=list(review_county)), "review_id", "status",
+                            review_county)
     statuses = [value for value, _label in m.Assessment.Status.choices]
     table = Table("achievement", str(_("Zielerreichung laut letzter Nachhaltung")), [
         *_county_columns(), Column(_("letzte Nachhaltung am"), "date"), Column(_("Art der Nachhaltung")),
@@ -404,8 +408,7 @@ def goal_achievement(scope):
             table.rows.append([*_county_cells(scope, county), None, None, *([None] * (len(statuses) + 1))])
             continue
         latest = max(reviewed, key=lambda a: (a.latest_review_date, a.latest_review_id))
-        values = [counts[county.pk, s] for s in statuses]
-        values = [sum(values), *values]
+        values = _total_and_counts(counts, county, statuses)
         totals = [a + b for a, b in zip(totals, values, strict=True)]
         table.rows.append([
             *_county_cells(scope, county), latest.latest_review_date,

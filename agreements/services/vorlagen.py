@@ -19,7 +19,13 @@ from django.utils.translation import gettext as _
 
 from agreements.infra.errors import DomainError
 from agreements.policy import access, vorlage_access
-from agreements.services.base import commit_with_pdf, record_language, record_step, save_locked
+from agreements.services.base import (
+    commit_with_pdf,
+    move_one_place,
+    record_language,
+    record_step,
+    save_locked,
+)
 from agreements.text import entries
 
 from .. import models as m
@@ -293,18 +299,7 @@ def _move(user, vorlage, queryset, obj, direction):
         raise DomainError(_("Unbekannte Richtung."))
     with transaction.atomic():
         VORLAGE.enter(user, vorlage, "edit")
-        items = list(queryset.order_by("order", "id"))
-        index = next((i for i, item in enumerate(items) if item.pk == obj.pk), None)
-        if index is None:
-            raise DomainError(_("Eintrag nicht gefunden."))
-        target = index - 1 if direction == "up" else index + 1
-        if 0 <= target < len(items):
-            items[index], items[target] = items[target], items[index]
-        for order, item in enumerate(items, start=1):
-            if item.order != order:
-                item.order = order
-                # Only the order: a move does not touch what an open edit form changes (no lock_version bump).
-                item.save(update_fields=["order"])
+        move_one_place(list(queryset.order_by("order", "id")), obj, direction)
 
 
 def move_section(*, user, section, direction):

@@ -163,20 +163,22 @@ def _as_text(value):
     return "" if value is None else str(value)
 
 
-def diff_sides(old, new):
-    """diff_text split in two: (old with its deletions marked, new with its insertions marked)."""
-    old, new = _as_text(old), _as_text(new)
-    left, right = [], []
+def _marked(old, new):
+    """(kind, old side, new side) of each piece, escaped: an unchanged piece as it is on each side, a change as
+    its deletion (<del>) on the old side and its insertion (<ins>) on the new one ("" where there is none)."""
     for kind, old_piece, new_piece in _trim(_coalesce(_diff_parts(old, new))):
         if kind == "equal":
-            left.append(escape(old_piece))
-            right.append(escape(new_piece))
-            continue
-        if old_piece:
-            left.append(_del(escape(old_piece)))
-        if new_piece:
-            right.append(_ins(escape(new_piece)))
-    return mark_safe("".join(left)), mark_safe("".join(right))
+            yield kind, escape(old_piece), escape(new_piece)
+        else:
+            yield (kind, _del(escape(old_piece)) if old_piece else "",
+                   _ins(escape(new_piece)) if new_piece else "")
+
+
+def diff_sides(old, new):
+    """diff_text split in two: (old with its deletions marked, new with its insertions marked)."""
+    pieces = list(_marked(_as_text(old), _as_text(new)))
+    return (mark_safe("".join(left for _kind, left, _right in pieces)),
+            mark_safe("".join(right for _kind, _left, right in pieces)))
 
 
 def diff_text(old, new):
@@ -184,16 +186,8 @@ def diff_text(old, new):
     old, new = _as_text(old), _as_text(new)
     if old == new:
         return escape(old)
-    out = []
-    for kind, old_piece, new_piece in _trim(_coalesce(_diff_parts(old, new))):
-        if kind == "equal":
-            out.append(escape(old_piece))
-            continue
-        if old_piece:
-            out.append(_del(escape(old_piece)))
-        if new_piece:
-            out.append(_ins(escape(new_piece)))
-    return mark_safe("".join(out))
+    # An unchanged piece once (as the old text has it), a change as its deletion followed by its insertion.
+    return mark_safe("".join(left + (right if kind == "change" else "") for kind, left, right in _marked(old, new)))
 
 
 def display_value(name, value, choice_labels=None):

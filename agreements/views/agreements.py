@@ -1,10 +1,9 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
-from django.urls import path, re_path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from agreements.infra.errors import ConflictError
@@ -17,6 +16,7 @@ from ..services import agreements as svc
 from ..services import lifecycle
 from ..services.overview import filter_agreement_list
 from .base import (
+    Routes,
     agreement_context,
     form_page,
     once,
@@ -28,6 +28,8 @@ from .base import (
     run_service,
 )
 
+urlpatterns = Routes()
+
 PAGE_SIZE = 25
 
 
@@ -35,7 +37,7 @@ def _parties_prefetch():
     return Prefetch("agreement_parties", queryset=m.AgreementParty.objects.select_related("party"))
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/")
 def agreement_list(request):
     if refused := read_only(request):
         return refused
@@ -59,7 +61,7 @@ def _readable(user, relation):
     return Prefetch(relation, queryset=access.visible_agreements(user), to_attr=f"visible_{relation}")
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/")
 def agreement_detail(request, pk):
     user = request.user
     agreement = access.agreement_for(
@@ -108,7 +110,7 @@ def _initial_from(agreement):
     return initial
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/neu/")
 def agreement_create(request):
     if not access.editor_party_ids(request.user):
         raise PermissionDenied(_("Sie haben keine Bearbeitungsrechte."))
@@ -123,7 +125,7 @@ def agreement_create(request):
     return render(request, "agreements/agreement_form.html", {"form": form, "title": _("Neue Zielvereinbarung")})
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/bearbeiten/")
 def agreement_edit(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
     if agreement.is_frozen:
@@ -151,7 +153,7 @@ def agreement_edit(request, pk):
     })
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/abschnitte/neu/")
 def section_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
     form = submit_once(SectionForm(posted(request)))
@@ -163,7 +165,7 @@ def section_add(request, pk):
     return form_page(request, form, agreement, _("Abschnitt hinzufügen"), reverse("agreement_detail", args=[pk]))
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/abschnitte/<int:section_pk>/")
 def section_edit(request, pk, section_pk):
     section = access.section_for(request.user, section_pk, write=True, agreement_pk=pk)
     form = SectionForm(posted(request), initial={
@@ -183,7 +185,7 @@ def section_edit(request, pk, section_pk):
                      reverse("agreement_detail", args=[pk]))
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/abschnitte/<int:section_pk>/loeschen/")
 def section_delete(request, pk, section_pk):
     section = access.section_for(request.user, section_pk, write=True, agreement_pk=pk)
     if (refused := post_only(request)) is not None:
@@ -193,7 +195,7 @@ def section_delete(request, pk, section_pk):
     return redirect("agreement_detail", pk=pk)
 
 
-@login_required
+@urlpatterns.route(r"^vereinbarungen/(?P<pk>[0-9]+)/abschnitte/(?P<section_pk>[0-9]+)/(?P<direction>up|down)/$")
 def section_move(request, pk, section_pk, direction):
     section = access.section_for(request.user, section_pk, write=True, agreement_pk=pk)
     if (refused := post_only(request)) is not None:
@@ -202,16 +204,3 @@ def section_move(request, pk, section_pk, direction):
         user=request.user, agreement=section.agreement, queryset=section.agreement.sections.all(),
         obj=section, direction=direction))
     return redirect("agreement_detail", pk=pk)
-
-
-urlpatterns = [
-    path("vereinbarungen/", agreement_list, name="agreement_list"),
-    path("vereinbarungen/neu/", agreement_create, name="agreement_create"),
-    path("vereinbarungen/<int:pk>/", agreement_detail, name="agreement_detail"),
-    path("vereinbarungen/<int:pk>/bearbeiten/", agreement_edit, name="agreement_edit"),
-    path("vereinbarungen/<int:pk>/abschnitte/neu/", section_add, name="section_add"),
-    path("vereinbarungen/<int:pk>/abschnitte/<int:section_pk>/", section_edit, name="section_edit"),
-    path("vereinbarungen/<int:pk>/abschnitte/<int:section_pk>/loeschen/", section_delete, name="section_delete"),
-    re_path(r"^vereinbarungen/(?P<pk>[0-9]+)/abschnitte/(?P<section_pk>[0-9]+)/(?P<direction>up|down)/$",
-            section_move, name="section_move"),
-]

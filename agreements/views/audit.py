@@ -11,12 +11,10 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +24,9 @@ from agreements.policy import access
 
 from .. import models as m
 from ..forms.base import DateInput
+from .base import Routes
+
+urlpatterns = Routes()
 
 PAGE_SIZE = 50
 CSV_CHUNK = 2000
@@ -128,7 +129,7 @@ def change_rows(entry):
     return rows
 
 
-@login_required
+@urlpatterns.route("verwaltung/protokoll/")
 def audit_log(request):
     if refused := _superuser_only(request):
         return refused
@@ -170,7 +171,7 @@ def _csv_rows(entries):
         )])
 
 
-@login_required
+@urlpatterns.route("verwaltung/protokoll/export.csv")
 def audit_log_csv(request):
     if refused := _superuser_only(request):
         return refused
@@ -180,9 +181,3 @@ def audit_log_csv(request):
     response["Content-Disposition"] = f'attachment; filename="protokoll-{stamp}.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-urlpatterns = [
-    path("verwaltung/protokoll/", audit_log, name="audit_log"),
-    path("verwaltung/protokoll/export.csv", audit_log_csv, name="audit_log_csv"),
-]

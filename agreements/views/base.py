@@ -1,4 +1,4 @@
-"""Small helpers shared by the view modules: tab navigation, service calls, the conflict page."""
+"""Small helpers shared by the view modules: URL routes, tab navigation, service calls, the conflict page."""
 
 import datetime
 from decimal import Decimal
@@ -10,13 +10,43 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
+from django.urls import path, re_path
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.errors import ConflictError, DomainError
+from agreements.infra.uploads import UploadRejected
 
 from .. import models as m
 from ..forms.base import SUBMISSION_FIELD, new_submission_token, submit_once
+
+
+class Routes(list):
+    """A view module's URL patterns, each declared where its view is: `@urlpatterns.route("vorlagen/<int:pk>/")`
+    above a view function, `urlpatterns.add(route, view)` for a view made by a factory.
+
+    Every route asks for a login (login_required) unless it is `public` (or the module's Routes are): the one place
+    that rule is applied. The URL name is the view's name unless `name` is given; a route starting with ^ is a
+    regular expression. Patterns are tried in the order the views stand in the module.
+    """
+
+    def __init__(self, *, public=False):
+        super().__init__()
+        self.public = public
+
+    def route(self, route, name=None, kwargs=None, *, public=False):
+        def register(view):
+            if not (public or self.public):
+                view = login_required(view)
+            make = re_path if route.startswith("^") else path
+            self.append(make(route, view, kwargs, name=name or view.__name__))
+            return view
+
+        return register
+
+    def add(self, route, view, name=None, kwargs=None, *, public=False):
+        return self.route(route, name, kwargs, public=public)(view)
+
 
 # (url name, label): the agreement page's tabs, each its own URL so every page stays small and fast.
 AGREEMENT_TABS = (
@@ -58,7 +88,6 @@ def agreement_tab(name, template):
     """
 
     def decorate(view):
-        @login_required
         @wraps(view)
         def tab(request, pk):
             from agreements.policy import access
@@ -101,21 +130,33 @@ def read_only(request):
     return None if request.method in ("GET", "HEAD") else HttpResponseNotAllowed(["GET", "HEAD"])
 
 
-def run_service(request, form, fn, *, success_message=None):
-    """Call a service; a DomainError becomes a form error (nothing stored). Returns the result or None.
-
-    A ConflictError is re-raised: the caller renders the conflict page with render_conflict().
-    """
+def _call_service(request, fn, refused, success_message):
+    """The one way a view calls a service: (True, result), or (False, None) after refused(error) when the service
+    refuses with a DomainError (nothing stored). The success message is shown only when it ran."""
     try:
         result = fn()
-    except ConflictError:
-        raise
     except DomainError as exc:
-        form.add_error(None, exc.message)
-        return None
+        refused(exc)
+        return False, None
     if success_message:
         messages.success(request, success_message)
-    return result
+    return True, result
+
+
+def run_service(request, form, fn, *, success_message=None, file_field=None):
+    """Call a service for a form; a DomainError becomes a form error. Returns the result or None.
+
+    A refused upload (UploadRejected) is shown at `file_field` when given. A ConflictError is re-raised: the
+    caller renders the conflict page with render_conflict().
+    """
+
+    def refused(exc):
+        if isinstance(exc, ConflictError):
+            raise exc
+        at_file = file_field is not None and isinstance(exc, UploadRejected)
+        form.add_error(file_field if at_file else None, exc.message)
+
+    return _call_service(request, fn, refused, success_message)[1]
 
 
 def once(request, form, save):
@@ -169,14 +210,7 @@ def _sent_before(request, form, earlier):
 
 def run_action(request, fn, *, success_message=None):
     """Call a service for a POST-only button; a DomainError becomes an error message. Returns True on success."""
-    try:
-        fn()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    if success_message:
-        messages.success(request, success_message)
-    return True
+    return _call_service(request, fn, lambda exc: messages.error(request, exc.message), success_message)[0]
 
 
 def _text(value):

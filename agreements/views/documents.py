@@ -3,47 +3,32 @@
 Every file leaves the server through agreements/infra/files.py; send_file is the web's answer when it refuses.
 """
 
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from agreements.infra import files
-from agreements.infra.errors import DomainError
-from agreements.infra.uploads import DOCX, ODT, PDF, UploadRejected
+from agreements.infra.uploads import DOCX, ODT, PDF
 from agreements.policy import access
 
 from .. import models as m
 from ..forms.base import submit_once
 from ..forms.documents import LetterFilterForm, LetterForm, UploadForm
 from ..services import documents as svc
-from .base import agreement_context, form_page, once, posted, posted_files, read_only
+from .base import Routes, agreement_context, form_page, once, posted, posted_files, read_only, run_service
+
+urlpatterns = Routes()
 
 PAGE_SIZE = 50
 TYPE_LABELS = {PDF: "PDF", DOCX: "DOCX", ODT: "ODT"}
 
 
-def _save(request, form, fn, success_message):
-    """Run a service; a refused file is shown at the file field, other refusals above the form."""
-    try:
-        result = fn()
-    except UploadRejected as exc:
-        form.add_error("file", exc.message)
-        return None
-    except DomainError as exc:
-        form.add_error(None, exc.message)
-        return None
-    messages.success(request, success_message)
-    return result
-
-
 # Letters ------------------------------------------------------------------------------------------------------
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/schreiben/")
 def agreement_letters(request, pk):
     agreement = access.agreement_for(request.user, pk)
     if refused := read_only(request):
@@ -66,30 +51,30 @@ def _letter_form_page(request, form, agreement, title):
     return form_page(request, form, agreement, title, reverse("agreement_letters", args=[agreement.pk]))
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/schreiben/neu/")
 def letter_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
     form = submit_once(LetterForm(posted(request), posted_files(request)))
     if request.method == "POST" and form.is_valid():
-        letter = once(request, form, lambda: _save(request, form, lambda: svc.register_letter(
+        letter = once(request, form, lambda: run_service(request, form, lambda: svc.register_letter(
             user=request.user, agreement=agreement, data=form.cleaned_data,
             uploaded_file=form.cleaned_data.get("file"),
-        ), _("Das Schreiben wurde erfasst.")))
+        ), success_message=_("Das Schreiben wurde erfasst."), file_field="file"))
         if letter:
             return redirect("agreement_letters", pk=pk)
     return _letter_form_page(request, form, agreement, _("Schreiben erfassen"))
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/schreiben/<int:letter_pk>/")
 def letter_edit(request, pk, letter_pk):
     letter = access.letter_for(request.user, letter_pk, write=True, agreement_pk=pk)
     initial = {field: getattr(letter, field) for field in ("date", "direction", "subject", "reference", "summary")}
     initial.update(sender=letter.sender_id, recipient=letter.recipient_id, sender_person=letter.sender_person_id)
     form = LetterForm(posted(request), posted_files(request), initial=initial, letter=letter)
     if request.method == "POST" and form.is_valid():
-        done = _save(request, form, lambda: svc.update_letter(
+        done = run_service(request, form, lambda: svc.update_letter(
             user=request.user, letter=letter, data=form.cleaned_data, uploaded_file=form.cleaned_data.get("file"),
-        ), _("Das Schreiben wurde gespeichert."))
+        ), success_message=_("Das Schreiben wurde gespeichert."), file_field="file")
         if done:
             return redirect("agreement_letters", pk=pk)
     return _letter_form_page(request, form, letter.agreement, _("Schreiben bearbeiten"))
@@ -98,7 +83,7 @@ def letter_edit(request, pk, letter_pk):
 # Documents ----------------------------------------------------------------------------------------------------
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/dokumente/")
 def agreement_documents(request, pk):
     agreement = access.agreement_for(request.user, pk)
     if refused := read_only(request):
@@ -117,16 +102,16 @@ def agreement_documents(request, pk):
     ))
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/dokumente/neu/")
 def document_upload(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
     form = submit_once(UploadForm(posted(request), posted_files(request)))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        document = once(request, form, lambda: _save(request, form, lambda: svc.store_upload(
+        document = once(request, form, lambda: run_service(request, form, lambda: svc.store_upload(
             user=request.user, agreement=agreement, uploaded_file=data["file"], title=data["title"],
             kind=data["kind"],
-        ), _("Das Dokument wurde gespeichert.")))
+        ), success_message=_("Das Dokument wurde gespeichert."), file_field="file"))
         if document:
             return redirect("agreement_documents", pk=pk)
     return form_page(request, form, agreement, _("Dokument hochladen"), reverse("agreement_documents", args=[pk]))
@@ -145,21 +130,11 @@ def send_file(request, serve, *, document=None, back_url=None):
                       {"document": document, "message": refused.message, "back_url": back_url}, status=409)
 
 
-@login_required
+# Outside the agreement prefix: a document can belong to several agreements (through letters, statements).
+@urlpatterns.route("dokumente/<int:doc_pk>/herunterladen/")
 def document_download(request, doc_pk):
     document = access.document_for(request.user, doc_pk)
     if refused := read_only(request):
         return refused
     return send_file(request, lambda: files.serve_document(
         request, document, inline=request.GET.get("inline") == "1"), document=document)
-
-
-urlpatterns = [
-    path("vereinbarungen/<int:pk>/schreiben/", agreement_letters, name="agreement_letters"),
-    path("vereinbarungen/<int:pk>/schreiben/neu/", letter_add, name="letter_add"),
-    path("vereinbarungen/<int:pk>/schreiben/<int:letter_pk>/", letter_edit, name="letter_edit"),
-    path("vereinbarungen/<int:pk>/dokumente/", agreement_documents, name="agreement_documents"),
-    path("vereinbarungen/<int:pk>/dokumente/neu/", document_upload, name="document_upload"),
-    # Outside the agreement prefix: a document can belong to several agreements (through letters, statements).
-    path("dokumente/<int:doc_pk>/herunterladen/", document_download, name="document_download"),
-]

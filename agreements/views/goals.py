@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
-from django.urls import path, re_path, reverse
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +24,9 @@ from ..forms.base import submit_once
 from ..forms.goals import GoalForm, OfferForm, goal_initial, offer_initial
 from ..services import agreements as agreement_svc
 from ..services import goals as svc
-from .base import agreement_tab, form_page, once, post_only, posted, render_conflict, run_action, run_service
+from .base import Routes, agreement_tab, form_page, once, post_only, posted, render_conflict, run_action, run_service
+
+urlpatterns = Routes()
 
 
 @dataclass(frozen=True)
@@ -88,18 +89,15 @@ def _entry_form(request, items, agreement, entry=None):
     return form_page(request, form, agreement, items.add_title if entry is None else items.edit_title, back_url)
 
 
-@login_required
 def item_add(request, pk, items):
     return _entry_form(request, items, access.agreement_for(request.user, pk, write=True))
 
 
-@login_required
 def item_edit(request, pk, items, **url_args):
     entry = items.entry(request, pk, url_args)
     return _entry_form(request, items, entry.agreement, entry)
 
 
-@login_required
 def item_delete(request, pk, items, **url_args):
     entry = items.entry(request, pk, url_args)
     if refused := post_only(request):
@@ -109,7 +107,6 @@ def item_delete(request, pk, items, **url_args):
     return redirect(items.tab, pk=pk)
 
 
-@login_required
 def item_move(request, pk, items, direction, **url_args):
     entry = items.entry(request, pk, url_args)
     if refused := post_only(request):
@@ -130,6 +127,7 @@ GOAL_LEVELS = (
 )
 
 
+@urlpatterns.route("vereinbarungen/<int:pk>/ziele/")
 @agreement_tab("agreement_goals", "agreements/goals.html")
 def agreement_goals(request, agreement, context):
     by_level = {}
@@ -159,6 +157,7 @@ GOALS = ItemList(
 # Support offers ---------------------------------------------------------------------------------
 
 
+@urlpatterns.route("vereinbarungen/<int:pk>/angebote/")
 @agreement_tab("agreement_offers", "agreements/offers.html")
 def agreement_offers(request, agreement, context):
     offers = agreement.offers.select_related("topic", "provider", "coordinated_with").order_by(
@@ -199,21 +198,15 @@ OFFERS = ItemList(
 )
 
 
-def _item_urls(items, segment):
+def _item_routes(items, segment):
     base, args = f"vereinbarungen/<int:pk>/{segment}/", {"items": items}
     entry = f"{base}<int:{items.name}_pk>/"
-    return [
-        path(base + "neu/", item_add, args, name=f"{items.name}_add"),
-        path(entry, item_edit, args, name=f"{items.name}_edit"),
-        path(entry + "loeschen/", item_delete, args, name=f"{items.name}_delete"),
-        re_path(rf"^vereinbarungen/(?P<pk>[0-9]+)/{segment}/(?P<{items.name}_pk>[0-9]+)/(?P<direction>up|down)/$",
-                item_move, args, name=f"{items.name}_move"),
-    ]
+    urlpatterns.add(base + "neu/", item_add, f"{items.name}_add", args)
+    urlpatterns.add(entry, item_edit, f"{items.name}_edit", args)
+    urlpatterns.add(entry + "loeschen/", item_delete, f"{items.name}_delete", args)
+    urlpatterns.add(rf"^vereinbarungen/(?P<pk>[0-9]+)/{segment}/(?P<{items.name}_pk>[0-9]+)/(?P<direction>up|down)/$",
+                    item_move, f"{items.name}_move", args)
 
 
-urlpatterns = [
-    path("vereinbarungen/<int:pk>/ziele/", agreement_goals, name="agreement_goals"),
-    *_item_urls(GOALS, "ziele"),
-    path("vereinbarungen/<int:pk>/angebote/", agreement_offers, name="agreement_offers"),
-    *_item_urls(OFFERS, "angebote"),
-]
+_item_routes(GOALS, "ziele")
+_item_routes(OFFERS, "angebote")

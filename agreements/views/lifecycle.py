@@ -1,10 +1,9 @@
 """Lifecycle actions on an agreement (abstimmen, unterzeichnen, …) and the reviews tab."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.urls import path, re_path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,16 +14,19 @@ from ..forms.base import submit_once
 from ..forms.lifecycle import AgreeForm, AssessmentForm, ReasonForm, ReviewForm, SignatureForm
 from ..services import lifecycle as svc
 from .base import (
+    Routes,
     agreement_context,
+    agreement_tab,
     form_page,
     once,
     once_button,
     post_only,
     posted,
-    read_only,
     run_action,
     run_service,
 )
+
+urlpatterns = Routes()
 
 
 def _writable(request, pk, action):
@@ -48,7 +50,7 @@ def _action_page(request, agreement, form, title, intro=""):
     return form_page(request, form, agreement, title, reverse("agreement_detail", args=[agreement.pk]), intro)
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/abstimmen/")
 def agreement_agree(request, pk):
     agreement, refusal = _writable(request, pk, "agree")
     if refusal:
@@ -66,7 +68,6 @@ def agreement_agree(request, pk):
 
 def _reason_view(action, service, title, success):
     # Built at import time: title and success are lazy so that each request gets its own language.
-    @login_required
     def view(request, pk):
         agreement, refusal = _writable(request, pk, action)
         if refusal:
@@ -85,13 +86,16 @@ def _reason_view(action, service, title, success):
 
 agreement_reopen = _reason_view("reopen", svc.reopen, gettext_lazy("Abstimmung aufheben"),
                                 gettext_lazy("Die Abstimmung wurde aufgehoben."))
+urlpatterns.add("vereinbarungen/<int:pk>/abstimmung-aufheben/", agreement_reopen)
 agreement_refuse = _reason_view("refuse", svc.refuse, gettext_lazy("Unterzeichnung ablehnen"),
                                 gettext_lazy("Die Ablehnung der Unterzeichnung wurde erfasst."))
+urlpatterns.add("vereinbarungen/<int:pk>/unterzeichnung-ablehnen/", agreement_refuse)
 agreement_withdraw = _reason_view("withdraw", svc.withdraw, gettext_lazy("Zielvereinbarung zurückziehen"),
                                   gettext_lazy("Die Zielvereinbarung wurde zurückgezogen."))
+urlpatterns.add("vereinbarungen/<int:pk>/zurueckziehen/", agreement_withdraw)
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/unterzeichnen/")
 def agreement_sign(request, pk):
     agreement, refusal = _writable(request, pk, "sign")
     if refusal:
@@ -109,7 +113,6 @@ def agreement_sign(request, pk):
 
 
 def _post_action(action, service, success):
-    @login_required
     def view(request, pk):
         agreement, _refusal = _writable(request, pk, action)
         if refused := post_only(request):
@@ -122,7 +125,9 @@ def _post_action(action, service, success):
 
 
 agreement_start = _post_action("start", svc.start_implementation, gettext_lazy("Die Umsetzung hat begonnen."))
+urlpatterns.add("vereinbarungen/<int:pk>/umsetzung-beginnen/", agreement_start)
 agreement_close = _post_action("close", svc.close, gettext_lazy("Die Zielvereinbarung ist abgeschlossen."))
+urlpatterns.add("vereinbarungen/<int:pk>/abschliessen/", agreement_close)
 
 
 def _created(request, create, success_message):
@@ -132,7 +137,7 @@ def _created(request, create, success_message):
     return result["new"] if ok else None
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/nachtrag/")
 def agreement_amend(request, pk):
     agreement, _refusal = _writable(request, pk, "amend")
     if refused := post_only(request):
@@ -142,7 +147,7 @@ def agreement_amend(request, pk):
     return redirect("agreement_detail", pk=new.pk if new else pk)
 
 
-@login_required
+@urlpatterns.route(r"^vereinbarungen/(?P<pk>[0-9]+)/ableiten/(?P<kind>next_year|jobcenter)/$")
 def agreement_derive(request, pk, kind):
     agreement, _refusal = _writable(request, pk, "derive")
     if refused := post_only(request):
@@ -157,21 +162,17 @@ def _assessments_prefetch():
                                                                                                  "goal_id"))
 
 
-@login_required
-def agreement_reviews(request, pk):
-    agreement = access.agreement_for(request.user, pk)
-    if refused := read_only(request):
-        return refused
-    reviews = agreement.reviews.select_related("created_by").prefetch_related(_assessments_prefetch())
-    return render(request, "agreements/reviews.html", agreement_context(
-        request, agreement, "agreement_reviews",
-        reviews=reviews,
-        predecessor_results=svc.predecessor_results(agreement),
-        can_review="review" in svc.available_actions(request.user, agreement),
-    ))
+@urlpatterns.route("vereinbarungen/<int:pk>/nachhaltung/")
+@agreement_tab("agreement_reviews", "agreements/reviews.html")
+def agreement_reviews(request, agreement, context):
+    return {
+        "reviews": agreement.reviews.select_related("created_by").prefetch_related(_assessments_prefetch()),
+        "predecessor_results": svc.predecessor_results(agreement),
+        "can_review": "review" in svc.available_actions(request.user, agreement),
+    }
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/nachhaltung/neu/")
 def review_add(request, pk):
     agreement, refusal = _writable(request, pk, "review")
     if refusal:
@@ -188,19 +189,3 @@ def review_add(request, pk):
     return render(request, "agreements/review_form.html", agreement_context(
         request, agreement, "agreement_reviews", form=form, goal_forms=goal_forms,
     ))
-
-
-urlpatterns = [
-    path("vereinbarungen/<int:pk>/abstimmen/", agreement_agree, name="agreement_agree"),
-    path("vereinbarungen/<int:pk>/abstimmung-aufheben/", agreement_reopen, name="agreement_reopen"),
-    path("vereinbarungen/<int:pk>/unterzeichnen/", agreement_sign, name="agreement_sign"),
-    path("vereinbarungen/<int:pk>/unterzeichnung-ablehnen/", agreement_refuse, name="agreement_refuse"),
-    path("vereinbarungen/<int:pk>/zurueckziehen/", agreement_withdraw, name="agreement_withdraw"),
-    path("vereinbarungen/<int:pk>/umsetzung-beginnen/", agreement_start, name="agreement_start"),
-    path("vereinbarungen/<int:pk>/abschliessen/", agreement_close, name="agreement_close"),
-    path("vereinbarungen/<int:pk>/nachtrag/", agreement_amend, name="agreement_amend"),
-    re_path(r"^vereinbarungen/(?P<pk>[0-9]+)/ableiten/(?P<kind>next_year|jobcenter)/$", agreement_derive,
-            name="agreement_derive"),
-    path("vereinbarungen/<int:pk>/nachhaltung/", agreement_reviews, name="agreement_reviews"),
-    path("vereinbarungen/<int:pk>/nachhaltung/neu/", review_add, name="review_add"),
-]

@@ -3,12 +3,12 @@
 from functools import partial
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agreements.infra.errors import ConflictError, DomainError
 from agreements.policy import access
@@ -17,7 +17,9 @@ from agreements.services.base import require_editable
 from ..forms.base import submit_once
 from ..forms.negotiation import ProposalDecisionForm, ProposalForm, StatementForm, StepForm
 from ..services import negotiation as svc
-from .base import agreement_tab, form_page, once, posted, posted_files, render_conflict, run_service
+from .base import Routes, agreement_tab, form_page, once, posted, posted_files, render_conflict, run_service
+
+urlpatterns = Routes()
 
 PAGE_SIZE = 25
 
@@ -32,15 +34,25 @@ def _refuse_frozen(request, agreement, tab):
     return None
 
 
-def _add_page(request, agreement, form, create, *, tab, saved, title):
-    """A new record on its own page: created once (a second submission of the same form creates nothing), then
-    back to the tab. `create(data=…)` is the service, bound to user and agreement."""
-    form = submit_once(form)
-    if request.method == "POST" and form.is_valid():
-        if once(request, form, lambda: run_service(request, form, lambda: create(data=form.cleaned_data),
-                                                   success_message=saved)):
-            return redirect(tab, pk=agreement.pk)
-    return form_page(request, form, agreement, title, reverse(tab, args=[agreement.pk]))
+def _add_view(name, make_form, create, *, tab, saved, title, while_frozen=False):
+    """The view that adds a record on its own page: created once (a second submission of the same form creates
+    nothing), then back to the tab. `make_form(data, files, agreement)` builds the form, `create(user=…,
+    agreement=…, data=…)` is the service. Unless `while_frozen`, a frozen agreement sends the user back to the tab.
+    """
+
+    def view(request, pk):
+        agreement = access.agreement_for(request.user, pk, write=True)
+        if not while_frozen and (refused := _refuse_frozen(request, agreement, tab)):
+            return refused
+        form = submit_once(make_form(posted(request), posted_files(request), agreement))
+        if request.method == "POST" and form.is_valid():
+            if once(request, form, lambda: run_service(request, form, lambda: create(
+                    user=request.user, agreement=agreement, data=form.cleaned_data), success_message=saved)):
+                return redirect(tab, pk=agreement.pk)
+        return form_page(request, form, agreement, title, reverse(tab, args=[agreement.pk]))
+
+    view.__name__ = name
+    return view
 
 
 def _edit_page(request, agreement, form, update, *, tab, saved, title, intro=""):
@@ -59,6 +71,7 @@ def _edit_page(request, agreement, form, update, *, tab, saved, title, intro="")
 
 # Proposals ------------------------------------------------------------
 
+@urlpatterns.route("vereinbarungen/<int:pk>/vorschlaege/")
 @agreement_tab("agreement_proposals", "agreements/proposals.html")
 def agreement_proposals(request, agreement, context):
     proposals = list(agreement.proposals.select_related(
@@ -69,19 +82,14 @@ def agreement_proposals(request, agreement, context):
     return {"entries": proposals, "not_adopted": [p for p in proposals if p.decision in svc.NOT_ADOPTED]}
 
 
-@login_required
-def proposal_add(request, pk):
-    agreement = access.agreement_for(request.user, pk, write=True)
-    refused = _refuse_frozen(request, agreement, "agreement_proposals")
-    if refused:
-        return refused
-    form = ProposalForm(posted(request), posted_files(request), agreement=agreement)
-    return _add_page(request, agreement, form, partial(svc.create_proposal, user=request.user, agreement=agreement),
-                     tab="agreement_proposals", saved=_("Der Vorschlag wurde eingebracht."),
-                     title=_("Vorschlag einbringen"))
+proposal_add = urlpatterns.add("vereinbarungen/<int:pk>/vorschlaege/neu/", _add_view(
+    "proposal_add", lambda data, files, agreement: ProposalForm(data, files, agreement=agreement), svc.create_proposal,
+    tab="agreement_proposals", saved=gettext_lazy("Der Vorschlag wurde eingebracht."),
+    title=gettext_lazy("Vorschlag einbringen"),
+))
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/vorschlaege/<int:proposal_pk>/entscheiden/")
 def proposal_decide(request, pk, proposal_pk):
     proposal = access.proposal_for(request.user, proposal_pk, write=True, agreement_pk=pk)
     try:
@@ -106,24 +114,20 @@ def proposal_decide(request, pk, proposal_pk):
 
 # Statements ------------------------------------------------------------
 
+@urlpatterns.route("vereinbarungen/<int:pk>/stellungnahmen/")
 @agreement_tab("agreement_statements", "agreements/statements.html")
 def agreement_statements(request, agreement, context):
     return {"entries": agreement.statements.select_related("party", "document").order_by("date", "id")}
 
 
-@login_required
-def statement_add(request, pk):
-    agreement = access.agreement_for(request.user, pk, write=True)
-    refused = _refuse_frozen(request, agreement, "agreement_statements")
-    if refused:
-        return refused
-    form = StatementForm(posted(request), posted_files(request))
-    return _add_page(request, agreement, form, partial(svc.create_statement, user=request.user, agreement=agreement),
-                     tab="agreement_statements", saved=_("Die Stellungnahme wurde erfasst."),
-                     title=_("Stellungnahme erfassen"))
+statement_add = urlpatterns.add("vereinbarungen/<int:pk>/stellungnahmen/neu/", _add_view(
+    "statement_add", lambda data, files, agreement: StatementForm(data, files), svc.create_statement,
+    tab="agreement_statements", saved=gettext_lazy("Die Stellungnahme wurde erfasst."),
+    title=gettext_lazy("Stellungnahme erfassen"),
+))
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/stellungnahmen/<int:statement_pk>/")
 def statement_edit(request, pk, statement_pk):
     statement = access.statement_for(request.user, statement_pk, write=True, agreement_pk=pk)
     refused = _refuse_frozen(request, statement.agreement, "agreement_statements")
@@ -143,6 +147,7 @@ def statement_edit(request, pk, statement_pk):
 
 # Timeline ------------------------------------------------------------
 
+@urlpatterns.route("vereinbarungen/<int:pk>/verfahren/")
 @agreement_tab("agreement_timeline", "agreements/timeline.html")
 def agreement_timeline(request, agreement, context):
     steps = list(agreement.steps.select_related("letter", "version").prefetch_related("participants")
@@ -152,16 +157,15 @@ def agreement_timeline(request, agreement, context):
     return {"entries": steps}
 
 
-@login_required
-def step_add(request, pk):
-    agreement = access.agreement_for(request.user, pk, write=True)
-    form = StepForm(posted(request), posted_files(request), agreement=agreement)
-    return _add_page(request, agreement, form, partial(svc.create_step, user=request.user, agreement=agreement),
-                     tab="agreement_timeline", saved=_("Der Verfahrensschritt wurde erfasst."),
-                     title=_("Verfahrensschritt erfassen"))
+step_add = urlpatterns.add("vereinbarungen/<int:pk>/verfahren/neu/", _add_view(
+    "step_add", lambda data, files, agreement: StepForm(data, files, agreement=agreement), svc.create_step,
+    tab="agreement_timeline", saved=gettext_lazy("Der Verfahrensschritt wurde erfasst."),
+    title=gettext_lazy("Verfahrensschritt erfassen"),
+    while_frozen=True,
+))
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/verfahren/<int:step_pk>/")
 def step_edit(request, pk, step_pk):
     step = access.step_for(request.user, step_pk, write=True, agreement_pk=pk)
     if not svc.is_manual(step):
@@ -176,22 +180,8 @@ def step_edit(request, pk, step_pk):
 
 # History ------------------------------------------------------------
 
+@urlpatterns.route("vereinbarungen/<int:pk>/historie/")
 @agreement_tab("agreement_history", "agreements/history.html")
 def agreement_history(request, agreement, context):
     page = Paginator(svc.history_entries(agreement), PAGE_SIZE).get_page(request.GET.get("page"))
     return {"page": page, "entries": svc.describe_history(agreement, page)}
-
-
-P = "vereinbarungen/<int:pk>/"
-urlpatterns = [
-    path(P + "vorschlaege/", agreement_proposals, name="agreement_proposals"),
-    path(P + "vorschlaege/neu/", proposal_add, name="proposal_add"),
-    path(P + "vorschlaege/<int:proposal_pk>/entscheiden/", proposal_decide, name="proposal_decide"),
-    path(P + "stellungnahmen/", agreement_statements, name="agreement_statements"),
-    path(P + "stellungnahmen/neu/", statement_add, name="statement_add"),
-    path(P + "stellungnahmen/<int:statement_pk>/", statement_edit, name="statement_edit"),
-    path(P + "verfahren/", agreement_timeline, name="agreement_timeline"),
-    path(P + "verfahren/neu/", step_add, name="step_add"),
-    path(P + "verfahren/<int:step_pk>/", step_edit, name="step_edit"),
-    path(P + "historie/", agreement_history, name="agreement_history"),
-]

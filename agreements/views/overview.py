@@ -7,10 +7,8 @@ The pages work for every user: the numbers are computed over the agreements the 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import re_path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
@@ -21,6 +19,9 @@ from agreements.transfer.exports import FORMATS, export_response
 from .. import models as m
 from ..forms import AgreementFilterForm
 from ..services import overview as svc
+from .base import Routes
+
+urlpatterns = Routes()
 
 MIN_YEAR, MAX_YEAR = 2005, 2100
 COMPARISON_TABLES = ("goals", "offers", "proposals", "achievement")
@@ -140,7 +141,7 @@ def _base_context(request, active, years):
     }
 
 
-@login_required
+@urlpatterns.route(r"^uebersicht/tafel/$")
 @require_safe
 def overview_board(request):
     form = BoardFilterForm(request.GET or None)
@@ -160,7 +161,7 @@ def overview_board(request):
     })
 
 
-@login_required
+@urlpatterns.route(r"^uebersicht/vergleich/$")
 @require_safe
 def overview_compare(request):
     form = CompareFilterForm(request.GET or None)
@@ -174,7 +175,8 @@ def overview_compare(request):
     })
 
 
-@login_required
+# Any name and extension reach the view, which answers 404 for unknown ones (after the login check).
+@urlpatterns.route(r"^uebersicht/(?P<table>[a-z]+)\.(?P<fmt>[a-z0-9]+)$")
 @require_safe
 def overview_export(request, table, fmt):
     if table not in EXPORT_TABLES or fmt not in FORMATS:
@@ -190,7 +192,7 @@ def overview_export(request, table, fmt):
     return export_response(data, fmt, f"{FILENAMES[table]} {period}")
 
 
-@login_required
+@urlpatterns.route(r"^vereinbarungen/export\.(?P<fmt>[a-z0-9]+)$")
 @require_safe
 def agreement_list_export(request, fmt):
     if fmt not in FORMATS:
@@ -203,11 +205,3 @@ def agreement_list_export(request, fmt):
         filename = f"{filename} {data['year']}"
     return export_response(svc.agreement_list_table(request.user, data), fmt, filename)
 
-
-urlpatterns = [
-    re_path(r"^uebersicht/tafel/$", overview_board, name="overview_board"),
-    re_path(r"^uebersicht/vergleich/$", overview_compare, name="overview_compare"),
-    # Any name and extension reach the view, which answers 404 for unknown ones (after the login check).
-    re_path(r"^uebersicht/(?P<table>[a-z]+)\.(?P<fmt>[a-z0-9]+)$", overview_export, name="overview_export"),
-    re_path(r"^vereinbarungen/export\.(?P<fmt>[a-z0-9]+)$", agreement_list_export, name="agreement_list_export"),
-]

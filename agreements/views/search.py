@@ -6,16 +6,17 @@ Only logged-in users search: the index holds internal records. The public part o
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from agreements.infra import search as index
 
 from .. import models as m
+from .base import Routes
+
+urlpatterns = Routes()
 
 PAGE_SIZE = 20
 
@@ -48,7 +49,7 @@ def _page_number(value):
     return max(number, 1)
 
 
-@login_required
+@urlpatterns.route("suche/", name="search")
 @require_safe
 def search_page(request):
     form = SearchForm(request.GET or None)
@@ -75,8 +76,3 @@ def search_page(request):
             first_number=(number - 1) * PAGE_SIZE + 1,
         )
     return render(request, "search/search.html", context)
-
-
-urlpatterns = [
-    path("suche/", search_page, name="search"),
-]

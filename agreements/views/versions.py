@@ -3,10 +3,9 @@
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -16,7 +15,9 @@ from agreements.text.redline import FIELD_LABELS, ITEM_FIELDS, compare_snapshots
 from .. import models as m
 from ..forms.versions import CURRENT, DraftSendForm, VersionCompareForm
 from ..services import versions as svc
-from .base import agreement_context, post_only, read_only, run_service
+from .base import Routes, agreement_context, post_only, read_only, run_service
+
+urlpatterns = Routes()
 
 TAB = "agreement_versions"
 
@@ -79,7 +80,7 @@ def _versions_page(request, agreement, *, draft_form=None, status=200):
     return render(request, "agreements/versions.html", context, status=status)
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/fassungen/")
 def agreement_versions(request, pk):
     agreement = _agreement(request, pk)
     if refused := read_only(request):
@@ -87,7 +88,7 @@ def agreement_versions(request, pk):
     return _versions_page(request, agreement)
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/fassungen/senden/")
 def draft_send(request, pk):
     agreement = _agreement(request, pk, write=True)
     if refused := post_only(request):
@@ -144,7 +145,7 @@ def _readable(snapshot):
     }
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/fassungen/<int:number>/")
 def version_detail(request, pk, number):
     agreement = _agreement(request, pk)
     if refused := read_only(request):
@@ -168,7 +169,7 @@ def _side_label(number):
     return _("Fassung %(number)s") % {"number": number}
 
 
-@login_required
+@urlpatterns.route("vereinbarungen/<int:pk>/fassungen/vergleich/")
 def version_compare(request, pk):
     agreement = _agreement(request, pk)
     if refused := read_only(request):
@@ -212,11 +213,3 @@ def version_compare(request, pk):
         "query_side": f"a={form.cleaned_data['a']}&b={form.cleaned_data['b']}&mode=side",
     })
     return render(request, "agreements/version_compare.html", context)
-
-
-urlpatterns = [
-    path("vereinbarungen/<int:pk>/fassungen/", agreement_versions, name="agreement_versions"),
-    path("vereinbarungen/<int:pk>/fassungen/vergleich/", version_compare, name="version_compare"),
-    path("vereinbarungen/<int:pk>/fassungen/senden/", draft_send, name="draft_send"),
-    path("vereinbarungen/<int:pk>/fassungen/<int:number>/", version_detail, name="version_detail"),
-]

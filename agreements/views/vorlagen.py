@@ -9,7 +9,6 @@ import functools
 import logging
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -17,7 +16,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, re_path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,30 +44,35 @@ from ..pdf.vorlage_bundle import bundle_filename
 from ..services import stored_pdfs
 from ..services import vorlagen as svc
 from ..services.documents import agreement_documents_queryset
-from .base import once, post_only, posted, posted_files, read_only, render_conflict, run_action, run_service
+from .base import Routes, once, post_only, posted, posted_files, read_only, render_conflict, run_action, run_service
 
-# The upload checks and the refusal page of the documents area, reused: a Vorlage's files come and go the same way.
-from .documents import _save, send_file
+# The refusal page of the documents area, reused: a Vorlage's files leave the server the same way.
+from .documents import send_file
+
+urlpatterns = Routes()
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 
 
-def public_or_login(view):
-    """For views that anonymous users may see for public papers: whatever they may not read sends them to the
+def public_page(route):
+    """A page anonymous users may see for public papers, at `route`: whatever they may not read sends them to the
     login page (logged-in users get the 404)."""
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except Http404:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            raise
+    def register(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except Http404:
+                if not request.user.is_authenticated:
+                    return redirect_to_login(request.get_full_path())
+                raise
 
-    return wrapper
+        return urlpatterns.add(route, wrapper, public=True)
+
+    return register
 
 
 def _consultations_prefetch():
@@ -95,7 +99,7 @@ def _page(request, qs):
 # --- Lists ----------------------------------------------------------------------------------------------------
 
 
-@login_required
+@urlpatterns.route("vorlagen/")
 def vorlage_list(request):
     if refused := read_only(request):
         return refused
@@ -121,6 +125,7 @@ def vorlage_list(request):
     })
 
 
+@public_page("vorlagen/oeffentlich/")
 def vorlage_public_list(request):
     if refused := read_only(request):
         return refused
@@ -137,7 +142,7 @@ def vorlage_public_list(request):
     return render(request, "vorlagen/public_list.html", {"form": form, "page": page, "query": query})
 
 
-@login_required
+@urlpatterns.route("vorlagen/sitzungsunterlagen/")
 def vorlage_meetings(request):
     """Meine Sitzungsunterlagen: the released papers on the coming meetings of the user's committees."""
     if refused := read_only(request):
@@ -175,7 +180,7 @@ def _author_initial(request, departments):
     return {"author": person.pk, "department": person.department_id} if person else {}
 
 
-@login_required
+@urlpatterns.route("vorlagen/neu/")
 def vorlage_create(request):
     departments = _writable_departments(request)
     form = submit_once(VorlageForm(posted(request), departments=departments, authors=_authors(departments),
@@ -189,7 +194,7 @@ def vorlage_create(request):
     return _form_page(request, form, _("Neue Vorlage"), reverse("vorlage_list"))
 
 
-@login_required
+@urlpatterns.route("vorlagen/neu/aus-zielvereinbarung/")
 def vorlage_create_from_agreement(request):
     departments = _writable_departments(request)
     agreements = access.visible_agreements(request.user).filter(
@@ -214,7 +219,7 @@ def vorlage_create_from_agreement(request):
 # --- Reading --------------------------------------------------------------------------------------------------
 
 
-@public_or_login
+@public_page("vorlagen/<int:pk>/")
 def vorlage_detail(request, pk):
     vorlage = vorlage_access.vorlage_for(request.user, pk)
     if refused := read_only(request):
@@ -240,7 +245,7 @@ def _inline(request):
     return request.GET.get("inline") == "1"
 
 
-@public_or_login
+@public_page("vorlagen/<int:pk>/pdf/")
 def vorlage_pdf(request, pk):
     """Released: the stored PDF (never rendered again). Draft: rendered, through the input-hash cache."""
     vorlage = vorlage_access.vorlage_for(request.user, pk, queryset=m.Vorlage.objects.select_related("main_file"))
@@ -255,7 +260,7 @@ def vorlage_pdf(request, pk):
         back_url=_back(vorlage))
 
 
-@public_or_login
+@public_page("vorlagen/<int:pk>/gesamtdokument/")
 def vorlage_bundle(request, pk):
     vorlage = vorlage_access.vorlage_for(request.user, pk)
     if refused := read_only(request):
@@ -269,7 +274,7 @@ def vorlage_bundle(request, pk):
                       status=422)
 
 
-@public_or_login
+@public_page("vorlagen/<int:pk>/anlagen/<int:anlage_pk>/datei/")
 def vorlage_anlage_download(request, pk, anlage_pk):
     anlage = vorlage_access.anlage_for(request.user, pk, anlage_pk)
     if refused := read_only(request):
@@ -308,13 +313,16 @@ def _editable(request, pk):
     return vorlage, _not_editable(request, vorlage)
 
 
-def _save_or_conflict(request, form, fn, success, back_url):
-    """(response, done): the conflict page when somebody saved in between, else run the service (once, for a
-    create form)."""
-    try:
-        return None, once(request, form, lambda: run_service(request, form, fn, success_message=success))
-    except ConflictError as conflict:
-        return render_conflict(request, form, conflict, back_url), None
+def _saved_page(request, form, save, success, *, vorlage, title, conflict_url, intro=""):
+    """A form of the Vorlage: saved through the service call `save` (once, for a create form), then back to the
+    Vorlage; the conflict page (back to `conflict_url`) when somebody saved in between; otherwise the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            if once(request, form, lambda: run_service(request, form, save, success_message=success)):
+                return redirect("vorlage_detail", pk=vorlage.pk)
+        except ConflictError as conflict:
+            return render_conflict(request, form, conflict, conflict_url)
+    return _form_page(request, form, title, _back(vorlage), vorlage, intro=intro)
 
 
 def _header_initial(vorlage):
@@ -324,28 +332,24 @@ def _header_initial(vorlage):
     return initial
 
 
-@login_required
+@urlpatterns.route("vorlagen/<int:pk>/bearbeiten/")
 def vorlage_edit(request, pk):
     vorlage, refused = _editable(request, pk)
     if refused:
         return refused
     authors = _authors(m.Department.objects.filter(pk=vorlage.department_id))
     form = VorlageForm(posted(request), authors=authors, initial=_header_initial(vorlage))
-    if request.method == "POST" and form.is_valid():
-        conflict, done = _save_or_conflict(request, form, lambda: svc.update_vorlage(
-            user=request.user, vorlage=vorlage, data=form.cleaned_data,
-            lock_version=form.cleaned_data["lock_version"] or 0), _("Die Vorlage wurde gespeichert."),
-            reverse("vorlage_edit", args=[pk]))
-        if conflict or done:
-            return conflict or redirect("vorlage_detail", pk=pk)
-    return _form_page(request, form, _("Vorlage bearbeiten"), _back(vorlage), vorlage,
-                      intro=_("Fachbereich: %(department)s") % {"department": vorlage.department})
+    return _saved_page(request, form, lambda: svc.update_vorlage(
+        user=request.user, vorlage=vorlage, data=form.cleaned_data,
+        lock_version=form.cleaned_data["lock_version"] or 0), _("Die Vorlage wurde gespeichert."),
+        vorlage=vorlage, title=_("Vorlage bearbeiten"), conflict_url=reverse("vorlage_edit", args=[pk]),
+        intro=_("Fachbereich: %(department)s") % {"department": vorlage.department})
 
 
 # Sections ----------------------------------------------------------------------------------------------------
 
 
-@login_required
+@urlpatterns.route("vorlagen/<int:pk>/abschnitte/neu/", name="vorlage_section_add")
 def section_add(request, pk):
     vorlage, refused = _editable(request, pk)
     if refused:
@@ -359,7 +363,7 @@ def section_add(request, pk):
     return _form_page(request, form, _("Abschnitt der Sachverhaltsdarstellung hinzufügen"), _back(vorlage), vorlage)
 
 
-@login_required
+@urlpatterns.route("vorlagen/<int:pk>/abschnitte/<int:section_pk>/", name="vorlage_section_edit")
 def section_edit(request, pk, section_pk):
     section = vorlage_access.section_for(request.user, pk, section_pk)
     vorlage = section.vorlage
@@ -367,18 +371,14 @@ def section_edit(request, pk, section_pk):
         return refused
     form = SectionForm(posted(request), initial={
         "heading": section.heading, "text": section.text, "lock_version": section.lock_version})
-    if request.method == "POST" and form.is_valid():
-        conflict, done = _save_or_conflict(request, form, lambda: svc.save_section(
-            user=request.user, vorlage=vorlage, data=form.cleaned_data, section=section,
-            lock_version=form.cleaned_data["lock_version"]), _("Der Abschnitt wurde gespeichert."),
-            reverse("vorlage_section_edit", args=[pk, section_pk]))
-        if conflict or done:
-            return conflict or redirect("vorlage_detail", pk=pk)
-    return _form_page(request, form, _("Abschnitt bearbeiten"), _back(vorlage), vorlage)
+    return _saved_page(request, form, lambda: svc.save_section(
+        user=request.user, vorlage=vorlage, data=form.cleaned_data, section=section,
+        lock_version=form.cleaned_data["lock_version"]), _("Der Abschnitt wurde gespeichert."),
+        vorlage=vorlage, title=_("Abschnitt bearbeiten"),
+        conflict_url=reverse("vorlage_section_edit", args=[pk, section_pk]))
 
 
 def _post_action(getter, service, success):
-    @login_required
     def view(request, pk, item_pk, **kwargs):
         item = getter(request.user, pk, item_pk)
         if refused := post_only(request):
@@ -392,9 +392,12 @@ def _post_action(getter, service, success):
 section_delete = _post_action(vorlage_access.section_for,
                               lambda user, item: svc.delete_section(user=user, section=item),
                               _("Der Abschnitt wurde gelöscht."))
+urlpatterns.add("vorlagen/<int:pk>/abschnitte/<int:item_pk>/loeschen/", section_delete, name="vorlage_section_delete")
 section_move = _post_action(vorlage_access.section_for,
                             lambda user, item, direction: svc.move_section(user=user, section=item,
                                                                            direction=direction), None)
+urlpatterns.add(r"^vorlagen/(?P<pk>[0-9]+)/abschnitte/(?P<item_pk>[0-9]+)/(?P<direction>up|down)/$",
+                section_move, name="vorlage_section_move")
 
 
 # Beratungsfolge ----------------------------------------------------------------------------------------------
@@ -409,25 +412,22 @@ def _consultation_page(request, vorlage, consultation=None):
     form = ConsultationForm(posted(request), party=vorlage.department.party_id, initial=initial)
     if consultation is None:
         form = submit_once(form)
-    if request.method == "POST" and form.is_valid():
-        back = (reverse("vorlage_consultation_edit", args=[vorlage.pk, consultation.pk]) if consultation
-                else _back(vorlage))
-        conflict, done = _save_or_conflict(request, form, lambda: svc.save_consultation(
-            user=request.user, vorlage=vorlage, data=form.cleaned_data, consultation=consultation,
-            lock_version=form.cleaned_data["lock_version"]), _("Die Beratungsfolge wurde gespeichert."), back)
-        if conflict or done:
-            return conflict or redirect("vorlage_detail", pk=vorlage.pk)
-    title = _("Beratung bearbeiten") if consultation else _("Gremium in die Beratungsfolge aufnehmen")
-    return _form_page(request, form, title, _back(vorlage), vorlage)
+    return _saved_page(request, form, lambda: svc.save_consultation(
+        user=request.user, vorlage=vorlage, data=form.cleaned_data, consultation=consultation,
+        lock_version=form.cleaned_data["lock_version"]), _("Die Beratungsfolge wurde gespeichert."),
+        vorlage=vorlage,
+        title=_("Beratung bearbeiten") if consultation else _("Gremium in die Beratungsfolge aufnehmen"),
+        conflict_url=(reverse("vorlage_consultation_edit", args=[vorlage.pk, consultation.pk]) if consultation
+                      else _back(vorlage)))
 
 
-@login_required
+@urlpatterns.route("vorlagen/<int:pk>/beratungsfolge/neu/", name="vorlage_consultation_add")
 def consultation_add(request, pk):
     vorlage, refused = _editable(request, pk)
     return refused or _consultation_page(request, vorlage)
 
 
-@login_required
+@urlpatterns.route("vorlagen/<int:pk>/beratungsfolge/<int:consultation_pk>/", name="vorlage_consultation_edit")
 def consultation_edit(request, pk, consultation_pk):
     consultation = vorlage_access.consultation_for(request.user, pk, consultation_pk)
     return _not_editable(request, consultation.paper) or _consultation_page(request, consultation.paper, consultation)
@@ -436,12 +436,17 @@ def consultation_edit(request, pk, consultation_pk):
 consultation_delete = _post_action(vorlage_access.consultation_for,
                                    lambda user, item: svc.delete_consultation(user=user, consultation=item),
                                    _("Die Beratung wurde aus der Beratungsfolge entfernt."))
+urlpatterns.add("vorlagen/<int:pk>/beratungsfolge/<int:item_pk>/loeschen/",
+                consultation_delete, name="vorlage_consultation_delete")
 consultation_move = _post_action(vorlage_access.consultation_for,
                                  lambda user, item, direction: svc.move_consultation(
                                      user=user, consultation=item, direction=direction), None)
+urlpatterns.add(r"^vorlagen/(?P<pk>[0-9]+)/beratungsfolge/(?P<item_pk>[0-9]+)/(?P<direction>up|down)/$",
+                consultation_move, name="vorlage_consultation_move")
 
 
-@login_required
+@urlpatterns.route("vorlagen/<int:pk>/beratungsfolge/<int:consultation_pk>/ergebnis/",
+                   name="vorlage_consultation_result")
 def consultation_result(request, pk, consultation_pk):
     consultation = vorlage_access.consultation_for(request.user, pk, consultation_pk)
     vorlage = consultation.paper
@@ -461,7 +466,7 @@ def consultation_result(request, pk, consultation_pk):
 # Anlagen -----------------------------------------------------------------------------------------------------
 
 
-@login_required
+@urlpatterns.route("vorlagen/<int:pk>/anlagen/neu/", name="vorlage_anlage_add")
 def anlage_add(request, pk):
     vorlage, refused = _editable(request, pk)
     if refused:
@@ -472,15 +477,15 @@ def anlage_add(request, pk):
     form = submit_once(AnlageForm(posted(request), posted_files(request), documents=documents))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        # _save shows a refused file at the file field, other refusals above the form.
-        if once(request, form, lambda: _save(request, form, lambda: svc.add_anlage(
+        if once(request, form, lambda: run_service(request, form, lambda: svc.add_anlage(
                 user=request.user, vorlage=vorlage, title=data["title"], document=data.get("document"),
-                uploaded_file=data.get("file")), _("Die Anlage wurde hinzugefügt."))):
+                uploaded_file=data.get("file")), success_message=_("Die Anlage wurde hinzugefügt."),
+                file_field="file")):
             return redirect("vorlage_detail", pk=pk)
     return _form_page(request, form, _("Anlage hinzufügen"), _back(vorlage), vorlage)
 
 
-@login_required
+@urlpatterns.route("vorlagen/<int:pk>/anlagen/<int:anlage_pk>/", name="vorlage_anlage_edit")
 def anlage_edit(request, pk, anlage_pk):
     anlage = vorlage_access.anlage_for(request.user, pk, anlage_pk, write=True)
     vorlage = anlage.vorlage
@@ -488,14 +493,11 @@ def anlage_edit(request, pk, anlage_pk):
         return refused
     form = AnlageTitleForm(posted(request), initial={"title": anlage.title,
                                                           "lock_version": anlage.lock_version})
-    if request.method == "POST" and form.is_valid():
-        conflict, done = _save_or_conflict(request, form, lambda: svc.update_anlage(
-            user=request.user, anlage=anlage, title=form.cleaned_data["title"],
-            lock_version=form.cleaned_data["lock_version"]), _("Die Anlage wurde gespeichert."),
-            reverse("vorlage_anlage_edit", args=[pk, anlage_pk]))
-        if conflict or done:
-            return conflict or redirect("vorlage_detail", pk=pk)
-    return _form_page(request, form, _("Anlage umbenennen"), _back(vorlage), vorlage)
+    return _saved_page(request, form, lambda: svc.update_anlage(
+        user=request.user, anlage=anlage, title=form.cleaned_data["title"],
+        lock_version=form.cleaned_data["lock_version"]), _("Die Anlage wurde gespeichert."),
+        vorlage=vorlage, title=_("Anlage umbenennen"),
+        conflict_url=reverse("vorlage_anlage_edit", args=[pk, anlage_pk]))
 
 
 def _anlage_for_write(user, pk, anlage_pk):
@@ -504,16 +506,18 @@ def _anlage_for_write(user, pk, anlage_pk):
 
 anlage_delete = _post_action(_anlage_for_write, lambda user, item: svc.delete_anlage(user=user, anlage=item),
                              _("Die Anlage wurde aus der Liste entfernt."))
+urlpatterns.add("vorlagen/<int:pk>/anlagen/<int:item_pk>/loeschen/", anlage_delete, name="vorlage_anlage_delete")
 anlage_move = _post_action(_anlage_for_write,
                            lambda user, item, direction: svc.move_anlage(user=user, anlage=item,
                                                                          direction=direction), None)
+urlpatterns.add(r"^vorlagen/(?P<pk>[0-9]+)/anlagen/(?P<item_pk>[0-9]+)/(?P<direction>up|down)/$",
+                anlage_move, name="vorlage_anlage_move")
 
 
 # Lifecycle ---------------------------------------------------------------------------------------------------
 
 
 def _lifecycle_action(service, success):
-    @login_required
     def view(request, pk):
         vorlage = vorlage_access.vorlage_for(request.user, pk, write=True)
         if refused := post_only(request):
@@ -525,11 +529,14 @@ def _lifecycle_action(service, success):
 
 
 vorlage_release = _lifecycle_action(svc.release, _("Die Vorlage ist freigegeben; das PDF wurde gespeichert."))
+urlpatterns.add("vorlagen/<int:pk>/freigeben/", vorlage_release, name="vorlage_release")
 vorlage_start = _lifecycle_action(svc.start_consultation, _("Die Vorlage ist in Beratung."))
+urlpatterns.add("vorlagen/<int:pk>/beratung-beginnen/", vorlage_start, name="vorlage_start")
 vorlage_complete = _lifecycle_action(svc.complete, _("Die Vorlage ist erledigt."))
+urlpatterns.add("vorlagen/<int:pk>/erledigt/", vorlage_complete, name="vorlage_complete")
 
 
-@login_required
+@urlpatterns.route("vorlagen/<int:pk>/zurueckziehen/")
 def vorlage_withdraw(request, pk):
     vorlage = vorlage_access.vorlage_for(request.user, pk, write=True)
     form = ReasonForm(posted(request), submit=_("Vorlage zurückziehen"))
@@ -541,41 +548,3 @@ def vorlage_withdraw(request, pk):
     return _form_page(request, form, _("Vorlage zurückziehen"), _back(vorlage), vorlage,
                       intro=_("Die Begründung wird im Verfahren der Zielvereinbarung und bei den "
                               "Tagesordnungspunkten vermerkt."))
-
-
-urlpatterns = [
-    path("vorlagen/", vorlage_list, name="vorlage_list"),
-    path("vorlagen/oeffentlich/", vorlage_public_list, name="vorlage_public_list"),
-    path("vorlagen/sitzungsunterlagen/", vorlage_meetings, name="vorlage_meetings"),
-    path("vorlagen/neu/", vorlage_create, name="vorlage_create"),
-    path("vorlagen/neu/aus-zielvereinbarung/", vorlage_create_from_agreement, name="vorlage_create_from_agreement"),
-    path("vorlagen/<int:pk>/", vorlage_detail, name="vorlage_detail"),
-    path("vorlagen/<int:pk>/pdf/", vorlage_pdf, name="vorlage_pdf"),
-    path("vorlagen/<int:pk>/gesamtdokument/", vorlage_bundle, name="vorlage_bundle"),
-    path("vorlagen/<int:pk>/anlagen/<int:anlage_pk>/datei/", vorlage_anlage_download,
-         name="vorlage_anlage_download"),
-    path("vorlagen/<int:pk>/bearbeiten/", vorlage_edit, name="vorlage_edit"),
-    path("vorlagen/<int:pk>/abschnitte/neu/", section_add, name="vorlage_section_add"),
-    path("vorlagen/<int:pk>/abschnitte/<int:section_pk>/", section_edit, name="vorlage_section_edit"),
-    path("vorlagen/<int:pk>/abschnitte/<int:item_pk>/loeschen/", section_delete, name="vorlage_section_delete"),
-    re_path(r"^vorlagen/(?P<pk>[0-9]+)/abschnitte/(?P<item_pk>[0-9]+)/(?P<direction>up|down)/$", section_move,
-            name="vorlage_section_move"),
-    path("vorlagen/<int:pk>/beratungsfolge/neu/", consultation_add, name="vorlage_consultation_add"),
-    path("vorlagen/<int:pk>/beratungsfolge/<int:consultation_pk>/", consultation_edit,
-         name="vorlage_consultation_edit"),
-    path("vorlagen/<int:pk>/beratungsfolge/<int:item_pk>/loeschen/", consultation_delete,
-         name="vorlage_consultation_delete"),
-    re_path(r"^vorlagen/(?P<pk>[0-9]+)/beratungsfolge/(?P<item_pk>[0-9]+)/(?P<direction>up|down)/$",
-            consultation_move, name="vorlage_consultation_move"),
-    path("vorlagen/<int:pk>/beratungsfolge/<int:consultation_pk>/ergebnis/", consultation_result,
-         name="vorlage_consultation_result"),
-    path("vorlagen/<int:pk>/anlagen/neu/", anlage_add, name="vorlage_anlage_add"),
-    path("vorlagen/<int:pk>/anlagen/<int:anlage_pk>/", anlage_edit, name="vorlage_anlage_edit"),
-    path("vorlagen/<int:pk>/anlagen/<int:item_pk>/loeschen/", anlage_delete, name="vorlage_anlage_delete"),
-    re_path(r"^vorlagen/(?P<pk>[0-9]+)/anlagen/(?P<item_pk>[0-9]+)/(?P<direction>up|down)/$", anlage_move,
-            name="vorlage_anlage_move"),
-    path("vorlagen/<int:pk>/freigeben/", vorlage_release, name="vorlage_release"),
-    path("vorlagen/<int:pk>/beratung-beginnen/", vorlage_start, name="vorlage_start"),
-    path("vorlagen/<int:pk>/erledigt/", vorlage_complete, name="vorlage_complete"),
-    path("vorlagen/<int:pk>/zurueckziehen/", vorlage_withdraw, name="vorlage_withdraw"),
-]

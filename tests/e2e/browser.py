@@ -2,7 +2,8 @@
 against the installed application started by `make run` (tests/installed).
 
 - `Chromium`: one headless Debian Chromium, started on first use.
-- `Browser`: one context per user (so two users never share cookies); `login` goes through the real login form.
+- `Browser`: one context per user (so two users never share cookies); `login` goes through the real login form;
+  `browser_pages` is the fixture around it.
 - `save_screenshots`: full-page screenshots of the pages still open when a test failed, in test-artifacts/.
 """
 
@@ -112,16 +113,30 @@ class Browser:
         self.contexts.clear()
 
 
+# The pages opened by the running test (one test at a time per process), for the screenshots of a failure.
+OPEN_PAGES = []
+
+
+def browser_pages(chromium, base_url):
+    """What the `pages` (tests/e2e) and `installed_pages` (tests/installed) fixtures yield: a Browser on
+    `base_url`; after the test its contexts are closed and its pages forgotten."""
+    opened = Browser(chromium, base_url, OPEN_PAGES)
+    yield opened
+    opened.close()
+    OPEN_PAGES.clear()
+
+
 def _safe(name):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:150]
 
 
-def save_screenshots(item, report, open_pages):
-    """After a failed test call: a full-page screenshot of every page still open, named in the report."""
-    if report.when != "call" or not report.failed or not open_pages:
+def save_screenshots(item, report):
+    """After a failed test call: a full-page screenshot of every page still open, named in the report (called by
+    tests/conftest.py for every test)."""
+    if report.when != "call" or not report.failed or not OPEN_PAGES:
         return
     ARTIFACTS.mkdir(exist_ok=True)
-    for number, page in enumerate(list(open_pages), start=1):
+    for number, page in enumerate(list(OPEN_PAGES), start=1):
         if page.is_closed():
             continue
         target = ARTIFACTS / f"{_safe(item.nodeid)}-{number}.png"

@@ -3,7 +3,8 @@
 - `browser`: one headless Chromium for the whole session.
 - `pages`: opens a fresh browser context per user (so two users never share cookies) and closes them after the
   test; when a test fails, every page still open is saved as a full-page screenshot in test-artifacts/.
-- `demo`: the demo case (agreements.data.demo) loaded into the test database. The live server runs in a thread of
+- `demo`: the demo case (agreements.data.demo) in the test database (tests/demo_data.py: loaded once per process
+  on SQLite, then copied in before each test) and its files in MEDIA_ROOT. The live server runs in a thread of
   this process and shares the in-memory SQLite connection, so what the test writes the browser sees.
 
 Without /usr/bin/chromium (or without the playwright package) every test here is skipped with the reason.
@@ -14,11 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from .browser import Browser, Chromium, save_screenshots, unavailable
-
-# The pages opened by the running test, for the screenshots of a failure.
-_open_pages = []
-
+from .browser import Chromium, browser_pages, unavailable
 
 E2E_DIR = Path(__file__).resolve().parent
 
@@ -65,11 +62,12 @@ def _e2e_settings(settings):
 
 
 @pytest.fixture
-def demo(transactional_db):
-    from django.core.management import call_command
-
-    call_command("load_demo", force=True, verbosity=0)
+def demo(demo_database, settings):
     from agreements import models as m
+
+    from ..demo_data import demo_files
+
+    demo_files(demo_database, settings)
 
     agreement_2012 = m.Agreement.objects.get(year=2012, title__startswith="Zielvereinbarung 2012 zwischen dem Minis",
                                              agreement_parties__party__key="kreis-mettmann")
@@ -91,13 +89,4 @@ def audit():
 
 @pytest.fixture
 def pages(browser, live_server):
-    opened = Browser(browser, live_server.url, _open_pages)
-    yield opened
-    opened.close()
-    _open_pages.clear()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    save_screenshots(item, outcome.get_result(), _open_pages)
+    yield from browser_pages(browser, live_server.url)

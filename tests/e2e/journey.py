@@ -38,33 +38,32 @@ def create_agreement(page, title=TITLE):
     return int(re.search(r"/vereinbarungen/(\d+)/", page.url).group(1))
 
 
-def add_goals(page):
-    tab(page, "Ziele")
+def add_goal(page, kind, level, area, title, *, choices=(), values=()):
+    """One goal through the form "Ziel hinzufügen": the three choices every goal has, then `choices` (label,
+    option) and `values` (label, text) of its kind."""
     main(page).get_by_role("link", name="Ziel hinzufügen", exact=True).click()
     expect_heading(page, "Ziel hinzufügen")
-    field(page, "Zielart").select_option(label="qualitativ (Leitziel / Tendenz)")
-    field(page, "Zielebene").select_option(label="Landesziel")
-    field(page, "Handlungsfeld").select_option(label="Kosten der Unterkunft und Heizung (KdU)")
-    field(page, "Titel").fill(GOAL_QUALITATIVE)
-    field(page, "Beschreibung").fill("Die Summe der Leistungen für Unterkunft und Heizung soll sinken.")
-    field(page, "Tendenz").select_option(label="Senkung")
+    field(page, "Zielart").select_option(label=kind)
+    field(page, "Zielebene").select_option(label=level)
+    field(page, "Handlungsfeld").select_option(label=area)
+    field(page, "Titel").fill(title)
+    for label, option in choices:
+        field(page, label).select_option(label=option)
+    for label, text in values:
+        field(page, label).fill(text)
     page.get_by_role("button", name="Speichern").click()
     expect_message(page, "Das Ziel wurde angelegt.")
 
-    main(page).get_by_role("link", name="Ziel hinzufügen", exact=True).click()
-    expect_heading(page, "Ziel hinzufügen")
-    field(page, "Zielart").select_option(label="quantitativ")
-    field(page, "Zielebene").select_option(label="lokales Ziel")
-    field(page, "Handlungsfeld").select_option(label="K2 Verbesserung der Integration in Erwerbstätigkeit")
-    field(page, "Titel").fill(GOAL_QUANTITATIVE)
-    field(page, "Kennzahl").select_option(label="\u2003K2E4 – Integrationsquote der Alleinerziehenden")
-    field(page, "Referenzwert").fill("21,4")
-    field(page, "Korridor untere Grenze").fill("20,5")
-    field(page, "Korridor obere Grenze").fill("23")
-    field(page, "Zielwert").fill("22,1")
-    field(page, "Einheit").fill("%")
-    page.get_by_role("button", name="Speichern").click()
-    expect_message(page, "Das Ziel wurde angelegt.")
+
+def add_goals(page):
+    tab(page, "Ziele")
+    add_goal(page, "qualitativ (Leitziel / Tendenz)", "Landesziel", "Kosten der Unterkunft und Heizung (KdU)",
+             GOAL_QUALITATIVE, choices=[("Tendenz", "Senkung")],
+             values=[("Beschreibung", "Die Summe der Leistungen für Unterkunft und Heizung soll sinken.")])
+    add_goal(page, "quantitativ", "lokales Ziel", "K2 Verbesserung der Integration in Erwerbstätigkeit",
+             GOAL_QUANTITATIVE, choices=[("Kennzahl", "\u2003K2E4 – Integrationsquote der Alleinerziehenden")],
+             values=[("Referenzwert", "21,4"), ("Korridor untere Grenze", "20,5"), ("Korridor obere Grenze", "23"),
+                     ("Zielwert", "22,1"), ("Einheit", "%")])
     goal = main(page).get_by_role("article").filter(has_text=GOAL_QUANTITATIVE)
     expect(goal).to_contain_text("21,4 %")
     expect(goal).to_contain_text("20,5 bis 23 %")

@@ -122,27 +122,39 @@ def call(fn):
     return step
 
 
+# The tabs of an agreement page and their paths below /vereinbarungen/<pk>/.
+AGREEMENT_TABS = {
+    "Überblick": "", "Ziele": "ziele/", "Unterstützungsangebote": "angebote/", "Fassungen": "fassungen/",
+    "Vorschläge": "vorschlaege/", "Stellungnahmen": "stellungnahmen/", "Verfahren": "verfahren/",
+    "Schreiben": "schreiben/", "Dokumente": "dokumente/", "Zielnachhaltung": "nachhaltung/", "Historie": "historie/",
+}
+
+
+def tabs(base, names=tuple(AGREEMENT_TABS), state=None):
+    """The tabs `names` of the agreement at `base`; `state` names the agreement's state in the labels."""
+    return [visit(f"{name} ({state})" if state else name, base + AGREEMENT_TABS[name]) for name in names]
+
+
 def agreement_pages(a, versions):
     """Every tab of an agreement, a sent version and the redline in both layouts."""
     base = f"/vereinbarungen/{a.pk}/"
     first, last = versions[0], versions[-1]
     return [
-        visit("Überblick", base),
-        visit("Ziele", base + "ziele/"),
-        visit("Unterstützungsangebote", base + "angebote/"),
-        visit("Fassungen", base + "fassungen/"),
-        visit("Vorschläge", base + "vorschlaege/"),
-        visit("Stellungnahmen", base + "stellungnahmen/"),
-        visit("Verfahren", base + "verfahren/"),
-        visit("Schreiben", base + "schreiben/"),
-        visit("Dokumente", base + "dokumente/"),
-        visit("Zielnachhaltung", base + "nachhaltung/"),
-        visit("Historie", base + "historie/"),
+        *tabs(base),
         visit("Fassung", base + f"fassungen/{last}/"),
         visit("Vergleich (leer)", base + "fassungen/vergleich/"),
         visit("Vergleich im Text", base + f"fassungen/vergleich/?a={first}&b={last}&mode=inline"),
         visit("Vergleich nebeneinander", base + f"fassungen/vergleich/?a={first}&b={last}&mode=side"),
         visit("Vergleich mit Fehlern", base + f"fassungen/vergleich/?a=99&b={last}", status=400, errors=True),
+    ]
+
+
+def record_forms(base):
+    """The forms that add to the record of the agreement at `base`: a letter, a procedure step, a document."""
+    return [
+        visit("Schreiben erfassen", base + "schreiben/neu/"),
+        visit("Verfahrensschritt erfassen", base + "verfahren/neu/"),
+        visit("Dokument hochladen", base + "dokumente/neu/"),
     ]
 
 
@@ -228,7 +240,7 @@ def kreis_editor_pages(world):
     vsection = draft.sections.order_by("order").first()
     consultation = draft.consultations.get()
     anlage = draft.anlagen.order_by("order").first()
-    j, v = f"/vereinbarungen/{jc.pk}/", f"/vorlagen/{draft.pk}/"
+    a, j, v = f"/vereinbarungen/{a12.pk}/", f"/vereinbarungen/{jc.pk}/", f"/vorlagen/{draft.pk}/"
 
     def conflict(page, audit):
         page.goto(j + f"ziele/{goal.pk}/")
@@ -252,28 +264,24 @@ def kreis_editor_pages(world):
         visit("Zielvereinbarung bearbeiten", j + "bearbeiten/"),
         visit("Abschnitt hinzufügen", j + "abschnitte/neu/"),
         visit("Abschnitt bearbeiten", j + f"abschnitte/{section.pk}/"),
-        visit("Ziele (Entwurf)", j + "ziele/"),
+        *tabs(j, ["Ziele", "Unterstützungsangebote", "Fassungen"], "Entwurf"),
         visit("Ziel hinzufügen", j + "ziele/neu/"),
         submit("Ziel hinzufügen mit Fehlern", j + "ziele/neu/", _goal_with_errors, "Speichern"),
         visit("Ziel bearbeiten", j + f"ziele/{goal.pk}/"),
         conflict,
-        visit("Angebote (Entwurf)", j + "angebote/"),
         visit("Angebot hinzufügen", j + "angebote/neu/"),
         visit("Angebot bearbeiten", j + f"angebote/{offer.pk}/"),
-        visit("Fassungen (Entwurf)", j + "fassungen/"),
         visit("Vorschlag einbringen", j + "vorschlaege/neu/"),
         visit("Stellungnahme erfassen", j + "stellungnahmen/neu/"),
         visit("Stellungnahme bearbeiten", j + f"stellungnahmen/{statement.pk}/"),
-        visit("Schreiben erfassen", f"/vereinbarungen/{a12.pk}/schreiben/neu/"),
-        visit("Schreiben bearbeiten", f"/vereinbarungen/{a12.pk}/schreiben/{letter.pk}/"),
-        visit("Verfahrensschritt erfassen", f"/vereinbarungen/{a12.pk}/verfahren/neu/"),
-        visit("Verfahrensschritt bearbeiten", f"/vereinbarungen/{a12.pk}/verfahren/{step.pk}/"),
-        visit("Dokument hochladen", f"/vereinbarungen/{a12.pk}/dokumente/neu/"),
-        visit("Zielnachhaltung erfassen", f"/vereinbarungen/{a12.pk}/nachhaltung/neu/"),
+        *record_forms(a),
+        visit("Schreiben bearbeiten", a + f"schreiben/{letter.pk}/"),
+        visit("Verfahrensschritt bearbeiten", a + f"verfahren/{step.pk}/"),
+        visit("Zielnachhaltung erfassen", a + "nachhaltung/neu/"),
         visit("Text abstimmen", j + "abstimmen/"),
         visit("Zurückziehen", j + "zurueckziehen/"),
         call(agree),
-        visit("Überblick (abgestimmt)", j),
+        *tabs(j, ["Überblick"], "abgestimmt"),
         visit("Unterschrift erfassen", j + "unterzeichnen/"),
         visit("Abstimmung aufheben", j + "abstimmung-aufheben/"),
         visit("Unterzeichnung ablehnen", j + "unterzeichnung-ablehnen/"),
@@ -319,18 +327,14 @@ def mais_editor_pages(world):
     return [
         *common_pages(),
         *agreement_pages(world.a12, _versions(world.a12)),
-        visit("Vorschläge (in Verhandlung)", n + "vorschlaege/"),
+        *tabs(n, ["Vorschläge", "Ziele", "Fassungen"], "in Verhandlung"),
         visit("Über den Vorschlag entscheiden", n + f"vorschlaege/{proposal.pk}/entscheiden/"),
         submit("Entscheidung mit Fehlern", n + f"vorschlaege/{proposal.pk}/entscheiden/", decision_without_reason,
                "Entscheiden"),
-        visit("Ziele (in Verhandlung)", n + "ziele/"),
         visit("Ziel bearbeiten", n + f"ziele/{goal.pk}/"),
         visit("Angebot hinzufügen", n + "angebote/neu/"),
-        visit("Fassungen (in Verhandlung)", n + "fassungen/"),
         visit("Vergleich mit dem Arbeitsstand", n + "fassungen/vergleich/?a=1&b=aktuell&mode=side"),
-        visit("Schreiben erfassen", n + "schreiben/neu/"),
-        visit("Verfahrensschritt erfassen", n + "verfahren/neu/"),
-        visit("Dokument hochladen", n + "dokumente/neu/"),
+        *record_forms(n),
         _vorlage_reading(world.vorlage),
     ]
 

@@ -16,13 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ..e2e.browser import Browser, Chromium, save_screenshots, unavailable
+from ..e2e.browser import Chromium, browser_pages, unavailable
 from . import runtime
 
 INSTALLED_DIR = Path(__file__).resolve().parent
-
-_open_pages = []
-
 
 def _is_installed(item):
     return INSTALLED_DIR in Path(str(item.fspath)).resolve().parents
@@ -73,10 +70,7 @@ def chromium():
 
 @pytest.fixture
 def installed_pages(chromium, installed_server):
-    opened = Browser(chromium, installed_server.url, _open_pages)
-    yield opened
-    opened.close()
-    _open_pages.clear()
+    yield from browser_pages(chromium, installed_server.url)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -85,7 +79,6 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if not _is_installed(item):
         return
-    save_screenshots(item, report, _open_pages)
     # A `postgres` test skips by design when the suite runs on SQLite.
     if report.skipped and _required() and item.get_closest_marker("postgres") is None:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+
+from agreements.tooling.ports import first_free_port
 
 REPO = Path(__file__).resolve().parents[2]
 VENVS = REPO / "var" / "installed"
@@ -109,14 +110,10 @@ def free_port(ports=PORTS):
     tenth of the range, so two workers that start a server at the same moment do not both pick the same port."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     offset = int(worker[2:]) * 10 % len(ports) if worker[2:].isdigit() else 0
-    for port in [*ports[offset:], *ports[:offset]]:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+    port = first_free_port([*ports[offset:], *ports[:offset]])
+    if port is None:
+        raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+    return port
 
 
 class Server:

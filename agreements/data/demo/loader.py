@@ -185,7 +185,9 @@ class Loader:
 
     # Building blocks ----------------------------------------------------------------------------------------
 
-    def agreement(self, title, year, parties, *, preamble="", predecessor=None, legal_bases=MINISTRY_LEGAL_BASES):
+    def agreement(
+        self, title, year, parties, *, preamble="", predecessor=None, legal_bases=MINISTRY_LEGAL_BASES, related=(),
+    ):
         # Created as a draft: a signed agreement's parts can no longer be written (SignedAgreementGuard), so
         # the final status comes last, in set_status().
         agreement = self.ensure(
@@ -200,6 +202,7 @@ class Loader:
                 AgreementParty, {"agreement": agreement, "party": party}, {"role": role, "order": order},
             )
         self.ensure_m2m(agreement.legal_bases, self.legal_bases(legal_bases))
+        self.ensure_m2m(agreement.related, related)
         return agreement
 
     def set_status(self, agreement, status, **values):

@@ -91,24 +91,25 @@ def load_2011(loader, mais, mettmann, me_aktiv):
     return agreement, jobcenter_agreement
 
 
+def _agreement_2012(loader, title, parties, preamble, subject, term, **options):
+    """An agreement of 2012 with two sections: "§ 1 …" (heading, text) and "§ 2 Laufzeit"."""
+    agreement = loader.agreement(title, 2012, parties, preamble=preamble, **options)
+    loader.sections(agreement, [section(1, *subject), section(2, "§ 2 Laufzeit", term)])
+    return agreement
+
+
 def load_2012_jobcenter(loader, mettmann, me_aktiv, predecessor, agreement_2012):
     Role = AgreementParty.Role
-    agreement = loader.agreement(
-        TITLE_2012_JOBCENTER, 2012,
-        [(mettmann, Role.KOMMUNALER_TRAEGER), (me_aktiv, Role.JOBCENTER)],
-        preamble=(
-            "Der Kreis Mettmann und das Jobcenter ME-aktiv schließen für das Jahr 2012 eine "
-            "Zielvereinbarung, die der Zielvereinbarung 2012 zwischen dem MAIS NRW und dem Kreis "
-            "Mettmann ähnlich lautet. Die Entscheidungsfelder der Trägerversammlung bleiben unberührt."
-        ),
-        predecessor=predecessor, legal_bases=JOBCENTER_LEGAL_BASES,
+    agreement = _agreement_2012(
+        loader, TITLE_2012_JOBCENTER, [(mettmann, Role.KOMMUNALER_TRAEGER), (me_aktiv, Role.JOBCENTER)],
+        "Der Kreis Mettmann und das Jobcenter ME-aktiv schließen für das Jahr 2012 eine Zielvereinbarung, die der "
+        "Zielvereinbarung 2012 zwischen dem MAIS NRW und dem Kreis Mettmann ähnlich lautet. Die "
+        "Entscheidungsfelder der Trägerversammlung bleiben unberührt.",
+        ("§ 1 Ziele", "Das Jobcenter ME-aktiv verfolgt im Jahr 2012 die in der Zielübersicht aufgeführten "
+                      "Leitziele des Kreises Mettmann."),
+        "Die Vereinbarung gilt vom 1. Januar bis zum 31. Dezember 2012.",
+        predecessor=predecessor, legal_bases=JOBCENTER_LEGAL_BASES, related=[agreement_2012],
     )
-    loader.ensure_m2m(agreement.related, [agreement_2012])
-    loader.sections(agreement, [
-        section(1, "§ 1 Ziele", "Das Jobcenter ME-aktiv verfolgt im Jahr 2012 die in der Zielübersicht "
-                                 "aufgeführten Leitziele des Kreises Mettmann."),
-        section(2, "§ 2 Laufzeit", "Die Vereinbarung gilt vom 1. Januar bis zum 31. Dezember 2012."),
-    ])
     loader.goals(agreement, GOALS_2012)
     loader.set_status(agreement, Agreement.Status.DRAFT)
     return agreement
@@ -116,22 +117,14 @@ def load_2012_jobcenter(loader, mettmann, me_aktiv, predecessor, agreement_2012)
 
 def load_neuss(loader, mais, neuss, jobcenter):
     Role = AgreementParty.Role
-    agreement = loader.agreement(
-        TITLE_2012_NEUSS, 2012,
-        [(mais, Role.LAND), (neuss, Role.KOMMUNALER_TRAEGER)],
-        preamble=(
-            "Das MAIS NRW und der Rhein-Kreis Neuss als kommunaler Träger des Jobcenters Rhein-Kreis "
-            "Neuss schließen auf der Grundlage von § 48b SGB II und § 2a AG-SGB II NRW die folgende "
-            "Zielvereinbarung für das Jahr 2012."
-        ),
+    agreement = _agreement_2012(
+        loader, TITLE_2012_NEUSS, [(mais, Role.LAND), (neuss, Role.KOMMUNALER_TRAEGER)],
+        "Das MAIS NRW und der Rhein-Kreis Neuss als kommunaler Träger des Jobcenters Rhein-Kreis Neuss schließen "
+        "auf der Grundlage von § 48b SGB II und § 2a AG-SGB II NRW die folgende Zielvereinbarung für das Jahr 2012.",
+        ("§ 1 Gegenstand", "Gegenstand dieser Vereinbarung sind die Ziele des Rhein-Kreises Neuss bei der Umsetzung "
+                           "der kommunalen Aufgaben nach § 6 Abs. 1 Nr. 2 SGB II im Jobcenter Rhein-Kreis Neuss."),
+        TERM_SECTION_2012,
     )
-    loader.sections(agreement, [
-        section(1, "§ 1 Gegenstand", (
-            "Gegenstand dieser Vereinbarung sind die Ziele des Rhein-Kreises Neuss bei der Umsetzung der "
-            "kommunalen Aufgaben nach § 6 Abs. 1 Nr. 2 SGB II im Jobcenter Rhein-Kreis Neuss."
-        )),
-        section(2, "§ 2 Laufzeit", TERM_SECTION_2012),
-    ])
     loader.goals(agreement, [
         {**GOAL_KDU, "text": (
             "Die Summe der Leistungen für Unterkunft und Heizung soll im Jahr 2012 gesenkt werden."

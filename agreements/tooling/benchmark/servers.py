@@ -19,6 +19,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from agreements.tooling.benchmark.base import BenchmarkError, percentile
+from agreements.tooling.ports import first_free_port
 
 LOAD_WORKERS = 2
 
@@ -43,18 +44,15 @@ def port_range():
 
 
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        ports = port_range()
-        if ports is None:
+    ports = port_range()
+    if ports is None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.bind(("127.0.0.1", 0))
             return sock.getsockname()[1]
-        for port in ports:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise BenchmarkError(f"No free port in BENCHMARK_PORTS={os.environ['BENCHMARK_PORTS']}.")
+    port = first_free_port(ports)
+    if port is None:
+        raise BenchmarkError(f"No free port in BENCHMARK_PORTS={os.environ['BENCHMARK_PORTS']}.")
+    return port
 
 
 def _cookies(response):

@@ -227,26 +227,20 @@ class _Exporter:
             "documents": [self._document(d) for d in self.documents],
             "letters": [self._letter(x) for x in self.letters],
             "statements": [
-                {
-                    **plain(s, "statement"), "party": self.party_key(s.party_id),
-                    "document": self.document_refs.get(s.document_id), "created_by": self.user_name(s, "created_by"),
-                }
+                self._record(s, "statement", "created_by", party=self.party_key(s.party_id),
+                             document=self.document_refs.get(s.document_id))
                 for s in self.statements
             ],
             "versions": [
-                {
-                    **plain(v, "version"), "author_party": self.party_key(v.author_party_id),
-                    "sent_by": self.user_name(v, "sent_by"), "snapshot": self._snapshot(v.snapshot),
-                }
+                self._record(v, "version", "sent_by", author_party=self.party_key(v.author_party_id),
+                             snapshot=self._snapshot(v.snapshot))
                 for v in self.versions
             ],
             "proposals": [self._proposal(p) for p in self.proposals],
             "procedure_steps": [self.export_step(s) for s in self.steps],
             "signatures": [
-                {
-                    **plain(s, "signature"), "party": self.party_key(s.party_id),
-                    "person": self.person_refs.get(s.person_id), "recorded_by": self.user_name(s, "recorded_by"),
-                }
+                self._record(s, "signature", "recorded_by", party=self.party_key(s.party_id),
+                             person=self.person_refs.get(s.person_id))
                 for s in self.signatures
             ],
             "reviews": [self._review(r) for r in self.reviews],
@@ -258,6 +252,10 @@ class _Exporter:
     def _agreement_reference(self, other):
         # Informational: the other agreement is not part of the archive.
         return None if other is None else {"title": other.title, "year": other.year}
+
+    def _record(self, obj, kind, user_field, **references):
+        """A record's plain fields, the user name of its `user_field` and its references to other records."""
+        return {**plain(obj, kind), user_field: self.user_name(obj, user_field), **references}
 
     def _document(self, d):
         return {

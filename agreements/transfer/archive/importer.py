@@ -258,22 +258,23 @@ class _Importer:
             % {"parties": ", ".join(f"{key} → {party.name}" for key, party in sorted(self.parties.items()))}
         )
 
+    def here_or_new(self, model, kind, data, key, **extra):
+        """The row this installation already has with the record's `key` (and `extra`, e.g. its party), else a new
+        one from the record."""
+        return (model.objects.filter(**{key: data[key]}, **extra).first()
+                or self.save(self.build(model, kind, data, **extra)))
+
     def import_context(self):
         context = self.data["context"]
         self.topics = {}
         for t in context["topics"]:
-            topic = m.Topic.objects.filter(number=t["number"]).first()
-            if topic is None:
-                topic = self.save(self.build(m.Topic, "topic", t))
+            topic = self.here_or_new(m.Topic, "topic", t, "number")
             self.topics[topic.number] = topic
 
-        self.departments = {}
-        for d in context["departments"]:
-            party = self.party(d["party"])
-            department = m.Department.objects.filter(party=party, number=d["number"]).first()
-            if department is None:
-                department = self.save(self.build(m.Department, "department", d, party=party))
-            self.departments[d["ref"]] = department
+        self.departments = {
+            d["ref"]: self.here_or_new(m.Department, "department", d, "number", party=self.party(d["party"]))
+            for d in context["departments"]
+        }
 
         self.people = {}
         for p in context["people"]:
@@ -296,13 +297,10 @@ class _Importer:
                 self.save(person)
             self.people[p["ref"]] = person
 
-        self.committees = {}
-        for c in context["committees"]:
-            party = self.party(c["party"])
-            committee = m.Committee.objects.filter(party=party, name=c["name"]).first()
-            if committee is None:
-                committee = self.save(self.build(m.Committee, "committee", c, party=party))
-            self.committees[c["ref"]] = committee
+        self.committees = {
+            c["ref"]: self.here_or_new(m.Committee, "committee", c, "name", party=self.party(c["party"]))
+            for c in context["committees"]
+        }
 
         self.meetings = {}
         for x in context["meetings"]:
