@@ -168,3 +168,23 @@ def assert_in_order(text, needles):
 
 def assert_contains(text, needle):
     assert squash(needle) in squash(text), f"{needle!r} not in the extracted text"
+
+
+# Files that uploads refuse by their content: (case, file name, build the bytes, what the refusal names).
+REFUSED_UPLOADS = [
+    ("renamed program", "rechnung.pdf", exe_bytes, "ausführbare Datei"),
+    ("encrypted pdf", "vertrag.pdf", encrypted_pdf_bytes, "verschlüsselt"),
+    ("pdf with owner password", "vertrag.pdf", owner_locked_pdf_bytes, "verschlüsselt"),
+    ("truncated pdf", "vertrag.pdf", truncated_pdf_bytes, "beschädigt"),
+    ("ole2 file", "zv.docx", ole2_bytes, "verschlüsseltes oder altes Office-Dokument (OLE)"),
+    ("encrypted odt", "zv.odt", lambda: odt_bytes(encrypted=True), "verschlüsselt"),
+    ("plain zip", "zv.docx", lambda: zip_bytes({"readme.txt": b"hallo"}), "ZIP-Archiv"),
+    ("text named docx", "zv.docx", lambda: "Zielvereinbarung 2013\nÜbernahme".encode(), "Textdatei"),
+    ("odf spreadsheet", "zv.odt", lambda: odt_bytes(mimetype=b"application/vnd.oasis.opendocument.spreadsheet"),
+     "kein Textdokument"),
+    ("docm", "zv.docx", lambda: docx_bytes({"word/vbaProject.bin": b"\x00" * 10}), "Makros"),
+    ("png", "scan.pdf", lambda: b"\x89PNG\r\n\x1a\n" + bytes(100), "Bild (PNG)"),
+    ("unknown binary", "x.pdf", lambda: bytes(range(256)) * 4, "unbekannter Dateityp"),
+    ("empty", "leer.pdf", lambda: b"", "leer"),
+    ("broken zip", "zv.docx", lambda: b"PK\x03\x04" + bytes(100), "beschädigt"),
+]

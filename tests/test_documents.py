@@ -11,18 +11,7 @@ from django.urls import reverse
 from agreements import models as m
 from agreements.infra.files import content_disposition, download_name
 
-from .builders_files import (
-    docx_bytes,
-    encrypted_pdf_bytes,
-    exe_bytes,
-    media_files,
-    odt_bytes,
-    ole2_bytes,
-    pdf_bytes,
-    truncated_pdf_bytes,
-    upload,
-    zip_bytes,
-)
+from .builders_files import REFUSED_UPLOADS, docx_bytes, media_files, odt_bytes, pdf_bytes, upload
 from .factories import READ, READ_POST, ROLES, WRITE_GET, WRITE_POST, DocumentFactory
 
 MAIS_NAME = "Schreiben des MAIS NRW vom 29.03.2012 – Übernahme.pdf"
@@ -191,20 +180,8 @@ def test_it_uploads_a_pdf_and_lists_it(world, login, settings):
     assert reverse("document_download", args=[document.pk]) + "?inline=1" in body
 
 
-@pytest.mark.parametrize(
-    ("name", "build", "reason"),
-    [
-        ("rechnung.pdf", exe_bytes, "ausführbare Datei"),
-        ("vertrag.pdf", encrypted_pdf_bytes, "verschlüsselt"),
-        ("vertrag.pdf", truncated_pdf_bytes, "beschädigt"),
-        ("zv.docx", ole2_bytes, "verschlüsseltes oder altes Office-Dokument (OLE)"),
-        ("zv.odt", lambda: odt_bytes(encrypted=True), "verschlüsselt"),
-        ("zv.docx", lambda: zip_bytes({"a.txt": b"a"}), "ZIP-Archiv"),
-        ("zv.docx", lambda: b"nur Text", "Textdatei"),
-        ("leer.pdf", lambda: b"", "leer"),
-    ],
-)
-def test_it_shows_why_an_upload_was_refused_and_stores_nothing(world, login, settings, name, build, reason):
+@pytest.mark.parametrize(("case", "name", "build", "reason"), REFUSED_UPLOADS, ids=[r[0] for r in REFUSED_UPLOADS])
+def test_it_shows_why_an_upload_was_refused_and_stores_nothing(world, login, settings, case, name, build, reason):
     response = login(world.users.editor).post(reverse("document_upload", args=[world.agreement.pk]),
                                               upload_data(name=name, content=build()))
     assert response.status_code == 200

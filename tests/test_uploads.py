@@ -15,19 +15,7 @@ from agreements.infra import uploads
 from agreements.infra.uploads import UploadRejected, inspect_upload
 from agreements.services import documents as svc
 
-from .builders_files import (
-    docx_bytes,
-    encrypted_pdf_bytes,
-    exe_bytes,
-    media_files,
-    odt_bytes,
-    ole2_bytes,
-    owner_locked_pdf_bytes,
-    pdf_bytes,
-    truncated_pdf_bytes,
-    upload,
-    zip_bytes,
-)
+from .builders_files import REFUSED_UPLOADS, docx_bytes, media_files, odt_bytes, pdf_bytes, upload
 
 
 @pytest.fixture(autouse=True)
@@ -64,26 +52,9 @@ def test_it_leaves_the_file_at_its_start():
     assert f.read(5) == b"%PDF-"
 
 
-REFUSALS = [
-    ("renamed program", "rechnung.pdf", exe_bytes, "ausführbare Datei"),
-    ("encrypted pdf", "vertrag.pdf", encrypted_pdf_bytes, "verschlüsselt"),
-    ("pdf with owner password", "vertrag.pdf", owner_locked_pdf_bytes, "verschlüsselt"),
-    ("truncated pdf", "vertrag.pdf", truncated_pdf_bytes, "beschädigt"),
-    ("ole2 file", "zv.docx", ole2_bytes, "verschlüsseltes oder altes Office-Dokument (OLE)"),
-    ("encrypted odt", "zv.odt", lambda: odt_bytes(encrypted=True), "verschlüsselt"),
-    ("plain zip", "zv.docx", lambda: zip_bytes({"readme.txt": b"hallo"}), "ZIP-Archiv"),
-    ("text named docx", "zv.docx", lambda: "Zielvereinbarung 2013\nÜbernahme".encode(), "Textdatei"),
-    ("odf spreadsheet", "zv.odt", lambda: odt_bytes(mimetype=b"application/vnd.oasis.opendocument.spreadsheet"),
-     "kein Textdokument"),
-    ("docm", "zv.docx", lambda: docx_bytes({"word/vbaProject.bin": b"\x00" * 10}), "Makros"),
-    ("png", "scan.pdf", lambda: b"\x89PNG\r\n\x1a\n" + bytes(100), "Bild (PNG)"),
-    ("unknown binary", "x.pdf", lambda: bytes(range(256)) * 4, "unbekannter Dateityp"),
-    ("empty", "leer.pdf", lambda: b"", "leer"),
-    ("broken zip", "zv.docx", lambda: b"PK\x03\x04" + bytes(100), "beschädigt"),
-]
 
 
-@pytest.mark.parametrize(("case", "name", "build", "reason"), REFUSALS, ids=[r[0] for r in REFUSALS])
+@pytest.mark.parametrize(("case", "name", "build", "reason"), REFUSED_UPLOADS, ids=[r[0] for r in REFUSED_UPLOADS])
 def test_it_refuses_by_content_and_says_why(case, name, build, reason):
     with pytest.raises(UploadRejected) as exc:
         inspect_upload(upload(name, build()))
@@ -126,7 +97,7 @@ def test_it_refuses_a_zip_that_would_unpack_beyond_the_limit(monkeypatch):
 # store_upload -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("case", "name", "build", "reason"), REFUSALS, ids=[r[0] for r in REFUSALS])
+@pytest.mark.parametrize(("case", "name", "build", "reason"), REFUSED_UPLOADS, ids=[r[0] for r in REFUSED_UPLOADS])
 def test_it_stores_nothing_for_a_refused_upload(world, settings, case, name, build, reason):
     with pytest.raises(UploadRejected) as exc:
         svc.store_upload(user=world.users.editor, agreement=world.agreement, uploaded_file=upload(name, build()),

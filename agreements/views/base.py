@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
-from django.urls import path, re_path
+from django.urls import path, re_path, reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -64,8 +64,13 @@ AGREEMENT_TABS = (
 )
 
 
-def agreement_context(request, agreement, active, **extra):
-    """Context every agreement tab needs; permissions are decided here (via access), never in templates."""
+def agreement_context(request, agreement, active, *, columns=(), add=None, row_actions=False, **extra):
+    """Context every agreement tab needs; permissions are decided here (via access), never in templates.
+
+    The tab's table (agreements/tab.html) has the column heads `columns`; `add` is its add button as (url name,
+    label, permission), `row_actions` the permission under which its rows end in an actions column (True: always).
+    A permission is a key of this context: "can_edit" or "can_edit_content".
+    """
     from agreements.policy import access
 
     can_edit = access.can_edit_agreement(request.user, agreement)
@@ -76,15 +81,20 @@ def agreement_context(request, agreement, active, **extra):
         "tab_label": dict(AGREEMENT_TABS).get(active),
         "can_edit": can_edit,
         "can_edit_content": can_edit and not agreement.is_frozen,
+        "columns": columns,
     }
+    context["actions_column"] = row_actions is True or bool(row_actions and context[row_actions])
+    if add and context[add[2]]:
+        context["add_action"] = {"url": reverse(add[0], args=[agreement.pk]), "label": add[1]}
     context.update(extra)
     return context
 
 
-def agreement_tab(name, template):
+def agreement_tab(name, template, **table):
     """A tab of the agreement page (AGREEMENT_TABS): party members look at it, nobody posts to it.
 
-    The decorated view takes (request, agreement, context) and returns what it adds to the tab's context.
+    The decorated view takes (request, agreement, context) and returns what it adds to the tab's context; `table`
+    describes the tab's table and add button (agreement_context).
     """
 
     def decorate(view):
@@ -95,7 +105,7 @@ def agreement_tab(name, template):
             agreement = access.agreement_for(request.user, pk)
             if refused := read_only(request):
                 return refused
-            context = agreement_context(request, agreement, name)
+            context = agreement_context(request, agreement, name, **table)
             context.update(view(request, agreement, context))
             return render(request, template, context)
 

@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agreements.infra import files
 from agreements.infra.uploads import DOCX, ODT, PDF
@@ -17,7 +18,7 @@ from .. import models as m
 from ..forms.base import submit_once
 from ..forms.documents import LetterFilterForm, LetterForm, UploadForm
 from ..services import documents as svc
-from .base import Routes, agreement_context, form_page, once, posted, posted_files, read_only, run_service
+from .base import Routes, agreement_tab, form_page, once, posted, posted_files, read_only, run_service
 
 urlpatterns = Routes()
 
@@ -29,10 +30,14 @@ TYPE_LABELS = {PDF: "PDF", DOCX: "DOCX", ODT: "ODT"}
 
 
 @urlpatterns.route("vereinbarungen/<int:pk>/schreiben/")
-def agreement_letters(request, pk):
-    agreement = access.agreement_for(request.user, pk)
-    if refused := read_only(request):
-        return refused
+@agreement_tab(
+    "agreement_letters", "agreements/letters.html",
+    columns=(gettext_lazy("Datum"), gettext_lazy("Richtung"), gettext_lazy("Absender"), gettext_lazy("Empfänger"),
+             gettext_lazy("Betreff"), gettext_lazy("Aktenzeichen"), gettext_lazy("Datei"),
+             gettext_lazy("beantwortete Vorschläge")),
+    add=("letter_add", gettext_lazy("Schreiben erfassen"), "can_edit"), row_actions="can_edit",
+)
+def agreement_letters(request, agreement, context):
     filter_form = LetterFilterForm(request.GET or None)
     letters = agreement.letters.select_related("sender", "recipient", "sender_person", "document").prefetch_related(
         Prefetch("answered_proposals", queryset=m.Proposal.objects.select_related("party").order_by("created", "id"))
@@ -42,9 +47,7 @@ def agreement_letters(request, pk):
     page = Paginator(letters.order_by("date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "agreements/letters.html", agreement_context(
-        request, agreement, "agreement_letters", page=page, filter_form=filter_form, query=query.urlencode(),
-    ))
+    return {"page": page, "entries": page, "filter_form": filter_form, "query": query.urlencode()}
 
 
 def _letter_form_page(request, form, agreement, title):
@@ -84,10 +87,13 @@ def letter_edit(request, pk, letter_pk):
 
 
 @urlpatterns.route("vereinbarungen/<int:pk>/dokumente/")
-def agreement_documents(request, pk):
-    agreement = access.agreement_for(request.user, pk)
-    if refused := read_only(request):
-        return refused
+@agreement_tab(
+    "agreement_documents", "agreements/documents.html",
+    columns=(gettext_lazy("Titel"), gettext_lazy("Art"), gettext_lazy("gehört zu"), gettext_lazy("Größe"),
+             gettext_lazy("Dateityp"), gettext_lazy("SHA-256"), gettext_lazy("hochgeladen"), gettext_lazy("Datei")),
+    add=("document_upload", gettext_lazy("Dokument hochladen"), "can_edit"),
+)
+def agreement_documents(request, agreement, context):
     documents = svc.agreement_documents_queryset(agreement).select_related("uploaded_by").prefetch_related(
         Prefetch("letters", queryset=m.Letter.objects.filter(agreement=agreement), to_attr="agreement_letters"),
         Prefetch("statements", queryset=m.Statement.objects.filter(agreement=agreement),
@@ -97,9 +103,7 @@ def agreement_documents(request, pk):
     for document in page:
         document.type_label = TYPE_LABELS.get(document.content_type, document.content_type)
         document.is_pdf = document.content_type == PDF
-    return render(request, "agreements/documents.html", agreement_context(
-        request, agreement, "agreement_documents", page=page, query="",
-    ))
+    return {"page": page, "entries": page, "query": ""}
 
 
 @urlpatterns.route("vereinbarungen/<int:pk>/dokumente/neu/")

@@ -128,7 +128,8 @@ GOAL_LEVELS = (
 
 
 @urlpatterns.route("vereinbarungen/<int:pk>/ziele/")
-@agreement_tab("agreement_goals", "agreements/goals.html")
+@agreement_tab("agreement_goals", "agreements/goals.html",
+               add=("goal_add", gettext_lazy("Ziel hinzufügen"), "can_edit_content"))
 def agreement_goals(request, agreement, context):
     by_level = {}
     for goal in agreement.goals.select_related("indicator").order_by("order", "id"):
@@ -158,7 +159,8 @@ GOALS = ItemList(
 
 
 @urlpatterns.route("vereinbarungen/<int:pk>/angebote/")
-@agreement_tab("agreement_offers", "agreements/offers.html")
+@agreement_tab("agreement_offers", "agreements/offers.html",
+               add=("offer_add", gettext_lazy("Angebot hinzufügen"), "can_edit_content"))
 def agreement_offers(request, agreement, context):
     offers = agreement.offers.select_related("topic", "provider", "coordinated_with").order_by(
         "topic__number", "order", "id"

@@ -72,7 +72,13 @@ def _edit_page(request, agreement, form, update, *, tab, saved, title, intro="")
 # Proposals ------------------------------------------------------------
 
 @urlpatterns.route("vereinbarungen/<int:pk>/vorschlaege/")
-@agreement_tab("agreement_proposals", "agreements/proposals.html")
+@agreement_tab(
+    "agreement_proposals", "agreements/proposals.html",
+    columns=(gettext_lazy("vorschlagende Stelle"), gettext_lazy("betrifft"), gettext_lazy("Vorschlag"),
+             gettext_lazy("Entscheidung"), gettext_lazy("Begründung"), gettext_lazy("Antwortschreiben"),
+             gettext_lazy("entschieden von / am")),
+    add=("proposal_add", gettext_lazy("Vorschlag einbringen"), "can_edit_content"), row_actions=True,
+)
 def agreement_proposals(request, agreement, context):
     proposals = list(agreement.proposals.select_related(
         "party", "goal", "section", "answer_letter", "decided_by",
@@ -115,7 +121,12 @@ def proposal_decide(request, pk, proposal_pk):
 # Statements ------------------------------------------------------------
 
 @urlpatterns.route("vereinbarungen/<int:pk>/stellungnahmen/")
-@agreement_tab("agreement_statements", "agreements/statements.html")
+@agreement_tab(
+    "agreement_statements", "agreements/statements.html",
+    columns=(gettext_lazy("Stelle"), gettext_lazy("Datum"), gettext_lazy("Titel"), gettext_lazy("Inhalt"),
+             gettext_lazy("Datei"), gettext_lazy("als Anlage")),
+    add=("statement_add", gettext_lazy("Stellungnahme erfassen"), "can_edit_content"), row_actions="can_edit_content",
+)
 def agreement_statements(request, agreement, context):
     return {"entries": agreement.statements.select_related("party", "document").order_by("date", "id")}
 
@@ -148,7 +159,12 @@ def statement_edit(request, pk, statement_pk):
 # Timeline ------------------------------------------------------------
 
 @urlpatterns.route("vereinbarungen/<int:pk>/verfahren/")
-@agreement_tab("agreement_timeline", "agreements/timeline.html")
+@agreement_tab(
+    "agreement_timeline", "agreements/timeline.html",
+    columns=(gettext_lazy("Datum"), gettext_lazy("Art"), gettext_lazy("Bezeichnung"), gettext_lazy("Beschreibung"),
+             gettext_lazy("Beteiligte"), gettext_lazy("Bezug"), gettext_lazy("Erfassung")),
+    add=("step_add", gettext_lazy("Verfahrensschritt erfassen"), "can_edit"), row_actions="can_edit",
+)
 def agreement_timeline(request, agreement, context):
     steps = list(agreement.steps.select_related("letter", "version").prefetch_related("participants")
                  .order_by("date", "created", "id"))

@@ -69,14 +69,16 @@ def _compare_initial(versions):
 
 def _versions_page(request, agreement, *, draft_form=None, status=200):
     versions = _versions(agreement)
-    context = agreement_context(request, agreement, TAB)
+    context = agreement_context(request, agreement, TAB, columns=(
+        _("Nr."), _("Art"), _("übersandt von"), _("übersandt am"), _("übersandt durch"), _("Anmerkung"),
+    ))
     compare_form = VersionCompareForm(
         initial=_compare_initial(versions), numbers=[v.number for v in versions],
         action=reverse("version_compare", args=[agreement.pk]),
     )
     if draft_form is None and context["can_edit_content"]:
         draft_form = DraftSendForm(action=reverse("draft_send", args=[agreement.pk]))
-    context.update({"versions": versions, "compare_form": compare_form, "draft_form": draft_form})
+    context.update({"entries": versions, "compare_form": compare_form, "draft_form": draft_form})
     return render(request, "agreements/versions.html", context, status=status)
 
 

@@ -25,7 +25,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agreements.management.base import TranslatedCommand
+from agreements.management.base import TranslatedCommand, argument, flag
 from agreements.tooling import benchmark as bench
 from zielsteuerung.settings import parse_database_url
 
@@ -133,20 +133,19 @@ class Command(TranslatedCommand):
     # The parent never touches the configured database; the child migrates its own.
     requires_system_checks = []
 
-    def add_arguments(self, parser):
-        parser.add_argument("--scales", default="1,10", help=_("Datenmengen in Jahren, z. B. 1,10"))
-        for flag, default, help_text in NUMBERS:
-            parser.add_argument(flag, type=int, default=default, help=help_text)
-        parser.add_argument("--database", action="append", dest="databases", metavar="sqlite|URL",
-                            help=_("Datenbank der Messung: „sqlite“ oder postgresql://…/name (es wird name_benchmark "
-                                   "angelegt); mehrfach angeben für mehrere; ohne die Option DATABASE_URL"))
-        parser.add_argument("--no-load", action="store_true", help=_("ohne Lasttest"))
-        parser.add_argument("--no-pdf", action="store_true", help=_("ohne PDF-Messung"))
-        parser.add_argument("--output", default="docs/benchmarks.md", help=_("Bericht (Markdown)"))
-        parser.add_argument("--keep", action="store_true",
-                            help=_("Wegwerf-Datenbank und var/benchmark/ nicht löschen (zur Fehlersuche)"))
-        parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-        parser.add_argument("--json", help=argparse.SUPPRESS)
+    arguments = (
+        argument("--scales", default="1,10", help=_("Datenmengen in Jahren, z. B. 1,10")),
+        *(argument(name, type=int, default=default, help=help_text) for name, default, help_text in NUMBERS),
+        argument("--database", action="append", dest="databases", metavar="sqlite|URL",
+                 help=_("Datenbank der Messung: „sqlite“ oder postgresql://…/name (es wird name_benchmark "
+                        "angelegt); mehrfach angeben für mehrere; ohne die Option DATABASE_URL")),
+        flag("--no-load", _("ohne Lasttest")),
+        flag("--no-pdf", _("ohne PDF-Messung")),
+        argument("--output", default="docs/benchmarks.md", help=_("Bericht (Markdown)")),
+        flag("--keep", _("Wegwerf-Datenbank und var/benchmark/ nicht löschen (zur Fehlersuche)")),
+        argument("--child", action="store_true", help=argparse.SUPPRESS),
+        argument("--json", help=argparse.SUPPRESS),
+    )
 
     def handle(self, *args, **options):
         if options["repeats"] < 1 or options["load_seconds"] < 1 or options["users"] < 1:
@@ -211,9 +210,9 @@ class Command(TranslatedCommand):
         }
         child = [sys.executable, str(base / "manage.py"), "benchmark", "--child", "--scales", options["scales"],
                  "--json", str(json_path)]
-        for flag, _default, _help in NUMBERS:
-            child += [flag, str(options[_dest(flag)])]
-        child += [flag for flag in ("--no-load", "--no-pdf") if options[_dest(flag)]]
+        for option, _default, _help in NUMBERS:
+            child += [option, str(options[_dest(option)])]
+        child += [option for option in ("--no-load", "--no-pdf") if options[_dest(option)]]
         try:
             process = subprocess.Popen(child, cwd=base, env=env)
             try:

@@ -5,7 +5,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agreements.management.base import TranslatedCommand
+from agreements.management.base import TranslatedCommand, argument
 from agreements.models import Agreement
 from agreements.transfer.archive import ArchiveError, export_archive
 
@@ -16,11 +16,10 @@ class Command(TranslatedCommand):
         "Unterschriften, Vorlagen, Dateien), als ZIP-Archiv, das import_agreement wieder einliest."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("agreement_id", type=int, help=_("Nummer (ID) der Zielvereinbarung"))
-        parser.add_argument(
-            "-o", "--output", help=_("Zieldatei; ohne Angabe zielvereinbarung-<ID>.zip hier."),
-        )
+    arguments = (
+        argument("agreement_id", type=int, help=_("Nummer (ID) der Zielvereinbarung")),
+        argument("-o", "--output", help=_("Zieldatei; ohne Angabe zielvereinbarung-<ID>.zip hier.")),
+    )
 
     def handle(self, *args, agreement_id, output=None, verbosity=1, **options):
         try:

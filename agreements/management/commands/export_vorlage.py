@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.storage import atomic_write
-from agreements.management.base import TranslatedCommand
+from agreements.management.base import TranslatedCommand, argument, flag
 from agreements.pdf.bundle import BundleError
 from agreements.pdf.vorlage import pdf_filename, vorlage_queryset
 from agreements.pdf.vorlage_bundle import bundle_filename
@@ -21,21 +21,19 @@ class Command(TranslatedCommand):
         "allen Anlagen, und gibt Pfad, Seitenzahl und SHA-256 aus."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("reference", help=_("Vorlagen-Nr., z. B. 50/015/2012"))
-        parser.add_argument(
+    arguments = (
+        argument("reference", help=_("Vorlagen-Nr., z. B. 50/015/2012")),
+        argument(
             "-o", "--output",
             help=_("Zieldatei; ohne Angabe Vorlage-<Nr.>.pdf bzw. Vorlage-<Nr.>-mit-Anlagen.pdf hier, wie beim "
                    "Herunterladen."),
-        )
-        parser.add_argument(
+        ),
+        argument(
             "--stelle", metavar="SCHLÜSSEL",
             help=_("Schlüssel der Stelle (z. B. kreis-mettmann), wenn mehrere Stellen dieselbe Nummer vergeben haben."),
-        )
-        parser.add_argument(
-            "--bundle", action="store_true",
-            help=_("Gesamtdokument: Inhaltsverzeichnis, Vorlage und Anlagen mit durchgehenden Seitenzahlen."),
-        )
+        ),
+        flag("--bundle", _("Gesamtdokument: Inhaltsverzeichnis, Vorlage und Anlagen mit durchgehenden Seitenzahlen.")),
+    )
 
     def handle(self, *args, reference, output=None, bundle=False, stelle=None, **options):
         reference = reference.strip()

@@ -2,7 +2,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agreements.management.base import TranslatedCommand
+from agreements.management.base import TranslatedCommand, argument, flag
 from agreements.transfer.archive import ArchiveError, import_archive
 
 
@@ -12,27 +12,24 @@ class Command(TranslatedCommand):
         "Schreiben geprüft; alles wird in einer Transaktion gespeichert."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("archive", help=_("ZIP-Archiv von export_agreement"))
-        parser.add_argument(
-            "--dry-run", action="store_true",
-            help=_("Alles prüfen und probeweise einlesen, aber nichts speichern."),
-        )
-        parser.add_argument(
-            "--as-copy", action="store_true",
-            help=_("Als Kopie einlesen, auch wenn die Zielvereinbarung schon gespeichert ist: Titel mit dem Zusatz "
-                   "„(Import)“, eine schon vergebene Vorlagen-Nr. wird durch die nächste freie ersetzt."),
-        )
-        parser.add_argument(
+    arguments = (
+        argument("archive", help=_("ZIP-Archiv von export_agreement")),
+        flag("--dry-run", _("Alles prüfen und probeweise einlesen, aber nichts speichern.")),
+        flag("--as-copy", _(
+            "Als Kopie einlesen, auch wenn die Zielvereinbarung schon gespeichert ist: Titel mit dem Zusatz "
+            "„(Import)“, eine schon vergebene Vorlagen-Nr. wird durch die nächste freie ersetzt."
+        )),
+        argument(
             "--map-user", action="append", default=[], metavar="NAME=BENUTZER",
             help=_("Einen Benutzernamen des Archivs einem Benutzerkonto dieser Installation zuordnen (mehrfach "
                    "möglich). Ohne Zuordnung werden Personen aus dem Archiv nur als Namen gespeichert."),
-        )
-        parser.add_argument(
+        ),
+        argument(
             "--map-party", action="append", default=[], metavar="SCHLÜSSEL=SCHLÜSSEL",
             help=_("Eine Stelle des Archivs (Schlüssel) ausdrücklich einer Stelle dieser Installation zuordnen "
                    "(mehrfach möglich), wenn Name oder Schlüssel abweichen; die Art der Stelle muss gleich sein."),
-        )
+        ),
+    )
 
     @staticmethod
     def _pairs(values, option):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements.data.demo import DEMO_USERS, DemoDataError, load_demo
-from agreements.management.base import TranslatedCommand
+from agreements.management.base import TranslatedCommand, flag
 from agreements.models import Agreement, ImmutableRecordError
 
 
@@ -15,15 +15,10 @@ class Command(TranslatedCommand):
         "Demo-Benutzern. Mehrfaches Ausführen legt nichts doppelt an."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--force", action="store_true",
-            help=_("Auch bei DEBUG=0 laden (Demo-Benutzer mit bekanntem Passwort!)."),
-        )
-        parser.add_argument(
-            "--if-empty", action="store_true",
-            help=_("Nichts tun, wenn schon eine Zielvereinbarung gespeichert ist."),
-        )
+    arguments = (
+        flag("--force", _("Auch bei DEBUG=0 laden (Demo-Benutzer mit bekanntem Passwort!).")),
+        flag("--if-empty", _("Nichts tun, wenn schon eine Zielvereinbarung gespeichert ist.")),
+    )
 
     def handle(self, *args, force=False, if_empty=False, verbosity=1, **options):
         if not settings.DEBUG and not force:

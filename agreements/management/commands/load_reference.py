@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements.data import reference_data
-from agreements.management.base import TranslatedCommand
+from agreements.management.base import TranslatedCommand, flag
 from agreements.models import Goal, Indicator, LegalBasis, Party
 
 # Shown in the admin's history of a Party, so a restored value can be told apart from an admin's edit.
@@ -176,11 +176,9 @@ class Command(TranslatedCommand):
         "an Ort und Stelle geändert, nie gelöscht: Ziele behalten ihre Kennzahl."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--dry-run", action="store_true",
-            help=_("Nur melden, was angelegt, berichtigt und beibehalten würde; nichts speichern."),
-        )
+    arguments = (
+        flag("--dry-run", _("Nur melden, was angelegt, berichtigt und beibehalten würde; nichts speichern.")),
+    )
 
     def handle(self, *args, **options):
         load_reference(stdout=self.stdout, verbosity=options["verbosity"], dry_run=options["dry_run"])

@@ -3,7 +3,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements.infra import search
-from agreements.management.base import TranslatedCommand
+from agreements.management.base import TranslatedCommand, argument, flag
 from agreements.models import SearchEntry
 
 
@@ -14,12 +14,10 @@ class Command(TranslatedCommand):
         "Datensätze werden entfernt. Mehrfach ausführbar."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=500, help=_("Datensätze je Schreibvorgang"))
-        parser.add_argument(
-            "--no-extract", action="store_true",
-            help=_("PDF-Dokumente ohne extrahierten Text nicht nachträglich auslesen"),
-        )
+    arguments = (
+        argument("--batch-size", type=int, default=500, help=_("Datensätze je Schreibvorgang")),
+        flag("--no-extract", _("PDF-Dokumente ohne extrahierten Text nicht nachträglich auslesen")),
+    )
 
     def handle(self, *args, batch_size, no_extract, verbosity, **options):
         if batch_size < 1:
