@@ -126,7 +126,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "zielsteuerung.apps.StaticFilesConfig",
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -201,7 +201,8 @@ def _xstatic_dirs():
     # Bootstrap comes from the xstatic-bootstrap package, so the intranet needs no CDN and the repo no copy.
     import xstatic.pkg.bootstrap as bootstrap
 
-    return [("bootstrap", bootstrap.BASE_DIR)]
+    # The pages use bootstrap.min.css alone (no Bootstrap JavaScript); StaticFilesConfig leaves out the rest.
+    return [("bootstrap/css", str(Path(bootstrap.BASE_DIR) / "css"))]
 
 
 STATICFILES_DIRS += _xstatic_dirs()
