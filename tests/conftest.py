@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from agreements import models as m
 
 from .demo_data import demo_2012, demo_database, demo_module  # noqa: F401 - the demo case, loaded once (tests/demo_data.py)
-from .factories import aware, make_user, quiet_signals
+from .factories import aware, make_user, module_data, quiet_signals
 from .sqlite_race import sqlite_file, sqlite_template  # noqa: F401 - fixtures of the races on a SQLite file
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -29,7 +29,7 @@ SLOW_DIRS = (TESTS_DIR / "e2e", TESTS_DIR / "installed")
 SLOW_MARKERS = ("slow", "e2e", "installed")
 # Module-scoped fixtures that hold data in the test database until the module's last test: a test of the same
 # module that does not take them must run before they are built.
-MODULE_DATA = ("demo_module", "demo_2012")
+MODULE_DATA = ("demo_module", "demo_2012", "nrw", "generated")
 
 
 def _is_slow(item):
@@ -192,18 +192,10 @@ def _build_world():
 def nrw(django_db_setup, django_db_blocker):
     """tests/builders_nrw.py's data set, built once per module in a transaction rolled back at its end; a test
     takes it together with `db`, whose savepoint undoes the test's own writes."""
-    from django.db import transaction
-
     from .builders_nrw import build_nrw
 
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield build_nrw()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with module_data(django_db_blocker), django_db_blocker.unblock():
+        yield build_nrw()
 
 
 @pytest.fixture

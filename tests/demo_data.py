@@ -20,9 +20,11 @@ import sqlite3
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import override_settings
 from django.utils import translation
+
+from .factories import module_data
 
 # conftest's _test_settings sets these for every test; a fixture of a wider scope runs before it.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -51,21 +53,12 @@ def _forget_cached_ids():
 def demo_module(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo in the test database for this module's tests (with `db`); the directory of its files."""
     media = tmp_path_factory.mktemp("demo-media")
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            _load(media)
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
     try:
-        yield media
+        with module_data(django_db_blocker):
+            with django_db_blocker.unblock():
+                _load(media)
+            yield media
     finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
         _forget_cached_ids()
 
 

@@ -357,3 +357,21 @@ def assert_status(response, expected):
     assert response.status_code == expected
     if expected == 302 and not response.wsgi_request.user.is_authenticated:
         assert response["Location"].startswith(reverse("login"))
+
+
+@contextmanager
+def module_data(django_db_blocker):
+    """For a module-scoped fixture: the data written inside stay in the test database until the module's last
+    test and are then rolled back. A test takes the fixture together with `db`, whose savepoint undoes the test's
+    own writes; a test of the module that does not take it runs before it is built (conftest.MODULE_DATA)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

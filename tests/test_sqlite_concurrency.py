@@ -18,6 +18,8 @@ The race itself is tests/sqlite_race.py's "goals" race (the same child process t
 """
 
 import shutil
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -34,11 +36,14 @@ CONFIGURED = None
 
 
 @pytest.fixture(scope="module")
-def migrated_file(tmp_path_factory):
-    """The schema, migrated once; in rollback-journal mode (the old options), so that a test that wants WAL gets
-    it only from the options under test (journal_mode=WAL is stored in the file once set)."""
+def migrated_file(sqlite_template, tmp_path_factory):
+    """The schema (the run's migrated SQLite file, tests/sqlite_race.py) in rollback-journal mode (the old
+    options), so that a test that wants WAL gets it only from the options under test (journal_mode=WAL is stored
+    in the file once set)."""
     path = tmp_path_factory.mktemp("sqlite-concurrency") / "template.sqlite3"
-    child("migrate", path, options=OLD_OPTIONS, timeout=180)
+    shutil.copy(sqlite_template, path)
+    with closing(sqlite3.connect(path)) as database:
+        assert database.execute("PRAGMA journal_mode=DELETE").fetchone() == ("delete",)
     return path
 
 

@@ -11,7 +11,7 @@ from agreements import models as m
 from agreements.data import synthetic
 from agreements.services.versions import agreement_snapshot
 
-from .factories import add_parties
+from .factories import add_parties, module_data
 
 S = m.Agreement.Status
 YEARS = (2012, 2013, 2014)
@@ -20,6 +20,13 @@ YEARS = (2012, 2013, 2014)
 def _generate(seed=1, years=YEARS, **sizes):
     options = {"goals_per_agreement": 4, "versions": 2, "steps": 5, "letters": 3, "vorlagen": True, **sizes}
     return synthetic.generate(years=years, seed=seed, **options)
+
+
+@pytest.fixture(scope="module")
+def generated(django_db_setup, django_db_blocker):
+    """The default data set (three years), generated once for the tests that only read it."""
+    with module_data(django_db_blocker), django_db_blocker.unblock():
+        yield _generate()
 
 
 def _content():
@@ -61,8 +68,7 @@ def test_it_is_deterministic_for_a_seed(db):
     assert counts["topic"] == 7
 
 
-def test_it_creates_one_agreement_per_county_and_year_between_ministry_and_county(db):
-    _generate()
+def test_it_creates_one_agreement_per_county_and_year_between_ministry_and_county(db, generated):
     ministry = m.Party.objects.get(key="mais-nrw")
     counties = m.Party.objects.filter(kind__in=m.Party.COUNTY_KINDS)
     assert counties.count() == 53
@@ -81,8 +87,7 @@ def test_it_creates_one_agreement_per_county_and_year_between_ministry_and_count
     assert len(pairs) == 53 * 3
 
 
-def test_it_spreads_the_statuses_over_the_lifecycle(db):
-    _generate()
+def test_it_spreads_the_statuses_over_the_lifecycle(db, generated):
     statuses = Counter(m.Agreement.objects.values_list("status", flat=True))
     assert len(statuses) >= 7
     newest = set(m.Agreement.objects.filter(year=2014).values_list("status", flat=True))
@@ -112,18 +117,16 @@ def test_it_respects_the_goal_rules(db):
     assert set(state.values()) == {1} and len(state) == 3 * 53
 
 
-def test_it_spreads_offers_over_the_seven_topics(db):
+def test_it_spreads_offers_over_the_seven_topics(db, generated):
     from agreements.data.catalogue import TOPICS
 
-    _generate()
     assert list(m.Topic.objects.order_by("number").values_list("number", "name")) == list(TOPICS)
     per_topic = Counter(m.SupportOffer.objects.values_list("topic__number", flat=True))
     assert set(per_topic) == set(range(1, 8))
     assert m.Agreement.objects.filter(offers__isnull=True).count() == 0
 
 
-def test_it_signs_reviews_and_decides_as_the_status_says(db):
-    _generate()
+def test_it_signs_reviews_and_decides_as_the_status_says(db, generated):
     for agreement in m.Agreement.objects.prefetch_related("signatures", "reviews__assessments", "proposals",
                                                           "versions", "goals"):
         signatures = len(agreement.signatures.all())
@@ -153,8 +156,7 @@ def test_it_signs_reviews_and_decides_as_the_status_says(db):
     assert partly.exists()
 
 
-def test_it_builds_version_snapshots_with_the_apps_function(db):
-    _generate()
+def test_it_builds_version_snapshots_with_the_apps_function(db, generated):
     agreement = m.Agreement.objects.filter(status=S.CLOSED).first()
     latest = agreement.versions.order_by("-number").first()
     current = agreement_snapshot(agreement)
@@ -163,8 +165,7 @@ def test_it_builds_version_snapshots_with_the_apps_function(db):
     assert len(first.snapshot["goals"]) == len(current["goals"]) - 1
 
 
-def test_it_records_procedure_steps_and_letters(db):
-    _generate(steps=5, letters=3)
+def test_it_records_procedure_steps_and_letters(db, generated):
     negotiated = m.Agreement.objects.exclude(status=S.DRAFT)
     assert set(Counter(m.ProcedureStep.objects.filter(agreement__in=negotiated)
                        .values_list("agreement_id", flat=True)).values()) == {5}
@@ -177,8 +178,7 @@ def test_it_records_procedure_steps_and_letters(db):
         assert step.version.agreement_id == step.agreement_id
 
 
-def test_it_writes_one_vorlage_per_county_and_year(db):
-    _generate()
+def test_it_writes_one_vorlage_per_county_and_year(db, generated):
     vorlagen = m.Vorlage.objects.select_related("department", "author", "agreement")
     assert vorlagen.count() == 53 * 3
     references = list(vorlagen.values_list("reference", flat=True))
