@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
 
-from .a11y import Audit  # noqa: E402
+from .a11y import Audit, axe_source  # noqa: E402
 from .helpers import MAIS, field, main  # noqa: E402
 
 # --- Test data beyond the demo case ---------------------------------------------------------------------------
@@ -377,6 +377,8 @@ def test_every_page_is_accessible(pages, demo, role):
     world = _world(demo)
     steps = ROLES[role](world)
     page = pages.page() if role == "anonymous" else pages.login(role)
+    # axe-core in every document the tab loads, before the page's own scripts (instead of sending it per page).
+    page.context.add_init_script(script=axe_source())
     audit = Audit()
     for step in steps:
         step(page, audit)
