@@ -3,7 +3,7 @@ render-outside-the-lock tests."""
 
 import datetime
 
-from agreements.services import lifecycle
+from agreements.services import lifecycle, versions
 
 
 def sign_data(name="Thomas Hendele", function="Landrat", place="Mettmann"):
@@ -12,9 +12,18 @@ def sign_data(name="Thomas Hendele", function="Landrat", place="Mettmann"):
             "place": place}
 
 
+def send_and_accept(world, agreement=None):
+    """The negotiation's last turn: the county, "am Zug" in the world, sends its working text as a Fassung, which
+    passes the pen to the ministry; the ministry accepts exactly that Fassung, and the text is agreed. Returns the
+    ministry's Acceptance."""
+    agreement = agreement or world.agreement
+    versions.send_draft(user=world.users.editor, agreement=agreement)
+    return lifecycle.agree(user=world.users.ministry, agreement=agreement)
+
+
 def agree(world):
-    """The county's editor presses "Text abstimmen"; the world's agreement is re-read."""
-    lifecycle.agree(user=world.users.editor, agreement=world.agreement)
+    """The text of the world's agreement is agreed (send_and_accept); the world's agreement is re-read."""
+    send_and_accept(world)
     world.agreement.refresh_from_db()
 
 

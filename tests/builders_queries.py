@@ -18,5 +18,5 @@ def assert_fixed_queries(client, url, grow, *, most, few=2, many=25):
     grow(few)
     small = count_queries(client, url)
     grow(many)
-    assert count_queries(client, url) == small
-    assert small <= most
+    assert count_queries(client, url) == small, f"{small} queries with {few} records, more with {many}"
+    assert small <= most, f"{small} queries, at most {most} expected"

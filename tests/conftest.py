@@ -169,7 +169,8 @@ def _build_world():
     goal = m.Goal.objects.create(agreement=agreement, order=1, title="Senkung der KdU", kind="qualitativ",
                                  direction="senkung", area="kdu")
     offer = m.SupportOffer.objects.create(agreement=agreement, topic=topic, title="Beratung", provider=ministry)
-    proposal = m.Proposal.objects.create(agreement=agreement, party=county, text="Bitte Liga-Stellungnahme anfügen")
+    # The county is "am Zug" (Agreement.pen_holder_id: the kommunaler Träger), so the ministry proposes.
+    proposal = m.Proposal.objects.create(agreement=agreement, party=ministry, text="Bitte Liga-Stellungnahme anfügen")
     statement = m.Statement.objects.create(agreement=agreement, party=liga, date=datetime.date(2013, 1, 23),
                                            title="Stellungnahme der Liga")
     letter = m.Letter.objects.create(agreement=agreement, date=datetime.date(2013, 3, 29), direction="eingang",

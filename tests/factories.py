@@ -234,6 +234,8 @@ def admin_case(admin_user):
         agreement=agreement, number=1, author_party=ministry, sent_at=timezone.now(),
         snapshot={"title": agreement.title, "goals": [{"title": "KdU <optimieren>"}]},
     )
+    m.Acceptance.objects.create(agreement=agreement, version=version, party=kreis, accepted_by=editor,
+                                accepted_at=timezone.now())
     letter = m.Letter.objects.create(
         agreement=agreement, date=datetime.date(2012, 3, 29), direction=m.Letter.Direction.INCOMING,
         sender=ministry, recipient=kreis, subject="Ihre Vorschläge", document=document,

@@ -81,12 +81,14 @@ def test_it_shows_history(admin_client, demo, model):
 
 
 def test_it_only_forbids_adding_versions_and_derived_records(rf, admin_user):
-    # Versions are frozen by "send draft"; the audit log and the search index are written by the app itself.
+    # Versions are frozen by "send draft" and accepted by "annehmen"; the audit log and the search index are written
+    # by the app itself.
     request = rf.get("/")
     request.user = admin_user
     forbidden = sorted(label(m) for m, ma in admin.site._registry.items() if not ma.has_add_permission(request))
-    assert forbidden == ["agreements.AgreementVersion", "agreements.ArchivedUserName", "agreements.AuditEntry",
-                         "agreements.CachedPdf", "agreements.FormSubmission", "agreements.SearchEntry"]
+    assert forbidden == ["agreements.Acceptance", "agreements.AgreementVersion", "agreements.ArchivedUserName",
+                         "agreements.AuditEntry", "agreements.CachedPdf", "agreements.FormSubmission",
+                         "agreements.SearchEntry"]
 
 
 def test_audit_log_is_read_only_in_admin(admin_client, rf, admin_user):

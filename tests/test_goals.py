@@ -11,7 +11,8 @@ from agreements.services import goals as svc
 
 from . import entry_flow
 from .builders_queries import assert_fixed_queries
-from .factories import GoalFactory
+from .builders_writes import PenEntryListTests
+from .factories import GoalFactory, make_user
 
 
 def goal_data(**overrides):
@@ -51,10 +52,11 @@ GOALS = entry_flow.EntryList(
 urls = GOALS.urls
 
 
-# Permissions, escaping, conflicts, history, frozen agreements: as every list (entry_flow.py) -------------------
+# Permissions, escaping, conflicts, history, frozen agreements: as every list (entry_flow.py), under the pen
+# (builders_writes.PenEntryListTests) -----------------------------------------------------------------------------
 
 
-class TestGoalList(entry_flow.EntryListTests):
+class TestGoalList(PenEntryListTests):
     entries = GOALS
 
 
@@ -166,7 +168,7 @@ def test_it_compares_numbers_on_the_conflict_page_by_value(world, login):
     url = urls(world, goal)["edit"]
     lock = goal.lock_version
     other = Client()
-    other.force_login(world.users.ministry)
+    other.force_login(make_user("colleague", world.county))  # only the county, "am Zug", edits goals
     response = other.post(url, quantitative_data(world, reference_value="12,5", title="Von anderer Seite",
                                                   lock_version=lock))
     assert response.status_code == 302

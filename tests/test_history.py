@@ -131,4 +131,4 @@ def make_changes(world, total):
 
 def test_it_shows_the_tab_with_a_fixed_number_of_queries(world, login):
     client = login(world.users.editor)
-    assert_fixed_queries(client, tab_url(world), lambda total: make_changes(world, total), most=20)
+    assert_fixed_queries(client, tab_url(world), lambda total: make_changes(world, total), most=22)

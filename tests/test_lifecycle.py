@@ -13,9 +13,12 @@ from pypdf import PdfReader
 
 from agreements import models as m
 from agreements.infra.errors import DomainError
-from agreements.services import lifecycle
+from agreements.services import goals as goal_svc
+from agreements.services import lifecycle, versions
 
-from .builders_lifecycle import agree, sign_data
+from .builders_lifecycle import agree, send_and_accept, sign_data
+from .builders_writes import GOAL
+from .factories import make_user
 
 S = m.Agreement.Status
 pytestmark = pytest.mark.django_db
@@ -35,12 +38,92 @@ def sign_all(world):
 
 
 def test_it_agrees_and_freezes_the_final_text_as_a_version(world):
-    agree(world)
+    acceptance = send_and_accept(world)
+    world.agreement.refresh_from_db()
     assert world.agreement.status == S.AGREED
-    final = world.agreement.versions.order_by("-number").first()
-    assert final.kind == m.AgreementVersion.Kind.FINAL
+    sent, final = world.agreement.versions.order_by("number")[1:]
+    # The ministry accepted exactly the Fassung the county sent; that Fassung's text is the Endfassung.
+    assert (acceptance.version, acceptance.party, acceptance.accepted_by) == (sent, world.ministry,
+                                                                               world.users.ministry)
+    assert sent.kind == m.AgreementVersion.Kind.DRAFT and sent.author_party == world.county
+    assert final.kind == m.AgreementVersion.Kind.FINAL and final.number == 3
+    assert final.snapshot == sent.snapshot
     assert [g["title"] for g in final.snapshot["goals"]] == ["Senkung der KdU"]
     assert world.agreement.steps.filter(kind="abgestimmt").exists()
+
+
+def refused_agree(world, user, message):
+    """lifecycle.agree refuses `user` with `message` and changes nothing."""
+    acceptances, versions_before = m.Acceptance.objects.count(), world.agreement.versions.count()
+    with pytest.raises(DomainError) as refusal:
+        lifecycle.agree(user=user, agreement=world.agreement)
+    assert str(refusal.value) == message
+    world.agreement.refresh_from_db()
+    assert world.agreement.status == S.NEGOTIATION
+    assert (m.Acceptance.objects.count(), world.agreement.versions.count()) == (acceptances, versions_before)
+
+
+def test_it_accepts_only_a_received_fassung_that_nobody_changed_since(world):
+    # The world: the ministry sent Fassung 1, the county changed the text since and has not sent it.
+    refused_agree(world, world.users.ministry, "Fassung 1 hat Ihre Stelle selbst übersandt: annehmen kann sie nur, "
+                                               "wer sie erhalten hat.")
+    refused_agree(world, world.users.editor, "Der Arbeitsstand weicht von Fassung 1 ab: Änderungen, die nicht "
+                                             "übersandt sind, verhindern die Annahme. Übersenden Sie sie als neue "
+                                             "Fassung.")
+    versions.send_draft(user=world.users.editor, agreement=world.agreement)
+    refused_agree(world, world.users.editor, "Fassung 2 hat Ihre Stelle selbst übersandt: annehmen kann sie nur, "
+                                             "wer sie erhalten hat.")
+    # The ministry, now "am Zug", changes the text: it cannot accept Fassung 2 any more, only send its own.
+    goal_svc.save_goal(user=world.users.ministry, agreement=world.agreement, goal=world.goal,
+                       data={**GOAL, "title": "Senkung der Kosten der Unterkunft"},
+                       lock_version=world.goal.lock_version)
+    refused_agree(world, world.users.ministry, "Der Arbeitsstand weicht von Fassung 2 ab: Änderungen, die nicht "
+                                               "übersandt sind, verhindern die Annahme. Übersenden Sie sie als "
+                                               "neue Fassung.")
+    sent = versions.send_draft(user=world.users.ministry, agreement=world.agreement)
+    acceptance = lifecycle.agree(user=world.users.editor, agreement=world.agreement)
+    world.agreement.refresh_from_db()
+    assert (acceptance.version, acceptance.party, world.agreement.status) == (sent, world.county, S.AGREED)
+    final = world.agreement.versions.order_by("-number").first()
+    assert final.snapshot == sent.snapshot
+    assert [g["title"] for g in final.snapshot["goals"]] == ["Senkung der Kosten der Unterkunft"]
+
+
+def test_it_accepts_nothing_before_a_fassung_was_sent_or_while_in_entwurf(world):
+    world.agreement = m.Agreement.objects.create(title="ZV 2014", year=2014, status=S.NEGOTIATION)
+    m.AgreementParty.objects.create(agreement=world.agreement, party=world.ministry, role="land", order=0)
+    m.AgreementParty.objects.create(agreement=world.agreement, party=world.county, role="kommunaler_traeger",
+                                    order=1)
+    m.Goal.objects.create(agreement=world.agreement, order=1, title="Senkung der KdU", kind="qualitativ",
+                          direction="senkung", area="kdu")
+    refused_agree(world, world.users.editor, "Es wurde noch keine Fassung übersandt: abgestimmt wird eine Fassung, "
+                                             "die die andere Seite erhalten hat.")
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=S.DRAFT)
+    world.agreement.refresh_from_db()
+    with pytest.raises(DomainError) as refusal:
+        lifecycle.agree(user=world.users.editor, agreement=world.agreement)
+    assert str(refusal.value) == "Diese Aktion ist im Status „Entwurf“ nicht möglich."
+    world.agreement.refresh_from_db()
+    assert world.agreement.status == S.DRAFT and not m.Acceptance.objects.exists()
+
+
+def test_it_agrees_a_trilateral_text_when_every_recipient_accepted(world):
+    m.AgreementParty.objects.create(agreement=world.agreement, party=world.jobcenter, role="jobcenter", order=2)
+    jobcenter = make_user("jobcenter", world.jobcenter)
+    sent = versions.send_draft(user=world.users.editor, agreement=world.agreement)
+    lifecycle.agree(user=world.users.ministry, agreement=world.agreement)
+    world.agreement.refresh_from_db()
+    # One of two recipients accepted: still in negotiation, and the ministry cannot accept twice.
+    assert world.agreement.status == S.NEGOTIATION
+    assert world.agreement.versions.count() == 2
+    refused_agree(world, world.users.ministry, "Ihre Stelle hat Fassung 2 bereits angenommen.")
+    acceptance = lifecycle.agree(user=jobcenter, agreement=world.agreement)
+    world.agreement.refresh_from_db()
+    assert world.agreement.status == S.AGREED
+    assert acceptance.party == world.jobcenter
+    assert set(sent.acceptances.values_list("party", flat=True)) == {world.ministry.pk, world.jobcenter.pk}
+    final = world.agreement.versions.order_by("-number").first()
+    assert final.kind == m.AgreementVersion.Kind.FINAL and final.snapshot == sent.snapshot
 
 
 @pytest.mark.parametrize("role", ["reader", "outsider", "committee", "admin"])
@@ -171,14 +254,27 @@ def test_it_refuses_signing_with_a_reason_and_withdraws(world):
 
 
 def test_it_reopens_before_the_first_signature_only(world):
-    agree(world)
+    agree(world)  # the county sent Fassung 2, the ministry accepted it
     lifecycle.reopen(user=world.users.ministry, agreement=world.agreement, reason="Korrektur")
     world.agreement.refresh_from_db()
     assert world.agreement.status == S.NEGOTIATION
-    agree(world)
+    # The negotiation goes on where it stopped: the ministry holds the pen, corrects the text and sends it; the
+    # county accepts the correction, and the text is agreed again.
+    assert world.agreement.pen_holder_id() == world.ministry.pk
+    goal_svc.save_goal(user=world.users.ministry, agreement=world.agreement, goal=world.goal,
+                       data={**GOAL, "title": "Senkung der KdU (korrigiert)"}, lock_version=world.goal.lock_version)
+    corrected = versions.send_draft(user=world.users.ministry, agreement=world.agreement, note="Korrektur")
+    lifecycle.agree(user=world.users.editor, agreement=world.agreement)
+    world.agreement.refresh_from_db()
+    assert world.agreement.status == S.AGREED
+    final = world.agreement.versions.order_by("-number").first()
+    assert final.snapshot == corrected.snapshot
+    assert [g["title"] for g in final.snapshot["goals"]] == ["Senkung der KdU (korrigiert)"]
     lifecycle.sign(user=world.users.editor, agreement=world.agreement, data=sign_data())
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="Nach der ersten Unterschrift kann die Abstimmung nicht mehr aufgehoben"):
         lifecycle.reopen(user=world.users.ministry, agreement=world.agreement, reason="Korrektur")
+    world.agreement.refresh_from_db()
+    assert world.agreement.status == S.AGREED
 
 
 def test_it_walks_the_whole_lifecycle_with_reviews(world):

@@ -19,8 +19,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from agreements import models as m
+from agreements.services import goals as goal_svc
+from agreements.services import versions as version_svc
 
 from .builders_lifecycle import review_data
+from .builders_writes import GOAL
 from .factories import make_user
 
 S = m.Agreement.Status
@@ -59,6 +62,27 @@ def url(world, name, agreement=None):
 def set_status(world, status):
     m.Agreement.objects.filter(pk=world.agreement.pk).update(status=status)
     world.agreement.refresh_from_db()
+
+
+def receive_fassung(world, role):
+    """The role's party receives a Fassung it may accept: the other party sent it, and nobody changed the text
+    since. The county, "am Zug" in the world, sends Fassung 2 to the ministry; for the county to accept one, the
+    ministry changes the text and sends it back as Fassung 3. Returns the Fassung."""
+    sent = version_svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    if role == "editor":
+        goal = m.Goal.objects.get(pk=world.goal.pk)
+        goal_svc.save_goal(user=world.users.ministry, agreement=world.agreement, goal=goal,
+                           data={**GOAL, "title": "Senkung der Kosten der Unterkunft"}, lock_version=goal.lock_version)
+        sent = version_svc.send_draft(user=world.users.ministry, agreement=world.agreement)
+    world.agreement.refresh_from_db()
+    return sent
+
+
+def open_action(world, name, role):
+    """The world in the state in which the role may take the action `name`."""
+    set_status(world, ACTIONS[name][0])
+    if name == "agreement_agree":
+        receive_fassung(world, role)
 
 
 def post_data(world, name):
@@ -155,13 +179,20 @@ def test_it_answers_get_on_post_only_actions_with_405(world, login, role, name):
 @pytest.mark.parametrize("name", [n for n, spec in ACTIONS.items() if not spec[3]])
 @pytest.mark.parametrize("role", WRITERS)
 def test_it_shows_the_form_of_an_open_action(world, login, role, name):
-    set_status(world, ACTIONS[name][0])
+    open_action(world, name, role)
     response = login(getattr(world.users, role)).get(url(world, name))
     assert response.status_code == 200
     content = response.content.decode()
     assert "<form" in content and 'name="csrfmiddlewaretoken"' in content
     if name == "review_add":
         assert f'name="goal-{world.goal.pk}-status"' in content
+    if name == "agreement_agree":
+        # The Fassung the role's party received: 2 from the county for the ministry, 3 from the ministry for the
+        # county.
+        number, author = (2, world.county) if role == "ministry" else (3, world.ministry)
+        assert response.context["title"] == f"Fassung {number} annehmen"
+        assert f"Ihre Stelle nimmt Fassung {number} von {author.name} an" in content
+        assert 'value="Fassung verbindlich annehmen"' in content
 
 
 def effect(world, name, before, after, role):
@@ -181,7 +212,13 @@ def effect(world, name, before, after, role):
     if name in ("agreement_refuse", "agreement_withdraw"):
         assert agreement.status_reason == REASON["reason"]
     if name == "agreement_agree":
+        # The role's party accepted the Fassung it received; that Fassung's text is the Endfassung.
+        accepted, final = agreement.versions.order_by("-number")[1], agreement.versions.order_by("-number")[0]
+        party = world.county if role == "editor" else world.ministry
+        assert list(accepted.acceptances.values_list("party", "accepted_by")) == [
+            (party.pk, getattr(world.users, role).pk)]
         assert after["versions"] == before["versions"] + 1
+        assert final.kind == m.AgreementVersion.Kind.FINAL and final.snapshot == accepted.snapshot
     if name.startswith("agreement_derive") or name == "agreement_amend":
         assert after["agreements"] == before["agreements"] + 1
         new = m.Agreement.objects.order_by("-pk").first()
@@ -194,7 +231,7 @@ def effect(world, name, before, after, role):
 @pytest.mark.parametrize("name", ACTIONS)
 @pytest.mark.parametrize("role", WRITERS)
 def test_it_performs_an_open_action_for_editors_of_both_parties(world, login, role, name):
-    set_status(world, ACTIONS[name][0])
+    open_action(world, name, role)
     before = state(world)
     response = login(getattr(world.users, role)).post(url(world, name), post_data(world, name))
     assert response.status_code == 302, response.context and response.context["form"].errors
@@ -212,6 +249,31 @@ def test_it_performs_an_open_action_for_editors_of_both_parties(world, login, ro
     else:
         assert response["Location"] == reverse("agreement_detail", args=[world.agreement.pk])
     assert messages_of(response), "a success message"
+    if name == "agreement_agree":
+        number = 2 if role == "ministry" else 3
+        assert messages_of(response) == [f"Der Text ist abgestimmt; Fassung {number} ist die Endfassung."]
+
+
+# In the world the ministry sent Fassung 1, and the county changed the text since without sending it.
+NOT_ACCEPTABLE = {
+    "ministry": "Fassung 1 hat Ihre Stelle selbst übersandt: annehmen kann sie nur, wer sie erhalten hat.",
+    "editor": "Der Arbeitsstand weicht von Fassung 1 ab: Änderungen, die nicht übersandt sind, verhindern die "
+              "Annahme. Übersenden Sie sie als neue Fassung.",
+}
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("role", WRITERS)
+def test_it_sends_back_who_may_not_accept_the_fassung_now(world, login, role, method):
+    client = login(getattr(world.users, role))
+    detail = reverse("agreement_detail", args=[world.agreement.pk])
+    assert url(world, "agreement_agree") not in client.get(detail).content.decode()
+    before = state(world)
+    response = request(client, method, url(world, "agreement_agree"), {"note": ""})
+    assert response.status_code == 302 and response["Location"] == detail
+    assert messages_of(response) == [NOT_ACCEPTABLE[role]]
+    assert state(world) == before
+    assert not m.Acceptance.objects.exists()
 
 
 # (action, method) for actions that some state does not allow; a POST-only action's GET is 405 in any state.
@@ -400,14 +462,25 @@ def test_it_walks_from_agreeing_to_the_successors_reviews_in_the_browser(world, 
     pk = world.agreement.pk
     detail = reverse("agreement_detail", args=[pk])
     editor = browser(world.users.editor)
+    ministry = browser(world.users.ministry)
 
-    # Abstimmen.
-    assert "Text abstimmen" in editor.get(detail).content.decode()
-    assert editor.get(url(world, "agreement_agree")).status_code == 200
-    assert editor.post(url(world, "agreement_agree"), {"note": "Endfassung nach dem Gespräch"}).status_code == 302
+    # The county, "am Zug", sends its working text as Fassung 2: the pen passes to the ministry. Nobody can accept
+    # Fassung 1 (the county changed the text since), and the county cannot accept its own Fassung 2.
+    assert url(world, "agreement_agree") not in editor.get(detail).content.decode()
+    response = editor.post(reverse("draft_send", args=[pk]), {"note": "Unser Stand nach dem Gespräch"})
+    assert response.status_code == 302
+    assert url(world, "agreement_agree") not in editor.get(detail).content.decode()
+
+    # The ministry accepts exactly Fassung 2: the text is agreed.
+    assert "Fassung 2 annehmen" in ministry.get(detail).content.decode()
+    page = ministry.get(url(world, "agreement_agree"))
+    assert page.status_code == 200 and "Fassung verbindlich annehmen" in page.content.decode()
+    assert ministry.post(url(world, "agreement_agree"), {"note": "Endfassung nach dem Gespräch"}).status_code == 302
     world.agreement.refresh_from_db()
     assert world.agreement.status == S.AGREED
-    assert world.agreement.versions.filter(kind=m.AgreementVersion.Kind.FINAL).count() == 1
+    final = world.agreement.versions.get(kind=m.AgreementVersion.Kind.FINAL)
+    assert final.snapshot == world.agreement.versions.get(number=2).snapshot
+    assert f"{world.ministry.name} hat Fassung 2 am" in editor.get(detail).content.decode()
 
     # The county signs: partly signed is visible.
     assert editor.get(url(world, "agreement_sign")).status_code == 200
@@ -417,7 +490,6 @@ def test_it_walks_from_agreeing_to_the_successors_reviews_in_the_browser(world, 
     assert "Unterschrift fehlt" in content
 
     # The ministry signs: the PDF is rendered once and stored with its SHA-256.
-    ministry = browser(world.users.ministry)
     response = ministry.post(url(world, "agreement_sign"), {
         "signatory_name": "Dr. Wilhelm Schäffer", "signatory_function": "Staatssekretär", "date": "2013-04-05",
         "place": "Düsseldorf"})
@@ -546,7 +618,8 @@ def count_queries(client, target):
 
 
 # Upper bounds: a page that grows beyond this has started to query per row, or become needlessly chatty.
-QUERY_LIMITS = {"agreement_detail": 14, "agreement_reviews": 13}
+# The overview also asks for the last Fassung, its acceptances and the party "am Zug" (for the next step).
+QUERY_LIMITS = {"agreement_detail": 17, "agreement_reviews": 13}
 
 
 @pytest.mark.parametrize("name", QUERY_LIMITS)

@@ -1,12 +1,15 @@
 """Every content write takes the agreement's row lock before it checks that the text is still open.
 
-Checked on an instance read before the lock, the state can be stale: a "Text abstimmen" committing in between
-would let a late edit land in an agreed text (the final version would not contain it, the working text would).
-Three ways to see that it cannot:
+Checked on an instance read before the lock, the state can be stale: the last acceptance of a Fassung committing
+in between (the text is "abgestimmt") would let a late edit land in an agreed text (the final version would not
+contain it, the working text would). Three ways to see that it cannot:
 - a stale instance (the agreement was agreed after the page read it) is refused, on every database;
 - on PostgreSQL the SELECT … FOR UPDATE of the agreement comes before the write's first INSERT/UPDATE/DELETE;
 - on PostgreSQL a write racing lifecycle.agree (which holds the lock after taking the final version) waits for
   it and is refused, never written after the version was taken.
+
+Each write is made by whoever may make it while the text is open (builders_writes): the working text by the
+party "am Zug", a proposal by the other party. So a refusal seen here comes from the state, not from the pen.
 """
 
 import threading
@@ -20,7 +23,7 @@ from agreements import models as m
 from agreements.infra.errors import DomainError
 from agreements.services import lifecycle
 
-from .builders_writes import CONTENT_WRITES
+from .builders_writes import CONTENT_WRITES, pass_pen
 
 S = m.Agreement.Status
 
@@ -29,10 +32,14 @@ S = m.Agreement.Status
 WRITES = CONTENT_WRITES
 
 
-def prepare(world):
+def prepare(world, *, sent=False):
     """A second section (so that reordering moves something), and the instances a page would hold: read now,
-    with their agreement cached, so that a check on them sees the state of this moment."""
+    with their agreement cached, so that a check on them sees the state of this moment.
+
+    sent: the county first sends that text as Fassung 2, so that the ministry, now "am Zug", may accept it."""
     m.AgreementSection.objects.create(agreement=world.agreement, order=2, heading="§ 2 Ziele")
+    if sent:
+        pass_pen(world)
     agreement = m.Agreement.objects.get(pk=world.agreement.pk)
     assert not agreement.is_frozen
     world.agreement = agreement
@@ -65,7 +72,7 @@ def content(world):
 @pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
 def test_it_refuses_a_write_on_an_instance_read_before_the_text_was_agreed(world, write):
     world = prepare(world)
-    # "Text abstimmen" commits after the page read the agreement and before the write starts.
+    # The text is agreed after the page read the agreement and before the write starts.
     m.Agreement.objects.filter(pk=world.agreement.pk).update(status=S.AGREED)
     before = content(world)
     with pytest.raises(DomainError) as refusal:
@@ -123,8 +130,13 @@ RACING = {name: write for name, write in WRITES.items() if not name.startswith("
 def test_a_write_racing_text_abstimmen_waits_for_it_and_is_refused(postgres, world, write, monkeypatch):
     """agree() holds the row lock from before it takes the final version until it commits. A write that starts
     in that window must wait for the commit and then see "abgestimmt"; were it to check the state it read
-    before, it would land in the working text after the final version was taken."""
-    world = prepare(world)
+    before, it would land in the working text after the final version was taken.
+
+    The county sent Fassung 2, and the ministry accepts it: the race is with the writes still open to the parties
+    at that moment, the working text by the ministry ("am Zug", in another tab), a proposal by the county,
+    statements by either."""
+    world = prepare(world, sent=True)
+    assert world.agreement.pen_holder_id() == world.ministry.pk
     before = content(world)
     version_taken, release_agree, write_done = threading.Event(), threading.Event(), threading.Event()
     outcome = {}

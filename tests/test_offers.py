@@ -7,6 +7,7 @@ from agreements.services import goals as svc
 
 from . import entry_flow
 from .builders_queries import assert_fixed_queries
+from .builders_writes import PenEntryListTests
 from .factories import PartyFactory, TopicFactory
 
 
@@ -47,10 +48,11 @@ OFFERS = entry_flow.EntryList(
 urls = OFFERS.urls
 
 
-# Permissions, escaping, conflicts, history, frozen agreements: as every list (entry_flow.py) -------------------
+# Permissions, escaping, conflicts, history, frozen agreements: as every list (entry_flow.py), under the pen
+# (builders_writes.PenEntryListTests) -----------------------------------------------------------------------------
 
 
-class TestOfferList(entry_flow.EntryListTests):
+class TestOfferList(PenEntryListTests):
     entries = OFFERS
 
 
@@ -69,7 +71,7 @@ def test_it_does_not_let_a_superuser_write_through_the_service(world):
 def test_it_adds_an_offer_coordinated_with_the_regionaldirektion(world, login):
     rd = PartyFactory(name="Regionaldirektion NRW", kind=m.Party.Kind.REGIONALDIREKTION)
     topic = TopicFactory(number=3, name="Langzeitleistungsbezug")
-    client = login(world.users.ministry)
+    client = login(world.users.editor)  # the county is "am Zug" and writes the offers
     response = client.post(urls(world)["add"], offer_data(world, topic=str(topic.pk), coordinated_with=str(rd.pk)))
     assert response.status_code == 302
     offer = m.SupportOffer.objects.get(title="Qualifizierung von Fachkräften")
@@ -140,7 +142,7 @@ def test_it_moves_offers_up_and_down_within_their_topic(world, login):
     make_offer(world, order=2, title="Zwei")
     third = make_offer(world, order=3, title="Drei")
     elsewhere = make_offer(world, topic=TopicFactory(number=2, name="Migration"), order=1, title="Anderes Thema")
-    client = login(world.users.ministry)
+    client = login(world.users.editor)  # the county is "am Zug" and orders the offers
 
     client.post(urls(world, third)["up"])
     assert titles(world.agreement, world.topic) == ["Beratung", "Drei", "Zwei"]

@@ -19,6 +19,8 @@ from agreements.pdf.agreement import agreement_html, render_agreement
 from agreements.pdf.render import html_to_pdf
 from agreements.services import lifecycle
 
+from .builders_lifecycle import send_and_accept
+
 pytestmark = pytest.mark.django_db
 
 CAPTION = "Unterzeichnet durch die Vereinbarungspartner"
@@ -84,7 +86,7 @@ def test_it_stores_the_signed_pdf_when_the_last_signature_lands_at_a_page_break(
     """The user-visible symptom: the last signature must complete the agreement, not fail."""
     m.Agreement.objects.filter(pk=world.agreement.pk).update(preamble="\n\n".join(["Satz"] * 9))
     world.agreement.refresh_from_db()
-    lifecycle.agree(user=world.users.editor, agreement=world.agreement)
+    send_and_accept(world)
     data = {"signatory_name": "Thomas Hendele", "signatory_function": "Landrat", "date": datetime.date(2013, 4, 2),
             "place": "Mettmann"}
     lifecycle.sign(user=world.users.editor, agreement=world.agreement, data=data)

@@ -18,13 +18,24 @@ The rules, in short:
   party's members, current members of a committee in the Beratungsfolge and superusers; drafts by the authoring
   party's members and superusers. Whoever may not read gets 404 (anonymous users: the login page).
 - The audit log is for superusers only: 404 for everybody else, before the method is looked at.
+- The negotiation has a party "am Zug" (Agreement.pen_holder_id; services.transitions.AGREEMENT): only its editors
+  write the working text (header, sections, goals, offers) and send it as a Fassung; the editors of the other
+  parties propose instead, and the party am Zug decides their proposals (access.can_decide_proposal, 403 for the
+  others). A Fassung is accepted ("abstimmen") by a party that received it, never by the one that sent it. In the
+  world the county (editor) is am Zug, the ministry is not.
+- An editor whose party may take an action, but not now (it is not am Zug, or it sent the Fassung itself), is sent
+  back to the agreement's page with the reason as an error message: for a form on GET and POST alike, for a
+  POST-only button on POST (GET: 405, as always).
 
-The state: every case is asked in the state in which its action is open (STATE below), so that the editor's
-answer means something. For an editor's (or the ministry's) empty POST:
+The state: every case is asked in the state in which its action is open for the party that may take it (STATE
+below), so that the editors' answers mean something. For an editor's (or the ministry's) empty POST:
 - 200: the form again, with its errors ("required"): the test checks that the form in the answer is bound and
   invalid, so an empty POST is never mistaken for no POST.
-- 302: a button action (or a form without a required field: abstimmen, Entwurf übersenden) that was allowed and
+- 302: a button action (or a form without a required field: annehmen, Entwurf übersenden) that was allowed and
   done; the test checks that no error message came with it.
+- REFUSED: a 302 back to a page of the agreement that carries an error message: the action is not open for this
+  party now (see above). A 302 with an error message where 302 is expected, or one without where REFUSED is,
+  fails the case.
 - 405: the page only reads.
 """
 
@@ -34,9 +45,11 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.messages import ERROR, get_messages
 from django.urls import reverse
+from django.utils.html import escape
 
 from agreements import models as m
 from agreements import urls as app_urls
+from agreements.services import versions
 
 from .builders_files import pdf_bytes
 from .factories import ROLES, DocumentFactory, aware
@@ -53,6 +66,9 @@ DENIED = (403, 403)  # may read, may not write (or may not act at all)
 READS = (200, 405)  # a read-only page
 FORM = (200, 200)  # a form page; the empty POST gets the form again
 BUTTON = (405, 302)  # a POST-only action: GET refused after the access check, POST done
+REFUSED = "302 with an error message"  # back to the agreement's page, with the reason the action is not open now
+NOT_NOW = (REFUSED, REFUSED)  # a form whose action is not open for this party now: refused on GET and POST
+BUTTON_NOT_NOW = (405, REFUSED)  # a POST-only action not open for this party now: GET 405, POST refused
 
 # --- Categories: per role the (GET, POST) answers --------------------------------------------------------------
 
@@ -65,11 +81,17 @@ LOGGED_IN_FORM = dict(dict.fromkeys(ROLES, FORM), anonymous=LOGIN)
 # A page of the agreement: parties' members and superusers read, the method is checked after access.
 AGREEMENT_PAGE = dict(anonymous=LOGIN, outsider=HIDDEN, reader=READS, editor=READS, ministry=READS,
                       committee=HIDDEN, admin=READS)
-# A form writing the agreement (in negotiation, so its content may change): the editors of both parties.
+# A form writing the agreement (in negotiation, so its content may change) outside the working text: statements,
+# letters, documents, steps, lifecycle steps. The editors of both parties.
 AGREEMENT_FORM = dict(anonymous=LOGIN, outsider=HIDDEN, reader=DENIED, editor=FORM, ministry=FORM,
                       committee=HIDDEN, admin=DENIED)
 # A button on the agreement (delete, move, lifecycle step): POST only, checked after the access check.
 AGREEMENT_BUTTON = dict(AGREEMENT_FORM, editor=BUTTON, ministry=BUTTON)
+# A form writing the working text (header, sections, goals, offers): the editors of the party am Zug, the county;
+# the ministry's editor is sent back with "Am Zug ist Kreis Mettmann …".
+TEXT_FORM = dict(AGREEMENT_FORM, ministry=NOT_NOW)
+# A button on the working text (delete, move; sending it as a Fassung): the county's editor, not the ministry's.
+TEXT_BUTTON = dict(AGREEMENT_BUTTON, ministry=BUTTON_NOT_NOW)
 # A new agreement: every user with an editor membership; superusers act for no party.
 AGREEMENT_CREATE = dict(anonymous=LOGIN, outsider=FORM, reader=DENIED, editor=FORM, ministry=FORM,
                         committee=DENIED, admin=DENIED)
@@ -114,30 +136,31 @@ MATRIX = {
     "agreement_list": LOGGED_IN_PAGE,
     "agreement_create": AGREEMENT_CREATE,
     "agreement_detail": AGREEMENT_PAGE,
-    "agreement_edit": AGREEMENT_FORM,
-    "section_add": AGREEMENT_FORM,
-    "section_edit": AGREEMENT_FORM,
-    "section_delete": AGREEMENT_BUTTON,
-    "section_move": AGREEMENT_BUTTON,
+    "agreement_edit": TEXT_FORM,
+    "section_add": TEXT_FORM,
+    "section_edit": TEXT_FORM,
+    "section_delete": TEXT_BUTTON,
+    "section_move": TEXT_BUTTON,
     "agreement_goals": AGREEMENT_PAGE,
-    "goal_add": AGREEMENT_FORM,
-    "goal_edit": AGREEMENT_FORM,
-    "goal_delete": AGREEMENT_BUTTON,
-    "goal_move": AGREEMENT_BUTTON,
+    "goal_add": TEXT_FORM,
+    "goal_edit": TEXT_FORM,
+    "goal_delete": TEXT_BUTTON,
+    "goal_move": TEXT_BUTTON,
     "agreement_offers": AGREEMENT_PAGE,
-    "offer_add": AGREEMENT_FORM,
-    "offer_edit": AGREEMENT_FORM,
-    "offer_delete": AGREEMENT_BUTTON,
-    "offer_move": AGREEMENT_BUTTON,
+    "offer_add": TEXT_FORM,
+    "offer_edit": TEXT_FORM,
+    "offer_delete": TEXT_BUTTON,
+    "offer_move": TEXT_BUTTON,
     "agreement_versions": AGREEMENT_PAGE,
     "version_compare": AGREEMENT_PAGE,
-    # The note is optional, so the empty POST sends the draft (302).
-    "draft_send": AGREEMENT_BUTTON,
+    # The party am Zug sends its working text; the note is optional, so the empty POST sends the draft (302).
+    "draft_send": TEXT_BUTTON,
     "version_detail": AGREEMENT_PAGE,
     "agreement_proposals": AGREEMENT_PAGE,
-    "proposal_add": AGREEMENT_FORM,
-    # The proposal is the county's: the other side (the ministry) decides; the county's editor may not (403).
-    "proposal_decide": but(AGREEMENT_FORM, editor=DENIED),
+    # Proposals come from the party that is not am Zug (the ministry); the county, am Zug, changes the text itself.
+    "proposal_add": but(AGREEMENT_FORM, editor=NOT_NOW),
+    # The proposal is the ministry's: the county, am Zug, decides; the ministry's editor may not (403).
+    "proposal_decide": but(AGREEMENT_FORM, ministry=DENIED),
     "agreement_statements": AGREEMENT_PAGE,
     "statement_add": AGREEMENT_FORM,
     "statement_edit": AGREEMENT_FORM,
@@ -152,8 +175,9 @@ MATRIX = {
     "document_upload": AGREEMENT_FORM,
     # A document of the agreement: readable by whoever reads the agreement.
     "document_download": AGREEMENT_PAGE,
-    # Lifecycle. The note is optional: the empty POST agrees the text (302).
-    "agreement_agree": but(AGREEMENT_FORM, editor=(200, 302), ministry=(200, 302)),
+    # Lifecycle. The county has sent its Fassung (STATE): the ministry, which received it, accepts it; the note is
+    # optional, so the empty POST accepts it and the text is agreed (302). The county, its sender, is refused.
+    "agreement_agree": but(AGREEMENT_FORM, editor=NOT_NOW, ministry=(200, 302)),
     "agreement_reopen": AGREEMENT_FORM,  # a reason is required
     "agreement_sign": AGREEMENT_FORM,  # date and place are required
     "agreement_refuse": AGREEMENT_FORM,
@@ -217,11 +241,14 @@ MATRIX = {
     "search": LOGGED_IN_PAGE,
 }
 
-# The state each case is asked in. Default: the agreement in negotiation, the draft Vorlage.
-# agreement: the agreement's status; vorlage: which Vorlage ("draft", "public", "nonpublic"; both released);
+# The state each case is asked in. Default: the agreement in negotiation with the county am Zug, the draft Vorlage.
+# agreement: the agreement's status; sent_by: the role whose party sends its working text as a Fassung first
+# (services.versions.send_draft), which passes the pen to the other party; vorlage: which Vorlage ("draft", "public",
+# "nonpublic"; both released);
 # vorlage_status: its status, written past the model's guard as the lifecycle would have left it; results: every
 # consultation has its result (what "erledigt" needs).
 STATE = {
+    "agreement_agree": dict(sent_by="editor"),
     "agreement_reopen": dict(agreement=A.AGREED),
     "agreement_sign": dict(agreement=A.AGREED),
     "agreement_refuse": dict(agreement=A.AGREED),
@@ -334,6 +361,8 @@ def prepare(case, w):
     state = STATE.get(case, {})
     if "agreement" in state:
         m.Agreement.objects.filter(pk=w.agreement.pk).update(status=state["agreement"])
+    if "sent_by" in state:
+        versions.send_draft(user=getattr(w.users, state["sent_by"]), agreement=w.agreement)
     if not url_name(case).startswith("vorlage"):
         agreement_extras(case, w)
         return None
@@ -392,14 +421,26 @@ def _status(response):
     return response.status_code
 
 
-def _check_redirect(case, role, method, response):
-    if response.status_code != 302:
-        return
+def _answer(client, case, role, method, response, w):
+    """The status code; a redirect that carries an error message is REFUSED: it must lead back to a page of the
+    agreement that shows the message. Following it uses the message up, so the POST after a refused GET is judged
+    by its own messages only."""
+    status = _status(response)
+    if status != 302:
+        return status
     if role == "anonymous" or url_name(case) == "logout":
         assert response.url.startswith(reverse("login")), f"{case} {method} as {role}: to {response.url}"
-        return
+        return status
     errors = [str(msg) for msg in get_messages(response.wsgi_request) if msg.level >= ERROR]
-    assert not errors, f"{case} {method} as {role}: redirected with an error, the action was not open: {errors}"
+    if not errors:
+        return status
+    back = reverse("agreement_detail", args=[w.agreement.pk])
+    assert response.url.startswith(back), f"{case} {method} as {role}: refused ({errors}), but sent to {response.url}"
+    page = client.get(response.url)
+    assert page.status_code == 200, f"{case} {method} as {role}: refused, but {response.url} answers {page}"
+    shown = page.content.decode()
+    assert all(escape(error) in shown for error in errors), f"{case} {method} as {role}: {errors} not shown"
+    return REFUSED
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -414,11 +455,9 @@ def test_matrix(case, role, matrix_world, login):
     url = url_for(case, w, prepare(case, w))
     client = login(getattr(w.users, role))
     get = client.get(url)
-    _check_redirect(case, role, "GET", get)
-    got_get = _status(get)
+    got_get = _answer(client, case, role, "GET", get, w)
     post = client.post(url)
-    _check_redirect(case, role, "POST", post)
-    got_post = _status(post)
+    got_post = _answer(client, case, role, "POST", post, w)
     assert (got_get, got_post) == MATRIX[case][role], f"{case} as {role}, {url}: (GET, POST) answered"
     form = (post.context or {}).get("form") if got_post == 200 else None
     if form is not None:

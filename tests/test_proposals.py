@@ -1,9 +1,18 @@
+"""Proposals under the pen (issue 12): the party "am Zug" (Agreement.pen_holder_id) writes the working text itself,
+the other parties propose, and the party am Zug decides their proposals (access.can_decide_proposal). In the world
+the county (editor) is am Zug and the ministry made world.proposal; sending a Fassung passes the pen."""
+
 import pytest
+from django.contrib.messages import ERROR, get_messages
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.html import escape
 
 from agreements import models as m
 from agreements.infra.errors import DomainError
+from agreements.policy import access
 from agreements.services import negotiation as svc
+from agreements.services import versions
 
 from . import builders_tabs as tabs
 from .builders_queries import assert_fixed_queries
@@ -11,14 +20,40 @@ from .factories import ROLES, WRITE_GET, WRITE_POST, GoalFactory
 
 pytestmark = pytest.mark.django_db
 
-# The county proposed world.proposal: only the other side (the ministry) decides it.
-DECIDE_GET = dict(WRITE_GET, editor=403)
-DECIDE_POST = dict(DECIDE_GET, ministry=302)
+# The county is am Zug: it changes the text itself and is sent back from the proposal form (302 with the reason);
+# the ministry proposes.
+ADD_GET = dict(WRITE_GET, editor=302)
+ADD_POST = dict(WRITE_POST, editor=302)
+# The ministry proposed world.proposal: the county, am Zug, decides it; the ministry may not (403).
+DECIDE_GET = dict(WRITE_GET, ministry=403)
+DECIDE_POST = dict(DECIDE_GET, editor=302)
+
+PEN_HOLDER_PROPOSES = ("Ihre Stelle ist am Zug und ändert den Arbeitsstand selbst; Vorschläge bringt die andere "
+                       "Seite ein.")
 
 
 tab_url = tabs.agreement_url("agreement_proposals")
 add_url = tabs.agreement_url("proposal_add")
 decide_url = tabs.agreement_url("proposal_decide", lambda world: world.proposal)
+
+
+def errors(response):
+    """The error messages the response left for the next page."""
+    return [str(message) for message in get_messages(response.wsgi_request) if message.level >= ERROR]
+
+
+def assert_sent_back(client, response, url, message):
+    """A redirect to `url` with `message` as its only error message, which the page there shows (and so uses up)."""
+    assert response.status_code == 302 and response["Location"] == url
+    assert errors(response) == [message]
+    assert escape(message) in client.get(url).content.decode()
+
+
+def pass_the_pen(world):
+    """The county sends its working text as a Fassung: the pen passes to the ministry."""
+    versions.send_draft(user=world.users.editor, agreement=world.agreement)
+    world.agreement.refresh_from_db()
+    assert world.agreement.pen_holder_id() == world.ministry.pk
 
 
 def decision(**extra):
@@ -35,8 +70,31 @@ test_it_shows_the_tab_per_role = tabs.shows_the_tab_per_role(tab_url)
 @pytest.mark.parametrize("role", ROLES)
 def test_it_protects_proposal_add_per_role(world, login, role):
     before = m.Proposal.objects.count()
-    tabs.assert_form_per_role(login(getattr(world.users, role)), role, add_url(world), {"text": "Mehr Beratung"})
-    assert m.Proposal.objects.count() == before + (1 if WRITE_POST[role] == 302 and role != "anonymous" else 0)
+    tabs.assert_form_per_role(login(getattr(world.users, role)), role, add_url(world), {"text": "Mehr Beratung"},
+                              get=ADD_GET, post=ADD_POST)
+    assert m.Proposal.objects.count() == before + (1 if role == "ministry" else 0)
+
+
+def test_it_sends_the_party_am_zug_back_from_the_proposal_form(world, login):
+    client = login(world.users.editor)
+    before = m.Proposal.objects.count()
+    assert_sent_back(client, client.get(add_url(world)), tab_url(world), PEN_HOLDER_PROPOSES)
+    assert_sent_back(client, client.post(add_url(world), {"text": "Mehr Beratung"}), tab_url(world),
+                     PEN_HOLDER_PROPOSES)
+    assert m.Proposal.objects.count() == before
+    with pytest.raises(DomainError) as refusal:
+        svc.create_proposal(user=world.users.editor, agreement=world.agreement, data={"text": "Mehr Beratung"})
+    assert str(refusal.value) == PEN_HOLDER_PROPOSES
+    assert m.Proposal.objects.count() == before
+
+
+def test_it_lets_the_county_propose_once_the_pen_has_passed(world, login):
+    pass_the_pen(world)
+    ministry = login(world.users.ministry)
+    assert_sent_back(ministry, ministry.get(add_url(world)), tab_url(world), PEN_HOLDER_PROPOSES)
+    response = login(world.users.editor).post(add_url(world), {"text": "Mehr Beratung"})
+    assert response.status_code == 302 and not errors(response)
+    assert m.Proposal.objects.get(text="Mehr Beratung").party == world.county
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -44,44 +102,59 @@ def test_it_protects_proposal_decide_per_role(world, login, role):
     tabs.assert_form_per_role(login(getattr(world.users, role)), role, decide_url(world), decision(),
                               get=DECIDE_GET, post=DECIDE_POST)
     world.proposal.refresh_from_db()
-    expected = "nicht_uebernommen" if role == "ministry" else "offen"
+    expected = "nicht_uebernommen" if role == "editor" else "offen"
     assert world.proposal.decision == expected
 
 
 def test_it_refuses_the_proposing_side_to_decide_its_own_proposal(world, login):
-    response = login(world.users.editor).post(decide_url(world), decision(decision="uebernommen"))
-    assert response.status_code == 403
+    """The ministry proposed: it may not decide, neither while the county is am Zug nor once it holds the pen."""
+    for pen in ("county", "ministry"):
+        if pen == "ministry":
+            pass_the_pen(world)
+        response = login(world.users.ministry).post(decide_url(world), decision(decision="uebernommen"))
+        assert response.status_code == 403, pen
+        assert str(access.DECISION_REFUSED) in response.content.decode(), pen
+        with pytest.raises(PermissionDenied) as refusal:
+            svc.decide_proposal(user=world.users.ministry, proposal=world.proposal, lock_version=1,
+                                data={"decision": "uebernommen", "reason": ""})
+        assert str(refusal.value) == str(access.DECISION_REFUSED)
     world.proposal.refresh_from_db()
     assert world.proposal.decision == "offen"
 
 
-def test_it_lets_the_county_decide_a_ministry_proposal(world, login):
-    proposal = m.Proposal.objects.create(agreement=world.agreement, party=world.ministry, text="Landesziel K2")
-    response = login(world.users.editor).post(decide_url(world, proposal), decision(decision="uebernommen",
-                                                                                     reason=""))
+def test_it_lets_the_ministry_decide_a_county_proposal_once_it_is_am_zug(world, login):
+    """The pen decides, not the side: after the county's Fassung the ministry decides the county's proposal, and the
+    county, no longer am Zug, decides nothing (not even the ministry's proposal it could decide before)."""
+    pass_the_pen(world)
+    assert login(world.users.editor).post(add_url(world), {"text": "Landesziel K2"}).status_code == 302
+    proposal = m.Proposal.objects.get(text="Landesziel K2")
+    response = login(world.users.ministry).post(decide_url(world, proposal), decision(decision="uebernommen",
+                                                                                       reason=""))
     assert response.status_code == 302
     proposal.refresh_from_db()
-    assert proposal.decision == "uebernommen"
-    assert login(world.users.ministry).get(decide_url(world, proposal)).status_code == 403
+    assert proposal.decision == "uebernommen" and proposal.decided_by == world.users.ministry
+    county = login(world.users.editor)
+    assert county.get(decide_url(world, proposal)).status_code == 403
+    assert county.get(decide_url(world)).status_code == 403
 
 
 def test_it_hides_a_proposal_of_another_agreement(world, login):
     other = m.Proposal.objects.create(agreement=world.other_agreement, party=world.ministry, text="x")
     url = reverse("proposal_decide", args=[world.agreement.pk, other.pk])
-    assert login(world.users.ministry).get(url).status_code == 404
+    assert login(world.users.editor).get(url).status_code == 404
 
 
 # Proposing -----------------------------------------------------------------------------------------------------
 
 def test_it_records_the_proposal_for_the_users_party(world, login):
-    response = login(world.users.editor).post(add_url(world), {
+    response = login(world.users.ministry).post(add_url(world), {
         "text": "Stellungnahme der Liga als Anlage", "concerns": "Anlagen", "goal": world.goal.pk,
         "section": world.section.pk,
     })
     assert response.status_code == 302
     proposal = m.Proposal.objects.latest("id")
-    assert proposal.party == world.county
-    assert (proposal.goal, proposal.section, proposal.created_by) == (world.goal, world.section, world.users.editor)
+    assert proposal.party == world.ministry
+    assert (proposal.goal, proposal.section, proposal.created_by) == (world.goal, world.section, world.users.ministry)
     assert proposal.decision == "offen"
     step = world.agreement.steps.get(kind="vorschlag")
     assert step.automatic and "Stellungnahme der Liga" in step.display_description
@@ -98,17 +171,20 @@ def test_it_lists_the_proposals_with_their_details(world, login):
     assert add_url(world) not in body and decide_url(world) not in body
 
 
-def test_it_offers_decide_only_to_the_other_side(world, login):
-    assert decide_url(world) not in login(world.users.editor).get(tab_url(world)).content.decode()
-    assert decide_url(world) in login(world.users.ministry).get(tab_url(world)).content.decode()
+def test_it_offers_decide_to_the_party_am_zug_and_propose_to_the_other(world, login):
+    county = login(world.users.editor).get(tab_url(world)).content.decode()
+    assert decide_url(world) in county and add_url(world) not in county
+    ministry = login(world.users.ministry).get(tab_url(world)).content.decode()
+    assert decide_url(world) not in ministry and add_url(world) in ministry
 
 
 def test_it_refuses_proposals_when_the_agreement_is_frozen(world, login):
     world.agreement.status = m.Agreement.Status.AGREED
     world.agreement.save()
-    client = login(world.users.editor)
+    client = login(world.users.ministry)  # not am Zug: it could propose while the text was open
     response = client.post(add_url(world), {"text": "Zu spät"})
-    assert response.status_code == 302
+    assert_sent_back(client, response, tab_url(world),
+                     "Die Zielvereinbarung ist „abgestimmt“ und kann nicht mehr bearbeitet werden.")
     assert not m.Proposal.objects.filter(text="Zu spät").exists()
     assert add_url(world) not in client.get(tab_url(world)).content.decode()
 
@@ -124,7 +200,7 @@ def test_it_refuses_proposals_when_the_agreement_is_frozen(world, login):
 ])
 def test_it_refuses_bad_proposals(world, login, data):
     before = m.Proposal.objects.count()
-    response = login(world.users.editor).post(add_url(world), data)
+    response = login(world.users.ministry).post(add_url(world), data)
     assert response.status_code == 200
     assert response.context["form"].errors
     assert m.Proposal.objects.count() == before
@@ -133,7 +209,7 @@ def test_it_refuses_bad_proposals(world, login, data):
 def test_it_refuses_a_goal_or_section_of_another_agreement(world, login):
     goal = GoalFactory(agreement=world.other_agreement)
     section = m.AgreementSection.objects.create(agreement=world.other_agreement, heading="§ 1")
-    client = login(world.users.editor)
+    client = login(world.users.ministry)
     for data in ({"text": "x", "goal": goal.pk}, {"text": "x", "section": section.pk}):
         response = client.post(add_url(world), data)
         assert response.status_code == 200
@@ -143,7 +219,7 @@ def test_it_refuses_a_goal_or_section_of_another_agreement(world, login):
 
 def test_it_stores_markup_as_text_and_shows_it_escaped(world, login):
     payload = '<script>alert("x")</script><b>fett</b>'
-    client = login(world.users.editor)
+    client = login(world.users.ministry)
     client.post(add_url(world), {"text": payload, "concerns": payload})
     assert m.Proposal.objects.filter(text=payload, concerns=payload).exists()
     body = client.get(tab_url(world)).content.decode()
@@ -154,21 +230,21 @@ def test_it_stores_markup_as_text_and_shows_it_escaped(world, login):
 # Deciding ------------------------------------------------------------------------------------------------------
 
 def test_it_records_the_decision_with_a_step_and_lists_it_as_not_adopted(world, login):
-    client = login(world.users.ministry)
+    client = login(world.users.editor)
     response = client.post(decide_url(world), decision(
         decision="teilweise", reason="Die Stellungnahme wird nur erwähnt.", answer_letter=world.letter.pk,
     ))
     assert response.status_code == 302
     world.proposal.refresh_from_db()
     assert world.proposal.decision == "teilweise"
-    assert world.proposal.decided_by == world.users.ministry and world.proposal.decided_at
+    assert world.proposal.decided_by == world.users.editor and world.proposal.decided_at
     assert world.proposal.answer_letter == world.letter
     assert world.proposal.lock_version == 2
 
     step = world.agreement.steps.get(kind="vorschlag_entschieden")
-    assert step.automatic and step.letter == world.letter and step.actor == world.users.ministry
-    assert "Ministerium für Arbeit, Integration und Soziales" in step.display_description
-    assert "wird teilweise übernommen." in step.display_description
+    assert step.automatic and step.letter == world.letter and step.actor == world.users.editor
+    assert "(Kreis Mettmann) hat entschieden" in step.display_description
+    assert "von Ministerium für Arbeit, Integration und Soziales wird teilweise übernommen." in step.display_description
     assert "Die Stellungnahme wird nur erwähnt." in step.display_description
     assert set(step.participants.all()) == {world.ministry, world.county}
 
@@ -180,7 +256,7 @@ def test_it_records_the_decision_with_a_step_and_lists_it_as_not_adopted(world, 
 
 
 def test_it_allows_adopting_without_a_reason(world, login):
-    response = login(world.users.ministry).post(decide_url(world), decision(decision="uebernommen", reason=""))
+    response = login(world.users.editor).post(decide_url(world), decision(decision="uebernommen", reason=""))
     assert response.status_code == 302
     world.proposal.refresh_from_db()
     assert world.proposal.decision == "uebernommen"
@@ -189,7 +265,7 @@ def test_it_allows_adopting_without_a_reason(world, login):
 
 
 def test_it_records_a_changed_decision(world, login):
-    client = login(world.users.ministry)
+    client = login(world.users.editor)
     client.post(decide_url(world), decision(decision="uebernommen", reason=""))
     response = client.post(decide_url(world), decision(lock_version=2))
     assert response.status_code == 302
@@ -206,8 +282,9 @@ FROZEN = list(m.Agreement.FROZEN_STATUSES)
 
 
 def _decided_then_frozen(world, login, status):
-    """The ministry adopted the county's proposal; then the text was agreed (and perhaps signed and beyond)."""
-    client = login(world.users.ministry)
+    """The county, am Zug, adopted the ministry's proposal; then the text was agreed (and perhaps signed and
+    beyond)."""
+    client = login(world.users.editor)
     assert client.post(decide_url(world), decision(decision="uebernommen", reason="")).status_code == 302
     m.Agreement.objects.filter(pk=world.agreement.pk).update(status=status)
     world.proposal.refresh_from_db()
@@ -225,7 +302,7 @@ def test_it_refuses_to_re_decide_once_the_text_is_frozen(world, login, status):
     _decided_then_frozen(world, login, status)
     before = _decision_record(world)
     with pytest.raises(DomainError) as refusal:
-        svc.decide_proposal(user=world.users.ministry, proposal=world.proposal, lock_version=2,
+        svc.decide_proposal(user=world.users.editor, proposal=world.proposal, lock_version=2,
                             data={"decision": "nicht_uebernommen", "reason": "Doch nicht."})
     assert "festgeschrieben" in str(refusal.value)
     assert _decision_record(world) == before
@@ -234,7 +311,7 @@ def test_it_refuses_to_re_decide_once_the_text_is_frozen(world, login, status):
 def test_it_refuses_a_first_decision_once_the_text_is_frozen(world):
     m.Agreement.objects.filter(pk=world.agreement.pk).update(status=m.Agreement.Status.AGREED)
     with pytest.raises(DomainError):
-        svc.decide_proposal(user=world.users.ministry, proposal=world.proposal, lock_version=1,
+        svc.decide_proposal(user=world.users.editor, proposal=world.proposal, lock_version=1,
                             data={"decision": "uebernommen", "reason": ""})
     world.proposal.refresh_from_db()
     assert world.proposal.decision == "offen" and world.proposal.lock_version == 1
@@ -246,7 +323,7 @@ def test_it_checks_the_status_the_database_has_not_the_one_in_hand(world):
     m.Agreement.objects.filter(pk=world.agreement.pk).update(status=m.Agreement.Status.AGREED)
     assert not proposal.agreement.is_frozen
     with pytest.raises(DomainError):
-        svc.decide_proposal(user=world.users.ministry, proposal=proposal, lock_version=1,
+        svc.decide_proposal(user=world.users.editor, proposal=proposal, lock_version=1,
                             data={"decision": "uebernommen", "reason": ""})
     assert m.Proposal.objects.get(pk=world.proposal.pk).decision == "offen"
 
@@ -272,7 +349,7 @@ def test_it_offers_the_decision_again_when_the_agreement_is_reopened(world, logi
 
 
 def test_it_shows_a_conflict_on_concurrent_decisions_and_keeps_the_first(world, login):
-    client = login(world.users.ministry)
+    client = login(world.users.editor)
     assert client.post(decide_url(world), decision(decision="uebernommen", reason="")).status_code == 302
     response = client.post(decide_url(world), decision(reason="Zweiter Bearbeiter, alter Stand"))
     assert response.status_code == 409
@@ -292,7 +369,7 @@ def test_it_shows_a_conflict_on_concurrent_decisions_and_keeps_the_first(world, 
     decision(answer_letter="abc"),
 ])
 def test_it_refuses_bad_decisions(world, login, data):
-    response = login(world.users.ministry).post(decide_url(world), data)
+    response = login(world.users.editor).post(decide_url(world), data)
     assert response.status_code == 200
     assert response.context["form"].errors
     world.proposal.refresh_from_db()
@@ -303,7 +380,7 @@ def test_it_refuses_bad_decisions(world, login, data):
 def test_it_refuses_a_letter_of_another_agreement(world, login):
     letter = m.Letter.objects.create(agreement=world.other_agreement, date=world.letter.date, direction="eingang",
                                      sender=world.ministry, recipient=world.other_county, subject="Fremd")
-    response = login(world.users.ministry).post(decide_url(world), decision(answer_letter=letter.pk))
+    response = login(world.users.editor).post(decide_url(world), decision(answer_letter=letter.pk))
     assert response.status_code == 200
     assert "answer_letter" in response.context["form"].errors
     world.proposal.refresh_from_db()
@@ -311,7 +388,7 @@ def test_it_refuses_a_letter_of_another_agreement(world, login):
 
 
 def test_it_prefills_the_form_with_the_current_decision(world, login):
-    client = login(world.users.ministry)
+    client = login(world.users.editor)
     client.post(decide_url(world), decision(reason="Erste Begründung"))
     form = client.get(decide_url(world)).context["form"]
     assert form.initial["decision"] == "nicht_uebernommen"
@@ -330,8 +407,15 @@ def make_proposals(world, total):
         )
 
 
-def test_it_shows_the_tab_with_a_fixed_number_of_queries(world, login):
-    client = login(world.users.ministry)
+@pytest.mark.parametrize("pen", ["stored", "by_role"])
+@pytest.mark.parametrize("role", ["editor", "ministry"])
+def test_it_shows_the_tab_with_a_fixed_number_of_queries(world, login, role, pen):
+    """For the party am Zug (a decide button per proposal of the other side) and the other; with the pen stored
+    (Agreement.pen_party, set by the services) and without it (the kommunaler Träger by default, as the world's
+    agreement and agreements migrated without a Fassung have it)."""
+    if pen == "stored":
+        m.Agreement.objects.filter(pk=world.agreement.pk).update(pen_party=world.county)
+    client = login(getattr(world.users, role))
     assert_fixed_queries(client, tab_url(world), lambda total: make_proposals(world, total), most=10)
 
 
@@ -339,15 +423,16 @@ def test_it_shows_the_tab_with_a_fixed_number_of_queries(world, login):
 
 def test_it_refuses_foreign_records_in_the_services_too(world):
     goal = GoalFactory(agreement=world.other_agreement)
-    with pytest.raises(DomainError):
-        svc.create_proposal(user=world.users.editor, agreement=world.agreement, data={"text": "x", "goal": goal})
+    with pytest.raises(DomainError) as refusal:
+        svc.create_proposal(user=world.users.ministry, agreement=world.agreement, data={"text": "x", "goal": goal})
+    assert "gehört nicht zu dieser Zielvereinbarung" in str(refusal.value)
     letter = m.Letter.objects.create(agreement=world.other_agreement, date=world.letter.date, direction="eingang",
                                      sender=world.ministry, recipient=world.other_county, subject="Fremd")
     with pytest.raises(DomainError):
-        svc.decide_proposal(user=world.users.ministry, proposal=world.proposal, lock_version=1,
+        svc.decide_proposal(user=world.users.editor, proposal=world.proposal, lock_version=1,
                             data={"decision": "nicht_uebernommen", "reason": "Grund", "answer_letter": letter})
     with pytest.raises(DomainError):
-        svc.decide_proposal(user=world.users.ministry, proposal=world.proposal, lock_version=1,
+        svc.decide_proposal(user=world.users.editor, proposal=world.proposal, lock_version=1,
                             data={"decision": "nicht_uebernommen", "reason": " "})
     world.proposal.refresh_from_db()
     assert world.proposal.decision == "offen" and not m.Proposal.objects.filter(text="x").exists()

@@ -231,7 +231,7 @@ def make_steps(world, total):
 
 def test_it_shows_the_tab_with_a_fixed_number_of_queries(world, login):
     client = login(world.users.editor)
-    assert_fixed_queries(client, tab_url(world), lambda total: make_steps(world, total), most=10)
+    assert_fixed_queries(client, tab_url(world), lambda total: make_steps(world, total), most=12)
 
 
 def test_it_refuses_system_kinds_and_automatic_steps_in_the_service_too(world):

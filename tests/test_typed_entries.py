@@ -112,6 +112,19 @@ OLD_SENTENCES = [
      {"reference": "50/015/2012", "name": "Zielsteuerung 2012", "reason": "Neu verhandelt."}),
 ]
 
+# Entries of actions that came after the migration to typed entries (issue 12: the pen and consent): no old prose to
+# parse back, but a German sentence of their own.
+NEW_SENTENCES = [
+    ("version.sent", "entwurf_uebersandt", "Fassung 3 übersandt von Kreis Mettmann",
+     "Kreis Mettmann hat Fassung 3 der Zielvereinbarung „ZV 2013“ als Entwurf an MAIS NRW übersandt. Eine "
+     "Anmerkung wurde nicht beigefügt. Am Zug ist nun MAIS NRW.",
+     {"number": 3, "author": "Kreis Mettmann", "title": "ZV 2013", "recipients": ["MAIS NRW"], "note": "",
+      "pen": "MAIS NRW"}),
+    ("version.accepted", "abgestimmt", "Fassung 3 angenommen von MAIS NRW",
+     "Anna Schmidt hat Fassung 3 für MAIS NRW angenommen.",
+     {"number": 3, "party": "MAIS NRW", "user": "Anna Schmidt"}),
+]
+
 # Recorded steps that stay free text: an older wording, a hand-made step with a system title, a sentence that
 # does not fit its title.
 UNCHANGED = [
@@ -127,11 +140,11 @@ BEFORE, AFTER = ("agreements", "0010_one_lock_version"), ("agreements", "0011_ty
 
 
 def test_it_has_a_sentence_for_every_action_in_the_table():
-    assert {action for action, *_rest in OLD_SENTENCES} == set(entries.ACTIONS)
+    assert {action for action, *_rest in OLD_SENTENCES + NEW_SENTENCES} == set(entries.ACTIONS)
 
 
-@pytest.mark.parametrize(("action", "kind", "title", "description", "data"), OLD_SENTENCES,
-                         ids=[f"{row[0]}-{n}" for n, row in enumerate(OLD_SENTENCES)])
+@pytest.mark.parametrize(("action", "kind", "title", "description", "data"), OLD_SENTENCES + NEW_SENTENCES,
+                         ids=[f"{row[0]}-{n}" for n, row in enumerate(OLD_SENTENCES + NEW_SENTENCES)])
 def test_it_renders_each_action_in_german_exactly_as_it_was_recorded(action, kind, title, description, data):
     entries.check(action, data)
     assert entries.render(action, data, "de") == (title, description)

@@ -1,6 +1,7 @@
 """Versions (Fassungen): sending drafts, the versions tab, one version, the redline between two."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,10 +12,12 @@ from agreements.infra.errors import DomainError
 from agreements.services import versions as svc
 
 from . import sqlite_race
+from .builders_writes import assert_sent_back_to, pass_pen, pen_refusal
 from .factories import ROLES, aware
 
 READERS = ("reader", "editor", "ministry", "admin")
 WRITERS = ("editor", "ministry")
+PEN_HOLDER = "editor"  # the county is "am Zug" in the world: only its editors send the next Fassung
 HIDDEN = ("outsider", "committee")
 REFUSED_WRITE = {"outsider": 404, "committee": 404, "reader": 403, "admin": 403}
 
@@ -60,17 +63,23 @@ def test_it_refuses_posts_to_the_read_views(world, login, role):
 def test_it_guards_draft_send_for_every_role(world, login, role):
     client = login(getattr(world.users, role))
     url = reverse("draft_send", args=[world.agreement.pk])
+    tab = reverse("agreement_versions", args=[world.agreement.pk])
     response = client.post(url, {"note": "Bitte um Prüfung."})
     if role == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
-    elif role in WRITERS:
+    elif role == PEN_HOLDER:
         assert response.status_code == 302
-        assert response["Location"] == reverse("agreement_versions", args=[world.agreement.pk])
+        assert response["Location"] == tab
+    elif role in WRITERS:
+        # The ministry's editor may write, but the county is "am Zug": back to the tab, with the reason.
+        assert_sent_back_to(response, tab, world.county)
     else:
         assert response.status_code == REFUSED_WRITE[role]
-    expected = 2 if role in WRITERS else 1
+    expected = 2 if role == PEN_HOLDER else 1
     assert world.agreement.versions.count() == expected
+    world.agreement.refresh_from_db()
+    assert world.agreement.pen_holder_id() == (world.ministry.pk if role == PEN_HOLDER else world.county.pk)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -156,7 +165,7 @@ def test_it_snapshots_the_whole_content(world):
 
 
 def test_it_keeps_a_sent_version_immutable(world):
-    version = svc.send_draft(user=world.users.ministry, agreement=world.agreement)
+    version = svc.send_draft(user=world.users.editor, agreement=world.agreement)
     version.note = "nachträglich geändert"
     with pytest.raises(m.ImmutableRecordError):
         version.save()
@@ -187,8 +196,11 @@ def test_it_shows_the_refusal_on_a_frozen_agreement_in_the_page(world, login):
     world.agreement.status = m.Agreement.Status.AGREED
     world.agreement.save()
     response = login(world.users.editor).post(reverse("draft_send", args=[world.agreement.pk]), {"note": ""})
-    assert response.status_code == 400
-    assert "kann nicht mehr bearbeitet werden" in response.content.decode()
+    # Refused before the form is processed (views.base.not_open): back to the tab, with the reason.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("agreement_versions", args=[world.agreement.pk])
+    assert [str(msg) for msg in get_messages(response.wsgi_request)] == [
+        "Diese Aktion ist im Status „abgestimmt“ nicht möglich."]
     assert world.agreement.versions.count() == 1
 
 
@@ -236,6 +248,14 @@ def test_it_offers_the_send_form_to_editors_only_while_editable(world, login):
     body = login(world.users.editor).get(url).content.decode()
     assert 'id="draft-send-form"' in body and 'for="id_note"' in body
     assert reverse("draft_send", args=[world.agreement.pk]) in body
+    # The ministry's editor is not "am Zug": no form, but who is.
+    body = login(world.users.ministry).get(url).content.decode()
+    assert 'id="draft-send-form"' not in body
+    assert "Am Zug ist Kreis Mettmann: diese Stelle bearbeitet den Arbeitsstand" in body
+    # Once the county sent, the pen and the form are the ministry's.
+    pass_pen(world)
+    assert 'id="draft-send-form"' in login(world.users.ministry).get(url).content.decode()
+    assert 'id="draft-send-form"' not in login(world.users.editor).get(url).content.decode()
     world.agreement.status = m.Agreement.Status.AGREED
     world.agreement.save()
     assert 'id="draft-send-form"' not in login(world.users.editor).get(url).content.decode()
@@ -257,14 +277,16 @@ def test_it_shows_a_frozen_version_readably(world, login):
 
 
 def _two_versions(world):
+    """Fassung 2 from the county, which passes the pen; Fassung 3 from the ministry with its changes."""
     world.agreement.preamble = "Der alte Text der Präambel."
     world.agreement.save()
-    svc.send_draft(user=world.users.ministry, agreement=world.agreement)
+    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    world.agreement.refresh_from_db()
     world.agreement.preamble = "Der neue Text der Präambel."
     world.agreement.save()
     world.goal.title = "Senkung der Kosten der Unterkunft"
     world.goal.save()
-    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    svc.send_draft(user=world.users.ministry, agreement=world.agreement)
 
 
 def test_it_compares_two_versions_inline(world, login):
@@ -357,14 +379,14 @@ def _count(client, url):
     return len(ctx.captured_queries)
 
 
-# Upper bounds: session and user (2), the agreement and its parties (2), memberships (2), then the page's own:
-# the version list (1); the version and the numbers (2); the numbers and both versions (2); plus the working
-# copy's snapshot (5).
+# Upper bounds: session and user (2), the agreement and its parties (2), memberships (2), the party "am Zug" shown
+# on every tab (1), then the page's own: the version list (1); the version and the numbers (2); the numbers and
+# both versions (2); plus the working copy's snapshot (5).
 @pytest.mark.parametrize("url_name, query, bound", [
-    ("agreement_versions", "", 7),
-    ("version_detail", None, 8),
-    ("version_compare", "?a=1&b=2", 8),
-    ("version_compare", "?a=2&b=aktuell&mode=side", 13),
+    ("agreement_versions", "", 8),
+    ("version_detail", None, 9),
+    ("version_compare", "?a=1&b=2", 9),
+    ("version_compare", "?a=2&b=aktuell&mode=side", 14),
 ])
 def test_it_issues_a_fixed_number_of_queries(world, login, url_name, query, bound):
     pk = world.agreement.pk
@@ -388,14 +410,20 @@ def test_it_issues_a_fixed_number_of_queries(world, login, url_name, query, boun
 def test_it_refuses_to_send_an_unchanged_working_text(world):
     version = svc.send_draft(user=world.users.editor, agreement=world.agreement, note="Erste Antwort")
     steps = m.ProcedureStep.objects.count()
-    for user in (world.users.editor, world.users.ministry):
-        with pytest.raises(DomainError) as excinfo:
-            svc.send_draft(user=user, agreement=world.agreement, note="noch einmal")
-        assert str(excinfo.value) == (
-            f"Der Arbeitsstand ist seit Fassung {version.number} unverändert; es gibt nichts Neues zu übersenden."
-        )
+    # The ministry now holds the pen, but has nothing new to send.
+    with pytest.raises(DomainError) as excinfo:
+        svc.send_draft(user=world.users.ministry, agreement=world.agreement, note="noch einmal")
+    assert str(excinfo.value) == (
+        f"Der Arbeitsstand ist seit Fassung {version.number} unverändert; es gibt nichts Neues zu übersenden."
+    )
+    # The county sent already: sending again is not its turn.
+    with pytest.raises(DomainError) as excinfo:
+        svc.send_draft(user=world.users.editor, agreement=world.agreement, note="noch einmal")
+    assert str(excinfo.value).startswith(pen_refusal(world.ministry))
     assert world.agreement.versions.count() == 2
     assert m.ProcedureStep.objects.count() == steps
+    world.agreement.refresh_from_db()
+    assert world.agreement.pen_holder_id() == world.ministry.pk
 
 
 def test_it_sends_again_once_the_text_changed(world):
@@ -417,17 +445,20 @@ def test_it_compares_numbers_as_stored(world):
                           area="k2", indicator=world.indicator, reference_value="21.500", corridor_low="20",
                           corridor_high="23.25", target_value="22", unit="%")
     svc.send_draft(user=world.users.editor, agreement=world.agreement)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="seit Fassung 2 unverändert"):
         svc.send_draft(user=world.users.ministry, agreement=world.agreement)
 
 
 def test_it_shows_the_unchanged_send_as_a_message_and_writes_nothing(world, login):
     client = login(world.users.editor)
     url = reverse("draft_send", args=[world.agreement.pk])
+    tab = reverse("agreement_versions", args=[world.agreement.pk])
     assert client.post(url, {"note": "Unsere Fassung"}).status_code == 302
     steps = m.ProcedureStep.objects.count()
-    # The back button and the same button again.
-    response = client.post(url, {"note": "Unsere Fassung"})
+    # The back button and the same button again: the county sent its Fassung and no longer holds the pen.
+    assert_sent_back_to(client.post(url, {"note": "Unsere Fassung"}), tab, world.ministry)
+    # The ministry holds it now, and sends nothing new.
+    response = login(world.users.ministry).post(url, {"note": "Unverändert zurück"})
     assert response.status_code == 400
     assert "seit Fassung 2 unverändert" in response.content.decode()
     assert world.agreement.versions.count() == 2

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.uploads import UploadRejected, inspect_upload
 from agreements.models import (
+    Acceptance,
     Agreement,
     AgreementParty,
     AgreementSection,
@@ -31,7 +32,7 @@ from agreements.models import (
 )
 from agreements.services.documents import clean_filename, frozen_document_reason
 
-from .base import BaseAdmin, HistoryAdmin, ReadOnlyMixin
+from .base import BaseAdmin, HistoryAdmin, ReadOnlyAdmin, ReadOnlyMixin
 from .locks import (
     FrozenTextChildForm,
     LockedRecordAdminMixin,
@@ -173,10 +174,12 @@ class AgreementAdmin(LockedRecordAdminMixin, HistoryAdmin):
     autocomplete_fields = ["predecessor", "amends", "related", "legal_bases", "created_by"]
     # The lifecycle (abstimmen, unterzeichnen, …) moves status and signed file, with its checks and timeline
     # steps; an admin who edits them directly would skip all of that.
-    readonly_fields = ["status", "signed_file", "lock_version", "created", "modified"]
+    # The pen passes only by sending a Fassung (services.versions.send_draft).
+    readonly_fields = ["status", "pen_party", "signed_file", "lock_version", "created", "modified"]
     lock_check = staticmethod(signed_agreement_reason)
     fieldsets = [
-        (None, {"fields": ["title", "year", ("period_start", "period_end"), "status", "status_reason"]}),
+        (None, {"fields": ["title", "year", ("period_start", "period_end"), "status", "status_reason",
+                           "pen_party"]}),
         (_("Rechtsgrundlagen"), {"fields": ["legal_bases", "legal_basis_note"]}),
         (_("Text"), {"fields": ["preamble"]}),
         (_("Bezüge"), {"fields": ["predecessor", "amends", "related", "signed_file"]}),
@@ -256,6 +259,18 @@ class AgreementVersionAdmin(ReadOnlyMixin, LockedRecordAdminMixin, admin.ModelAd
     def snapshot_display(self, obj):
         text = json.dumps(obj.snapshot, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder)
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
+
+
+@admin.register(Acceptance)
+class AcceptanceAdmin(ReadOnlyAdmin):
+    """A party's consent to a Fassung is evidence like the Fassung itself: made by "annehmen", never changed."""
+
+    list_display = ["agreement", "version", "party", "accepted_by", "accepted_at"]
+    search_fields = ["agreement__title", "party__name"]
+    list_select_related = ["agreement", "version", "party", "accepted_by"]
+    date_hierarchy = "accepted_at"
+    fields = list_display
+    readonly_fields = fields
 
 
 @admin.register(Signature)

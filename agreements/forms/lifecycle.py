@@ -20,7 +20,7 @@ class AgreeForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = helper("note", submit=_("Text als abgestimmt feststellen"))
+        self.helper = helper("note", submit=_("Fassung verbindlich annehmen"))
 
 
 class SignatureForm(forms.Form):

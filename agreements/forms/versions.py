@@ -3,6 +3,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .. import models as m
 from ..services.versions import NOTE_MAX_LENGTH
 from .base import helper
 
@@ -21,9 +22,19 @@ class DraftSendForm(forms.Form):
         help_text=_("Wird mit der Fassung gespeichert und im Verfahren vermerkt."),
     )
 
-    def __init__(self, *args, action=None, **kwargs):
+    def __init__(self, *args, action=None, recipients=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = helper("note", submit=_("Entwurf übersenden"))
+        fields = ["note"]
+        if len(recipients) > 1:
+            # Three or more parties: the sender says who is "am Zug" next (by default the next in order).
+            self.fields["to"] = forms.ModelChoiceField(
+                queryset=m.Party.objects.filter(pk__in=[p.pk for p in recipients]), initial=recipients[0].pk,
+                label=_("am Zug danach"), empty_label=None,
+                help_text=_("Diese Stelle bearbeitet den Arbeitsstand als Nächste; die anderen können Vorschläge "
+                            "einbringen."),
+            )
+            fields.insert(0, "to")
+        self.helper = helper(*fields, submit=_("Entwurf übersenden"))
         self.helper.form_id = "draft-send-form"
         if action:
             self.helper.form_action = action

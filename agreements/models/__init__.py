@@ -2,6 +2,7 @@ from agreements.models.vorlagen import AgendaItem, Consultation, Impact, Vorlage
 
 from . import lookups  # noqa: F401 - registers the integer-range-safe __in lookup
 from .agreements import (
+    Acceptance,
     Agreement,
     AgreementParty,
     AgreementSection,
@@ -22,9 +23,9 @@ from .reviews import Assessment, Review
 from .search import SearchEntry
 
 __all__ = [
-    "AgendaItem", "Agreement", "AgreementParty", "AgreementSection", "AgreementVersion", "ArchivedUserName",
-    "Assessment", "AuditEntry", "CachedPdf", "Committee", "CommitteeMembership", "Consultation", "Department",
-    "Document", "FormSubmission", "Goal", "Impact",
+    "Acceptance", "AgendaItem", "Agreement", "AgreementParty", "AgreementSection", "AgreementVersion",
+    "ArchivedUserName", "Assessment", "AuditEntry", "CachedPdf", "Committee", "CommitteeMembership", "Consultation",
+    "Department", "Document", "FormSubmission", "Goal", "Impact",
     "ImmutableRecordError", "Indicator", "LegalBasis", "Letter", "Meeting", "Membership", "Party", "Person",
     "ProcedureStep", "Proposal", "Review", "SearchEntry", "Signature", "Statement", "SupportOffer", "Topic", "Vorlage",
     "VorlageAnlage", "VorlageSection",

@@ -121,6 +121,9 @@ class Agreement(TimeStampedModel, LockVersionModel):
         related_name="agreements",
     )
     signed_file = document_link("+", _("unterzeichnete Fassung (PDF)"))
+    # The party "am Zug": the only one that edits the working text until it sends a Fassung, which passes the pen
+    # (services.versions.send_draft). Empty only for rows made outside the services: pen_holder_id() decides then.
+    pen_party = party_link("+", _("am Zug"), optional=True)
     created_by = user_link(_("angelegt von"))
 
     history = locked_history()
@@ -155,6 +158,17 @@ class Agreement(TimeStampedModel, LockVersionModel):
     @property
     def is_signed(self):
         return self.status in self.SIGNED_STATUSES
+
+    def pen_holder_id(self):
+        """The party that holds the working text: the stored one, else the kommunaler Träger (who drafts), else
+        the first party."""
+        if self.pen_party_id is not None:
+            return self.pen_party_id
+        if not hasattr(self, "_pen_default"):  # read once per instance: a list page asks for every row
+            parties = list(self.agreement_parties.all())
+            drafting = [ap for ap in parties if ap.role == AgreementParty.Role.KOMMUNALER_TRAEGER] or parties
+            self._pen_default = drafting[0].party_id if drafting else None
+        return self._pen_default
 
     def save(self, *args, **kwargs):
         stored = stored_row(self)
@@ -353,6 +367,38 @@ class AgreementVersion(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecordError(_("Eine übersandte Fassung kann nicht gelöscht werden."))
+
+
+class Acceptance(models.Model):
+    """A party's consent to exactly one Fassung it received: "Fassung n angenommen". The text is agreed when every
+    party other than the Fassung's author has accepted it (services.lifecycle.agree)."""
+
+    agreement = agreement_link("acceptances", on_delete=models.PROTECT)
+    version = models.ForeignKey(
+        AgreementVersion, verbose_name=_("Fassung"), on_delete=models.PROTECT, related_name="acceptances"
+    )
+    party = party_link("acceptances")
+    accepted_by = user_link(_("angenommen durch"))
+    accepted_at = models.DateTimeField(_("angenommen am"))
+
+    class Meta:
+        verbose_name = _("Annahme einer Fassung")
+        verbose_name_plural = _("Annahmen von Fassungen")
+        ordering = ["version", "accepted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "party"], name="acceptance_once_per_party"),
+        ]
+
+    def __str__(self):
+        return _("%(party)s nimmt Fassung %(number)s an") % {"party": self.party, "number": self.version.number}
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableRecordError(_("Eine Annahme kann nicht geändert werden."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(_("Eine Annahme kann nicht gelöscht werden."))
 
 
 class Signature(SignedAgreementGuard, TimeStampedModel):

@@ -128,11 +128,16 @@ def proposal_for(user, pk, *, write=False, agreement_pk=None):
     return _child_for(m.Proposal, user, pk, write=write, agreement_pk=agreement_pk, related=("party",))
 
 
+DECISION_REFUSED = _("Über einen Vorschlag entscheidet die Stelle, die am Zug ist, wenn sie ihn nicht selbst "
+                     "eingebracht hat.")
+
+
 def can_decide_proposal(user, proposal):
-    """The other side decides: an editor of a party of the agreement other than the proposing one, while the
-    text is open; decisions freeze with it (abgestimmt and later)."""
+    """The party "am Zug" decides, since it holds the text the proposal would change: an editor of the pen holder,
+    when that is not the proposing party, while the text is open; decisions freeze with it (abgestimmt and later)."""
     agreement = proposal.agreement
-    return not agreement.is_frozen and any(pid != proposal.party_id for pid in acting_parties(user, agreement))
+    pen = agreement.pen_holder_id()
+    return not agreement.is_frozen and pen != proposal.party_id and pen in acting_parties(user, agreement)
 
 
 def statement_for(user, pk, *, write=False, agreement_pk=None):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.errors import DomainError
 from agreements.policy import access
-from agreements.services.base import editable_agreement, move_one_place, record_step, save_locked
+from agreements.services.base import move_one_place, pen_agreement, record_step, save_locked
 
 from .. import models as m
 
@@ -45,7 +45,9 @@ def create_agreement(*, user, data):
             _("Ihre eigene Stelle muss Vereinbarungspartner sein, sonst könnten Sie die Vereinbarung nicht sehen.")
         )
     with transaction.atomic():
-        agreement = m.Agreement(created_by=user, status=m.Agreement.Status.DRAFT)
+        # The author drafts: the pen is with the user's party (the first of them, if the user edits for several).
+        pen = next(party for _, party in chosen if party.pk in editor_ids)
+        agreement = m.Agreement(created_by=user, status=m.Agreement.Status.DRAFT, pen_party=pen)
         _assign(agreement, data)
         agreement.save()
         agreement.legal_bases.set(data.get("legal_bases") or [])
@@ -59,7 +61,7 @@ def create_agreement(*, user, data):
 def update_agreement(*, user, agreement, data, lock_version):
     """Change the agreement's header and parties; refused when frozen or when someone saved in between."""
     with transaction.atomic():
-        editable_agreement(user, agreement)
+        pen_agreement(user, agreement)
         chosen = _parties_by_role(data)
         own = access.acting_parties(user, agreement)
         if not set(own) & {party.pk for _, party in chosen}:
@@ -86,7 +88,7 @@ def update_agreement(*, user, agreement, data, lock_version):
 
 def save_section(*, user, agreement, data, section=None, lock_version=None):
     with transaction.atomic():
-        editable_agreement(user, agreement)
+        pen_agreement(user, agreement)
         if section is None:
             order = data.get("order")
             if order is None:
@@ -101,12 +103,12 @@ def save_section(*, user, agreement, data, section=None, lock_version=None):
 
 def delete_section(*, user, section):
     with transaction.atomic():
-        editable_agreement(user, section.agreement)
+        pen_agreement(user, section.agreement)
         section.delete()
 
 
 def reorder(*, user, agreement, queryset, obj, direction):
     """Move a goal, offer or section one place up or down; orders are renumbered densely."""
     with transaction.atomic():
-        editable_agreement(user, agreement)
+        pen_agreement(user, agreement)
         move_one_place(list(queryset.select_for_update()), obj, direction)

@@ -36,6 +36,13 @@ def editable_agreement(user, agreement):
     return party_id, AGREEMENT.enter(user, agreement, "edit")
 
 
+def pen_agreement(user, agreement):
+    """editable_agreement() for the working text (header, sections, goals, offers): only the party "am Zug"
+    writes it (AGREEMENT's "write"). Returns that party's id and the locked row."""
+    locked = AGREEMENT.enter(user, agreement, "write")
+    return locked.pen_holder_id(), locked
+
+
 def require_writer(user, agreement):
     """Returns the id of the party the user writes for; PermissionDenied otherwise."""
     return access.acting_party_id(user, agreement)

@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.errors import DomainError
-from agreements.services.base import lock_agreement, require_editable, require_writer, save_locked
+from agreements.services.base import pen_agreement, save_locked
 
 from .. import models as m
 
@@ -21,12 +21,6 @@ GOAL_NUMBER_FIELDS = ("reference_value", "corridor_low", "corridor_high", "targe
 OFFER_FIELDS = ("topic", "title", "text", "provider", "coordinated_with", "status")
 # Optional text fields are stored as "" rather than NULL.
 TEXT_FIELDS = ("text", "direction", "unit")
-
-
-def _check_editable(user, agreement):
-    require_writer(user, agreement)
-    # Re-read the status under a row lock: a concurrent "abgestimmt" must not let a late edit slip in.
-    require_editable(lock_agreement(agreement))
 
 
 def _check_owner(obj, agreement):
@@ -67,7 +61,7 @@ def check_goal(data):
 def save_goal(*, user, agreement, data, goal=None, lock_version=None):
     """Create a goal (at the end of its level) or change one; refused when frozen or saved by someone else."""
     with transaction.atomic():
-        _check_editable(user, agreement)
+        pen_agreement(user, agreement)
         check_goal(data)
         level = data.get("level") or m.Goal.Level.LOCAL
         data = {**data, "level": level}
@@ -88,7 +82,7 @@ def save_goal(*, user, agreement, data, goal=None, lock_version=None):
 
 def delete_goal(*, user, goal):
     with transaction.atomic():
-        _check_editable(user, goal.agreement)
+        pen_agreement(user, goal.agreement)
         if goal.assessments.exists():
             raise DomainError(
                 _("Das Ziel wurde bereits in einer Zielnachhaltung bewertet und kann nicht gelöscht werden.")
@@ -105,7 +99,7 @@ def check_offer(data):
 def save_offer(*, user, agreement, data, offer=None, lock_version=None):
     """Create a support offer (at the end of its topic) or change one."""
     with transaction.atomic():
-        _check_editable(user, agreement)
+        pen_agreement(user, agreement)
         check_offer(data)
         if offer is None:
             offer = m.SupportOffer(
@@ -127,5 +121,5 @@ def save_offer(*, user, agreement, data, offer=None, lock_version=None):
 
 def delete_offer(*, user, offer):
     with transaction.atomic():
-        _check_editable(user, offer.agreement)
+        pen_agreement(user, offer.agreement)
         offer.delete()

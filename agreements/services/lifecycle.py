@@ -18,7 +18,7 @@ from agreements.services.base import commit_with_pdf, record_step, require_write
 
 from .. import models as m
 from .stored_pdfs import store_generated_pdf
-from .transitions import AGREEMENT, move
+from .transitions import AGREEMENT, accepting_party_id, latest_version, move, party_name
 from .versions import create_version
 
 logger = logging.getLogger(__name__)
@@ -27,10 +27,6 @@ S = m.Agreement.Status
 
 def _actor_name(user):
     return user.get_full_name() or user.get_username()
-
-
-def _party_name(party_id):
-    return m.Party.objects.filter(pk=party_id).values_list("name", flat=True).first() or ""
 
 
 def signature_progress(agreement):
@@ -53,15 +49,17 @@ def refusal(user, agreement, action):
 def next_step_text(agreement):
     """Who must act next, as a sentence for the page."""
     status = agreement.status
+    pen = party_name(agreement.pen_holder_id())
     if status == S.DRAFT:
-        return _("Der Entwurf wird bearbeitet; er wird mit „Entwurf übersenden“ den anderen Parteien zugeleitet.")
+        return _("%(pen)s bearbeitet den Entwurf; er wird mit „Entwurf übersenden“ den anderen Parteien "
+                 "zugeleitet.") % {"pen": pen}
     if status == S.NEGOTIATION:
         latest = agreement.versions.select_related("author_party").order_by("-number").first()
         if latest is None:
-            return _("Die Parteien verhandeln den Text.")
-        others = [ap.party.name for ap in agreement.agreement_parties.all() if ap.party_id != latest.author_party_id]
-        return _("Fassung %(number)s von %(author)s liegt vor; am Zug: %(others)s.") % {
-            "number": latest.number, "author": latest.author_party.name, "others": ", ".join(others),
+            return _("Am Zug ist %(pen)s.") % {"pen": pen}
+        return _("Fassung %(number)s von %(author)s liegt vor. Am Zug ist %(pen)s: ändert den Arbeitsstand und "
+                 "übersendet ihn als neue Fassung, oder nimmt Fassung %(number)s an.") % {
+            "number": latest.number, "author": latest.author_party.name, "pen": pen,
         }
     if status == S.AGREED:
         _signed, _total, missing = signature_progress(agreement)
@@ -78,20 +76,36 @@ def next_step_text(agreement):
 
 
 def agree(*, user, agreement, note=""):
-    """Abstimmen: the final text is frozen as a version; from now on only signing changes anything."""
+    """Annehmen: the user's party accepts exactly the Fassung it received, while nobody has unsent changes.
+
+    When every party other than the Fassung's author has accepted it, the text is agreed: that Fassung's snapshot
+    becomes the Endfassung (a FINAL version), and from then on only signing changes anything. Returns the
+    Acceptance.
+    """
     with transaction.atomic():
-        party_id = require_writer(user, agreement)
-        agreement = AGREEMENT.enter(user, agreement, "agree")
+        agreement = AGREEMENT.enter(user, agreement, "agree")  # guards: a received Fassung, no unsent changes
+        version = latest_version(agreement)
+        party_id = accepting_party_id(user, agreement, version)
         if not agreement.goals.exists():
             raise DomainError(_("Eine Zielvereinbarung ohne Ziele kann nicht abgestimmt werden."))
-        version = create_version(
-            agreement, author_party_id=party_id, user=user, note=note, kind=m.AgreementVersion.Kind.FINAL
+        acceptance = m.Acceptance.objects.create(
+            agreement=agreement, version=version, party_id=party_id, accepted_by=user, accepted_at=timezone.now(),
+        )
+        record_step(agreement, kind=m.ProcedureStep.Kind.AGREED, user=user, version=version,
+                    action="version.accepted",
+                    data={"number": version.number, "party": party_name(party_id), "user": _actor_name(user)})
+        accepted = set(version.acceptances.values_list("party_id", flat=True))
+        if set(access.agreement_party_ids(agreement)) - {version.author_party_id} - accepted:
+            return acceptance  # a trilateral agreement waits for the other recipients
+        final = create_version(
+            agreement, author_party_id=version.author_party_id, user=user, note=note,
+            kind=m.AgreementVersion.Kind.FINAL, snapshot=version.snapshot,
         )
         agreement.status = AGREEMENT["agree"].target
         agreement.save(update_fields=["status", "modified"])
-        record_step(agreement, kind=m.ProcedureStep.Kind.AGREED, user=user, version=version,
-                    action="agreement.agreed", data={"number": version.number, "party": _party_name(party_id)})
-    return version
+        record_step(agreement, kind=m.ProcedureStep.Kind.AGREED, user=user, version=final,
+                    action="agreement.agreed", data={"number": final.number, "party": party_name(party_id)})
+    return acceptance
 
 
 def reopen(*, user, agreement, reason):
@@ -105,7 +119,7 @@ def reopen(*, user, agreement, reason):
         agreement.status = AGREEMENT["reopen"].target
         agreement.save(update_fields=["status", "modified"])
         record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user, action="agreement.reopened",
-                    data={"party": _party_name(party_id), "reason": reason})
+                    data={"party": party_name(party_id), "reason": reason})
     return agreement
 
 
@@ -196,7 +210,7 @@ def _status_change(*, user, agreement, action, entry, reason_required=False, rea
     party_id = require_writer(user, agreement)
 
     def record(locked):
-        data = {"party": _party_name(party_id)}
+        data = {"party": party_name(party_id)}
         if reason_required:
             data["reason"] = reason
         record_step(locked, kind=m.ProcedureStep.Kind.STATUS, user=user, action=entry, data=data)

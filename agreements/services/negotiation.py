@@ -25,6 +25,7 @@ from agreements.services.base import (
 
 from .. import models as m
 from .documents import discard_files_on_failure
+from .transitions import AGREEMENT
 
 Decision = m.Proposal.Decision
 Kind = m.ProcedureStep.Kind
@@ -60,7 +61,8 @@ def _short(text, length=80):
 def create_proposal(*, user, agreement, data):
     """A party proposes text; the proposing party is the one the user writes for."""
     with transaction.atomic():
-        party_id, _locked = editable_agreement(user, agreement)
+        locked = AGREEMENT.enter(user, agreement, "propose")  # the parties without the pen propose
+        party_id = next(pid for pid in access.acting_parties(user, locked) if pid != locked.pen_holder_id())
         goal, section = data.get("goal"), data.get("section")
         _require_own(agreement, goal, _("Das Ziel gehört nicht zu dieser Zielvereinbarung."))
         _require_own(agreement, section, _("Der Abschnitt gehört nicht zu dieser Zielvereinbarung."))
@@ -91,7 +93,7 @@ def decide_proposal(*, user, proposal, data, lock_version):
         require_writer(user, agreement)
         require_decidable(agreement)
         if not access.can_decide_proposal(user, proposal):
-            raise PermissionDenied(_("Über einen Vorschlag entscheidet die andere Seite."))
+            raise PermissionDenied(access.DECISION_REFUSED)
         decision = data.get("decision")
         if decision not in (Decision.ADOPTED, *NOT_ADOPTED):
             raise DomainError(_("Bitte eine Entscheidung wählen."))
@@ -107,8 +109,7 @@ def decide_proposal(*, user, proposal, data, lock_version):
         fields = ["decision", "reason", "answer_letter", "decided_at", "decided_by"]
         save_locked(proposal, lock_version, fields, submitted=data)
 
-        deciding_id = next(pid for pid in access.acting_parties(user, agreement) if pid != proposal.party_id)
-        deciding = m.Party.objects.get(pk=deciding_id)
+        deciding = m.Party.objects.get(pk=agreement.pen_holder_id())
         record_step(
             agreement, kind=Kind.PROPOSAL_DECIDED, user=user, letter=letter, participants=[deciding, proposal.party],
             action="proposal.decided", data=_decision_data(user, proposal, deciding, previous),

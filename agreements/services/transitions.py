@@ -140,6 +140,69 @@ def _own_party_unsigned(user, agreement):
     return None
 
 
+def party_name(party_id):
+    return m.Party.objects.filter(pk=party_id).values_list("name", flat=True).first() or ""
+
+
+def holds_pen(user, agreement):
+    """Whether the user writes for the party "am Zug" (Agreement.pen_holder_id)."""
+    return agreement.pen_holder_id() in access.acting_parties(user, agreement)
+
+
+def _holds_pen(user, agreement):
+    if user is None or holds_pen(user, agreement):
+        return None
+    return _("Am Zug ist %(party)s: nur diese Stelle bearbeitet den Arbeitsstand, bis sie ihn als Fassung "
+             "übersendet. Ihre Stelle kann Vorschläge einbringen.") % {"party": party_name(agreement.pen_holder_id())}
+
+
+def _without_pen(user, agreement):
+    if user is None or any(pid != agreement.pen_holder_id() for pid in access.acting_parties(user, agreement)):
+        return None
+    return _("Ihre Stelle ist am Zug und ändert den Arbeitsstand selbst; Vorschläge bringt die andere Seite ein.")
+
+
+def latest_version(agreement):
+    """The last Fassung sent in the negotiation (an Endfassung is not offered for acceptance again: after a
+    reopening, the text is agreed anew on a newly sent Fassung)."""
+    return agreement.versions.filter(kind=m.AgreementVersion.Kind.DRAFT).order_by("-number").first()
+
+
+def accepting_party_id(user, agreement, version):
+    """The party for which the user accepts `version`: one they write for that received it and has not accepted
+    it yet, or None."""
+    accepted = set(version.acceptances.values_list("party_id", flat=True))
+    return next((pid for pid in access.acting_parties(user, agreement)
+                 if pid != version.author_party_id and pid not in accepted), None)
+
+
+def _may_accept(user, agreement):
+    """Consent is given to exactly the Fassung the user's party received, while nobody has unsent changes."""
+    from .versions import unsent_changes
+
+    version = latest_version(agreement)
+    if version is None:
+        return _("Es wurde noch keine Fassung übersandt: abgestimmt wird eine Fassung, die die andere Seite "
+                 "erhalten hat.")
+    if user is not None and accepting_party_id(user, agreement, version) is None:
+        if set(access.acting_parties(user, agreement)) == {version.author_party_id}:
+            return _("Fassung %(number)s hat Ihre Stelle selbst übersandt: annehmen kann sie nur, wer sie erhalten "
+                     "hat.") % {"number": version.number}
+        return _("Ihre Stelle hat Fassung %(number)s bereits angenommen.") % {"number": version.number}
+    if unsent_changes(agreement, version):
+        return _("Der Arbeitsstand weicht von Fassung %(number)s ab: Änderungen, die nicht übersandt sind, "
+                 "verhindern die Annahme. Übersenden Sie sie als neue Fassung.") % {"number": version.number}
+    return None
+
+
+def _while_open(*guards):
+    """An action on the content, open until the text is agreed (Agreement.FROZEN_STATUSES)."""
+    return Transition(
+        sources=tuple(s for s in A.values if s not in m.Agreement.FROZEN_STATUSES), guards=guards,
+        not_now=_("Die Zielvereinbarung ist „%(status)s“ und kann nicht mehr bearbeitet werden."),
+    )
+
+
 def lock_agreement(agreement):
     """Re-read the agreement with a row lock (PostgreSQL) so state checks and writes see one truth."""
     return m.Agreement.objects.select_for_update().get(pk=agreement.pk)
@@ -150,11 +213,14 @@ AGREEMENT = Lifecycle(
     lock=lock_agreement,
     transitions={
         # Content (text, goals, offers, proposals, statements) changes only while the text is open.
-        "edit": Transition(
-            sources=tuple(s for s in A.values if s not in m.Agreement.FROZEN_STATUSES),
-            not_now=_("Die Zielvereinbarung ist „%(status)s“ und kann nicht mehr bearbeitet werden."),
-        ),
-        "agree": Transition((A.DRAFT, A.NEGOTIATION), A.AGREED),
+        "edit": _while_open(),
+        # The working text (header, sections, goals, offers) and sending it: only the party "am Zug".
+        "write": _while_open(_holds_pen),
+        "send": Transition((A.DRAFT, A.NEGOTIATION), guards=(_holds_pen,)),
+        # Proposals: the parties without the pen.
+        "propose": _while_open(_without_pen),
+        # Accepting the received Fassung; the last acceptance needed makes the text agreed.
+        "agree": Transition((A.NEGOTIATION,), A.AGREED, guards=(_may_accept,)),
         "reopen": Transition((A.AGREED,), A.NEGOTIATION, guards=(_nobody_signed(
             _("Nach der ersten Unterschrift kann die Abstimmung nicht mehr aufgehoben werden.")),)),
         "sign": Transition((A.AGREED,), A.SIGNED, guards=(_own_party_unsigned,)),

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.errors import DomainError
-from agreements.services.base import lock_agreement, record_step, require_editable, require_writer
+from agreements.services.base import record_step
 
 from .. import models as m
+from .transitions import AGREEMENT
 
 SNAPSHOT_SCHEMA = 1
 NOTE_MAX_LENGTH = 2000
@@ -79,7 +80,7 @@ def agreement_snapshot(agreement):
     }
 
 
-def create_version(agreement, *, author_party_id, user, note, kind):
+def create_version(agreement, *, author_party_id, user, note, kind, snapshot=None):
     """Freeze the agreement's current content as the next numbered version.
 
     Internal: the caller has checked permission and state and holds the agreement's row lock, so two parties
@@ -95,13 +96,18 @@ def create_version(agreement, *, author_party_id, user, note, kind):
             sent_at=timezone.now(),
             sent_by=user if user is not None and user.is_authenticated else None,
             note=note,
-            snapshot=agreement_snapshot(agreement),
+            snapshot=agreement_snapshot(agreement) if snapshot is None else snapshot,
         )
 
 
 def _as_stored(snapshot):
     """The snapshot as it reads back from the JSON column, so a fresh one compares equal to a stored one."""
     return json.loads(json.dumps(snapshot, cls=DjangoJSONEncoder))
+
+
+def unsent_changes(agreement, version):
+    """Whether the working text differs from `version` (the last sent Fassung)."""
+    return _as_stored(agreement_snapshot(agreement)) != version.snapshot
 
 
 def require_changed_since_last_version(agreement):
@@ -111,15 +117,22 @@ def require_changed_since_last_version(agreement):
     the first one's Fassung here and is refused.
     """
     last = m.AgreementVersion.objects.filter(agreement=agreement).order_by("-number").first()
-    if last is not None and _as_stored(agreement_snapshot(agreement)) == last.snapshot:
+    if last is not None and not unsent_changes(agreement, last):
         raise DomainError(
             _("Der Arbeitsstand ist seit Fassung %(number)s unverändert; es gibt nichts Neues zu übersenden.")
             % {"number": last.number}
         )
 
 
-def send_draft(*, user, agreement, note=""):
-    """A party sends its current draft to the other parties: version n+1, status 'in Verhandlung'."""
+def next_pen_holder(parties, author_party_id):
+    """Who receives the pen by default: the party after the sender in the agreement's order of parties."""
+    ids = [ap.party_id for ap in parties]
+    return ids[(ids.index(author_party_id) + 1) % len(ids)]
+
+
+def send_draft(*, user, agreement, note="", to=None):
+    """The party "am Zug" sends its working text to the other parties: Fassung n+1, status 'in Verhandlung', and
+    the pen passes to `to` (a party of the agreement other than the sender; by default the next one)."""
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
         raise DomainError(
@@ -127,29 +140,32 @@ def send_draft(*, user, agreement, note=""):
         )
     with transaction.atomic():
         # The lock first: every check below and the new number see the state no other send can change.
-        agreement = lock_agreement(agreement)
-        author_party_id = require_writer(user, agreement)
-        require_editable(agreement)
+        agreement = AGREEMENT.enter(user, agreement, "send")
+        author_party_id = agreement.pen_holder_id()
         require_changed_since_last_version(agreement)
         parties = list(_parties(agreement))
-        if not any(ap.party_id == author_party_id for ap in parties):
-            # The parties changed between the permission check and the lock.
-            raise DomainError(_("Ihre Stelle ist nicht mehr Vereinbarungspartner."))
         author = next(ap.party for ap in parties if ap.party_id == author_party_id)
         recipients = [ap.party for ap in parties if ap.party_id != author_party_id]
+        pen = to.pk if to is not None else next_pen_holder(parties, author_party_id)
+        if pen not in {p.pk for p in recipients}:
+            raise DomainError(_("Die Fassung geht an eine andere Stelle der Vereinbarung."))
 
         version = create_version(
             agreement, author_party_id=author_party_id, user=user, note=note,
             kind=m.AgreementVersion.Kind.DRAFT,
         )
+        agreement.pen_party_id = pen
+        fields = ["pen_party", "modified"]
         if agreement.status == m.Agreement.Status.DRAFT:
             agreement.status = m.Agreement.Status.NEGOTIATION
-            agreement.save(update_fields=["status", "modified"])
+            fields.append("status")
+        agreement.save(update_fields=fields)
 
         record_step(
             agreement, kind=m.ProcedureStep.Kind.DRAFT_SENT, action="version.sent", user=user, version=version,
             participants=[author, *recipients],
             data={"number": version.number, "author": author.name, "title": agreement.title,
-                  "recipients": [p.name for p in recipients], "note": note},
+                  "recipients": [p.name for p in recipients], "note": note,
+                  "pen": next(p.name for p in recipients if p.pk == pen)},
         )
     return version

@@ -101,6 +101,8 @@ def _version_sent(v):
         addition = gettext("Anmerkung: %(note)s") % {"note": v["note"]}
     else:
         addition = gettext("Eine Anmerkung wurde nicht beigefügt.")
+    if v.get("pen"):
+        addition += " " + gettext("Am Zug ist nun %(party)s.") % {"party": v["pen"]}
     return f"{sentence} {addition}"
 
 
@@ -165,6 +167,8 @@ _ACTIONS = [
            prepare=lambda d: {"direction": choice_label("Letter", "direction", d["direction"])}),
     Action("version.sent", _("Fassung %(number)s übersandt von %(author)s"), _version_sent,
            keys=("number", "author", "title", "recipients", "note")),
+    Action("version.accepted", _("Fassung %(number)s angenommen von %(party)s"),
+           _("%(user)s hat Fassung %(number)s für %(party)s angenommen."), keys=("number", "party", "user")),
     Action("agreement.agreed", _("Text abgestimmt (Fassung %(number)s)"),
            _("%(party)s hat den Text als abgestimmt festgestellt; Fassung %(number)s ist die Endfassung, die "
              "unterzeichnet wird."), keys=("number", "party")),

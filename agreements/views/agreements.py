@@ -1,4 +1,3 @@
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
@@ -19,6 +18,7 @@ from .base import (
     Routes,
     agreement_context,
     form_page,
+    not_open,
     once,
     post_only,
     posted,
@@ -85,6 +85,8 @@ def agreement_detail(request, pk):
     return render(request, "agreements/agreement_detail.html", agreement_context(
         request, agreement, "agreement_detail",
         actions=lifecycle.available_actions(request.user, agreement),
+        latest_version=lifecycle.latest_version(agreement),
+        acceptances=agreement.acceptances.select_related("party", "version").order_by("accepted_at", "id"),
         next_step=lifecycle.next_step_text(agreement),
         signed_count=signed, party_count=total, missing_parties=missing,
         can_write_vorlage=vorlage_access.can_report_on_agreement(request.user, agreement),
@@ -128,9 +130,8 @@ def agreement_create(request):
 @urlpatterns.route("vereinbarungen/<int:pk>/bearbeiten/")
 def agreement_edit(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
-    if agreement.is_frozen:
-        messages.error(request, _("Die Zielvereinbarung ist abgestimmt und kann nicht mehr bearbeitet werden."))
-        return redirect("agreement_detail", pk=pk)
+    if refused := not_open(request, agreement, "write"):
+        return refused
     form = AgreementForm(
         posted(request), initial=_initial_from(agreement), predecessors=_predecessors(request.user, agreement)
     )
@@ -156,6 +157,8 @@ def agreement_edit(request, pk):
 @urlpatterns.route("vereinbarungen/<int:pk>/abschnitte/neu/")
 def section_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
+    if refused := not_open(request, agreement, "write"):
+        return refused
     form = submit_once(SectionForm(posted(request)))
     if request.method == "POST" and form.is_valid():
         if once(request, form, lambda: run_service(request, form, lambda: svc.save_section(
@@ -168,6 +171,8 @@ def section_add(request, pk):
 @urlpatterns.route("vereinbarungen/<int:pk>/abschnitte/<int:section_pk>/")
 def section_edit(request, pk, section_pk):
     section = access.section_for(request.user, section_pk, write=True, agreement_pk=pk)
+    if refused := not_open(request, section.agreement, "write"):
+        return refused
     form = SectionForm(posted(request), initial={
         "heading": section.heading, "text": section.text, "lock_version": section.lock_version,
     })

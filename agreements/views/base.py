@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponseNotAllowed
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
@@ -64,23 +64,41 @@ AGREEMENT_TABS = (
 )
 
 
+def _pen_holder(agreement):
+    """The party "am Zug" while the text is open (shown on every tab), from the prefetched parties."""
+    if agreement.is_frozen:
+        return None
+    pen = agreement.pen_holder_id()
+    if pen is not None and agreement.pen_party_id == pen:
+        return agreement.pen_party
+    return m.Party.objects.filter(pk=pen).first()
+
+
 def agreement_context(request, agreement, active, *, columns=(), add=None, row_actions=False, **extra):
     """Context every agreement tab needs; permissions are decided here (via access), never in templates.
 
     The tab's table (agreements/tab.html) has the column heads `columns`; `add` is its add button as (url name,
     label, permission), `row_actions` the permission under which its rows end in an actions column (True: always).
-    A permission is a key of this context: "can_edit" or "can_edit_content".
+    A permission is a key of this context: "can_edit", "can_edit_content", "can_write_text" or "can_propose".
     """
     from agreements.policy import access
+    from agreements.services.transitions import AGREEMENT
 
     can_edit = access.can_edit_agreement(request.user, agreement)
+    open_now = [action for action in ("edit", "write", "propose")
+                if can_edit and AGREEMENT.state_refusal(request.user, agreement, action) is None]
     context = {
         "agreement": agreement,
         "tabs": AGREEMENT_TABS,
         "active_tab": active,
         "tab_label": dict(AGREEMENT_TABS).get(active),
         "can_edit": can_edit,
-        "can_edit_content": can_edit and not agreement.is_frozen,
+        # Records around the text (statements, letters, documents): every editor while the text is open.
+        "can_edit_content": "edit" in open_now,
+        # The working text (header, sections, goals, offers): the party "am Zug" only; the others propose.
+        "can_write_text": "write" in open_now,
+        "can_propose": "propose" in open_now,
+        "pen_holder": _pen_holder(agreement),
         "columns": columns,
     }
     context["actions_column"] = row_actions is True or bool(row_actions and context[row_actions])
@@ -216,6 +234,24 @@ def _sent_before(request, form, earlier):
     messages.info(request, _("Das Formular wurde mehrfach abgeschickt; der Eintrag ist bereits gespeichert und "
                              "wurde nicht noch einmal angelegt."))
     return obj
+
+
+def not_open(request, agreement, action, back="agreement_detail"):
+    """None when the agreement's `action` (services.transitions.AGREEMENT) is open for the user; otherwise the way
+    back to the tab `back`, with the sentence the service would refuse with ("am Zug ist …", "abgestimmt …").
+
+    A form for an action that is not open is neither shown nor processed; the service checks again under the row
+    lock, so a race between this check and the write still ends in a refusal, never in a wrong state.
+    """
+    from agreements.services.transitions import AGREEMENT
+
+    refusal = AGREEMENT.refusal(request.user, agreement, action)
+    if refusal is None:
+        return None
+    if refusal.forbidden:
+        refusal.raise_it()
+    messages.error(request, str(refusal))
+    return redirect(back, pk=agreement.pk)
 
 
 def run_action(request, fn, *, success_message=None):

@@ -9,11 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agreements.infra.errors import ConflictError
@@ -24,7 +22,18 @@ from ..forms.base import submit_once
 from ..forms.goals import GoalForm, OfferForm, goal_initial, offer_initial
 from ..services import agreements as agreement_svc
 from ..services import goals as svc
-from .base import Routes, agreement_tab, form_page, once, post_only, posted, render_conflict, run_action, run_service
+from .base import (
+    Routes,
+    agreement_tab,
+    form_page,
+    not_open,
+    once,
+    post_only,
+    posted,
+    render_conflict,
+    run_action,
+    run_service,
+)
 
 urlpatterns = Routes()
 
@@ -52,21 +61,11 @@ class ItemList:
         return self.lookup(request.user, url_args[f"{self.name}_pk"], write=True, agreement_pk=pk)
 
 
-def _refuse_frozen(request, agreement, tab):
-    """Opening a form that could never be saved only wastes the user's time: back to the tab."""
-    messages.error(
-        request,
-        _("Die Zielvereinbarung ist „%(status)s“: Ziele und Angebote können nicht mehr geändert werden.")
-        % {"status": agreement.get_status_display()},
-    )
-    return redirect(tab, pk=agreement.pk)
-
-
 def _entry_form(request, items, agreement, entry=None):
     """Add (entry None) or edit an entry: validate, save through the service, back to the entry on its tab; a
     save over a newer version shows the conflict page."""
-    if agreement.is_frozen and request.method != "POST":
-        return _refuse_frozen(request, agreement, items.tab)
+    if refused := not_open(request, agreement, "write", items.tab):
+        return refused
     form = items.form(request, agreement, entry)
     back_url = reverse(items.tab, args=[agreement.pk])
     if entry is None:
@@ -129,7 +128,7 @@ GOAL_LEVELS = (
 
 @urlpatterns.route("vereinbarungen/<int:pk>/ziele/")
 @agreement_tab("agreement_goals", "agreements/goals.html",
-               add=("goal_add", gettext_lazy("Ziel hinzufügen"), "can_edit_content"))
+               add=("goal_add", gettext_lazy("Ziel hinzufügen"), "can_write_text"))
 def agreement_goals(request, agreement, context):
     by_level = {}
     for goal in agreement.goals.select_related("indicator").order_by("order", "id"):
@@ -160,7 +159,7 @@ GOALS = ItemList(
 
 @urlpatterns.route("vereinbarungen/<int:pk>/angebote/")
 @agreement_tab("agreement_offers", "agreements/offers.html",
-               add=("offer_add", gettext_lazy("Angebot hinzufügen"), "can_edit_content"))
+               add=("offer_add", gettext_lazy("Angebot hinzufügen"), "can_write_text"))
 def agreement_offers(request, agreement, context):
     offers = agreement.offers.select_related("topic", "provider", "coordinated_with").order_by(
         "topic__number", "order", "id"

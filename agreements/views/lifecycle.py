@@ -18,6 +18,7 @@ from .base import (
     agreement_context,
     agreement_tab,
     form_page,
+    not_open,
     once,
     once_button,
     post_only,
@@ -29,49 +30,39 @@ from .base import (
 urlpatterns = Routes()
 
 
-def _writable(request, pk, action):
-    """The agreement for a lifecycle action (404 outsiders, 403 readers) and why the action is not open now
-    (a transitions.Refusal, None when it is open).
-
-    A form for an action that is not open is neither shown nor processed; the service checks again under the
-    row lock, so a race between the check here and the write still ends in a refusal, never a wrong state.
-    """
-    agreement = access.agreement_for(request.user, pk, write=True)
-    return agreement, svc.refusal(request.user, agreement, action)
-
-
-def _not_now(request, agreement, refusal, target="agreement_detail"):
-    """Back to the page, with the reason the service would refuse the action with."""
-    messages.error(request, str(refusal))
-    return redirect(target, pk=agreement.pk)
-
-
 def _action_page(request, agreement, form, title, intro=""):
     return form_page(request, form, agreement, title, reverse("agreement_detail", args=[agreement.pk]), intro)
 
 
 @urlpatterns.route("vereinbarungen/<int:pk>/abstimmen/")
 def agreement_agree(request, pk):
-    agreement, refusal = _writable(request, pk, "agree")
-    if refusal:
-        return _not_now(request, agreement, refusal)
+    agreement = access.agreement_for(request.user, pk, write=True)
+    if refused := not_open(request, agreement, "agree"):
+        return refused
+    version = agreement.versions.select_related("author_party").order_by("-number").first()
     form = AgreeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if run_service(request, form, lambda: svc.agree(user=request.user, agreement=agreement,
-                                                         note=form.cleaned_data["note"]),
-                       success_message=_("Der Text ist abgestimmt; die Endfassung wurde gespeichert.")):
+                                                         note=form.cleaned_data["note"])):
+            agreement.refresh_from_db(fields=["status"])
+            messages.success(request, _("Der Text ist abgestimmt; Fassung %(number)s ist die Endfassung.")
+                             % {"number": version.number} if agreement.is_frozen else
+                             _("Ihre Stelle hat Fassung %(number)s angenommen; es fehlt noch die Annahme der "
+                               "anderen Vereinbarungspartner.") % {"number": version.number})
             return redirect("agreement_detail", pk=pk)
-    return _action_page(request, agreement, form, _("Text abstimmen"),
-                        _("Die aktuelle Fassung wird als Endfassung festgeschrieben. Danach kann der Text nur noch "
-                          "unterzeichnet, nicht mehr geändert werden."))
+    return _action_page(request, agreement, form, _("Fassung %(number)s annehmen") % {"number": version.number},
+                        _("Ihre Stelle nimmt Fassung %(number)s von %(author)s an, genau so, wie sie übersandt wurde. "
+                          "Sobald alle anderen Vereinbarungspartner sie angenommen haben, ist der Text abgestimmt: "
+                          "Fassung %(number)s wird die Endfassung, die nur noch unterzeichnet, nicht mehr geändert "
+                          "werden kann.") % {"number": version.number, "author": version.author_party.name})
 
 
 def _reason_view(action, service, title, success):
     # Built at import time: title and success are lazy so that each request gets its own language.
     def view(request, pk):
-        agreement, refusal = _writable(request, pk, action)
-        if refusal:
-            return _not_now(request, agreement, refusal)
+        agreement = access.agreement_for(request.user, pk, write=True)
+        if refused := not_open(request, agreement, action):
+            return refused
         form = ReasonForm(posted(request), submit=title)
         if request.method == "POST" and form.is_valid():
             if run_service(request, form, lambda: service(user=request.user, agreement=agreement,
@@ -97,9 +88,9 @@ urlpatterns.add("vereinbarungen/<int:pk>/zurueckziehen/", agreement_withdraw)
 
 @urlpatterns.route("vereinbarungen/<int:pk>/unterzeichnen/")
 def agreement_sign(request, pk):
-    agreement, refusal = _writable(request, pk, "sign")
-    if refusal:
-        return _not_now(request, agreement, refusal)
+    agreement = access.agreement_for(request.user, pk, write=True)
+    if refused := not_open(request, agreement, "sign"):
+        return refused
     people = m.Person.objects.filter(party_id__in=access.acting_parties(request.user, agreement)).order_by(
         "family_name")
     form = SignatureForm(posted(request), people=people)
@@ -114,7 +105,7 @@ def agreement_sign(request, pk):
 
 def _post_action(action, service, success):
     def view(request, pk):
-        agreement, _refusal = _writable(request, pk, action)
+        agreement = access.agreement_for(request.user, pk, write=True)
         if refused := post_only(request):
             return refused
         run_action(request, lambda: service(user=request.user, agreement=agreement), success_message=success)
@@ -139,7 +130,7 @@ def _created(request, create, success_message):
 
 @urlpatterns.route("vereinbarungen/<int:pk>/nachtrag/")
 def agreement_amend(request, pk):
-    agreement, _refusal = _writable(request, pk, "amend")
+    agreement = access.agreement_for(request.user, pk, write=True)
     if refused := post_only(request):
         return refused
     new = once_button(request, lambda: _created(request, lambda: svc.create_amendment(
@@ -149,7 +140,7 @@ def agreement_amend(request, pk):
 
 @urlpatterns.route(r"^vereinbarungen/(?P<pk>[0-9]+)/ableiten/(?P<kind>next_year|jobcenter)/$")
 def agreement_derive(request, pk, kind):
-    agreement, _refusal = _writable(request, pk, "derive")
+    agreement = access.agreement_for(request.user, pk, write=True)
     if refused := post_only(request):
         return refused
     new = once_button(request, lambda: _created(request, lambda: svc.derive(
@@ -174,9 +165,9 @@ def agreement_reviews(request, agreement, context):
 
 @urlpatterns.route("vereinbarungen/<int:pk>/nachhaltung/neu/")
 def review_add(request, pk):
-    agreement, refusal = _writable(request, pk, "review")
-    if refusal:
-        return _not_now(request, agreement, refusal, target="agreement_reviews")
+    agreement = access.agreement_for(request.user, pk, write=True)
+    if refused := not_open(request, agreement, "review", "agreement_reviews"):
+        return refused
     goals = list(agreement.goals.select_related("indicator"))
     form = submit_once(ReviewForm(posted(request)))
     goal_forms = [AssessmentForm(posted(request), goal=g, prefix=f"goal-{g.pk}") for g in goals]

@@ -12,37 +12,37 @@ from django.utils.translation import gettext_lazy
 
 from agreements.infra.errors import ConflictError, DomainError
 from agreements.policy import access
-from agreements.services.base import require_editable
 
 from ..forms.base import submit_once
 from ..forms.negotiation import ProposalDecisionForm, ProposalForm, StatementForm, StepForm
 from ..services import negotiation as svc
-from .base import Routes, agreement_tab, form_page, once, posted, posted_files, render_conflict, run_service
+from .base import (
+    Routes,
+    agreement_tab,
+    form_page,
+    not_open,
+    once,
+    posted,
+    posted_files,
+    render_conflict,
+    run_service,
+)
 
 urlpatterns = Routes()
 
 PAGE_SIZE = 25
 
 
-def _refuse_frozen(request, agreement, tab):
-    """Content writes on a frozen agreement go back to the tab with the service's reason (like agreement_edit)."""
-    try:
-        require_editable(agreement)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect(tab, pk=agreement.pk)
-    return None
-
-
-def _add_view(name, make_form, create, *, tab, saved, title, while_frozen=False):
+def _add_view(name, make_form, create, *, tab, saved, title, action="edit"):
     """The view that adds a record on its own page: created once (a second submission of the same form creates
     nothing), then back to the tab. `make_form(data, files, agreement)` builds the form, `create(user=…,
-    agreement=…, data=…)` is the service. Unless `while_frozen`, a frozen agreement sends the user back to the tab.
+    agreement=…, data=…)` is the service. While the agreement's `action` is not open (services.transitions; None:
+    always), the user goes back to the tab with the reason.
     """
 
     def view(request, pk):
         agreement = access.agreement_for(request.user, pk, write=True)
-        if not while_frozen and (refused := _refuse_frozen(request, agreement, tab)):
+        if action and (refused := not_open(request, agreement, action, tab)):
             return refused
         form = submit_once(make_form(posted(request), posted_files(request), agreement))
         if request.method == "POST" and form.is_valid():
@@ -77,7 +77,7 @@ def _edit_page(request, agreement, form, update, *, tab, saved, title, intro="")
     columns=(gettext_lazy("vorschlagende Stelle"), gettext_lazy("betrifft"), gettext_lazy("Vorschlag"),
              gettext_lazy("Entscheidung"), gettext_lazy("Begründung"), gettext_lazy("Antwortschreiben"),
              gettext_lazy("entschieden von / am")),
-    add=("proposal_add", gettext_lazy("Vorschlag einbringen"), "can_edit_content"), row_actions=True,
+    add=("proposal_add", gettext_lazy("Vorschlag einbringen"), "can_propose"), row_actions=True,
 )
 def agreement_proposals(request, agreement, context):
     proposals = list(agreement.proposals.select_related(
@@ -91,7 +91,7 @@ def agreement_proposals(request, agreement, context):
 proposal_add = urlpatterns.add("vereinbarungen/<int:pk>/vorschlaege/neu/", _add_view(
     "proposal_add", lambda data, files, agreement: ProposalForm(data, files, agreement=agreement), svc.create_proposal,
     tab="agreement_proposals", saved=gettext_lazy("Der Vorschlag wurde eingebracht."),
-    title=gettext_lazy("Vorschlag einbringen"),
+    title=gettext_lazy("Vorschlag einbringen"), action="propose",
 ))
 
 
@@ -105,7 +105,7 @@ def proposal_decide(request, pk, proposal_pk):
         messages.error(request, exc.message)
         return redirect("agreement_proposals", pk=pk)
     if not access.can_decide_proposal(request.user, proposal):
-        raise PermissionDenied(_("Über einen Vorschlag entscheidet die andere Seite."))
+        raise PermissionDenied(access.DECISION_REFUSED)
     agreement = proposal.agreement
     initial = {"reason": proposal.reason, "answer_letter": proposal.answer_letter_id,
                "lock_version": proposal.lock_version}
@@ -141,8 +141,7 @@ statement_add = urlpatterns.add("vereinbarungen/<int:pk>/stellungnahmen/neu/", _
 @urlpatterns.route("vereinbarungen/<int:pk>/stellungnahmen/<int:statement_pk>/")
 def statement_edit(request, pk, statement_pk):
     statement = access.statement_for(request.user, statement_pk, write=True, agreement_pk=pk)
-    refused = _refuse_frozen(request, statement.agreement, "agreement_statements")
-    if refused:
+    if refused := not_open(request, statement.agreement, "edit", "agreement_statements"):
         return refused
     initial = {
         "party": statement.party_id, "date": statement.date, "title": statement.title, "text": statement.text,
@@ -177,7 +176,7 @@ step_add = urlpatterns.add("vereinbarungen/<int:pk>/verfahren/neu/", _add_view(
     "step_add", lambda data, files, agreement: StepForm(data, files, agreement=agreement), svc.create_step,
     tab="agreement_timeline", saved=gettext_lazy("Der Verfahrensschritt wurde erfasst."),
     title=gettext_lazy("Verfahrensschritt erfassen"),
-    while_frozen=True,
+    action=None,
 ))
 
 

@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from agreements.text.redline import FIELD_LABELS, ITEM_FIELDS, compare_snapshots
 from .. import models as m
 from ..forms.versions import CURRENT, DraftSendForm, VersionCompareForm
 from ..services import versions as svc
-from .base import Routes, agreement_context, post_only, read_only, run_service
+from .base import Routes, agreement_context, not_open, post_only, read_only, run_service
 
 urlpatterns = Routes()
 
@@ -47,7 +48,9 @@ CHOICE_LABELS = {
 
 def _agreement(request, pk, *, write=False):
     return access.agreement_for(
-        request.user, pk, write=write, queryset=m.Agreement.objects.prefetch_related("agreement_parties")
+        request.user, pk, write=write,
+        queryset=m.Agreement.objects.prefetch_related(Prefetch(
+            "agreement_parties", queryset=m.AgreementParty.objects.select_related("party"))),
     )
 
 
@@ -76,8 +79,8 @@ def _versions_page(request, agreement, *, draft_form=None, status=200):
         initial=_compare_initial(versions), numbers=[v.number for v in versions],
         action=reverse("version_compare", args=[agreement.pk]),
     )
-    if draft_form is None and context["can_edit_content"]:
-        draft_form = DraftSendForm(action=reverse("draft_send", args=[agreement.pk]))
+    if draft_form is None and context["can_write_text"]:  # the party "am Zug" sends (AGREEMENT's "send")
+        draft_form = _draft_form(agreement)
     context.update({"entries": versions, "compare_form": compare_form, "draft_form": draft_form})
     return render(request, "agreements/versions.html", context, status=status)
 
@@ -90,16 +93,25 @@ def agreement_versions(request, pk):
     return _versions_page(request, agreement)
 
 
+def _draft_form(agreement, data=None):
+    pen = agreement.pen_holder_id()
+    parties = [ap.party for ap in agreement.agreement_parties.all()]
+    after = parties.index(next(p for p in parties if p.pk == pen)) + 1 if pen else 0
+    recipients = [p for p in parties[after:] + parties[:after] if p.pk != pen]  # the next one first
+    return DraftSendForm(data, action=reverse("draft_send", args=[agreement.pk]), recipients=recipients)
+
+
 @urlpatterns.route("vereinbarungen/<int:pk>/fassungen/senden/")
 def draft_send(request, pk):
     agreement = _agreement(request, pk, write=True)
-    if refused := post_only(request):
+    if refused := post_only(request) or not_open(request, agreement, "send", TAB):
         return refused
-    form = DraftSendForm(request.POST, action=reverse("draft_send", args=[pk]))
+    form = _draft_form(agreement, request.POST)
     if form.is_valid():
         version = run_service(
             request, form,
-            lambda: svc.send_draft(user=request.user, agreement=agreement, note=form.cleaned_data["note"]),
+            lambda: svc.send_draft(user=request.user, agreement=agreement, note=form.cleaned_data["note"],
+                                   to=form.cleaned_data.get("to")),
         )
         if version is not None:
             messages.success(request, _("Fassung %(number)s wurde übersandt.") % {"number": version.number})

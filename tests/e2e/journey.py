@@ -198,6 +198,10 @@ def negotiate(county, ministry, title=TITLE):
     """The county sends its draft with a proposal; the ministry answers the proposal, revises a goal and sends
     its version; both see the redline of the change."""
     send_draft(county, 1, "Erster Entwurf des Kreises Mettmann.")
+    # The pen is with the ministry now: the county reads, and proposes instead of editing.
+    expect(county.locator("h1 ~ p")).to_contain_text("am Zug: Ministerium")
+    tab(county, "Ziele")
+    expect(main(county).get_by_role("link", name="Ziel hinzufügen")).to_have_count(0)
     propose(county)
     open_agreement(ministry, title)
     decide_proposal(ministry)
@@ -208,13 +212,17 @@ def negotiate(county, ministry, title=TITLE):
     view_redline(county)
 
 
-def agree_and_sign(county, ministry, pk):
-    """The county states the text as agreed, then both sign."""
+def agree_and_sign(county, ministry, pk, number=2):
+    """The county, which received the ministry's Fassung `number` and holds the pen, accepts exactly that Fassung
+    (the ministry, its sender, is offered no acceptance); the text is agreed, then both sign."""
+    ministry.goto(f"/vereinbarungen/{pk}/")
+    expect(main(ministry).get_by_role("link", name=f"Fassung {number} annehmen")).to_have_count(0)
     tab(county, "Überblick")
-    main(county).get_by_role("link", name="Text abstimmen").click()
-    expect_heading(county, "Text abstimmen")
-    county.get_by_role("button", name="Text als abgestimmt feststellen").click()
+    main(county).get_by_role("link", name=f"Fassung {number} annehmen").click()
+    expect_heading(county, f"Fassung {number} annehmen")
+    county.get_by_role("button", name="Fassung verbindlich annehmen").click()
     expect_message(county, "Der Text ist abgestimmt")
+    expect(main(county)).to_contain_text(f"hat Fassung {number} am")
     sign(county, *SIGNATORY_COUNTY)
     expect(main(county)).to_contain_text("1 von 2 Unterschriften")
     ministry.goto(f"/vereinbarungen/{pk}/")

@@ -220,10 +220,11 @@ def _agreement_with_errors(page):
 
 
 def kreis_editor_pages(world):
+    from django.contrib.auth import get_user_model
     from django.db.models import F
 
     from agreements import models as m
-    from agreements.services import lifecycle
+    from agreements.services import lifecycle, versions
 
     a12, jc = world.a12, world.jobcenter
     liga = m.Party.objects.get(key="liga-nrw")
@@ -253,8 +254,16 @@ def kreis_editor_pages(world):
             audit.problems.append(f"Bearbeitungskonflikt: HTTP {answer.value.status}, expected 409")
         audit.check(page, "Bearbeitungskonflikt")
 
+    def send():
+        versions.send_draft(user=world.users["kreis-editor"], agreement=jc)
+
     def agree():
-        lifecycle.agree(user=world.users["kreis-editor"], agreement=jc)
+        # The Jobcenter, which received the county's Fassung, accepts it (the demo has no Jobcenter account: one
+        # is made here).
+        jobcenter = get_user_model().objects.create_user("jobcenter-editor-a11y")
+        m.Membership.objects.create(user=jobcenter, party=m.Party.objects.get(key="jobcenter-kreis-mettmann"),
+                                    role=m.Membership.Role.EDITOR)
+        lifecycle.agree(user=jobcenter, agreement=jc)
 
     return [
         *common_pages(),
@@ -271,15 +280,16 @@ def kreis_editor_pages(world):
         conflict,
         visit("Angebot hinzufügen", j + "angebote/neu/"),
         visit("Angebot bearbeiten", j + f"angebote/{offer.pk}/"),
-        visit("Vorschlag einbringen", j + "vorschlaege/neu/"),
         visit("Stellungnahme erfassen", j + "stellungnahmen/neu/"),
         visit("Stellungnahme bearbeiten", j + f"stellungnahmen/{statement.pk}/"),
         *record_forms(a),
         visit("Schreiben bearbeiten", a + f"schreiben/{letter.pk}/"),
         visit("Verfahrensschritt bearbeiten", a + f"verfahren/{step.pk}/"),
         visit("Zielnachhaltung erfassen", a + "nachhaltung/neu/"),
-        visit("Text abstimmen", j + "abstimmen/"),
         visit("Zurückziehen", j + "zurueckziehen/"),
+        call(send),
+        # The Jobcenter is "am Zug" now: the county proposes.
+        visit("Vorschlag einbringen", j + "vorschlaege/neu/"),
         call(agree),
         *tabs(j, ["Überblick"], "abgestimmt"),
         visit("Unterschrift erfassen", j + "unterzeichnen/"),

@@ -1,5 +1,6 @@
-"""Optimistic locking in two real browsers: the second of two people editing the same goal does not overwrite the
-first, but sees what changed."""
+"""Optimistic locking in two real browsers: the second of two edits of the same goal does not overwrite the first,
+but sees what changed. Only the party "am Zug" edits the working text, so the two edits are the county editor's,
+in two browser sessions (a second window, another workplace)."""
 
 import pytest
 
@@ -21,35 +22,35 @@ def _open_goal_form(page, agreement, title):
 def test_it_shows_a_conflict_instead_of_overwriting(pages, demo):
     from agreements import models as m
 
-    # The Rhein-Kreis Neuss's 2012 agreement is still in negotiation: both parties may edit its goals.
+    # The Rhein-Kreis Neuss's 2012 agreement is still in negotiation, and the county is "am Zug".
     agreement = m.Agreement.objects.get(agreement_parties__party__key="rhein-kreis-neuss", year=2012,
                                         agreement_parties__role="kommunaler_traeger")
     goal = agreement.goals.order_by("order", "pk").first()
     county = _open_goal_form(pages.login("neuss-editor"), agreement, goal.title)
-    ministry = _open_goal_form(pages.login("mais-editor"), agreement, goal.title)
+    second = _open_goal_form(pages.login("neuss-editor"), agreement, goal.title)
 
     field(county, "Titel").fill("Senkung der KdU (Fassung des Kreises)")
     county.get_by_role("button", name="Speichern").click()
     expect_message(county, "Das Ziel wurde gespeichert.")
 
-    field(ministry, "Titel").fill("Senkung der KdU (Fassung des Ministeriums)")
-    field(ministry, "Beschreibung").fill("Vom Ministerium geändert.")
-    with ministry.expect_response(lambda r: r.request.method == "POST") as answer:
-        ministry.get_by_role("button", name="Speichern").click()
+    field(second, "Titel").fill("Senkung der KdU (zweites Fenster)")
+    field(second, "Beschreibung").fill("Im zweiten Fenster geändert.")
+    with second.expect_response(lambda r: r.request.method == "POST") as answer:
+        second.get_by_role("button", name="Speichern").click()
     assert answer.value.status == 409
-    expect_heading(ministry, "Bearbeitungskonflikt")
-    expect(ministry.get_by_role("alert")).to_contain_text("Letzte Änderung: Jonas Neumann")
-    changed = main(ministry).get_by_role("row").filter(has_text="abweichend")
-    title_row = changed.filter(has=ministry.get_by_role("rowheader", name="Titel"))
+    expect_heading(second, "Bearbeitungskonflikt")
+    expect(second.get_by_role("alert")).to_contain_text("Letzte Änderung: Jonas Neumann")
+    changed = main(second).get_by_role("row").filter(has_text="abweichend")
+    title_row = changed.filter(has=second.get_by_role("rowheader", name="Titel"))
     expect(title_row).to_have_count(1)
-    expect(title_row.get_by_role("cell").nth(0)).to_have_text("Senkung der KdU (Fassung des Ministeriums)")
+    expect(title_row.get_by_role("cell").nth(0)).to_have_text("Senkung der KdU (zweites Fenster)")
     expect(title_row.get_by_role("cell").nth(1)).to_have_text("Senkung der KdU (Fassung des Kreises)")
-    expect(changed.filter(has=ministry.get_by_role("rowheader", name="Beschreibung"))).to_have_count(1)
+    expect(changed.filter(has=second.get_by_role("rowheader", name="Beschreibung"))).to_have_count(1)
 
     goal.refresh_from_db()
     assert goal.title == "Senkung der KdU (Fassung des Kreises)"
-    assert goal.text != "Vom Ministerium geändert."
+    assert goal.text != "Im zweiten Fenster geändert."
 
     # Reopening the form starts from the stored state.
-    main(ministry).get_by_role("link", name="Formular mit aktuellem Stand öffnen").click()
-    expect(field(ministry, "Titel")).to_have_value("Senkung der KdU (Fassung des Kreises)")
+    main(second).get_by_role("link", name="Formular mit aktuellem Stand öffnen").click()
+    expect(field(second, "Titel")).to_have_value("Senkung der KdU (Fassung des Kreises)")

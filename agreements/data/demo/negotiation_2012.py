@@ -35,7 +35,17 @@ from agreements.data.demo.anlagen import (
     LIGA_SUMMARY,
 )
 from agreements.data.demo.loader import day, moment, paragraphs
-from agreements.models import Agreement, AgreementVersion, Goal, Letter, ProcedureStep, Proposal, Signature, Statement
+from agreements.models import (
+    Acceptance,
+    Agreement,
+    AgreementVersion,
+    Goal,
+    Letter,
+    ProcedureStep,
+    Proposal,
+    Signature,
+    Statement,
+)
 from agreements.services.versions import agreement_snapshot
 
 # The Kreis's draft (v2) had a shorter § 16a goal and asked for extra state money; the ministry dropped that.
@@ -259,6 +269,10 @@ def load(loader, agreement, parties, people, goals, documents):
     _load_statements(loader, agreement, parties, documents)
     versions = _load_versions(loader, agreement, mais, mettmann)
     _load_proposals(loader, agreement, mettmann, goals, letters[ANLAGE_MAIS])
+    # The Kreis accepted the ministry's final text (sent with the letter of 29.03.2012) before both signed; the
+    # reference gives no day, the Endfassung's is taken.
+    loader.ensure(Acceptance, {"version": versions[4], "party": mettmann},
+                  {"agreement": agreement, "accepted_at": moment(2012, 4, 2, 11)}, create_only=True)
     for step in STEPS_2012:
         loader.step(
             agreement, step.kind, step.title, step.date, step.precision, step.description,
