@@ -72,13 +72,27 @@ def test_it_does_not_list_drafts_of_a_frozen_agreement(world, login):
     assert _dashboard(login, world.users.editor).context["drafts_received"] == []
 
 
-def test_it_lists_open_proposals_of_the_other_side(world, login):
-    # The county proposed: the ministry decides.
-    assert _dashboard(login, world.users.ministry).context["proposals_to_decide"] == [world.proposal]
-    assert _dashboard(login, world.users.editor).context["proposals_to_decide"] == []
-    world.proposal.decision = m.Proposal.Decision.ADOPTED
-    world.proposal.save()
+def test_it_lists_open_proposals_to_the_pen_holder(world, login):
+    # The ministry proposed; the county holds the pen (the kommunaler Träger drafts), so the county decides.
+    assert world.agreement.pen_holder_id() == world.county.pk
+    assert _dashboard(login, world.users.editor).context["proposals_to_decide"] == [world.proposal]
     assert _dashboard(login, world.users.ministry).context["proposals_to_decide"] == []
+    # A third party's proposal goes to the county too; with the pen at the ministry, the ministry decides it.
+    m.AgreementParty.objects.create(agreement=world.agreement, party=world.jobcenter, role="jobcenter", order=2)
+    third = m.Proposal.objects.create(agreement=world.agreement, party=world.jobcenter, text="Bitte § 3 kürzen")
+    assert _dashboard(login, world.users.editor).context["proposals_to_decide"] == [world.proposal, third]
+    world.agreement.pen_party = world.ministry
+    world.agreement.save()
+    assert _dashboard(login, world.users.editor).context["proposals_to_decide"] == []
+    assert _dashboard(login, world.users.ministry).context["proposals_to_decide"] == [third]
+    # Decided proposals and frozen agreements leave the list.
+    third.decision = m.Proposal.Decision.ADOPTED
+    third.save()
+    assert _dashboard(login, world.users.ministry).context["proposals_to_decide"] == []
+    world.agreement.pen_party = world.county
+    world.agreement.status = m.Agreement.Status.AGREED
+    world.agreement.save()
+    assert _dashboard(login, world.users.editor).context["proposals_to_decide"] == []
 
 
 def test_it_lists_upcoming_meetings_of_my_committees(world, login):

@@ -548,10 +548,13 @@ def test_it_keeps_neuss_apart_from_mettmann(loaded):
     assert not agreement.parties.filter(key="kreis-mettmann").exists()
     assert agreement.goals.count() == 2
     assert set(agreement.goals.values_list("kind", flat=True)) == {"qualitativ"}
-    assert AgreementVersion.objects.filter(agreement=agreement).count() == 1
+    # The ministry's draft and the county's answer with its proposal: the ministry is "am Zug" and decides it.
+    versions = AgreementVersion.objects.filter(agreement=agreement).order_by("number")
+    assert [(v.number, v.author_party.key) for v in versions] == [(1, "mais-nrw"), (2, "rhein-kreis-neuss")]
+    assert agreement.pen_party.key == "mais-nrw"
     (proposal,) = agreement.proposals.all()
     assert (proposal.party.key, proposal.decision) == ("rhein-kreis-neuss", Proposal.Decision.OPEN)
-    assert agreement.steps.count() == 1
+    assert agreement.steps.count() == 2
 
 
 def test_it_never_rewrites_a_signed_agreement(loaded, monkeypatch):

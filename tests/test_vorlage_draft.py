@@ -92,8 +92,9 @@ def rich_agreement(world, vw):
     statement_file = DocumentFactory(agreement=agreement, kind=m.Document.Kind.STATEMENT, content=pdf_bytes(),
                                      title="Stellungnahme")
     m.Statement.objects.filter(pk=world.statement.pk).update(document=statement_file, include_as_annex=True)
+    # As in 2012: the county proposed, the ministry (am Zug) rejected.
     m.Proposal.objects.filter(pk=world.proposal.pk).update(
-        decision=m.Proposal.Decision.REJECTED, reason="Nicht Gegenstand der Vereinbarung.",
+        party=county, decision=m.Proposal.Decision.REJECTED, reason="Nicht Gegenstand der Vereinbarung.",
         answer_letter=world.letter, concerns="Stellungnahme der Liga als Anlage")
     m.Proposal.objects.create(agreement=agreement, party=county, text="Lokales Ziel", concerns="Lokales Ziel",
                               decision=m.Proposal.Decision.ADOPTED)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from agreements.policy import access
 
 from .. import models as m
+from ..models.agreements import pen_holder
 
 WAITING_LIMIT = 20
 MEETING_LIMIT = 5
@@ -60,15 +61,15 @@ def _drafts_received(visible, mine):
 
 
 def _proposals_to_decide(visible, mine):
-    """Open proposals of other parties on agreements my parties belong to: my side decides."""
+    """Open proposals of other parties on open agreements whose pen my party holds: the party am Zug decides
+    (the rule of access.can_decide_proposal, asked of every agreement in one query)."""
     if not mine:
         return []
     return list(
         m.Proposal.objects.filter(
             decision=m.Proposal.Decision.OPEN,
-            agreement__in=visible.filter(
-                Exists(m.AgreementParty.objects.filter(agreement=OuterRef("pk"), party_id__in=mine))
-            ).values("pk"),
+            agreement__in=visible.exclude(status__in=m.Agreement.FROZEN_STATUSES)
+            .annotate(pen=pen_holder()).filter(pen__in=mine).values("pk"),
         )
         .exclude(party_id__in=mine)
         .select_related("agreement", "party")

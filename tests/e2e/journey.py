@@ -199,7 +199,7 @@ def negotiate(county, ministry, title=TITLE):
     its version; both see the redline of the change."""
     send_draft(county, 1, "Erster Entwurf des Kreises Mettmann.")
     # The pen is with the ministry now: the county reads, and proposes instead of editing.
-    expect(county.locator("h1 ~ p")).to_contain_text("am Zug: Ministerium")
+    expect(county.locator("h1 + p")).to_contain_text("am Zug: Ministerium")
     tab(county, "Ziele")
     expect(main(county).get_by_role("link", name="Ziel hinzufügen")).to_have_count(0)
     propose(county)

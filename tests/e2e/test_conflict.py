@@ -1,6 +1,7 @@
 """Optimistic locking in two real browsers: the second of two edits of the same goal does not overwrite the first,
-but sees what changed. Only the party "am Zug" edits the working text, so the two edits are the county editor's,
-in two browser sessions (a second window, another workplace)."""
+but sees what changed. Only the party "am Zug" edits the working text, so the two edits are one editor's,
+in two browser sessions (a second window, another workplace): the ministry's, whose turn it is in the demo's Neuss
+case."""
 
 import pytest
 
@@ -22,16 +23,16 @@ def _open_goal_form(page, agreement, title):
 def test_it_shows_a_conflict_instead_of_overwriting(pages, demo):
     from agreements import models as m
 
-    # The Rhein-Kreis Neuss's 2012 agreement is still in negotiation, and the county is "am Zug".
+    # The Rhein-Kreis Neuss's 2012 agreement is still in negotiation, and the ministry is "am Zug".
     agreement = m.Agreement.objects.get(agreement_parties__party__key="rhein-kreis-neuss", year=2012,
                                         agreement_parties__role="kommunaler_traeger")
     goal = agreement.goals.order_by("order", "pk").first()
-    county = _open_goal_form(pages.login("neuss-editor"), agreement, goal.title)
-    second = _open_goal_form(pages.login("neuss-editor"), agreement, goal.title)
+    first = _open_goal_form(pages.login("mais-editor"), agreement, goal.title)
+    second = _open_goal_form(pages.login("mais-editor"), agreement, goal.title)
 
-    field(county, "Titel").fill("Senkung der KdU (Fassung des Kreises)")
-    county.get_by_role("button", name="Speichern").click()
-    expect_message(county, "Das Ziel wurde gespeichert.")
+    field(first, "Titel").fill("Senkung der KdU (Fassung des Kreises)")
+    first.get_by_role("button", name="Speichern").click()
+    expect_message(first, "Das Ziel wurde gespeichert.")
 
     field(second, "Titel").fill("Senkung der KdU (zweites Fenster)")
     field(second, "Beschreibung").fill("Im zweiten Fenster geändert.")
@@ -39,7 +40,7 @@ def test_it_shows_a_conflict_instead_of_overwriting(pages, demo):
         second.get_by_role("button", name="Speichern").click()
     assert answer.value.status == 409
     expect_heading(second, "Bearbeitungskonflikt")
-    expect(second.get_by_role("alert")).to_contain_text("Letzte Änderung: Jonas Neumann")
+    expect(second.get_by_role("alert")).to_contain_text("Letzte Änderung: Miriam Maier")
     changed = main(second).get_by_role("row").filter(has_text="abweichend")
     title_row = changed.filter(has=second.get_by_role("rowheader", name="Titel"))
     expect(title_row).to_have_count(1)

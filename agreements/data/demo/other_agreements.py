@@ -153,5 +153,17 @@ def load_neuss(loader, mais, neuss, jobcenter):
         "Das MAIS NRW übersandte dem Rhein-Kreis Neuss den Entwurf der Zielvereinbarung 2012.",
         (mais, neuss), version=version,
     )
-    loader.set_status(agreement, Agreement.Status.NEGOTIATION)
+    # The Kreis answered with its Fassung 2 and the proposal above (invented, like the whole Neuss case): the
+    # ministry is "am Zug", decides the proposal and revises the text.
+    answer = loader.version(
+        agreement, 2, AgreementVersion.Kind.DRAFT, neuss, moment(2012, 3, 20),
+        "Antwort des Rhein-Kreises Neuss mit einem Vorschlag für ein lokales Ziel.", agreement_snapshot(agreement),
+    )
+    loader.step(
+        agreement, ProcedureStep.Kind.DRAFT_SENT, "Antwort des Rhein-Kreises Neuss", day(2012, 3, 20),
+        ProcedureStep.Precision.DAY,
+        "Der Rhein-Kreis Neuss übersandte dem MAIS NRW seine Fassung mit einem Vorschlag für ein lokales Ziel.",
+        (mais, neuss), version=answer,
+    )
+    loader.set_status(agreement, Agreement.Status.NEGOTIATION, pen_party=mais)
     return agreement

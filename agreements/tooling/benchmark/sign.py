@@ -26,7 +26,7 @@ def prepare_signing(cast, *, password, year, number):
     """
     from agreements.services import agreements as agreement_svc
     from agreements.services import goals as goal_svc
-    from agreements.services import lifecycle
+    from agreements.services import lifecycle, versions
 
     # Counted from the other end of the list than the writers' counties.
     county = m.Party.objects.filter(kind__in=m.Party.COUNTY_KINDS).order_by("-key")[number]
@@ -40,7 +40,11 @@ def prepare_signing(cast, *, password, year, number):
         "kind": m.Goal.Kind.QUALITATIVE, "level": m.Goal.Level.LOCAL, "area": m.Goal.Area.KDU,
         "title": "Senkung der Leistungen für Unterkunft und Heizung", "direction": m.Goal.Direction.SENKUNG,
     })
-    lifecycle.agree(user=user, agreement=agreement)
+    # The county sends its text, which passes the pen; the ministry accepts exactly that Fassung.
+    versions.send_draft(user=user, agreement=agreement)
+    ministry_editor = editor_user(f"{SIGNER_PREFIX}-{number:02d}-mais", password, ministry, first_name="Lasttest",
+                         last_name="Ministerium")
+    lifecycle.agree(user=ministry_editor, agreement=agreement)
     agreement.refresh_from_db()
     if agreement.status != m.Agreement.Status.AGREED:
         raise BenchmarkError(f"The agreement {agreement.pk} for the signing race is not agreed.")
