@@ -6,6 +6,7 @@ from .views import (
     audit,
     core,
     documents,
+    follow_on,
     goals,
     lifecycle,
     negotiation,
@@ -23,5 +24,6 @@ urlpatterns = [
     path("passwort/geaendert/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]
 # Each area's view module owns its URL patterns.
-for module in (agreements, goals, versions, negotiation, documents, lifecycle, vorlagen, overview, audit, search):
+for module in (agreements, goals, versions, negotiation, documents, lifecycle, follow_on, vorlagen, overview, audit,
+               search):
     urlpatterns += module.urlpatterns

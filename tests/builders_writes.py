@@ -22,6 +22,7 @@ from agreements.services import negotiation
 from agreements.services import versions as version_svc
 
 from . import entry_flow
+from .builders_confirm import CONFIRMED, is_confirmation
 from .factories import ROLES, make_user
 
 GOAL = {"kind": "qualitativ", "level": "lokal", "area": "kdu", "title": "Neues Ziel", "direction": "senkung"}
@@ -162,14 +163,19 @@ class PenEntryListTests(entry_flow.EntryListTests):
 
     @pytest.mark.parametrize("role", ROLES)
     def test_it_guards_deleting(self, world, login, role):
+        """Deleting asks first (tests/test_confirm.py): the button's POST gets the question and the confirming one
+        deletes; whoever may not delete is refused on both, never asked."""
         entries = self.entries
-        response = login(getattr(world.users, role)).post(entries.urls(world)["delete"])
-        exists = entries.model.objects.filter(pk=entries.entry(world).pk).exists()
-        if self.outcome(world, response, role):
-            assert response.status_code == 302
-            assert not exists
-            return
-        assert exists
+        client = login(getattr(world.users, role))
+        url, pk = entries.urls(world)["delete"], entries.entry(world).pk
+        for data in ({}, CONFIRMED):
+            response = client.post(url, data)
+            exists = entries.model.objects.filter(pk=pk).exists()
+            if self.outcome(world, response, role):
+                assert response.status_code == 302 if data else is_confirmation(response)
+                assert exists != bool(data)
+            else:
+                assert exists
 
     @pytest.mark.parametrize("role", ROLES)
     @pytest.mark.parametrize("direction", ["up", "down"])
@@ -186,49 +192,14 @@ class PenEntryListTests(entry_flow.EntryListTests):
             return
         assert order == [first.pk, second.pk]
 
-    def test_it_shows_a_conflict_instead_of_overwriting(self, world, login):
+    def second_writer(self, world):
         """Only the party "am Zug" writes, so two of its editors are the ones who can collide."""
-        entries = self.entries
-        label, same = entries.unchanged
-        first = login(world.users.editor)
-        second = Client()
-        second.force_login(make_user("colleague", world.county))
-        url = entries.urls(world)["edit"]
-        lock_first = first.get(url).context["form"].initial["lock_version"]
-        lock_second = second.get(url).context["form"].initial["lock_version"]
-        assert lock_first == lock_second
+        return make_user("colleague", world.county)
 
-        response = first.post(url, entries.data(world, title="Erste Änderung", lock_version=lock_first, **same))
-        assert response.status_code == 302
-        response = second.post(url, entries.data(world, title="Zweite Änderung", lock_version=lock_second,
-                                                      **same))
-        assert response.status_code == 409
-        assert "Bearbeitungskonflikt" in response.content.decode()
-        rows = {str(row["label"]): row for row in response.context["rows"]}
-        assert rows["Titel"]["changed"]
-        assert rows["Titel"]["theirs"] == "Erste Änderung"
-        assert not rows[label]["changed"]
-        entry = entries.entry(world)
-        entry.refresh_from_db()
-        assert entry.title == "Erste Änderung"
-
-    def test_it_records_who_changed_an_entry(self, world, login):
-        """The history names the user who wrote; a user of the ministry writes once the county passed it the
-        pen."""
-        entries = self.entries
-        role, changes = entries.history_edit
+    def before_history_edit(self, world, role):
+        """A user of the ministry writes once the county passed it the pen."""
         if role == OTHER_PARTY:
             pass_pen(world)
-        entry = entries.entry(world)
-        entry.refresh_from_db()
-        response = login(getattr(world.users, role)).post(
-            entries.urls(world)["edit"], entries.data(world, lock_version=entry.lock_version, **changes))
-        assert response.status_code == 302
-        record = entry.history.first()
-        assert record.history_type == "~"
-        assert record.history_user == getattr(world.users, role)
-        for field, value in changes.items():
-            assert getattr(record, field) == value
 
     @pytest.mark.parametrize("view", ["add", "edit", "delete", "up", "down"])
     def test_it_moves_the_writing_with_the_pen(self, world, login, view):
@@ -246,7 +217,7 @@ class PenEntryListTests(entry_flow.EntryListTests):
 
         def post(client, title):
             data = entries.data(world, title=title, lock_version=entries.model.objects.get(pk=first.pk).lock_version)
-            return client.post(urls[view], data)
+            return client.post(urls[view], {**data, **CONFIRMED} if view == "delete" else data)
 
         before = entries.snapshot(world.agreement)
         assert_sent_back_to(post(county, "Vom Kreis"), tab, world.ministry)

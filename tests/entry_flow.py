@@ -233,12 +233,19 @@ class EntryListTests:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
         assert "<script>alert" not in body
 
+    def second_writer(self, world):
+        """Another user who may write the same entries as world.users.editor."""
+        return world.users.ministry
+
+    def before_history_edit(self, world, role):
+        """What has to happen before `role` may edit the entry (nothing here)."""
+
     def test_it_shows_a_conflict_instead_of_overwriting(self, world, login):
         entries = self.entries
         label, same = entries.unchanged
         first = login(world.users.editor)
         second = Client()
-        second.force_login(world.users.ministry)
+        second.force_login(self.second_writer(world))
         url = entries.urls(world)["edit"]
         lock_first = first.get(url).context["form"].initial["lock_version"]
         lock_second = second.get(url).context["form"].initial["lock_version"]
@@ -261,7 +268,9 @@ class EntryListTests:
     def test_it_records_who_changed_an_entry(self, world, login):
         entries = self.entries
         role, changes = entries.history_edit
+        self.before_history_edit(world, role)
         entry = entries.entry(world)
+        entry.refresh_from_db()
         response = login(getattr(world.users, role)).post(
             entries.urls(world)["edit"], entries.data(world, lock_version=entry.lock_version, **changes))
         assert response.status_code == 302

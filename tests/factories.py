@@ -230,6 +230,10 @@ def admin_case(admin_user):
         corridor_high=decimal.Decimal("25"), target_value=decimal.Decimal("24.5"), unit="%", order=2,
     )
     m.SupportOffer.objects.create(agreement=agreement, topic=topic, title="Fachtagung", provider=ministry)
+    m.CopiedPassage.objects.create(
+        agreement=agreement, kind=m.CopiedPassage.Kind.GOAL, goal=goal, label=goal.title,
+        content=[{"field": "title", "text": goal.title}],
+    )
     version = m.AgreementVersion.objects.create(
         agreement=agreement, number=1, author_party=ministry, sent_at=timezone.now(),
         snapshot={"title": agreement.title, "goals": [{"title": "KdU <optimieren>"}]},

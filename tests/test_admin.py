@@ -3,6 +3,7 @@
 The rules of locked records (signed agreements, released Vorlagen, frozen texts) are in test_admin_locks.py.
 """
 
+import decimal
 import hashlib
 
 import pytest
@@ -16,7 +17,7 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from agreements.infra.uploads import UploadRejected, inspect_upload
-from agreements.models import Agreement, AgreementParty, AgreementVersion, Document, Party, Vorlage
+from agreements.models import Agreement, AgreementParty, AgreementVersion, Document, Goal, Party, Vorlage
 
 from .builders_files import encrypted_pdf_bytes, pdf_bytes, truncated_pdf_bytes
 from .factories import admin_case, admin_url, vorlage_admin_post
@@ -81,14 +82,14 @@ def test_it_shows_history(admin_client, demo, model):
 
 
 def test_it_only_forbids_adding_versions_and_derived_records(rf, admin_user):
-    # Versions are frozen by "send draft" and accepted by "annehmen"; the audit log and the search index are written
-    # by the app itself.
+    # Versions are frozen by "send draft" and accepted by "annehmen", a follow-on's checklist is made by deriving it;
+    # the audit log and the search index are written by the app itself.
     request = rf.get("/")
     request.user = admin_user
     forbidden = sorted(label(m) for m, ma in admin.site._registry.items() if not ma.has_add_permission(request))
     assert forbidden == ["agreements.Acceptance", "agreements.AgreementVersion", "agreements.ArchivedUserName",
-                         "agreements.AuditEntry", "agreements.CachedPdf", "agreements.FormSubmission",
-                         "agreements.SearchEntry"]
+                         "agreements.AuditEntry", "agreements.CachedPdf", "agreements.CopiedPassage",
+                         "agreements.FormSubmission", "agreements.SearchEntry"]
 
 
 def test_audit_log_is_read_only_in_admin(admin_client, rf, admin_user):
@@ -331,6 +332,36 @@ def test_it_filters_users_by_party(admin_client, demo):
     assert [u.username for u in response.context["cl"].result_list] == ["gansauer"]
     response = admin_client.get(url, {"stelle": "ohne"})
     assert "gansauer" not in [u.username for u in response.context["cl"].result_list]
+
+
+def test_it_asks_for_the_reason_of_a_target_value_outside_the_corridor(admin_client, demo):
+    goal = Goal.objects.get(title="Integrationsquote")  # corridor 23,5 to 25 %
+    url = admin_url(Goal, "change", goal.pk)
+    assert 'name="corridor_exception_reason"' in admin_client.get(url).content.decode()
+    data = {
+        "agreement": goal.agreement_id, "kind": "quantitativ", "level": "lokal", "area": "k2",
+        "title": goal.title, "indicator": goal.indicator_id, "reference_value": "24.1", "corridor_low": "23.5",
+        "corridor_high": "25", "target_value": "40", "unit": "%", "order": "2",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    [message] = response.context["adminform"].form.errors["corridor_exception_reason"]
+    assert "Der Zielwert 40 % liegt außerhalb des Korridors von 23,5 bis 25 %." in message
+    goal.refresh_from_db()
+    assert goal.target_value == decimal.Decimal("24.5")
+
+    response = admin_client.post(url, {**data, "corridor_exception_reason": "Sondereffekt"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    goal.refresh_from_db()
+    assert (goal.target_value, goal.corridor_exception_reason) == (40, "Sondereffekt")
+    # Back inside the corridor: the reason goes, as it does in the app.
+    assert admin_client.post(url, {**data, "target_value": "24", "corridor_exception_reason": "Sondereffekt"}
+                             ).status_code == 302
+    goal.refresh_from_db()
+    assert goal.corridor_exception_reason == ""
+    # The agreement's inline edits the reason too.
+    body = admin_client.get(admin_url(Agreement, "change", goal.agreement_id)).content.decode()
+    assert 'name="goals-1-corridor_exception_reason"' in body
 
 
 def test_it_bumps_lock_version_on_admin_save(admin_client, demo):

@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 
 from agreements import models as m
 from agreements.data.demo import TITLE_2012, VORLAGE_REFERENCE
+from agreements.models.agreements import LEGACY_CORRIDOR_EXCEPTION_REASON
 from agreements.services.versions import agreement_snapshot
 from agreements.transfer import archive
 
@@ -307,6 +308,45 @@ def test_it_refuses_a_bad_value_with_nothing_written(demo_2012, tmp_path, settin
     changed = rewrite(path, tmp_path / "v.zip", data=data)
     # Nothing is left, although the documents were stored before the bad proposal was reached.
     refused(settings, changed, "Unbekannter Wert „vielleicht“")
+
+
+def _outside_the_corridor(goal, **values):
+    """The goal as a Monitoring goal whose Zielwert of 40 lies outside its corridor of 24 to 26."""
+    goal.update(kind="monitoring", corridor_low="24", corridor_high="26", target_value="40", unit="%", **values)
+    return goal
+
+
+def test_it_carries_the_reason_for_a_target_value_outside_the_corridor(demo_2012, tmp_path):
+    path = export(demo_2012, tmp_path / "a.zip")
+    data = archive_data(path)
+    assert all(goal["corridor_exception_reason"] == "" for goal in data["goals"])
+    ref = _outside_the_corridor(data["goals"][0], corridor_exception_reason="Sondereffekt")["ref"]
+    import_(rewrite(path, tmp_path / "r.zip", data=data), "--as-copy")
+    goal = the_copy(demo_2012).goals.get(title=data["goals"][0]["title"])
+    assert (goal.target_value, goal.corridor_exception_reason) == (40, "Sondereffekt")
+    again = archive_data(export(the_copy(demo_2012), tmp_path / "b.zip"))
+    assert next(g for g in again["goals"] if g["ref"] == ref)["corridor_exception_reason"] == "Sondereffekt"
+
+
+def test_it_reads_an_archive_written_before_the_reason_existed(demo_2012, tmp_path):
+    path = export(demo_2012, tmp_path / "a.zip")
+    data = archive_data(path)
+    for goal in data["goals"]:
+        del goal["corridor_exception_reason"]
+    _outside_the_corridor(data["goals"][0])
+    import_(rewrite(path, tmp_path / "old.zip", data=data), "--as-copy")
+    reasons = dict(the_copy(demo_2012).goals.values_list("title", "corridor_exception_reason"))
+    # The goal outside its corridor says that it was saved without a reason; the others need none.
+    assert reasons.pop(data["goals"][0]["title"]) == LEGACY_CORRIDOR_EXCEPTION_REASON
+    assert set(reasons.values()) == {""}
+
+
+def test_it_refuses_a_target_value_outside_the_corridor_without_a_reason(demo_2012, tmp_path, settings):
+    path = export(demo_2012, tmp_path / "a.zip")
+    data = archive_data(path)
+    ref = _outside_the_corridor(data["goals"][0], corridor_exception_reason="")["ref"]
+    changed = rewrite(path, tmp_path / "o.zip", data=data)
+    refused(settings, changed, f"Ziel „{ref}“: Der Zielwert 40 % liegt außerhalb des Korridors von 24 bis 26 %")
 
 
 def test_it_refuses_an_archive_of_a_newer_format(demo_2012, tmp_path):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from agreements import models as m
 from agreements.infra.audit import client_ip
 
+from .builders_confirm import CONFIRMED, confirmed
 from .builders_files import pdf_bytes
 
 A = m.AuditEntry.Action
@@ -77,7 +78,7 @@ def test_it_logs_a_create_and_a_delete(world, login):
         str(section.pk), "§ 9 Schluss", world.users.editor)
     assert created.changes == {}
 
-    client.post(reverse("section_delete", args=[world.agreement.pk, section.pk]))
+    client.post(reverse("section_delete", args=[world.agreement.pk, section.pk]), CONFIRMED)
     (deleted,) = entries(action=A.DELETE, object_type="agreements.agreementsection")
     assert (deleted.object_id, deleted.object_repr, deleted.user) == (
         str(section.pk), "§ 9 Schluss", world.users.editor)
@@ -85,7 +86,7 @@ def test_it_logs_a_create_and_a_delete(world, login):
 
 def test_it_logs_records_without_history_sent_versions_and_uploads(world, login):
     client = login(world.users.editor)
-    client.post(reverse("draft_send", args=[world.agreement.pk]), {"note": "Unser Entwurf"})
+    client.post(reverse("draft_send", args=[world.agreement.pk]), confirmed({"note": "Unser Entwurf"}))
     version = world.agreement.versions.order_by("-number").first()
     assert version.number == 2
     (sent,) = entries(action=A.CREATE, object_type="agreements.agreementversion", object_id=str(version.pk))

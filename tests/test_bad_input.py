@@ -72,3 +72,18 @@ def test_in_lookups_keep_the_values_the_column_can_hold(world):
     assert list(found) == [world.county]
     assert not m.Party.objects.filter(pk__in=[int(TOO_BIG)]).exists()
     assert m.Party.objects.exclude(pk__in=[int(TOO_BIG)]).count() == m.Party.objects.count()
+
+
+@pytest.mark.parametrize("confirm", [False, True], ids=["asked", "confirmed"])
+def test_it_answers_an_unknown_signatory_with_a_form_error_before_and_in_the_confirmation(world, login, confirm):
+    """Signing asks first (views.base.ask_first): an id the database cannot hold is a form error on the form's
+    POST and on the confirming one, whose hidden values could have been changed."""
+    from .builders_confirm import confirmed
+
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=m.Agreement.Status.AGREED)
+    data = {"person": TOO_BIG, "date": "2013-04-02", "place": "Mettmann"}
+    response = login(world.users.editor).post(reverse("agreement_sign", args=[world.agreement.pk]),
+                                              confirmed(data) if confirm else data)
+    assert response.status_code == 200
+    assert "person" in response.context["form"].errors
+    assert not m.Signature.objects.exists()

@@ -10,6 +10,7 @@ from agreements.infra.errors import DomainError
 from agreements.services import goals as svc
 
 from . import entry_flow
+from .builders_confirm import CONFIRMED
 from .builders_queries import assert_fixed_queries
 from .builders_writes import PenEntryListTests
 from .factories import GoalFactory, make_user
@@ -93,7 +94,7 @@ def test_it_reads_dots_as_german_thousands_separators(world, login):
     client = login(world.users.editor)
     response = client.post(urls(world)["add"], quantitative_data(
         world, reference_value="1.234.567,5", corridor_low="1.000", corridor_high="2.000.000",
-        target_value="-1,5"))
+        target_value="-1,5", corridor_exception_confirmed="on", corridor_exception_reason="Sonderfall"))
     assert response.status_code == 302
     goal = m.Goal.objects.get(title="Integrationsquote steigern")
     assert goal.reference_value == Decimal("1234567.5")
@@ -127,6 +128,17 @@ BAD_GOALS = {
     "quantitative without indicator": ({"kind": "quantitativ"}, ["indicator"]),
     "unknown indicator": ({"kind": "quantitativ", "indicator": "999999"}, ["indicator"]),
     "unknown kind": ({"kind": "visionär"}, ["kind"]),
+    "target outside the corridor, not confirmed": (
+        {"kind": "quantitativ", "indicator": "INDICATOR", "corridor_low": "24", "corridor_high": "26",
+         "target_value": "40"}, ["corridor_exception_confirmed"]),
+    "target outside the corridor, confirmed without a reason": (
+        {"kind": "quantitativ", "indicator": "INDICATOR", "corridor_low": "24", "corridor_high": "26",
+         "target_value": "40", "corridor_exception_confirmed": "on", "corridor_exception_reason": "   "},
+        ["corridor_exception_reason"]),
+    "reason too long": (
+        {"kind": "quantitativ", "indicator": "INDICATOR", "corridor_low": "24", "corridor_high": "26",
+         "target_value": "40", "corridor_exception_confirmed": "on", "corridor_exception_reason": "x" * 2001},
+        ["corridor_exception_reason"]),
 }
 
 
@@ -159,6 +171,119 @@ def test_it_checks_the_goal_rules_in_the_service_too(world):
     assert world.agreement.goals.count() == 1
 
 
+# A target value outside its corridor ---------------------------------------------------------------------------
+
+
+def outside(world, **overrides):
+    """The case of the issue: a Zielwert of 40 with a corridor of 24 to 26 (here with decimals, to see the format)."""
+    return quantitative_data(world, **{"reference_value": "25", "corridor_low": "23,5", "corridor_high": "26",
+                                       "target_value": "40,5", **overrides})
+
+
+def test_it_asks_to_confirm_a_target_value_outside_the_corridor(world, login):
+    client = login(world.users.editor)
+    body = client.get(urls(world)["add"]).content.decode()
+    assert "corridor_exception_confirmed" not in body  # asked only when it is needed
+
+    response = client.post(urls(world)["add"], outside(world))
+    assert response.status_code == 200
+    [message] = response.context["form"].errors["corridor_exception_confirmed"]
+    assert "Der Zielwert 40,5 % liegt außerhalb des Korridors von 23,5 bis 26 %." in message
+    body = response.content.decode()
+    assert 'type="checkbox" name="corridor_exception_confirmed"' in body
+    assert "Ich bestätige den Zielwert außerhalb des Korridors." in body
+    assert 'name="corridor_exception_reason"' in body
+    assert 'for="id_corridor_exception_reason"' in body  # labelled
+    assert not m.Goal.objects.filter(title="Integrationsquote steigern").exists()
+
+
+def test_it_names_the_values_in_the_readers_number_format(world, login):
+    client = login(world.users.editor)
+    client.cookies["django_language"] = "en"
+    response = client.post(urls(world)["add"], outside(world, reference_value="25", corridor_low="23.5",
+                                                       corridor_high="26", target_value="40.5"))
+    [message] = response.context["form"].errors["corridor_exception_confirmed"]
+    assert "40.5 %" in message and "23.5" in message and "26 %" in message
+
+
+def test_it_wants_a_reason_with_the_confirmation(world, login):
+    client = login(world.users.editor)
+    response = client.post(urls(world)["add"], outside(world, corridor_exception_confirmed="on"))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "corridor_exception_confirmed" not in errors
+    assert "Bitte begründen Sie" in errors["corridor_exception_reason"][0]
+    # A reason alone is no confirmation.
+    response = client.post(urls(world)["add"], outside(world, corridor_exception_reason="Sondereffekt"))
+    assert "40,5 %" in response.context["form"].errors["corridor_exception_confirmed"][0]
+    assert "Sondereffekt</textarea>" in response.content.decode()  # kept for the next try
+    assert not m.Goal.objects.filter(title="Integrationsquote steigern").exists()
+
+
+def test_it_saves_a_confirmed_target_value_with_its_reason_and_shows_it(world, login):
+    client = login(world.users.editor)
+    reason = "Sondereffekt durch die Schließung eines Großbetriebs im Kreisgebiet."
+    response = client.post(urls(world)["add"], outside(
+        world, corridor_exception_confirmed="on", corridor_exception_reason=f"  {reason}  "))
+    assert response.status_code == 302
+    goal = m.Goal.objects.get(title="Integrationsquote steigern")
+    assert goal.target_value == Decimal("40.5")
+    assert goal.corridor_exception_reason == reason
+    body = client.get(urls(world)["tab"]).content.decode()
+    assert "40,5 % <span class=\"badge text-bg-warning\">außerhalb des Korridors</span>" in body
+    assert "Begründung für den Zielwert außerhalb des Korridors" in body and reason in body
+
+    # Opened again, the confirmation stands; moved back into the corridor, the reason goes.
+    form_body = client.get(urls(world, goal)["edit"]).content.decode()
+    assert "checked" in form_body.split('name="corridor_exception_confirmed"')[1].split(">")[0]
+    assert reason in form_body
+    response = client.post(urls(world, goal)["edit"], outside(
+        world, target_value="25", corridor_exception_confirmed="on", corridor_exception_reason=reason,
+        lock_version=goal.lock_version))
+    assert response.status_code == 302
+    goal.refresh_from_db()
+    assert (goal.target_value, goal.corridor_exception_reason) == (Decimal("25"), "")
+    body = client.get(urls(world)["tab"]).content.decode()
+    assert reason not in body and "außerhalb des Korridors" not in body
+
+
+def test_it_refuses_a_target_value_outside_the_corridor_in_the_service(world):
+    data = {**goal_data(kind="quantitativ"), "indicator": world.indicator, "unit": "%", "reference_value": None,
+            "corridor_low": Decimal(24), "corridor_high": Decimal(26), "target_value": Decimal(40)}
+    for reason in (None, "", "   "):
+        with pytest.raises(DomainError, match="Der Zielwert 40 % liegt außerhalb des Korridors von 24 bis 26 %"):
+            svc.save_goal(user=world.users.editor, agreement=world.agreement,
+                          data={**data, "corridor_exception_reason": reason})
+    assert world.agreement.goals.count() == 1
+    goal = svc.save_goal(user=world.users.editor, agreement=world.agreement,
+                         data={**data, "corridor_exception_reason": " Sondereffekt "})
+    assert goal.corridor_exception_reason == "Sondereffekt"
+    # Inside the corridor there is nothing to explain: a reason sent along is not kept.
+    goal = svc.save_goal(user=world.users.editor, agreement=world.agreement, goal=goal,
+                         lock_version=goal.lock_version,
+                         data={**data, "target_value": Decimal(25), "corridor_exception_reason": "Sondereffekt"})
+    goal.refresh_from_db()
+    assert goal.corridor_exception_reason == ""
+
+
+def test_it_shows_the_confirmation_on_the_conflict_page(world, login):
+    goal = GoalFactory(agreement=world.agreement, kind="quantitativ", indicator=world.indicator, direction="",
+                       corridor_low=Decimal(24), corridor_high=Decimal(26), target_value=Decimal(25))
+    lock = goal.lock_version
+    other = Client()
+    other.force_login(make_user("colleague", world.county))
+    assert other.post(urls(world, goal)["edit"], quantitative_data(
+        world, corridor_low="24", corridor_high="26", target_value="25", title="Von anderer Seite",
+        lock_version=lock)).status_code == 302
+    response = login(world.users.editor).post(urls(world, goal)["edit"], outside(
+        world, corridor_exception_confirmed="on", corridor_exception_reason="Sondereffekt", lock_version=lock))
+    assert response.status_code == 409
+    rows = {str(row["label"]): row for row in response.context["rows"]}
+    confirmation = rows["Ich bestätige den Zielwert außerhalb des Korridors."]
+    assert (confirmation["mine"], confirmation["theirs"], confirmation["changed"]) == ("ja", "nein", True)
+    assert rows["Begründung für den Zielwert außerhalb des Korridors"]["mine"] == "Sondereffekt"
+
+
 # Conflicts, history ------------------------------------------------------------------------------------------
 
 
@@ -186,7 +311,7 @@ def test_it_compares_numbers_on_the_conflict_page_by_value(world, login):
 def test_it_keeps_assessed_goals(world, login):
     review = m.Review.objects.create(agreement=world.agreement, date=datetime.date(2013, 6, 1))
     m.Assessment.objects.create(review=review, goal=world.goal, status="im_plan")
-    response = login(world.users.editor).post(urls(world)["delete"], follow=True)
+    response = login(world.users.editor).post(urls(world)["delete"], CONFIRMED, follow=True)
     assert "bereits in einer Zielnachhaltung bewertet" in response.content.decode()
     assert m.Goal.objects.filter(pk=world.goal.pk).exists()
 

@@ -190,6 +190,16 @@ def test_it_renders_and_stores_the_pdf_once_when_the_last_party_signs(world):
     assert m.Document.objects.filter(kind=m.Document.Kind.AGREEMENT).count() == 1
 
 
+def test_it_prints_the_reason_of_a_target_value_outside_the_corridor(world):
+    m.Goal.objects.create(agreement=world.agreement, order=2, title="Integrationsquote", kind="quantitativ",
+                          area="k2", indicator=world.indicator, corridor_low="24", corridor_high="26",
+                          target_value="40", unit="%", corridor_exception_reason="Sondereffekt im Kreisgebiet")
+    # The narrow column hyphenates: words are put together again.
+    text = " ".join(pdf_text(sign_all(world).signed_file.file.read()).replace("\u2010\n", "").split())
+    assert "Korridor: 24 bis 26 %" in text
+    assert "Zielwert: 40 % (außerhalb des Korridors) Begründung: Sondereffekt im Kreisgebiet" in text
+
+
 def test_it_keeps_hostile_text_out_of_the_pdf(world):
     payload = '<img src="file:///etc/passwd"> <link rel=attachment href="file:///etc/passwd"> url(file:///etc/passwd)'
     m.Goal.objects.filter(pk=world.goal.pk).update(text=payload + " <script>alert(1)</script>")

@@ -22,6 +22,7 @@ from agreements import models as m
 from agreements.services import goals as goal_svc
 from agreements.services import versions as version_svc
 
+from .builders_confirm import confirmed, is_confirmation
 from .builders_lifecycle import review_data
 from .builders_writes import GOAL
 from .factories import make_user
@@ -33,12 +34,13 @@ SIGN_DATA = {"signatory_name": "Thomas Hendele", "signatory_function": "Landrat"
              "place": "Mettmann"}
 REASON = {"reason": "Die Ziele sind noch nicht abgestimmt."}
 
-# url name → (status in which the action is open, POST data, status in which it is not, POST only)
+# url name → (status in which the action is open, POST data, status in which it is not, POST only). Accepting,
+# signing and refusing ask first (tests/test_confirm.py): their data here is that of the confirming POST.
 ACTIONS = {
-    "agreement_agree": (S.NEGOTIATION, {"note": ""}, S.SIGNED, False),
+    "agreement_agree": (S.NEGOTIATION, confirmed({"note": ""}), S.SIGNED, False),
     "agreement_reopen": (S.AGREED, REASON, S.NEGOTIATION, False),
-    "agreement_sign": (S.AGREED, SIGN_DATA, S.NEGOTIATION, False),
-    "agreement_refuse": (S.AGREED, REASON, S.NEGOTIATION, False),
+    "agreement_sign": (S.AGREED, confirmed(SIGN_DATA), S.NEGOTIATION, False),
+    "agreement_refuse": (S.AGREED, confirmed(REASON), S.NEGOTIATION, False),
     "agreement_withdraw": (S.NEGOTIATION, REASON, S.SIGNED, False),
     "agreement_start": (S.SIGNED, {}, S.NEGOTIATION, True),
     "agreement_close": (S.EVALUATED, {}, S.SIGNED, True),
@@ -188,11 +190,13 @@ def test_it_shows_the_form_of_an_open_action(world, login, role, name):
         assert f'name="goal-{world.goal.pk}-status"' in content
     if name == "agreement_agree":
         # The Fassung the role's party received: 2 from the county for the ministry, 3 from the ministry for the
-        # county.
+        # county. The page is the acceptance's confirmation step: it says who accepts which Fassung.
         number, author = (2, world.county) if role == "ministry" else (3, world.ministry)
-        assert response.context["title"] == f"Fassung {number} annehmen"
-        assert f"Ihre Stelle nimmt Fassung {number} von {author.name} an" in content
-        assert 'value="Fassung verbindlich annehmen"' in content
+        party = world.ministry if role == "ministry" else world.county
+        assert is_confirmation(response)
+        assert response.context["confirmation"].title == f"Fassung {number} annehmen"
+        assert f"{party.name} nimmt Fassung {number} an, die {author.name} am" in content
+        assert "Fassung verbindlich annehmen</button>" in content
 
 
 def effect(world, name, before, after, role):
@@ -297,17 +301,17 @@ def test_it_redirects_with_a_message_when_the_state_does_not_allow_the_action(wo
 def test_it_names_the_reason_when_the_own_party_has_signed_already(world, login):
     set_status(world, S.AGREED)
     client = login(world.users.editor)
-    response = client.post(url(world, "agreement_sign"), SIGN_DATA)
+    response = client.post(url(world, "agreement_sign"), confirmed(SIGN_DATA))
     assert response.status_code == 302 and messages_of(response) == ["Die Unterschrift wurde erfasst."]
     before = state(world)
-    for method in ("get", "post"):
-        response = request(client, method, url(world, "agreement_sign"), SIGN_DATA)
+    for method, data in (("get", None), ("post", SIGN_DATA), ("post", confirmed(SIGN_DATA))):
+        response = request(client, method, url(world, "agreement_sign"), data)
         assert response.status_code == 302
         assert "Ihre Stelle hat bereits unterzeichnet." in messages_of(response)
     # After the first signature the text can no longer be reopened or the agreement withdrawn.
     for name, text in [("agreement_reopen", "Abstimmung nicht mehr aufgehoben"),
                        ("agreement_withdraw", "nicht zurückgezogen")]:
-        response = client.post(url(world, name), REASON)
+        response = client.post(url(world, name), confirmed(REASON))
         assert response.status_code == 302
         assert any(text in msg for msg in messages_of(response))
     assert state(world) == before
@@ -341,9 +345,11 @@ def test_it_refuses_a_signature_dated_in_the_future(world, login):
     set_status(world, S.AGREED)
     before = state(world)
     tomorrow = datetime.date.today() + datetime.timedelta(days=2)
-    response = login(world.users.editor).post(url(world, "agreement_sign"), {**SIGN_DATA, "date": tomorrow})
-    assert "Zukunft" in form_errors(response)["__all__"]
-    assert response.content.decode().count("Das Datum der Unterschrift liegt in der Zukunft.") == 1
+    for data in ({**SIGN_DATA, "date": tomorrow}, confirmed({**SIGN_DATA, "date": tomorrow})):
+        # Said by the form, before the confirmation step would ask.
+        response = login(world.users.editor).post(url(world, "agreement_sign"), data)
+        assert "Zukunft" in form_errors(response)["date"]
+        assert response.content.decode().count("Das Datum der Unterschrift liegt in der Zukunft.") == 1
     assert state(world) == before
 
 
@@ -362,8 +368,8 @@ def test_it_refuses_a_signatory_of_another_party(world, login):
     assert "person" in form_errors(response)
     assert state(world) == before
     # The own party's person is accepted, and name and function come from the directory.
-    response = client.post(url(world, "agreement_sign"), {**SIGN_DATA, "person": own.pk, "signatory_name": "",
-                                                          "signatory_function": ""})
+    response = client.post(url(world, "agreement_sign"), confirmed({**SIGN_DATA, "person": own.pk,
+                                                                    "signatory_name": "", "signatory_function": ""}))
     assert response.status_code == 302
     signature = m.Signature.objects.get()
     assert (signature.person, signature.signatory_name, signature.signatory_function, signature.party) == (
@@ -467,7 +473,7 @@ def test_it_walks_from_agreeing_to_the_successors_reviews_in_the_browser(world, 
     # The county, "am Zug", sends its working text as Fassung 2: the pen passes to the ministry. Nobody can accept
     # Fassung 1 (the county changed the text since), and the county cannot accept its own Fassung 2.
     assert url(world, "agreement_agree") not in editor.get(detail).content.decode()
-    response = editor.post(reverse("draft_send", args=[pk]), {"note": "Unser Stand nach dem Gespräch"})
+    response = editor.post(reverse("draft_send", args=[pk]), confirmed({"note": "Unser Stand nach dem Gespräch"}))
     assert response.status_code == 302
     assert url(world, "agreement_agree") not in editor.get(detail).content.decode()
 
@@ -475,7 +481,8 @@ def test_it_walks_from_agreeing_to_the_successors_reviews_in_the_browser(world, 
     assert "Fassung 2 annehmen" in ministry.get(detail).content.decode()
     page = ministry.get(url(world, "agreement_agree"))
     assert page.status_code == 200 and "Fassung verbindlich annehmen" in page.content.decode()
-    assert ministry.post(url(world, "agreement_agree"), {"note": "Endfassung nach dem Gespräch"}).status_code == 302
+    assert ministry.post(url(world, "agreement_agree"),
+                         confirmed({"note": "Endfassung nach dem Gespräch"})).status_code == 302
     world.agreement.refresh_from_db()
     assert world.agreement.status == S.AGREED
     final = world.agreement.versions.get(kind=m.AgreementVersion.Kind.FINAL)
@@ -484,15 +491,15 @@ def test_it_walks_from_agreeing_to_the_successors_reviews_in_the_browser(world, 
 
     # The county signs: partly signed is visible.
     assert editor.get(url(world, "agreement_sign")).status_code == 200
-    assert editor.post(url(world, "agreement_sign"), SIGN_DATA).status_code == 302
+    assert editor.post(url(world, "agreement_sign"), confirmed(SIGN_DATA)).status_code == 302
     content = editor.get(detail).content.decode()
     assert "1 von 2 Unterschriften" in content
     assert "Unterschrift fehlt" in content
 
     # The ministry signs: the PDF is rendered once and stored with its SHA-256.
-    response = ministry.post(url(world, "agreement_sign"), {
+    response = ministry.post(url(world, "agreement_sign"), confirmed({
         "signatory_name": "Dr. Wilhelm Schäffer", "signatory_function": "Staatssekretär", "date": "2013-04-05",
-        "place": "Düsseldorf"})
+        "place": "Düsseldorf"}))
     assert response.status_code == 302
     world.agreement.refresh_from_db()
     assert world.agreement.status == S.SIGNED

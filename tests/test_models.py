@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from agreements import models as m
@@ -42,6 +43,50 @@ def test_it_accepts_a_corridor_with_low_equal_high_and_an_open_side():
 
 def test_it_refuses_numbers_on_a_qualitative_goal():
     refused(lambda: GoalFactory(kind=m.Goal.Kind.QUALITATIVE, target_value=Decimal("1")))
+
+
+def quantitative(agreement, **values):
+    """An unsaved quantitative goal with the corridor 24 to 26 unless `values` say otherwise."""
+    return GoalFactory.build(agreement=agreement, kind=m.Goal.Kind.QUANTITATIVE,
+                             **{"corridor_low": Decimal("24"), "corridor_high": Decimal("26"), **values})
+
+
+@pytest.mark.parametrize("values", [
+    {"target_value": Decimal("40")}, {"target_value": Decimal("23.999")},
+    # Either bound alone is a corridor too.
+    {"target_value": Decimal("40"), "corridor_low": None}, {"target_value": Decimal("20"), "corridor_high": None},
+], ids=["above", "below", "above the upper bound only", "below the lower bound only"])
+def test_it_refuses_a_target_value_outside_its_corridor_without_a_reason(values):
+    agreement = AgreementFactory()
+    refused(lambda: quantitative(agreement, **values).save())
+    assert not m.Goal.objects.exists()
+    quantitative(agreement, corridor_exception_reason="Sondereffekt", **values).save()
+    assert m.Goal.objects.count() == 1
+
+
+@pytest.mark.parametrize("values", [
+    {"target_value": Decimal("25")}, {"target_value": Decimal("24")}, {"target_value": Decimal("26")},
+    {"target_value": None}, {"target_value": Decimal("40"), "corridor_low": None, "corridor_high": None},
+], ids=["inside", "lower bound", "upper bound", "no target", "no corridor"])
+def test_it_keeps_the_reason_for_target_values_outside_their_corridor(values):
+    agreement = AgreementFactory()
+    quantitative(agreement, **values).save()  # no reason needed
+    refused(lambda: quantitative(agreement, corridor_exception_reason="Sondereffekt", **values).save())
+    assert m.Goal.objects.count() == 1
+
+
+def test_it_states_the_corridor_rule_in_clean_with_the_values():
+    goal = quantitative(AgreementFactory(), target_value=Decimal("40"), unit="%")
+    with pytest.raises(ValidationError) as error:
+        goal.clean()
+    [message] = error.value.message_dict["corridor_exception_reason"]
+    assert "Der Zielwert 40 % liegt außerhalb des Korridors von 24 bis 26 %." in message
+    goal.corridor_exception_reason = "  Sondereffekt  "
+    goal.clean()
+    assert goal.corridor_exception_reason == "Sondereffekt"
+    goal.target_value = Decimal("25")
+    goal.clean()
+    assert goal.corridor_exception_reason == ""  # back inside: the reason goes, as in the service
 
 
 def test_it_refuses_a_second_signature_of_the_same_party():

@@ -37,6 +37,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from agreements import models as m
+from agreements.models.agreements import corridor_breach
 from agreements.pdf.agreement import render_agreement
 from agreements.pdf.vorlage import render_vorlage
 
@@ -90,12 +91,15 @@ amount = st.one_of(st.none(), st.decimals(min_value=-10**9, max_value=10**9, pla
                                           allow_infinity=False))
 
 def valid_goal(goal):
-    """The model's constraints: a qualitative goal has no numbers, the corridor is ordered."""
+    """The model's constraints: a qualitative goal has no numbers, the corridor is ordered, and a target value
+    outside it comes with a reason (printed with the goal), one inside it without."""
     numbers = ("reference_value", "corridor_low", "corridor_high", "target_value")
     if goal["kind"] == m.Goal.Kind.QUALITATIVE:
         goal.update(dict.fromkeys(numbers))
     elif None not in (goal["corridor_low"], goal["corridor_high"]):
         goal["corridor_low"], goal["corridor_high"] = sorted((goal["corridor_low"], goal["corridor_high"]))
+    outside = corridor_breach(goal["target_value"], goal["corridor_low"], goal["corridor_high"]) is not None
+    goal["corridor_exception_reason"] = (goal["corridor_exception_reason"] or "Begründung") if outside else ""
     return goal
 
 
@@ -104,7 +108,7 @@ goal = st.fixed_dictionaries({
     "kind": st.sampled_from(m.Goal.Kind.values), "level": st.sampled_from(m.Goal.Level.values),
     "area": st.sampled_from(m.Goal.Area.values), "direction": st.sampled_from(["", *m.Goal.Direction.values]),
     "reference_value": amount, "corridor_low": amount, "corridor_high": amount, "target_value": amount,
-    "unit": line(3, 40, default=""),
+    "unit": line(3, 40, default=""), "corridor_exception_reason": text(30),
 }).map(valid_goal)
 offer = st.fixed_dictionaries({
     "topic": line(8, 200), "title": line(20, 300), "text": text(30),
@@ -151,7 +155,8 @@ BIGGEST_AGREEMENT = {
     "goals": [{"title": LONG, "text": URL, "kind": "quantitativ", "level": level, "area": "k2",
                "direction": "steigerung", "reference_value": Decimal("-123456789.123"),
                "corridor_low": Decimal("-999999999.999"), "corridor_high": Decimal("999999999.999"),
-               "target_value": Decimal("1000000000"), "unit": "Bedarfsgemeinschaften" + "n" * 19}
+               "target_value": Decimal("1000000000"), "unit": "Bedarfsgemeinschaften" + "n" * 19,
+               "corridor_exception_reason": f"{LONG} {URL}\n{LONG}"}
               for level in m.Goal.Level.values for _ in range(3)],
     "offers": [{"topic": LONG, "title": LONG, "text": URL, "status": m.SupportOffer.Status.values[0]}] * 4,
     "statements": [{"title": LONG, "text": f"{LONG}\n\n{URL}"}] * 2,

@@ -31,8 +31,11 @@ The state: every case is asked in the state in which its action is open for the 
 below), so that the editors' answers mean something. For an editor's (or the ministry's) empty POST:
 - 200: the form again, with its errors ("required"): the test checks that the form in the answer is bound and
   invalid, so an empty POST is never mistaken for no POST.
-- 302: a button action (or a form without a required field: annehmen, Entwurf übersenden) that was allowed and
-  done; the test checks that no error message came with it.
+- 302: a button action that was allowed and done; the test checks that no error message came with it.
+- ASKS: the confirmation page (templates/confirm.html, status 200) of an irreversible action that is allowed:
+  sending a Fassung, accepting it (its page is the confirmation itself), releasing a Vorlage, deleting a section,
+  goal or offer. Nothing is done until the confirming POST (tests/test_confirm.py); whoever may not act gets the
+  refusal instead, never the question.
 - REFUSED: a 302 back to a page of the agreement that carries an error message: the action is not open for this
   party now (see above). A 302 with an error message where 302 is expected, or one without where REFUSED is,
   fails the case.
@@ -67,6 +70,7 @@ READS = (200, 405)  # a read-only page
 FORM = (200, 200)  # a form page; the empty POST gets the form again
 BUTTON = (405, 302)  # a POST-only action: GET refused after the access check, POST done
 REFUSED = "302 with an error message"  # back to the agreement's page, with the reason the action is not open now
+ASKS = "200 with the confirmation page"  # an irreversible action, allowed: the question first, nothing done
 NOT_NOW = (REFUSED, REFUSED)  # a form whose action is not open for this party now: refused on GET and POST
 BUTTON_NOT_NOW = (405, REFUSED)  # a POST-only action not open for this party now: GET 405, POST refused
 
@@ -92,6 +96,8 @@ AGREEMENT_BUTTON = dict(AGREEMENT_FORM, editor=BUTTON, ministry=BUTTON)
 TEXT_FORM = dict(AGREEMENT_FORM, ministry=NOT_NOW)
 # A button on the working text (delete, move; sending it as a Fassung): the county's editor, not the ministry's.
 TEXT_BUTTON = dict(AGREEMENT_BUTTON, ministry=BUTTON_NOT_NOW)
+# Such a button whose action cannot be undone (deleting, sending): the county's editor is asked first.
+TEXT_BUTTON_ASKS = dict(TEXT_BUTTON, editor=(405, ASKS))
 # A new agreement: every user with an editor membership; superusers act for no party.
 AGREEMENT_CREATE = dict(anonymous=LOGIN, outsider=FORM, reader=DENIED, editor=FORM, ministry=FORM,
                         committee=DENIED, admin=DENIED)
@@ -114,6 +120,10 @@ VORLAGE_CREATE = dict(anonymous=LOGIN, outsider=DENIED, reader=DENIED, editor=FO
 
 # The audit log: superusers only; everybody else gets 404, even for a POST (405 would tell that it exists).
 AUDIT_PAGE = dict(dict.fromkeys(ROLES, HIDDEN), anonymous=LOGIN, admin=READS)
+
+
+# The views of two Fassungen (forms.versions.MODES), asked with ?mode=.
+VERSION_VIEWS = ("inline", "side", "new", "old")
 
 
 def but(category, **roles):
@@ -139,26 +149,34 @@ MATRIX = {
     "agreement_edit": TEXT_FORM,
     "section_add": TEXT_FORM,
     "section_edit": TEXT_FORM,
-    "section_delete": TEXT_BUTTON,
+    "section_delete": TEXT_BUTTON_ASKS,
     "section_move": TEXT_BUTTON,
     "agreement_goals": AGREEMENT_PAGE,
     "goal_add": TEXT_FORM,
     "goal_edit": TEXT_FORM,
-    "goal_delete": TEXT_BUTTON,
+    "goal_delete": TEXT_BUTTON_ASKS,
     "goal_move": TEXT_BUTTON,
     "agreement_offers": AGREEMENT_PAGE,
     "offer_add": TEXT_FORM,
     "offer_edit": TEXT_FORM,
-    "offer_delete": TEXT_BUTTON,
+    "offer_delete": TEXT_BUTTON_ASKS,
     "offer_move": TEXT_BUTTON,
     "agreement_versions": AGREEMENT_PAGE,
     "version_compare": AGREEMENT_PAGE,
-    # The party am Zug sends its working text; the note is optional, so the empty POST sends the draft (302).
-    "draft_send": TEXT_BUTTON,
+    # Its views of two Fassungen (?mode=, QUERY below): the changes in the text or side by side, the new or the old
+    # text alone.
+    **{f"version_compare:{mode}": AGREEMENT_PAGE for mode in VERSION_VIEWS},
+    # The party am Zug sends its working text; the note is optional, so the empty POST is asked to confirm.
+    "draft_send": TEXT_BUTTON_ASKS,
     "version_detail": AGREEMENT_PAGE,
+    # The same views of a Fassung and the one before it (STATE: the county has sent Fassung 2).
+    **{f"version_detail:{mode}": AGREEMENT_PAGE for mode in VERSION_VIEWS},
     "agreement_proposals": AGREEMENT_PAGE,
     # Proposals come from the party that is not am Zug (the ministry); the county, am Zug, changes the text itself.
     "proposal_add": but(AGREEMENT_FORM, editor=NOT_NOW),
+    # The same form asking for the exact change to a section or a goal (?abschnitt= / ?ziel=, QUERY below).
+    "proposal_add:section": but(AGREEMENT_FORM, editor=NOT_NOW),
+    "proposal_add:goal": but(AGREEMENT_FORM, editor=NOT_NOW),
     # The proposal is the ministry's: the county, am Zug, decides; the ministry's editor may not (403).
     "proposal_decide": but(AGREEMENT_FORM, ministry=DENIED),
     "agreement_statements": AGREEMENT_PAGE,
@@ -175,9 +193,9 @@ MATRIX = {
     "document_upload": AGREEMENT_FORM,
     # A document of the agreement: readable by whoever reads the agreement.
     "document_download": AGREEMENT_PAGE,
-    # Lifecycle. The county has sent its Fassung (STATE): the ministry, which received it, accepts it; the note is
-    # optional, so the empty POST accepts it and the text is agreed (302). The county, its sender, is refused.
-    "agreement_agree": but(AGREEMENT_FORM, editor=NOT_NOW, ministry=(200, 302)),
+    # Lifecycle. The county has sent its Fassung (STATE): the ministry, which received it, accepts it; the page is
+    # the confirmation, and the empty POST (the note is optional) is asked again. The county, its sender, is refused.
+    "agreement_agree": but(AGREEMENT_FORM, editor=NOT_NOW, ministry=(ASKS, ASKS)),
     "agreement_reopen": AGREEMENT_FORM,  # a reason is required
     "agreement_sign": AGREEMENT_FORM,  # date and place are required
     "agreement_refuse": AGREEMENT_FORM,
@@ -186,6 +204,10 @@ MATRIX = {
     "agreement_close": AGREEMENT_BUTTON,
     "agreement_amend": AGREEMENT_BUTTON,
     "agreement_derive": AGREEMENT_BUTTON,
+    # The checklist of a follow-on (a copied passage in the world, agreement_extras): whoever reads the agreement
+    # reads it; the editors of the party am Zug tick passages off (the empty POST gets the form's error), the
+    # ministry's editor is sent back with "Am Zug ist …".
+    "follow_on_review": but(AGREEMENT_FORM, reader=(200, 403), admin=(200, 403), ministry=(200, REFUSED)),
     "agreement_reviews": AGREEMENT_PAGE,
     "review_add": AGREEMENT_FORM,  # kind and date are required
     # Vorlagen: lists.
@@ -225,7 +247,7 @@ MATRIX = {
     # public one also the outsider and the ministry, on a non-public one the committee member.
     "vorlage_consultation_result:public": but(VORLAGE_FORM, outsider=DENIED, ministry=DENIED, committee=DENIED),
     "vorlage_consultation_result:nonpublic": but(VORLAGE_FORM, committee=DENIED),
-    "vorlage_release": VORLAGE_BUTTON,
+    "vorlage_release": but(VORLAGE_BUTTON, editor=(405, ASKS)),
     "vorlage_start": but(VORLAGE_BUTTON, committee=DENIED),  # the non-public one, released: its committee reads
     "vorlage_complete": but(VORLAGE_BUTTON, outsider=DENIED, ministry=DENIED, committee=DENIED),  # public: all read
     "vorlage_withdraw": VORLAGE_FORM,  # the draft; a reason is required
@@ -249,6 +271,7 @@ MATRIX = {
 # consultation has its result (what "erledigt" needs).
 STATE = {
     "agreement_agree": dict(sent_by="editor"),
+    **{f"version_detail:{mode}": dict(sent_by="editor") for mode in VERSION_VIEWS},
     "agreement_reopen": dict(agreement=A.AGREED),
     "agreement_sign": dict(agreement=A.AGREED),
     "agreement_refuse": dict(agreement=A.AGREED),
@@ -339,6 +362,9 @@ def agreement_extras(case, w):
         m.Goal.objects.create(agreement=w.agreement, order=2, title="Zweites Ziel", kind="qualitativ")
     if name == "offer_move":
         m.SupportOffer.objects.create(agreement=w.agreement, topic=w.topic, title="Zweites Angebot", order=2)
+    if name == "follow_on_review":
+        m.CopiedPassage.objects.create(agreement=w.agreement, kind=m.CopiedPassage.Kind.PREAMBLE,
+                                       content=[{"field": "preamble", "text": "Für das Jahr 2013."}])
 
 
 def vorlage_parts(w, variant):
@@ -390,11 +416,23 @@ def url_for(case, w, parts):
     known = {
         "goal_pk": lambda: w.goal.pk, "offer_pk": lambda: w.offer.pk, "proposal_pk": lambda: w.proposal.pk,
         "statement_pk": lambda: w.statement.pk, "step_pk": lambda: w.step.pk, "letter_pk": lambda: w.letter.pk,
-        "doc_pk": lambda: w.document.pk, "number": lambda: w.version.number, "direction": lambda: "down",
+        "doc_pk": lambda: w.document.pk, "direction": lambda: "down",
+        # The last Fassung: Fassung 1 of the world, or the one the state sent (which has one before it).
+        "number": lambda: w.agreement.versions.order_by("-number").first().number,
         "kind": lambda: "next_year", "table": lambda: "board", "fmt": lambda: "csv",
         **own,
     }
-    return reverse(name, kwargs={arg: known[arg]() for arg in pattern.pattern.regex.groupindex})
+    query = QUERY[case](w) if case in QUERY else ""
+    return reverse(name, kwargs={arg: known[arg]() for arg in pattern.pattern.regex.groupindex}) + query
+
+
+# The query string of a case that is its URL with a parameter.
+QUERY = {
+    "proposal_add:section": lambda w: f"?abschnitt={w.section.pk}",
+    "proposal_add:goal": lambda w: f"?ziel={w.goal.pk}",
+    **{f"version_compare:{mode}": (lambda w, mode=mode: f"?a=1&b=aktuell&mode={mode}") for mode in VERSION_VIEWS},
+    **{f"version_detail:{mode}": (lambda w, mode=mode: f"?mode={mode}") for mode in VERSION_VIEWS},
+}
 
 
 # --- The tests ---------------------------------------------------------------------------------------------------
@@ -426,6 +464,8 @@ def _answer(client, case, role, method, response, w):
     agreement that shows the message. Following it uses the message up, so the POST after a refused GET is judged
     by its own messages only."""
     status = _status(response)
+    if status == 200 and "confirm.html" in [t.name for t in response.templates]:
+        return ASKS
     if status != 302:
         return status
     if role == "anonymous" or url_name(case) == "logout":

@@ -11,6 +11,7 @@ from agreements.pdf import bundle, render  # noqa: F401 - bundle binds the real 
 from agreements.services import lifecycle
 from agreements.services import vorlagen as vorlage_svc
 
+from .builders_confirm import CONFIRMED, confirmed
 from .builders_lifecycle import agree, sign_data
 from .vorlage_builders import make_vorlage, vorlage_world
 
@@ -85,10 +86,10 @@ def test_it_answers_a_failed_rendering_in_the_sign_form_not_with_a_500(world, lo
     first_signature(world)
     before = state_of(world)
     Renderer(monkeypatch, fail=True)
-    response = login(world.users.ministry).post(reverse("agreement_sign", args=[world.agreement.pk]), {
+    response = login(world.users.ministry).post(reverse("agreement_sign", args=[world.agreement.pk]), confirmed({
         "signatory_name": "Dr. Wilhelm Schäffer", "signatory_function": "Staatssekretär",
         "date": "2013-04-02", "place": "Düsseldorf",
-    })
+    }))
     assert response.status_code == 200
     assert "nicht als PDF erzeugt" in response.content.decode()
     assert state_of(world) == before
@@ -128,7 +129,7 @@ def test_it_changes_nothing_when_the_vorlage_cannot_be_rendered_and_can_be_retri
     renderer = Renderer(monkeypatch, fail=True)
     with pytest.raises(DomainError, match="nicht freigegeben"):
         vorlage_svc.release(user=world.users.editor, vorlage=vorlage)
-    response = login(world.users.editor).post(reverse("vorlage_release", args=[vorlage.pk]), follow=True)
+    response = login(world.users.editor).post(reverse("vorlage_release", args=[vorlage.pk]), CONFIRMED, follow=True)
     assert response.status_code == 200
     assert "nicht freigegeben" in response.content.decode()
     stored = m.Vorlage.objects.get(pk=vorlage.pk)

@@ -35,7 +35,8 @@ ESCAPED = "&lt;script&gt;alert("
 NOT_FREE_TEXT = {"sha256", "content_type", "file", "key", "reference", "username", "password", "email",
                  "history_change_reason", "object_type", "object_id", "path", "search_vector", "history_type"}
 # Keys of a version's snapshot that hold the agreement's own words (the others are codes).
-SNAPSHOT_TEXT = {"title", "text", "heading", "preamble", "legal_basis_note", "name", "note", "unit"}
+SNAPSHOT_TEXT = {"title", "text", "heading", "preamble", "legal_basis_note", "name", "note", "unit",
+                 "corridor_exception_reason"}
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +76,9 @@ def _poison(value):
 
 def poison_everything():
     """Every free-text field of every row gets the payload (past the models' guards: signed records too)."""
+    # Every goal's target value lies outside its corridor, so that its reason may hold the payload too.
+    m.Goal._base_manager.update(kind=m.Goal.Kind.MONITORING, corridor_low=24, corridor_high=26, target_value=40,
+                                corridor_exception_reason=PAYLOAD)
     for model in apps.get_app_config("agreements").get_models():
         if model is m.AuditEntry:
             continue
@@ -194,9 +198,12 @@ def test_it_escapes_stored_markup_on_every_page(poisoned, client):
             check_page(client, url, problems, shown)
         numbers = list(agreement.versions.values_list("number", flat=True))
         if len(numbers) >= 2:
-            for mode in ("inline", "side"):
+            # Every view of two Fassungen, on the compare page and on the last Fassung's page.
+            for mode in ("inline", "side", "new", "old"):
                 check_page(client, reverse("version_compare", args=[agreement.pk])
                            + f"?a={numbers[0]}&b={numbers[-1]}&mode={mode}", problems, shown)
+                check_page(client, reverse("version_detail", args=[agreement.pk, max(numbers)]) + f"?mode={mode}",
+                           problems, shown)
     for vorlage in m.Vorlage.objects.select_related("department"):
         client.force_login(_editor_of([vorlage.department.party_id]))
         kwargs = vorlage_kwargs(vorlage)

@@ -123,6 +123,22 @@ NEW_SENTENCES = [
     ("version.accepted", "abgestimmt", "Fassung 3 angenommen von MAIS NRW",
      "Anna Schmidt hat Fassung 3 für MAIS NRW angenommen.",
      {"number": 3, "party": "MAIS NRW", "user": "Anna Schmidt"}),
+    # A follow-on with its checklist (issue 12, point 5), and the checklist ticked off.
+    ("agreement.derived", "status", "Entwurf abgeleitet",
+     "Die Zielvereinbarung für 2013 wurde aus „ZV 2012“ abgeleitet. 19 übernommene Passagen stehen auf der "
+     "Prüfliste; 8 Jahresangaben wurden auf das neue Jahr umgestellt.",
+     {"year": 2013, "title": "ZV 2012", "passages": 19, "moved": 8}),
+    ("agreement.derived_jobcenter", "status", "Entwurf abgeleitet",
+     "Die ähnlich lautende Zielvereinbarung 2012 mit dem Jobcenter wurde aus „ZV 2012“ abgeleitet. 1 übernommene "
+     "Passage steht auf der Prüfliste.",
+     {"year": 2012, "title": "ZV 2012", "passages": 1, "moved": 0}),
+    ("follow_on.reviewed", "sonstiges", "Übernommene Passagen geprüft",
+     "Erika Muster (Kreis Mettmann) hat 4 übernommene Passagen als geprüft markiert. Noch offen: 1 Passage.",
+     {"party": "Kreis Mettmann", "user": "Erika Muster", "count": 4, "open": 1}),
+    ("follow_on.reviewed", "sonstiges", "Übernommene Passagen geprüft",
+     "Erika Muster (Kreis Mettmann) hat 1 übernommene Passage als geprüft markiert. Damit sind alle übernommenen "
+     "Passagen geprüft.",
+     {"party": "Kreis Mettmann", "user": "Erika Muster", "count": 1, "open": 0}),
 ]
 
 # Recorded steps that stay free text: an older wording, a hand-made step with a system title, a sentence that

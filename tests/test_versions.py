@@ -3,8 +3,6 @@
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import models as m
@@ -12,6 +10,8 @@ from agreements.infra.errors import DomainError
 from agreements.services import versions as svc
 
 from . import sqlite_race
+from .builders_confirm import confirmed
+from .builders_queries import assert_fixed_queries
 from .builders_writes import assert_sent_back_to, pass_pen, pen_refusal
 from .factories import ROLES, aware
 
@@ -38,14 +38,18 @@ def _read_urls(world):
 def test_it_guards_the_read_views_for_every_role(world, login, role):
     client = login(getattr(world.users, role))
     for url in _read_urls(world):
-        response = client.get(url)
-        if role == "anonymous":
-            assert response.status_code == 302, url
-            assert response["Location"].startswith(reverse("login"))
-        elif role in HIDDEN:
-            assert response.status_code == 404, url
-        else:
-            assert response.status_code == 200, (url, role)
+        _assert_guarded(client.get(url), url, role)
+
+
+def _assert_guarded(response, url, role):
+    """Anonymous users are sent to the login, outsiders get 404, everyone else who reads the agreement 200."""
+    if role == "anonymous":
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login"))
+    elif role in HIDDEN:
+        assert response.status_code == 404, url
+    else:
+        assert response.status_code == 200, (url, role)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -64,7 +68,7 @@ def test_it_guards_draft_send_for_every_role(world, login, role):
     client = login(getattr(world.users, role))
     url = reverse("draft_send", args=[world.agreement.pk])
     tab = reverse("agreement_versions", args=[world.agreement.pk])
-    response = client.post(url, {"note": "Bitte um Prüfung."})
+    response = client.post(url, confirmed({"note": "Bitte um Prüfung."}))
     if role == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
@@ -162,6 +166,23 @@ def test_it_snapshots_the_whole_content(world):
         "id": world.offer.pk, "order": 0, "topic": "1. Alleinerziehende", "title": "Beratung", "text": "",
         "provider": world.ministry.name, "coordinated_with": None, "status": "geplant",
     }]
+
+
+def test_it_snapshots_the_reason_for_a_target_value_outside_the_corridor(world, login):
+    goal = m.Goal.objects.create(
+        agreement=world.agreement, order=2, title="Integrationsquote", kind="quantitativ", area="k2",
+        indicator=world.indicator, corridor_low="24", corridor_high="26", target_value="40", unit="%",
+        corridor_exception_reason="Sondereffekt durch eine Betriebsschließung",
+    )
+    goals = {g["id"]: g for g in svc.agreement_snapshot(world.agreement)["goals"]}
+    assert goals[goal.pk]["corridor_exception_reason"] == "Sondereffekt durch eine Betriebsschließung"
+    # Only where there is one: the Fassungen sent before the field existed still equal an unchanged text.
+    assert "corridor_exception_reason" not in goals[world.goal.pk]
+    version = svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    body = login(world.users.reader).get(
+        reverse("version_detail", args=[world.agreement.pk, version.number])).content.decode()
+    label = body.index("Begründung für den Zielwert außerhalb des Korridors")
+    assert body.index("Integrationsquote") < label < body.index("Sondereffekt durch eine Betriebsschließung")
 
 
 def test_it_keeps_a_sent_version_immutable(world):
@@ -359,6 +380,210 @@ def test_it_shows_an_empty_compare_form_without_parameters(world, login):
     assert 'id="version-compare-form"' in response.content.decode()
 
 
+# --- the three views: changes marked, the new text alone, the old text alone (issue 12) -------------------------
+
+MODES = ("inline", "side", "new", "old")
+
+
+def _view_urls(world):
+    """Every view of two Fassungen: on the compare page (Fassung 2 to 3), and on the page of Fassung 3, whose
+    changes are those since Fassung 2 (its default view is its own text)."""
+    pk = world.agreement.pk
+    compare = reverse("version_compare", args=[pk])
+    detail = reverse("version_detail", args=[pk, 3])
+    return ([f"{compare}?a=2&b=3&mode={mode}" for mode in MODES] + [detail]
+            + [f"{detail}?mode={mode}" for mode in MODES])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_guards_every_view_for_every_role(world, login, role):
+    _two_versions(world)
+    client = login(getattr(world.users, role))
+    for url in _view_urls(world):
+        _assert_guarded(client.get(url), url, role)
+        assert client.post(url).status_code == (302 if role == "anonymous" else 404 if role in HIDDEN else 405)
+
+
+def _nav(body, label):
+    """The links of the navigation named `label`: [(text, href, current)]."""
+    import re
+    from html import unescape
+
+    nav = re.search(rf'<nav aria-label="{label}">(.*?)</nav>', body, re.S)
+    assert nav, f"no navigation {label!r}"
+    return [(unescape(text), unescape(href), bool(current)) for href, current, text in re.findall(
+        r'<a class="nav-link[^"]*" href="([^"]*)"( aria-current="page")?>([^<]*)</a>', nav.group(1))]
+
+
+def test_it_offers_the_views_of_a_comparison_in_a_navigation(world, login):
+    _two_versions(world)
+    url = reverse("version_compare", args=[world.agreement.pk])
+    body = login(world.users.reader).get(url + "?a=2&b=3&mode=new").content.decode()
+    assert _nav(body, "Darstellung des Vergleichs") == [
+        ("Änderungen im Text", "?a=2&b=3&mode=inline", False),
+        ("Änderungen nebeneinander", "?a=2&b=3&mode=side", False),
+        ("nur neuer Text (Fassung 3)", "?a=2&b=3&mode=new", True),
+        ("nur alter Text (Fassung 2)", "?a=2&b=3&mode=old", False),
+    ]
+    # Without a view asked for, the changes in the text; the select offers every view.
+    body = login(world.users.reader).get(url + "?a=2&b=aktuell").content.decode()
+    assert [current for _text, _href, current in _nav(body, "Darstellung des Vergleichs")] == [
+        True, False, False, False]
+    assert "nur neuer Text (aktueller Arbeitsstand)" in body
+    assert '<option value="new">' in body and '<option value="old">' in body
+
+
+def _main(body):
+    """The tab's content below the sides' description: what the view shows."""
+    return body.split('<nav aria-label="Darstellung', 1)[1].split("</nav>", 1)[1]
+
+
+def test_it_shows_the_new_text_alone(world, login):
+    _two_versions(world)
+    response = login(world.users.reader).get(
+        reverse("version_compare", args=[world.agreement.pk]) + "?a=2&b=3&mode=new")
+    assert response.status_code == 200
+    shown = _main(response.content.decode())
+    assert "<ins>" not in shown and "<del>" not in shown
+    assert "Der neue Text der Präambel." in shown and "alte" not in shown
+    assert "Senkung der Kosten der Unterkunft" in shown and "Senkung der KdU" not in shown
+    # Every part of the text, the unchanged ones too; what changed is named, not marked.
+    assert "§ 1 Gegenstand" in shown and "Beratung" in shown
+    assert "Allgemeine Angaben geändert: Präambel" in shown
+    assert "geändert: Titel" in shown
+    assert "Gezeigt: Fassung 3, ohne Markierungen." in shown
+
+
+def test_it_shows_the_old_text_alone(world, login):
+    _two_versions(world)
+    response = login(world.users.reader).get(
+        reverse("version_compare", args=[world.agreement.pk]) + "?a=2&b=3&mode=old")
+    shown = _main(response.content.decode())
+    assert "<ins>" not in shown and "<del>" not in shown
+    assert "Der alte Text der Präambel." in shown and "neue" not in shown
+    assert "Senkung der KdU" in shown and "Senkung der Kosten der Unterkunft" not in shown
+    assert "geändert: Titel" in shown
+    assert "Gezeigt: Fassung 2, ohne Markierungen." in shown
+
+
+def test_it_names_removed_and_added_items_in_the_text_alone(world, login):
+    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    world.offer.delete()
+    m.Goal.objects.create(agreement=world.agreement, order=9, title="Integrationsquote", kind="quantitativ")
+    url = reverse("version_compare", args=[world.agreement.pk])
+    client = login(world.users.editor)
+    new = _main(client.get(url + "?a=2&b=aktuell&mode=new").content.decode())
+    assert "Integrationsquote" in new and "Beratung" not in new
+    assert '<p class="small text-body-secondary mb-1">neu</p>' in new
+    old = _main(client.get(url + "?a=2&b=aktuell&mode=old").content.decode())
+    assert "Integrationsquote" not in old and "Beratung" in old
+    assert '<p class="small text-body-secondary mb-1">entfallen</p>' in old
+
+
+def test_it_names_the_changed_fields_of_a_goal_in_every_view(world, login):
+    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    world.goal.refresh_from_db()
+    world.goal.direction = m.Goal.Direction.BEOBACHTUNG
+    world.goal.text = "Die Kosten werden beobachtet."
+    world.goal.save()
+    url = reverse("version_compare", args=[world.agreement.pk]) + "?a=2&b=aktuell&mode="
+    client = login(world.users.editor)
+    named = "geändert: Text, Tendenz"
+    inline = client.get(url + "inline").content.decode()
+    assert f"Ziel: Senkung der KdU ({named})" in inline
+    side = client.get(url + "side").content.decode()
+    assert f"Ziel: Senkung der KdU ({named})" in side
+    assert named in client.get(url + "new").content.decode()
+    assert named in client.get(url + "old").content.decode()
+
+
+def test_it_marks_a_changed_date_as_whole_words(world, login):
+    world.agreement.preamble = "Die Liga nahm am 14.01.2012 Stellung."
+    world.agreement.save()
+    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    world.agreement.preamble = "Die Liga nahm am 23.01.2013 Stellung."
+    world.agreement.save()
+    body = login(world.users.editor).get(
+        reverse("version_compare", args=[world.agreement.pk]) + "?a=2&b=aktuell").content.decode()
+    assert ('am <del><span class="visually-hidden">gelöscht: </span>14.01.2012</del>'
+            '<ins><span class="visually-hidden">eingefügt: </span>23.01.2013</ins> Stellung.') in body
+
+
+def test_it_treats_a_change_of_line_endings_as_no_change(world, login):
+    world.agreement.preamble = "Erster Absatz.\nZweiter Absatz."
+    world.agreement.save()
+    world.section.text = "Zeile 1\nZeile 2"
+    world.section.save()
+    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    # The same text as a browser form sends it back.
+    world.agreement.preamble = "Erster Absatz.\r\nZweiter Absatz."
+    world.agreement.save()
+    world.section.text = "Zeile 1\r\nZeile 2"
+    world.section.save()
+    for mode in MODES:
+        response = login(world.users.editor).get(
+            reverse("version_compare", args=[world.agreement.pk]) + f"?a=2&b=aktuell&mode={mode}")
+        assert response.status_code == 200
+        assert not response.context["comparison"]["has_changes"], mode
+        assert "Die beiden Fassungen sind inhaltlich gleich." in response.content.decode()
+
+
+def test_it_shows_a_version_with_its_changes_since_the_previous_one(world, login):
+    _two_versions(world)
+    detail = reverse("version_detail", args=[world.agreement.pk, 3])
+    client = login(world.users.reader)
+    body = client.get(detail).content.decode()
+    assert _nav(body, "Darstellung der Fassung") == [
+        ("Änderungen im Text", f"{detail}?mode=inline", False),
+        ("Änderungen nebeneinander", f"{detail}?mode=side", False),
+        ("nur neuer Text (Fassung 3)", detail, True),
+        ("nur alter Text (Fassung 2)", f"{detail}?mode=old", False),
+    ]
+    # By default the Fassung itself, with notes on what changed since Fassung 2.
+    shown = _main(body)
+    assert "Der neue Text der Präambel." in shown and "<ins>" not in shown
+    assert "geändert: Titel" in shown
+    inline = _main(client.get(f"{detail}?mode=inline").content.decode())
+    assert ('Der <del><span class="visually-hidden">gelöscht: </span>alte</del>'
+            '<ins><span class="visually-hidden">eingefügt: </span>neue</ins> Text der Präambel.') in inline
+    side = _main(client.get(f"{detail}?mode=side").content.decode())
+    assert '<th scope="col">Fassung 2</th>' in side and '<th scope="col">Fassung 3</th>' in side
+    old = _main(client.get(f"{detail}?mode=old").content.decode())
+    assert "Der alte Text der Präambel." in old and "Senkung der KdU" in old and "<del>" not in old
+    assert _nav(client.get(f"{detail}?mode=old").content.decode(), "Darstellung der Fassung")[3][2]
+
+
+def test_it_shows_the_first_version_without_views_to_choose(world, login):
+    body = login(world.users.reader).get(reverse("version_detail", args=[world.agreement.pk, 1])).content.decode()
+    assert "Darstellung der Fassung" not in body
+    assert world.agreement.title in body
+
+
+@pytest.mark.parametrize("number, query, message", [
+    (2, "?mode=bunt", "Die Darstellung „bunt“ gibt es nicht."),
+    (2, "?mode=%3Cscript%3E", "Die Darstellung „&lt;script&gt;“ gibt es nicht."),
+    (2, "?mode=NEW", "Die Darstellung „NEW“ gibt es nicht."),
+    (1, "?mode=inline", "Fassung 1 ist die erste Fassung: Es gibt keine frühere, mit der sie verglichen werden "
+                        "könnte."),
+    (1, "?mode=old", "Fassung 1 ist die erste Fassung"),
+])
+def test_it_answers_an_unknown_view_of_a_version_with_400(world, login, number, query, message):
+    svc.send_draft(user=world.users.editor, agreement=world.agreement)
+    detail = reverse("version_detail", args=[world.agreement.pk, number])
+    response = login(world.users.reader).get(detail + query)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert f'<p class="alert alert-danger" role="alert">{message}' in body
+    assert "<script>" not in body.split("</header>", 1)[-1]
+    assert response.context["comparison"] is None and response.context["content"] is None
+    # The way on: the views there are, none of them the one shown.
+    links = _nav(body, "Darstellung der Fassung")
+    assert links and detail in [href for _text, href, _current in links]
+    assert not any(current for _text, _href, current in links)
+    # An empty value is the default view.
+    assert login(world.users.reader).get(detail + "?mode=").status_code == 200
+
+
 # --- query counts ------------------------------------------------------------------------------------------
 
 
@@ -372,36 +597,26 @@ def _add_versions(world, first, last):
         )
 
 
-def _count(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 # Upper bounds: session and user (2), the agreement and its parties (2), memberships (2), the party "am Zug" shown
-# on every tab (1), then the page's own: the version list (1); the version and the numbers (2); the numbers and
-# both versions (2); plus the working copy's snapshot (5).
+# on every tab (1), then the page's own: the version list (1); the numbers and the version with the one before it
+# (2), in every view; the numbers and both versions (2), in every view; plus the working copy's snapshot (5).
 @pytest.mark.parametrize("url_name, query, bound", [
     ("agreement_versions", "", 8),
-    ("version_detail", None, 9),
-    ("version_compare", "?a=1&b=2", 9),
-    ("version_compare", "?a=2&b=aktuell&mode=side", 14),
+    *(("version_detail", query, 9) for query in ("", "?mode=inline", "?mode=side", "?mode=new", "?mode=old")),
+    *(("version_compare", f"?a=1&b=2&mode={mode}", 9) for mode in MODES),
+    *(("version_compare", f"?a=2&b=aktuell&mode={mode}", 14) for mode in MODES),
 ])
 def test_it_issues_a_fixed_number_of_queries(world, login, url_name, query, bound):
     pk = world.agreement.pk
-    url = reverse("version_detail", args=[pk, 2]) if query is None else reverse(url_name, args=[pk]) + query
-    client = login(world.users.editor)
-    _add_versions(world, 2, 2)
-    small = _count(client, url)
+    url = reverse(url_name, args=[pk, 2] if url_name == "version_detail" else [pk]) + query
 
-    for number in range(10):
-        m.Goal.objects.create(agreement=world.agreement, title=f"weiteres Ziel {number}", order=number + 5)
-    _add_versions(world, 3, 25)
-    large = _count(client, url)
-    assert small == large
-    assert large <= bound
+    def grow(total):
+        """`total` Fassungen, and as many goals in the working copy."""
+        _add_versions(world, world.agreement.versions.count() + 1, total)
+        for number in range(m.Goal.objects.filter(agreement=world.agreement).count(), total):
+            m.Goal.objects.create(agreement=world.agreement, title=f"weiteres Ziel {number}", order=number + 5)
 
+    assert_fixed_queries(login(world.users.editor), url, grow, most=bound)
 
 
 # --- an unchanged send (issue 10, B.6) ---------------------------------------------------------------------
@@ -453,14 +668,16 @@ def test_it_shows_the_unchanged_send_as_a_message_and_writes_nothing(world, logi
     client = login(world.users.editor)
     url = reverse("draft_send", args=[world.agreement.pk])
     tab = reverse("agreement_versions", args=[world.agreement.pk])
-    assert client.post(url, {"note": "Unsere Fassung"}).status_code == 302
+    assert client.post(url, confirmed({"note": "Unsere Fassung"})).status_code == 302
     steps = m.ProcedureStep.objects.count()
     # The back button and the same button again: the county sent its Fassung and no longer holds the pen.
-    assert_sent_back_to(client.post(url, {"note": "Unsere Fassung"}), tab, world.ministry)
-    # The ministry holds it now, and sends nothing new.
-    response = login(world.users.ministry).post(url, {"note": "Unverändert zurück"})
-    assert response.status_code == 400
-    assert "seit Fassung 2 unverändert" in response.content.decode()
+    assert_sent_back_to(client.post(url, confirmed({"note": "Unsere Fassung"})), tab, world.ministry)
+    # The ministry holds it now, and sends nothing new: said before the confirmation step asks, and again by the
+    # service if the confirmation is sent all the same.
+    for data in ({"note": "Unverändert zurück"}, confirmed({"note": "Unverändert zurück"})):
+        response = login(world.users.ministry).post(url, data)
+        assert response.status_code == 400
+        assert "seit Fassung 2 unverändert" in response.content.decode()
     assert world.agreement.versions.count() == 2
     assert m.ProcedureStep.objects.count() == steps
 

@@ -17,6 +17,7 @@ from agreements import models as m
 from agreements.policy import vorlage_access as va
 from agreements.services import vorlagen as svc
 
+from .builders_confirm import CONFIRMED
 from .factories import ROLES
 from .vorlage_builders import TODAY, body, make_vorlage, stub_pdfs, vorlage_world
 
@@ -179,7 +180,9 @@ CASES += [
     ("anlage edit post", "post", "vorlage_anlage_edit", "draft", ("anlagen",), {"title": ""}, WRITE_DRAFT),
     ("anlage move", "post", "vorlage_anlage_move", "draft", ("anlagen", "up"), {}, ACTION_DRAFT),
     ("anlage delete", "post", "vorlage_anlage_delete", "draft", ("anlagen",), {}, ACTION_DRAFT),
-    ("release", "post", "vorlage_release", "draft", (), {}, ACTION_DRAFT),
+    # Releasing asks first: the button's POST gets the question (200), the confirming one releases.
+    ("release", "post", "vorlage_release", "draft", (), {}, WRITE_DRAFT),
+    ("release confirmed", "post", "vorlage_release", "draft", (), CONFIRMED, ACTION_DRAFT),
     ("start", "post", "vorlage_start", "nonpublic", (), {}, dict(WRITE_RELEASED, editor=302)),
     ("complete", "post", "vorlage_complete", "draft", (), {}, ACTION_DRAFT),
     ("withdraw", "get", "vorlage_withdraw", "draft", (), None, WRITE_DRAFT),
@@ -228,6 +231,7 @@ def test_it_changes_nothing_for_refused_writes(scene, login):
         client = login(getattr(scene.users, role))
         client.post(reverse("vorlage_section_delete", args=[draft.pk, part(draft, "sections")]))
         client.post(reverse("vorlage_release", args=[draft.pk]))
+        client.post(reverse("vorlage_release", args=[draft.pk]), CONFIRMED)
         client.post(reverse("vorlage_edit", args=[draft.pk]), {"name": "geändert"})
     stored = m.Vorlage.objects.get(pk=draft.pk)
     assert (stored.name, stored.sections.count(), stored.consultations.count(), stored.anlagen.count(),

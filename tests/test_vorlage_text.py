@@ -272,6 +272,14 @@ def test_it_lists_each_goal_with_level_direction_and_target():
         "- Quote (Landesziel, Tendenz: Steigerung, Zielwert: 12.5 %)", "- Fälle (lokales Ziel, Zielwert: 300)"]
 
 
+def test_it_gives_the_reason_of_a_target_value_outside_the_corridor():
+    goal = t.Goal("Quote", QUANT, STATE, "Landesziel", target_value=Decimal("40"), unit="%",
+                  corridor_exception_reason="Sondereffekt durch\neine Betriebsschließung")
+    assert t.goals_text(facts(goals=(goal,))).split("\n")[1] == (
+        "- Quote (Landesziel, Zielwert: 40 %, außerhalb des Korridors, Begründung: Sondereffekt durch eine "
+        "Betriebsschließung)")
+
+
 def offers(*topics, provider=MAIS, **values):
     return tuple(t.Offer(topic=t.Topic(number, number, f"Thema {number}"), provider=provider, **values)
                  for number in topics)

@@ -19,6 +19,7 @@ from agreements import models as m
 from agreements.infra.errors import ConflictError, DomainError
 from agreements.services import vorlagen as svc
 
+from .builders_confirm import CONFIRMED
 from .builders_files import exe_bytes, pdf_bytes, truncated_pdf_bytes, upload
 from .factories import DocumentFactory, aware
 from .vorlage_builders import SOON, TODAY, S, body, make_vorlage, service_header, stub_pdfs, vorlage_world
@@ -516,7 +517,9 @@ def test_it_refuses_lifecycle_actions_to_non_editors(vw, role):
 def test_it_releases_and_records_results_through_the_pages(vw, login):
     vorlage = make_vorlage(vw)
     client = login(vw.users.editor)
-    assert client.post(reverse("vorlage_release", args=[vorlage.pk])).status_code == 302
+    assert client.post(reverse("vorlage_release", args=[vorlage.pk])).status_code == 200  # the question
+    assert m.Vorlage.objects.get(pk=vorlage.pk).status == S.DRAFT
+    assert client.post(reverse("vorlage_release", args=[vorlage.pk]), CONFIRMED).status_code == 302
     assert m.Vorlage.objects.get(pk=vorlage.pk).status == S.RELEASED
     consultation = vorlage.consultations.get()
     url = reverse("vorlage_consultation_result", args=[vorlage.pk, consultation.pk])
@@ -524,8 +527,9 @@ def test_it_releases_and_records_results_through_the_pages(vw, login):
     assert client.post(url, {"result": "kenntnis_genommen"}).status_code == 302
     assert client.post(reverse("vorlage_complete", args=[vorlage.pk])).status_code == 302
     assert m.Vorlage.objects.get(pk=vorlage.pk).status == S.DONE
-    response = client.post(reverse("vorlage_release", args=[vorlage.pk]), follow=True)
-    assert "nicht möglich" in response.content.decode()
+    for data in ({}, CONFIRMED):  # refused, not asked
+        response = client.post(reverse("vorlage_release", args=[vorlage.pk]), data, follow=True)
+        assert "nicht möglich" in response.content.decode()
 
 
 # --- The reading view -------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from agreements.models import (
     AgreementSection,
     AgreementVersion,
     Assessment,
+    CopiedPassage,
     Document,
     Goal,
     Letter,
@@ -144,6 +145,7 @@ class GoalInline(SignedAgreementInline, admin.StackedInline):
         "text",
         ("direction", "indicator", "unit"),
         ("reference_value", "corridor_low", "corridor_high", "target_value"),
+        "corridor_exception_reason",
     ]
     autocomplete_fields = ["indicator"]
     extra = 0
@@ -270,6 +272,20 @@ class AcceptanceAdmin(ReadOnlyAdmin):
     list_select_related = ["agreement", "version", "party", "accepted_by"]
     date_hierarchy = "accepted_at"
     fields = list_display
+    readonly_fields = fields
+
+
+@admin.register(CopiedPassage)
+class CopiedPassageAdmin(ReadOnlyAdmin):
+    """The checklist of a derived agreement: made by deriving it, ticked off on its checklist page by the party
+    am Zug (services.follow_on); a record of what the copy did, never edited here."""
+
+    list_display = ["agreement", "kind", "label", "order", "reviewed_by", "reviewed_at"]
+    list_filter = ["kind"]
+    search_fields = ["agreement__title", "label"]
+    list_select_related = ["agreement", "reviewed_by"]
+    fields = ["agreement", "kind", "label", "section", "goal", "offer", "order", "content", "year_references",
+              "reviewed_by", "reviewed_at", "created", "modified"]
     readonly_fields = fields
 
 

@@ -1,16 +1,19 @@
 import re
 from decimal import Decimal
 
-from crispy_forms.layout import Column, Fieldset, Row
+from crispy_forms.layout import Column, Div, Fieldset, Row
 from django import forms
 from django.db.models import Q
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
+from ..models.agreements import corridor_breach, corridor_breach_message
 from .base import LockedForm, helper
 
 NUMBER_FIELDS = ("reference_value", "corridor_low", "corridor_high", "target_value")
+CONFIRMATION_FIELDS = ("corridor_exception_confirmed", "corridor_exception_reason")
+CORRIDOR_REASON_MAX_LENGTH = 2000
 # "1.234.567,5": dots in the thousands positions only.
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
 
@@ -113,6 +116,15 @@ class GoalForm(LockedForm):
     unit = forms.CharField(
         label=_("Einheit"), required=False, max_length=40, help_text=_("z. B. %, Euro, Personen")
     )
+    # Shown only for a target value outside its corridor (see show_corridor_confirmation).
+    corridor_exception_confirmed = forms.BooleanField(
+        label=_("Ich bestätige den Zielwert außerhalb des Korridors."), required=False,
+    )
+    corridor_exception_reason = forms.CharField(
+        label=_("Begründung für den Zielwert außerhalb des Korridors"), required=False,
+        max_length=CORRIDOR_REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Wird beim Ziel angezeigt und ist Teil des vereinbarten Textes."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,17 +134,46 @@ class GoalForm(LockedForm):
         field.choices = [("", field.empty_label)] + [
             (field.prepare_value(i), field.label_from_instance(i)) for i in indicators
         ]
+        self.values = Fieldset(
+            _("Werte"),
+            Row(Column("reference_value"), Column("corridor_low"), Column("corridor_high"),
+                Column("target_value"), Column("unit")),
+        )
         self.helper = helper(
             Row(Column("kind"), Column("level"), Column("area")),
             "title", "text",
             Row(Column("direction"), Column("indicator")),
-            Fieldset(
-                _("Werte"),
-                Row(Column("reference_value"), Column("corridor_low"), Column("corridor_high"),
-                    Column("target_value"), Column("unit")),
-            ),
+            self.values,
             "lock_version",
         )
+        # A goal confirmed before, or a confirmation just sent: keep it in view whatever else the form says.
+        given = self.data if self.is_bound else self.initial
+        if any(given.get(self.add_prefix(name) if self.is_bound else name) for name in CONFIRMATION_FIELDS):
+            self.show_corridor_confirmation()
+
+    def show_corridor_confirmation(self):
+        """Put the confirmation and its reason under the values: it is asked for only when it is needed."""
+        if not getattr(self, "confirmation_shown", False):
+            self.values.append(Div(*CONFIRMATION_FIELDS, css_class="corridor-confirmation"))
+            self.confirmation_shown = True
+
+    def _check_corridor(self, data):
+        """services.goals.check_goal's corridor rule, with the confirmation the form asks for."""
+        target, low, high = (data.get(name) for name in ("target_value", "corridor_low", "corridor_high"))
+        if data.get("kind") == m.Goal.Kind.QUALITATIVE or corridor_breach(target, low, high) is None:
+            data["corridor_exception_reason"] = ""  # nothing to confirm: a reason left from before goes
+            return
+        if low is not None and high is not None and low > high:
+            return  # the upside-down corridor is the error to fix first
+        self.show_corridor_confirmation()
+        if not data.get("corridor_exception_confirmed"):
+            self.add_error("corridor_exception_confirmed", _(
+                "%(breach)s Bitte bestätigen Sie den Zielwert und begründen Sie ihn, oder passen Sie die Werte an."
+            ) % {"breach": corridor_breach_message(target, low, high, data.get("unit") or "")})
+        elif not data.get("corridor_exception_reason"):
+            self.add_error("corridor_exception_reason", _(
+                "Bitte begründen Sie, warum der Zielwert außerhalb des Korridors liegt."
+            ))
 
     def clean(self):
         data = super().clean()
@@ -156,12 +197,14 @@ class GoalForm(LockedForm):
                 self.add_error("direction", _("Ein qualitatives Ziel braucht eine Tendenz."))
         elif kind == m.Goal.Kind.QUANTITATIVE and not data.get("indicator"):
             self.add_error("indicator", _("Ein quantitatives Ziel braucht eine Kennzahl."))
+        self._check_corridor(data)
         return data
 
 
 def goal_initial(goal):
     initial = {name: getattr(goal, name) for name in (
         "kind", "level", "area", "title", "text", "direction", "unit", *NUMBER_FIELDS, "lock_version",
+        *CONFIRMATION_FIELDS,
     )}
     initial["indicator"] = goal.indicator_id
     return initial

@@ -1,5 +1,6 @@
 from crispy_forms.layout import Column, Row
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
@@ -39,6 +40,13 @@ class SignatureForm(forms.Form):
             self.fields["person"].queryset = people
         self.helper = helper("person", Row(Column("signatory_name"), Column("signatory_function")),
                              Row(Column("date"), Column("place")), submit=_("Unterschrift erfassen"))
+
+    def clean_date(self):
+        # Said before the confirmation step asks, not only by the service after it.
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError(_("Das Datum der Unterschrift liegt in der Zukunft."))
+        return date
 
     def clean(self):
         data = super().clean()

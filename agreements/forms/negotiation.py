@@ -4,14 +4,18 @@ Choices that point at other records (goal, section, letter) are limited to the a
 of another agreement is refused as an invalid choice before the service is called (the service checks again).
 """
 
-from crispy_forms.layout import Column, Row
+import copy
+
+from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from ..services.negotiation import MANUAL_STEP_KINDS, NOT_ADOPTED
+from ..services.goals import GOAL_NUMBER_FIELDS
+from ..services.negotiation import GOAL_VALUE_FIELDS, MANUAL_STEP_KINDS, NOT_ADOPTED
 from .base import LockedForm, helper
+from .goals import GoalForm
 
 TEXT_MAX = 20000
 
@@ -31,6 +35,10 @@ def _text_field(label, required=True, rows=5, help_text=""):
 
 
 class ProposalForm(forms.Form):
+    """A proposal in words, about any passage; or, given a `section` or a `goal`, the exact change to it: the
+    section's new wording, or new values of the goal (prefilled with the current ones; services.negotiation keeps
+    those that differ), which the pen holder can adopt in one step."""
+
     text = _text_field(_("Vorschlag"), rows=6)
     concerns = forms.CharField(label=_("betrifft"), required=False, max_length=300,
                                help_text=_("z. B. „§ 2 Ziele, zweiter Absatz“"))
@@ -39,12 +47,43 @@ class ProposalForm(forms.Form):
         queryset=m.AgreementSection.objects.none(), label=_("betrifft Abschnitt"), required=False
     )
 
-    def __init__(self, *args, agreement, **kwargs):
+    def __init__(self, *args, agreement, section=None, goal=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["goal"].queryset = agreement.goals.all()
-        self.fields["section"].queryset = agreement.sections.all()
-        self.helper = helper("text", "concerns", Row(Column("goal"), Column("section")),
-                             submit=_("Vorschlag einbringen"))
+        self.target_section, self.target_goal = section, goal
+        if section is None and goal is None:
+            self.fields["goal"].queryset = agreement.goals.all()
+            self.fields["section"].queryset = agreement.sections.all()
+            self.helper = helper("text", "concerns", Row(Column("goal"), Column("section")),
+                                 submit=_("Vorschlag einbringen"))
+            return
+        for name in ("concerns", "goal", "section"):
+            del self.fields[name]
+        self.fields["text"].label = _("Begründung des Vorschlags")
+        if section is not None:
+            self.fields["wording"] = _text_field(
+                _("neuer Wortlaut"), rows=12,
+                help_text=_("Der ganze Abschnitt, wie er nach Ihrem Vorschlag lauten soll."))
+            self.initial.setdefault("wording", section.text)
+            self.helper = helper("wording", "text", submit=_("Vorschlag einbringen"))
+            return
+        # A qualitative goal (Leitziel) has no numbers to propose.
+        self.goal_fields = [f for f in GOAL_VALUE_FIELDS
+                            if goal.kind == m.Goal.Kind.QUANTITATIVE or f not in GOAL_NUMBER_FIELDS]
+        for field in self.goal_fields:
+            self.fields[f"new_{field}"] = copy.deepcopy(GoalForm.base_fields[field])
+            self.initial.setdefault(f"new_{field}", getattr(goal, field))
+        numbers = [Column(f"new_{f}") for f in GOAL_NUMBER_FIELDS if f in self.goal_fields]
+        values = [Row(Column("new_direction")), "new_text", *([Row(*numbers)] if numbers else [])]
+        self.helper = helper(Fieldset(_("Neue Werte des Ziels"), *values), "text", submit=_("Vorschlag einbringen"))
+
+    def clean(self):
+        data = super().clean()
+        if self.target_section is not None:
+            data.update(section=self.target_section, concerns=self.target_section.heading)
+        elif self.target_goal is not None:
+            data.update(goal=self.target_goal, concerns=self.target_goal.title, goal_values={
+                field: data.get(f"new_{field}") for field in self.goal_fields})
+        return data
 
 
 class ProposalDecisionForm(LockedForm):

@@ -9,10 +9,15 @@ from .base import helper
 
 CURRENT = "aktuell"
 
+# How two Fassungen are shown: the changes marked (in the text, or the two sides next to each other), or one
+# side's text alone, unmarked: the new one ("zu Fassung") or the old one ("von Fassung").
 MODE_CHOICES = (
     ("inline", _("im Text (Änderungen markiert)")),
     ("side", _("nebeneinander")),
+    ("new", _("nur der neue Text („zu Fassung“)")),
+    ("old", _("nur der alte Text („von Fassung“)")),
 )
+MODES = tuple(mode for mode, _label in MODE_CHOICES)
 
 
 class DraftSendForm(forms.Form):

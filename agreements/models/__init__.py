@@ -16,6 +16,7 @@ from .archived import ArchivedUserName
 from .audit import AuditEntry
 from .catalogue import Indicator, LegalBasis, Topic
 from .documents import CachedPdf, Document
+from .follow_on import CopiedPassage
 from .idempotency import FormSubmission
 from .negotiation import Letter, ProcedureStep, Proposal, Statement
 from .parties import Committee, CommitteeMembership, Department, Meeting, Membership, Party, Person
@@ -25,6 +26,7 @@ from .search import SearchEntry
 __all__ = [
     "Acceptance", "AgendaItem", "Agreement", "AgreementParty", "AgreementSection", "AgreementVersion",
     "ArchivedUserName", "Assessment", "AuditEntry", "CachedPdf", "Committee", "CommitteeMembership", "Consultation",
+    "CopiedPassage",
     "Department", "Document", "FormSubmission", "Goal", "Impact",
     "ImmutableRecordError", "Indicator", "LegalBasis", "Letter", "Meeting", "Membership", "Party", "Person",
     "ProcedureStep", "Proposal", "Review", "SearchEntry", "Signature", "Statement", "SupportOffer", "Topic", "Vorlage",

@@ -1,8 +1,11 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, pre_delete
 from django.dispatch import receiver
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -231,6 +234,61 @@ class AgreementSection(SignedAgreementGuard, TimeStampedModel, LockVersionModel)
         return self.heading
 
 
+# What a goal saved outside its corridor before a reason was required says instead (migration 0013, and the import of
+# an archive written before then). German like the agreed text it belongs to.
+LEGACY_CORRIDOR_EXCEPTION_REASON = (
+    "Ohne Begründung gespeichert, bevor ein Zielwert außerhalb des Korridors bestätigt werden musste."
+)
+
+
+def corridor_breach(target, low, high):
+    """Where a Zielwert lies against its Korridor: "below" the lower bound, "above" the upper one, or None (inside,
+    or no target value, or no bound on that side).
+
+    The one rule behind Goal's database constraint, Goal.clean, the goal form and services.goals.save_goal: a
+    target value outside its corridor is saved only with a reason (Goal.corridor_exception_reason), and a target
+    value inside it carries none.
+    """
+    if target is None:
+        return None
+    if low is not None and target < low:
+        return "below"
+    if high is not None and target > high:
+        return "above"
+    return None
+
+
+def _number(value, unit=""):
+    """A goal's number in the reader's format (German: 12,5), with its unit."""
+    text = number_format(value.normalize(), use_l10n=True)
+    return f"{text} {unit}" if unit else text
+
+
+def corridor_breach_message(target, low, high, unit=""):
+    """What is outside what, in the active language and number format: "Der Zielwert 40 % liegt außerhalb des
+    Korridors von 24 bis 26 %." Empty when the target lies inside its corridor."""
+    breach = corridor_breach(target, low, high)
+    if breach is None:
+        return ""
+    values = {"value": _number(target, unit), "low": _number(low, unit) if low is not None else "",
+              "high": _number(high, unit) if high is not None else ""}
+    if low is not None and high is not None:
+        # "von 24 bis 26 %", as the goal shows its corridor.
+        return gettext("Der Zielwert %(value)s liegt außerhalb des Korridors von %(low)s bis %(high)s.") % {
+            **values, "low": _number(low)}
+    if breach == "below":
+        return gettext("Der Zielwert %(value)s liegt unter der unteren Grenze des Korridors (%(low)s).") % values
+    return gettext("Der Zielwert %(value)s liegt über der oberen Grenze des Korridors (%(high)s).") % values
+
+
+def _outside_corridor():
+    """corridor_breach() as a database condition; never NULL, so its negation means "inside"."""
+    return Q(target_value__isnull=False) & (
+        (Q(corridor_low__isnull=False) & Q(target_value__lt=models.F("corridor_low")))
+        | (Q(corridor_high__isnull=False) & Q(target_value__gt=models.F("corridor_high")))
+    )
+
+
 class Goal(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
     class Kind(models.TextChoices):
         QUALITATIVE = "qualitativ", _("qualitativ (Leitziel / Tendenz)")
@@ -272,6 +330,11 @@ class Goal(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
     corridor_high = measured_value(_("Korridor obere Grenze"))
     target_value = measured_value(_("Zielwert"))
     unit = models.CharField(_("Einheit"), max_length=40, blank=True, help_text=_("z. B. %, Euro, Personen"))
+    # Part of the agreed text: shown with the goal, in its PDF, its Fassungen and their redline.
+    corridor_exception_reason = models.TextField(
+        _("Begründung für den Zielwert außerhalb des Korridors"), blank=True,
+        help_text=_("Nur bei einem Zielwert außerhalb des Korridors, dann erforderlich."),
+    )
     order = order_field()
 
     history = locked_history()
@@ -294,10 +357,38 @@ class Goal(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
                 ),
                 name="goal_qualitative_has_no_numbers",
             ),
+            # A target value outside its corridor was agreed on purpose: it says why (corridor_breach).
+            models.CheckConstraint(
+                condition=(_outside_corridor() & ~Q(corridor_exception_reason=""))
+                | (~_outside_corridor() & Q(corridor_exception_reason="")),
+                name="goal_corridor_exception_has_reason",
+            ),
         ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def outside_corridor(self):
+        return corridor_breach(self.target_value, self.corridor_low, self.corridor_high) is not None
+
+    @property
+    def corridor_exception_confirmed(self):
+        """Whether the target value outside the corridor was confirmed (the goal form's checkbox)."""
+        return bool(self.corridor_exception_reason)
+
+    def clean(self):
+        """The corridor rule for the admin, with the values named; a reason is dropped once the target value is
+        back inside its corridor, as services.goals.save_goal does."""
+        super().clean()
+        self.corridor_exception_reason = (self.corridor_exception_reason or "").strip()
+        if not self.outside_corridor:
+            self.corridor_exception_reason = ""
+        elif not self.corridor_exception_reason:
+            message = corridor_breach_message(self.target_value, self.corridor_low, self.corridor_high, self.unit)
+            raise ValidationError({"corridor_exception_reason": " ".join((
+                message, gettext("Bitte begründen Sie den Zielwert außerhalb des Korridors."),
+            ))})
 
 
 class SupportOffer(SignedAgreementGuard, TimeStampedModel, LockVersionModel):

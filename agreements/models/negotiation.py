@@ -70,6 +70,13 @@ class Proposal(TimeStampedModel, LockVersionModel):
         on_delete=models.SET_NULL, related_name="proposals",
     )
     text = models.TextField(_("Vorschlag"))
+    # The exact change, if the proposal carries one (services.negotiation.decide_proposal applies it on adoption):
+    # the new wording of `section`, or new values for fields of `goal` (GOAL_VALUE_FIELDS; numbers as strings).
+    wording = models.TextField(_("neuer Wortlaut des Abschnitts"), blank=True)
+    goal_values = models.JSONField(_("neue Werte des Ziels"), default=dict, blank=True)
+    # The passage as it stood when the proposal was made (same keys): what changed since is shown when deciding.
+    based_on = models.JSONField(_("Stand der Stelle beim Einbringen"), default=dict, blank=True)
+    applied_at = models.DateTimeField(_("in den Arbeitstext übernommen am"), null=True, blank=True)
     decision = models.CharField(
         _("Entscheidung"), max_length=20, choices=Decision.choices, default=Decision.OPEN, db_index=True
     )
@@ -98,6 +105,10 @@ class Proposal(TimeStampedModel, LockVersionModel):
 
     def __str__(self):
         return self.concerns or self.text[:80]
+
+    @property
+    def carries_change(self):
+        return bool(self.wording and self.section_id) or bool(self.goal_values and self.goal_id)
 
 
 class Statement(SignedAgreementGuard, TimeStampedModel, LockVersionModel):

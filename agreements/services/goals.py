@@ -12,15 +12,16 @@ from agreements.infra.errors import DomainError
 from agreements.services.base import pen_agreement, save_locked
 
 from .. import models as m
+from ..models.agreements import corridor_breach, corridor_breach_message
 
 GOAL_FIELDS = (
     "kind", "level", "area", "title", "text", "direction", "indicator", "reference_value", "corridor_low",
-    "corridor_high", "target_value", "unit",
+    "corridor_high", "target_value", "unit", "corridor_exception_reason",
 )
 GOAL_NUMBER_FIELDS = ("reference_value", "corridor_low", "corridor_high", "target_value")
 OFFER_FIELDS = ("topic", "title", "text", "provider", "coordinated_with", "status")
 # Optional text fields are stored as "" rather than NULL.
-TEXT_FIELDS = ("text", "direction", "unit")
+TEXT_FIELDS = ("text", "direction", "unit", "corridor_exception_reason")
 
 
 def _check_owner(obj, agreement):
@@ -56,15 +57,30 @@ def check_goal(data):
     low, high = data.get("corridor_low"), data.get("corridor_high")
     if low is not None and high is not None and low > high:
         raise DomainError(_("Die untere Grenze des Korridors liegt über der oberen."))
+    target = data.get("target_value")
+    if corridor_breach(target, low, high) is not None and not corridor_exception_reason(data):
+        raise DomainError(
+            _("%(breach)s Ein Zielwert außerhalb des Korridors wird nur mit einer Begründung gespeichert.")
+            % {"breach": corridor_breach_message(target, low, high, data.get("unit") or "")}
+        )
+
+
+def corridor_exception_reason(data):
+    """The reason stored with the goal's values: the one given for a target value outside its corridor (the
+    confirmation), none for a value inside it, whatever was sent (a reason left from before goes)."""
+    if corridor_breach(data.get("target_value"), data.get("corridor_low"), data.get("corridor_high")) is None:
+        return ""
+    return (data.get("corridor_exception_reason") or "").strip()
 
 
 def save_goal(*, user, agreement, data, goal=None, lock_version=None):
-    """Create a goal (at the end of its level) or change one; refused when frozen or saved by someone else."""
+    """Create a goal (at the end of its level) or change one; refused when frozen or saved by someone else, and
+    for a target value outside its corridor without a reason (data["corridor_exception_reason"])."""
     with transaction.atomic():
         pen_agreement(user, agreement)
         check_goal(data)
         level = data.get("level") or m.Goal.Level.LOCAL
-        data = {**data, "level": level}
+        data = {**data, "level": level, "corridor_exception_reason": corridor_exception_reason(data)}
         if goal is None:
             goal = m.Goal(agreement=agreement, order=_next_order(agreement.goals.filter(level=level)))
             _assign(goal, data, GOAL_FIELDS)

@@ -17,6 +17,7 @@ from agreements.policy import access
 from agreements.services.base import commit_with_pdf, record_step, require_writer
 
 from .. import models as m
+from . import follow_on
 from .stored_pdfs import store_generated_pdf
 from .transitions import AGREEMENT, accepting_party_id, latest_version, move, party_name
 from .versions import create_version
@@ -261,7 +262,7 @@ def _copy_content(source, target, *, parties=None):
         m.Goal(agreement=target, kind=g.kind, level=g.level, area=g.area, title=g.title, text=g.text,
                direction=g.direction, indicator_id=g.indicator_id, reference_value=g.reference_value,
                corridor_low=g.corridor_low, corridor_high=g.corridor_high, target_value=g.target_value,
-               unit=g.unit, order=g.order)
+               unit=g.unit, corridor_exception_reason=g.corridor_exception_reason, order=g.order)
         for g in source.goals.all()
     )
     m.SupportOffer.objects.bulk_create(
@@ -292,18 +293,17 @@ DERIVE_KINDS = ("next_year", "jobcenter")
 
 
 def derive(*, user, agreement, kind):
-    """Folgevereinbarung: next year's draft, or the Kreis–Jobcenter agreement mirroring a Kreis–Land one."""
+    """Folgevereinbarung: next year's draft, or the Kreis–Jobcenter agreement mirroring a Kreis–Land one; either
+    with the checklist of what it copied (services.follow_on)."""
     if kind not in DERIVE_KINDS:
         raise DomainError(_("Unbekannte Art der Folgevereinbarung."))
     with transaction.atomic():
         require_writer(user, agreement)
         if kind == "next_year":
             year = agreement.year + 1
+            period_start, period_end = follow_on.next_period(agreement)
             target = m.Agreement.objects.create(
-                title=agreement.title.replace(str(agreement.year), str(year)) if str(agreement.year)
-                in agreement.title else _("%(title)s (%(year)s)") % {"title": agreement.title, "year": year},
-                year=year,
-                period_start=_shift_year(agreement.period_start), period_end=_shift_year(agreement.period_end),
+                title=follow_on.next_title(agreement), year=year, period_start=period_start, period_end=period_end,
                 preamble=agreement.preamble, legal_basis_note=agreement.legal_basis_note,
                 predecessor=agreement, created_by=user,
             )
@@ -332,18 +332,12 @@ def derive(*, user, agreement, kind):
             ])
             target.related.add(agreement)
             entry = "agreement.derived_jobcenter"
+        # Next year's text follows its year; every copied passage goes on the checklist reviewed before the first
+        # Fassung is sent.
+        checklist = follow_on.list_copied_passages(agreement, target, shift=kind == "next_year")
         record_step(target, kind=m.ProcedureStep.Kind.STATUS, user=user, action=entry,
-                    data={"year": year, "title": agreement.title})
+                    data={"year": year, "title": agreement.title, **checklist})
     return target
-
-
-def _shift_year(date):
-    if date is None:
-        return None
-    try:
-        return date.replace(year=date.year + 1)
-    except ValueError:  # 29 February
-        return date.replace(year=date.year + 1, day=28)
 
 
 def record_review(*, user, agreement, data, assessments):

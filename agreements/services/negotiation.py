@@ -2,6 +2,7 @@
 and the readable change history of an agreement."""
 
 from collections import defaultdict
+from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
@@ -22,9 +23,12 @@ from agreements.services.base import (
     require_writer,
     save_locked,
 )
+from agreements.text import redline
 
 from .. import models as m
+from .agreements import save_section
 from .documents import discard_files_on_failure
+from .goals import GOAL_FIELDS, GOAL_NUMBER_FIELDS, save_goal
 from .transitions import AGREEMENT
 
 Decision = m.Proposal.Decision
@@ -58,17 +62,81 @@ def _short(text, length=80):
 
 # Proposals ------------------------------------------------------------
 
+# The goal fields a proposal may give new values for, as the pen holder adopts them in one step.
+GOAL_VALUE_FIELDS = ("direction", "reference_value", "corridor_low", "corridor_high", "target_value", "text")
+
+
+def _stored(value):
+    """A goal value as a proposal stores it (JSON): numbers as plain decimal strings, empty as None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def _same_text(a, b):
+    """Texts that differ only in line endings or trailing whitespace are the same wording."""
+    def norm(text):
+        return "\n".join(line.rstrip() for line in str(text or "").replace("\r\n", "\n").replace("\r", "\n")
+                         .split("\n")).strip()
+    return norm(a) == norm(b)
+
+
+def _same_value(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    try:
+        return Decimal(a) == Decimal(b)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(a) == str(b)
+
+
+def passage(section=None, goal=None):
+    """The current content of the passage a proposal concerns, in the proposal's terms: {"text": …} of a
+    section, or the goal's GOAL_VALUE_FIELDS; {} for none."""
+    if section is not None:
+        return {"text": section.text}
+    if goal is not None:
+        return {field: _stored(getattr(goal, field)) for field in GOAL_VALUE_FIELDS}
+    return {}
+
+
+def changed_goal_values(goal, values):
+    """The proposed values that differ from the goal's current ones, as stored (see _stored)."""
+    current = passage(goal=goal)
+    proposed = {field: _stored(values.get(field)) for field in GOAL_VALUE_FIELDS if field in values}
+    return {field: value for field, value in proposed.items() if not _same_value(value, current[field])}
+
+
 def create_proposal(*, user, agreement, data):
-    """A party proposes text; the proposing party is the one the user writes for."""
+    """A party without the pen proposes: a free text, optionally with the exact change (a section's new
+    `wording`, or `goal_values` for the goal's GOAL_VALUE_FIELDS, of which those differing from the goal are
+    kept). The passage as it stands is stored with it, so the decision shows what changed since."""
     with transaction.atomic():
         locked = AGREEMENT.enter(user, agreement, "propose")  # the parties without the pen propose
         party_id = next(pid for pid in access.acting_parties(user, locked) if pid != locked.pen_holder_id())
         goal, section = data.get("goal"), data.get("section")
         _require_own(agreement, goal, _("Das Ziel gehört nicht zu dieser Zielvereinbarung."))
         _require_own(agreement, section, _("Der Abschnitt gehört nicht zu dieser Zielvereinbarung."))
+        wording, goal_values = data.get("wording") or "", {}
+        if wording:
+            if section is None:
+                raise DomainError(_("Ein neuer Wortlaut braucht den Abschnitt, den er ersetzt."))
+            section = m.AgreementSection.objects.select_for_update().get(pk=section.pk)
+            if _same_text(wording, section.text):
+                raise DomainError(_("Der vorgeschlagene Wortlaut ist derselbe wie der des Abschnitts."))
+        if data.get("goal_values"):
+            if goal is None:
+                raise DomainError(_("Neue Werte eines Ziels brauchen das Ziel, das sie ändern."))
+            goal = m.Goal.objects.select_for_update().get(pk=goal.pk)
+            goal_values = changed_goal_values(goal, data["goal_values"])
+            if not goal_values:
+                raise DomainError(_("Die vorgeschlagenen Werte sind dieselben wie die des Ziels."))
         proposal = m.Proposal.objects.create(
             agreement=agreement, party_id=party_id, text=data["text"], concerns=data.get("concerns") or "",
-            goal=goal, section=section, created_by=user,
+            goal=goal, section=section, created_by=user, wording=wording, goal_values=goal_values,
+            based_on=passage(section=section if wording else None, goal=goal if goal_values else None),
         )
         party = m.Party.objects.get(pk=party_id)
         record_step(
@@ -103,11 +171,22 @@ def decide_proposal(*, user, proposal, data, lock_version):
         letter = data.get("answer_letter")
         _require_own(agreement, letter, _("Das Schreiben gehört nicht zu dieser Zielvereinbarung."))
 
+        if proposal.applied_at is not None and decision != Decision.ADOPTED:
+            raise DomainError(_("Die Änderung dieses Vorschlags steht bereits im Arbeitstext; die Entscheidung "
+                                "bleibt „übernommen“. Wer sie zurücknehmen will, ändert den Text selbst."))
+
         previous = proposal.decision
         proposal.decision, proposal.reason, proposal.answer_letter = decision, reason, letter
         proposal.decided_at, proposal.decided_by = timezone.now(), user
         fields = ["decision", "reason", "answer_letter", "decided_at", "decided_by"]
+        applies = decision == Decision.ADOPTED and proposal.applied_at is None and (
+            proposal.wording or proposal.goal_values)
+        if applies:
+            proposal.applied_at = proposal.decided_at
+            fields.append("applied_at")
         save_locked(proposal, lock_version, fields, submitted=data)
+        if applies:
+            _apply(user, agreement, proposal)
 
         deciding = m.Party.objects.get(pk=agreement.pen_holder_id())
         record_step(
@@ -115,6 +194,96 @@ def decide_proposal(*, user, proposal, data, lock_version):
             action="proposal.decided", data=_decision_data(user, proposal, deciding, previous),
         )
     return proposal
+
+
+def _apply(user, agreement, proposal):
+    """Adopting in one step: the proposal's change goes into the working text through the same service as an
+    edit by hand (its rules apply: a goal outside its corridor still needs the reason), so the next Fassung's
+    redline shows it."""
+    if proposal.wording:
+        section = m.AgreementSection.objects.select_for_update().filter(pk=proposal.section_id).first()
+        if section is None:
+            raise DomainError(_("Den Abschnitt, dessen Wortlaut der Vorschlag ersetzt, gibt es nicht mehr. Bitte "
+                                "übernehmen Sie ihn teilweise oder lehnen Sie ihn ab."))
+        save_section(user=user, agreement=agreement, data={"heading": section.heading, "text": proposal.wording},
+                     section=section, lock_version=section.lock_version)
+    if proposal.goal_values:
+        goal = m.Goal.objects.select_for_update().filter(pk=proposal.goal_id).first()
+        if goal is None:
+            raise DomainError(_("Das Ziel, dessen Werte der Vorschlag ändert, gibt es nicht mehr. Bitte "
+                                "übernehmen Sie ihn teilweise oder lehnen Sie ihn ab."))
+        data = {field: getattr(goal, field) for field in GOAL_FIELDS}
+        for field, value in proposal.goal_values.items():
+            number = isinstance(goal._meta.get_field(field), models.DecimalField)
+            data[field] = Decimal(value) if number and value is not None else value
+        save_goal(user=user, agreement=agreement, data=data, goal=goal, lock_version=goal.lock_version)
+
+
+def _goal_display(field, value):
+    """A goal value as shown: the label of a Tendenz, a number (localized by the template), a text."""
+    if value is None or value == "":
+        return None
+    if field == "direction":
+        return m.Goal.Direction(value).label if value in m.Goal.Direction.values else value
+    if field in GOAL_NUMBER_FIELDS:
+        return Decimal(value)
+    return value
+
+
+def describe_change(proposal):
+    """What a proposal's change does, for the proposals tab and the decision page; None without one.
+
+    Before adoption: the proposed wording marked against the working text (word redline), or per goal field the
+    current and the proposed value. After adoption: what it changed (from the passage as it stood when proposed).
+    `stale`: the passage has changed since the proposal was made (by the pen holder or another adopted proposal),
+    so the decision should look again.
+    """
+    if not proposal.carries_change:
+        return None
+    applied = proposal.applied_at is not None
+    current = passage(section=proposal.section if proposal.wording else None,
+                      goal=proposal.goal if proposal.goal_values else None)
+    base = current if not proposal.based_on else {**current, **proposal.based_on}
+    before = base if applied else current
+    if proposal.wording:
+        return SimpleNamespace(
+            applied=applied, stale=not applied and not _same_text(base["text"], current["text"]),
+            diff=redline.diff_text(before["text"], proposal.wording), rows=())
+    rows = [
+        SimpleNamespace(label=m.Goal._meta.get_field(field).verbose_name,
+                        old=_goal_display(field, before.get(field)), new=_goal_display(field, value))
+        for field, value in proposal.goal_values.items()
+    ]
+    stale = not applied and any(not _same_value(base.get(f), current.get(f)) for f in GOAL_VALUE_FIELDS)
+    return SimpleNamespace(applied=applied, stale=stale, diff="", rows=rows)
+
+
+def passage_key(proposal):
+    """The passage a proposal concerns, for seeing proposals on the same one together: ("section", pk),
+    ("goal", pk), or ("concerns", the normalised words) for a proposal only in words."""
+    if proposal.section_id:
+        return ("section", proposal.section_id)
+    if proposal.goal_id:
+        return ("goal", proposal.goal_id)
+    return ("concerns", " ".join(proposal.concerns.lower().split()) or f"#{proposal.pk}")
+
+
+def arrange_proposals(proposals):
+    """Proposals grouped by passage (groups in the order of their first proposal, each in order of arrival), each
+    with `change` (describe_change) and `collisions`: the other open proposals on the same passage, while it is
+    open itself. Two open proposals on one passage are a collision the pen holder decides together."""
+    groups = {}
+    for proposal in proposals:
+        groups.setdefault(passage_key(proposal), []).append(proposal)
+    arranged = []
+    for group in groups.values():
+        open_ones = [p for p in group if p.decision == Decision.OPEN]
+        for proposal in group:
+            proposal.change = describe_change(proposal)
+            proposal.collisions = ([p for p in open_ones if p is not proposal]
+                                   if proposal.decision == Decision.OPEN else [])
+            arranged.append(proposal)
+    return arranged
 
 
 def require_decidable(agreement):
@@ -134,7 +303,20 @@ def _decision_data(user, proposal, deciding, previous):
         "party": proposal.party.name, "decision": proposal.decision, "previous": previous,
         "reason": proposal.reason,
         "letter": str(proposal.answer_letter) if proposal.answer_letter else "",
+        "applied": changed_passage(proposal) if proposal.applied_at and previous != Decision.ADOPTED else "",
     }
+
+
+def changed_passage(proposal):
+    """The passage a proposal's change concerns, named for the record: "§ 2 Ziele" or "Ziel „…“ (Zielwert,
+    Korridor obere Grenze)"."""
+    if proposal.wording and proposal.section is not None:
+        return gettext("Wortlaut von „%(heading)s“") % {"heading": proposal.section.heading}
+    if proposal.goal_values and proposal.goal is not None:
+        names = ", ".join(str(m.Goal._meta.get_field(f).verbose_name) for f in GOAL_VALUE_FIELDS
+                          if f in proposal.goal_values)
+        return gettext("Ziel „%(title)s“ (%(fields)s)") % {"title": proposal.goal.title, "fields": names}
+    return ""
 
 
 # Statements ------------------------------------------------------------

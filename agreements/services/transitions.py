@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from agreements.infra.errors import DomainError
 from agreements.policy import access, vorlage_access
@@ -29,7 +31,7 @@ NOT_NOW = _("Diese Aktion ist im Status „%(status)s“ nicht möglich.")
 class Transition:
     sources: tuple
     target: str | None = None  # None: the action does not change the status (editing, a Nachtrag, a result)
-    guards: tuple = ()  # (user, obj) → the reason it is refused, or None
+    guards: tuple = ()  # (user, obj) → the reason it is refused (a Refusal when it links somewhere), or None
     not_now: object = NOT_NOW  # the reason when the status does not allow it; %(status)s is the status
 
 
@@ -37,6 +39,9 @@ class Transition:
 class Refusal:
     reason: str
     forbidden: bool = False  # not allowed at all (403), rather than not now
+    # Where the user does what the refusal asks for (the checklist of a follow-on), and the link's words.
+    link: str = ""
+    link_text: str = ""
 
     def __str__(self):
         return self.reason
@@ -62,7 +67,7 @@ class Lifecycle:
         for guard in transition.guards:
             reason = guard(user, obj)
             if reason:
-                return Refusal(str(reason))
+                return reason if isinstance(reason, Refusal) else Refusal(str(reason))
         return None
 
     def permission_refusal(self, user, obj):
@@ -195,6 +200,31 @@ def _may_accept(user, agreement):
     return None
 
 
+def open_copied_passages(agreement):
+    """How many passages a derived agreement copied that nobody has reviewed yet (services.follow_on); from the
+    page's annotation where it has one (follow_on.passage_annotations), never on a freshly locked row."""
+    annotated = agreement.__dict__.get("open_passage_count")
+    if annotated is not None:
+        return annotated
+    return m.CopiedPassage.objects.filter(agreement=agreement, reviewed_at__isnull=True).count()
+
+
+def _copied_passages_reviewed(user, agreement):
+    """A follow-on goes out only when the party am Zug has reviewed every passage it copied (its checklist)."""
+    count = open_copied_passages(agreement)
+    if not count:
+        return None
+    return Refusal(
+        ngettext("Die Folgevereinbarung enthält %(count)s übernommene Passage, die noch nicht geprüft ist. Vor der "
+                 "ersten Übersendung prüft die Stelle am Zug jede übernommene Passage und hakt sie auf der "
+                 "Prüfliste ab.",
+                 "Die Folgevereinbarung enthält %(count)s übernommene Passagen, die noch nicht geprüft sind. Vor "
+                 "der ersten Übersendung prüft die Stelle am Zug jede übernommene Passage und hakt sie auf der "
+                 "Prüfliste ab.", count) % {"count": count},
+        link=reverse("follow_on_review", args=[agreement.pk]), link_text=str(_("Zur Prüfliste")),
+    )
+
+
 def _while_open(*guards):
     """An action on the content, open until the text is agreed (Agreement.FROZEN_STATUSES)."""
     return Transition(
@@ -216,7 +246,7 @@ AGREEMENT = Lifecycle(
         "edit": _while_open(),
         # The working text (header, sections, goals, offers) and sending it: only the party "am Zug".
         "write": _while_open(_holds_pen),
-        "send": Transition((A.DRAFT, A.NEGOTIATION), guards=(_holds_pen,)),
+        "send": Transition((A.DRAFT, A.NEGOTIATION), guards=(_holds_pen, _copied_passages_reviewed)),
         # Proposals: the parties without the pen.
         "propose": _while_open(_without_pen),
         # Accepting the received Fassung; the last acceptance needed makes the text agreed.

@@ -52,6 +52,8 @@ def agreement_snapshot(agreement):
             "reference_value": _decimal(g.reference_value), "corridor_low": _decimal(g.corridor_low),
             "corridor_high": _decimal(g.corridor_high), "target_value": _decimal(g.target_value),
             "unit": g.unit,
+            # Only where there is one: a Fassung sent before the field existed still equals the unchanged text.
+            **({"corridor_exception_reason": g.corridor_exception_reason} if g.corridor_exception_reason else {}),
         }
         for g in m.Goal.objects.filter(agreement=agreement).select_related("indicator").order_by("order", "pk")
     ]

@@ -66,7 +66,8 @@ def _step(step):
 def _goal(goal, latest_status=None):
     return t.Goal(title=goal.title, kind=goal.kind, level=goal.level, level_label=str(goal.get_level_display()),
                   direction_label=str(goal.get_direction_display()) if goal.direction else "",
-                  target_value=goal.target_value, unit=goal.unit, latest_status=latest_status)
+                  target_value=goal.target_value, unit=goal.unit, latest_status=latest_status,
+                  corridor_exception_reason=goal.corridor_exception_reason)
 
 
 def _letter(letter):

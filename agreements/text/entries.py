@@ -135,6 +135,8 @@ def _decision_description(v):
                      % {"previous": _decision_label(v["previous"])})
     if v.get("reason"):
         parts.append(gettext("Begründung: %(reason)s") % {"reason": v["reason"]})
+    if v.get("applied"):
+        parts.append(gettext("Die Änderung steht damit im Arbeitstext: %(passage)s.") % {"passage": v["applied"]})
     if v.get("letter"):
         parts.append(gettext("Beantwortet mit dem Schreiben „%(letter)s“.") % {"letter": v["letter"]})
     return " ".join(parts)
@@ -155,6 +157,41 @@ def _result_description(v):
                        "%(result)s.") % {**values, "date": v["date"]}
     return gettext("Die Vorlage %(reference)s wurde im Gremium „%(committee)s“ beraten: %(result)s.") % values
 
+
+
+def _derived(sentence):
+    """The sentence of a derived agreement, and, for one derived since copies are reviewed (issue 12), what went on
+    its checklist (services.follow_on)."""
+
+    def description(v):
+        text = str(sentence) % v
+        if "passages" not in v:
+            return text
+        text += " " + ngettext(
+            "%(count)s übernommene Passage steht auf der Prüfliste",
+            "%(count)s übernommene Passagen stehen auf der Prüfliste", v["passages"],
+        ) % {"count": v["passages"]}
+        moved = v.get("moved") or 0
+        if moved:
+            text += "; " + ngettext("%(count)s Jahresangabe wurde auf das neue Jahr umgestellt.",
+                                    "%(count)s Jahresangaben wurden auf das neue Jahr umgestellt.", moved) % {
+                "count": moved}
+        else:
+            text += "."
+        return text
+
+    return description
+
+
+def _passages_reviewed(v):
+    text = ngettext(
+        "%(user)s (%(party)s) hat %(count)s übernommene Passage als geprüft markiert.",
+        "%(user)s (%(party)s) hat %(count)s übernommene Passagen als geprüft markiert.", v["count"],
+    ) % {"user": v["user"], "party": v["party"], "count": v["count"]}
+    if v["open"]:
+        return text + " " + ngettext("Noch offen: %(count)s Passage.", "Noch offen: %(count)s Passagen.",
+                                     v["open"]) % {"count": v["open"]}
+    return text + " " + gettext("Damit sind alle übernommenen Passagen geprüft.")
 
 # --- The registry -----------------------------------------------------------------------------------------------
 
@@ -193,10 +230,13 @@ _ACTIONS = [
     Action("agreement.amended", _("Nachtrag angelegt"),
            _("Der Nachtrag zur Zielvereinbarung „%(title)s“ wurde als Entwurf angelegt."), keys=("title",)),
     Action("agreement.derived", _("Entwurf abgeleitet"),
-           _("Die Zielvereinbarung für %(year)s wurde aus „%(title)s“ abgeleitet."), keys=("year", "title")),
+           _derived(_("Die Zielvereinbarung für %(year)s wurde aus „%(title)s“ abgeleitet.")), keys=("year", "title")),
     Action("agreement.derived_jobcenter", _("Entwurf abgeleitet"),
-           _("Die ähnlich lautende Zielvereinbarung %(year)s mit dem Jobcenter wurde aus „%(title)s“ abgeleitet."),
+           _derived(_("Die ähnlich lautende Zielvereinbarung %(year)s mit dem Jobcenter wurde aus „%(title)s“ "
+                      "abgeleitet.")),
            keys=("year", "title")),
+    Action("follow_on.reviewed", _("Übernommene Passagen geprüft"), _passages_reviewed,
+           keys=("party", "user", "count", "open")),
     Action("review.recorded", lambda v: choice_label("Review", "kind", v["kind"]), _review_description,
            keys=("kind", "date", "count"), dates=("date",)),
     Action("proposal.made", lambda v: gettext("Vorschlag von %(party)s") % {"party": v["party_short"]},

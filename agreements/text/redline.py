@@ -3,26 +3,43 @@
 Changes are marked with <ins>/<del> elements and a visually hidden "eingefügt:"/"gelöscht:" prefix, so they
 are readable without colour and announced by screen readers. Every piece of user text is escaped here; the
 result is a SafeString that templates output as is.
+
+Texts are compared word by word. A word is a run of non-whitespace characters ("14.01.2012", "Kreises,",
+"§"), whitespace being what Python's str.isspace() calls so (the regex class \\s, which includes the no-break
+space and every line separator). A mark starts and ends only at a word boundary, never inside a word: a
+changed date reads "am <del>14.01.2012</del><ins>23.01.2013</ins>", not "am 2314.01.20122013". The whitespace
+after a word belongs to it, so a word followed by a space and the same word followed by a line break differ.
+
+Line endings are not changes: before comparing, every "\\r\\n" and every lone "\\r" becomes "\\n"
+(normalise_newlines), so a text saved from a browser form (which sends "\\r\\n") equals the same text written
+with "\\n". The views (diff_views) show the texts so normalised.
 """
 
 import re
+from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-# A word or a punctuation mark together with the whitespace after it; leading whitespace on its own. Joining
-# the tokens gives the text back unchanged. Keeping the whitespace on the word (instead of separate tokens)
-# keeps the matcher fast on long texts, because a lone " " would match everywhere.
-_TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+")
-_WORD = re.compile(r"\w")
-# A sentence (or clause up to a colon or semicolon) with the whitespace after it.
-_SENTENCE = re.compile(r"[^.!?;:]*[.!?;:]*\s*")
+# A word with the whitespace after it; leading whitespace on its own. Joining the tokens gives the text back
+# unchanged. Keeping the whitespace on the word (instead of separate tokens) keeps the matcher fast on long
+# texts, because a lone " " would match everywhere.
+_TOKEN = re.compile(r"\S+\s*|\s+")
+_LETTER_OR_DIGIT = re.compile(r"\w")
+_NEWLINE = re.compile(r"\r\n?")
+# A sentence (or clause) ends with a word whose last character is one of these: "Kreises." ends one,
+# "14.01.2012" does not.
+_SENTENCE_END = frozenset(".!?;:")
 
 # Above this many pairs of units (lines, sentences or words) a block is shown as deleted and inserted whole,
 # so that a pathological input cannot make the page slow (about half a second in the worst case).
 _MAX_WORK = 4_000_000
+
+# The three views of two texts: the changes marked (deletions and insertions in the text), the new text alone,
+# the old text alone (neither marked).
+VIEWS = ("changes", "new", "old")
 
 STATUS_LABELS = {
     "added": _("neu"),
@@ -48,6 +65,7 @@ FIELD_LABELS = {
     "corridor_high": _("Korridor obere Grenze"),
     "target_value": _("Zielwert"),
     "unit": _("Einheit"),
+    "corridor_exception_reason": _("Begründung für den Zielwert außerhalb des Korridors"),
     "topic": _("Themenschwerpunkt"),
     "provider": _("Anbieter"),
     "coordinated_with": _("abgestimmt mit"),
@@ -63,7 +81,7 @@ ITEM_FIELDS = {
     "sections": ("heading", "text"),
     "goals": (
         "title", "text", "kind", "level", "area", "direction", "indicator", "reference_value", "corridor_low",
-        "corridor_high", "target_value", "unit",
+        "corridor_high", "target_value", "unit", "corridor_exception_reason",
     ),
     "offers": ("topic", "title", "text", "provider", "coordinated_with", "status"),
 }
@@ -78,15 +96,31 @@ def _del(html):
     return f'<del><span class="visually-hidden">{escape(_("gelöscht:"))} </span>{html}</del>'
 
 
+def normalise_newlines(text):
+    """The text with "\\r\\n" and a lone "\\r" as "\\n": a change of line ending only is no change."""
+    return _NEWLINE.sub("\n", text)
+
+
 def _tokens(text):
     return _TOKEN.findall(text)
 
 
 def _sentences(text):
-    return [piece for piece in _SENTENCE.findall(text) if piece]
+    """Sentences (or clauses up to a colon or semicolon) made of whole words, each with the whitespace after it."""
+    sentences, current = [], []
+    for token in _tokens(text):
+        current.append(token)
+        word = token.rstrip()
+        if word and word[-1] in _SENTENCE_END:
+            sentences.append("".join(current))
+            current = []
+    if current:
+        sentences.append("".join(current))
+    return sentences
 
 
 def _lines(text):
+    # Every character splitlines() breaks at is whitespace, so a line ends at a word boundary.
     return text.splitlines(keepends=True)
 
 
@@ -95,7 +129,8 @@ def _diff_parts(old, new, splitters=None):
 
     Coarse to fine: lines, then sentences inside changed lines, then words inside changed sentences. Agreement
     texts are long and most edits touch a few places; a word-level match over a whole long text would be slow.
-    A block that is still too large for the next level is shown as replaced whole.
+    A block that is still too large for the next level is shown as replaced whole. Every unit is made of whole
+    words, so every piece starts and ends at a word boundary.
     """
     if splitters is None:
         splitters = (_lines, _sentences, _tokens)
@@ -117,12 +152,12 @@ def _diff_parts(old, new, splitters=None):
 
 
 def _coalesce(parts):
-    """Fold a stray match of punctuation or spaces between two changes into them: "anbietet[+. Die … vom 23+].
-    [+01.2012+]" reads better as one insertion."""
+    """Fold a stray match of punctuation or spaces between two changes into them: "[-alt-][+neu+] – [-alt-][+neu+]"
+    reads better as one deletion and one insertion around nothing but a dash."""
     merged = []
     for index, (kind, old, new) in enumerate(parts):
         stray = (
-            kind == "equal" and not _WORD.search(old) and merged and merged[-1][0] == "change"
+            kind == "equal" and not _LETTER_OR_DIGIT.search(old) and merged and merged[-1][0] == "change"
             and index + 1 < len(parts) and parts[index + 1][0] == "change"
         )
         if stray or (kind == "change" and merged and merged[-1][0] == "change"):
@@ -133,9 +168,17 @@ def _coalesce(parts):
     return merged
 
 
+def _at_boundary(text, position):
+    """Whether `position` in `text` (a piece that itself starts and ends at word boundaries) splits no word."""
+    return (position <= 0 or position >= len(text) or text[position - 1].isspace()
+            or text[position].isspace())
+
+
 def _trim(parts):
-    """Move punctuation and spaces that both sides of a change share at its ends out of the change: a new
-    paragraph after "anbietet." is an insertion after the full stop, not a replaced full stop."""
+    """Move whole words and whitespace that both sides of a change share at its ends out of the change: a new
+    paragraph after "unterstützt." is an insertion after that word ("unterstützt." and "unterstützt.\\n" are
+    different tokens to the matcher), not a replaced word. A cut falls only where it splits a word on neither
+    side."""
     trimmed = []
     for kind, old, new in parts:
         if kind != "change" or not old or not new:
@@ -143,12 +186,15 @@ def _trim(parts):
             continue
         limit = min(len(old), len(new))
         head = 0
-        while head < limit and old[head] == new[head] and not _WORD.match(old[head]):
+        while head < limit and old[head] == new[head]:
             head += 1
+        while head and not (_at_boundary(old, head) and _at_boundary(new, head)):
+            head -= 1
         tail = 0
-        while (tail < limit - head and old[-1 - tail] == new[-1 - tail]
-               and not _WORD.match(old[-1 - tail])):
+        while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
             tail += 1
+        while tail and not (_at_boundary(old, len(old) - tail) and _at_boundary(new, len(new) - tail)):
+            tail -= 1
         end_old, end_new = len(old) - tail, len(new) - tail
         pieces = [
             ("equal", old[:head], new[:head]),
@@ -160,13 +206,21 @@ def _trim(parts):
 
 
 def _as_text(value):
-    return "" if value is None else str(value)
+    return "" if value is None else normalise_newlines(str(value))
+
+
+def _pieces(old, new):
+    """(kind, old piece, new piece): the old pieces joined give `old`, the new ones `new`; an 'equal' piece is
+    the same on both sides, a 'change' piece is a deletion (its old side) and an insertion (its new side)."""
+    if old == new:
+        return [("equal", old, new)] if old else []
+    return _trim(_coalesce(_diff_parts(old, new)))
 
 
 def _marked(old, new):
     """(kind, old side, new side) of each piece, escaped: an unchanged piece as it is on each side, a change as
     its deletion (<del>) on the old side and its insertion (<ins>) on the new one ("" where there is none)."""
-    for kind, old_piece, new_piece in _trim(_coalesce(_diff_parts(old, new))):
+    for kind, old_piece, new_piece in _pieces(old, new):
         if kind == "equal":
             yield kind, escape(old_piece), escape(new_piece)
         else:
@@ -175,19 +229,39 @@ def _marked(old, new):
 
 
 def diff_sides(old, new):
-    """diff_text split in two: (old with its deletions marked, new with its insertions marked)."""
+    """The changes split in two: (old with its deletions marked, new with its insertions marked)."""
     pieces = list(_marked(_as_text(old), _as_text(new)))
     return (mark_safe("".join(left for _kind, left, _right in pieces)),
             mark_safe("".join(right for _kind, _left, right in pieces)))
 
 
+def diff_views(old, new):
+    """The three views of two texts, {view: SafeString} for each of VIEWS, all from the same comparison:
+
+    - "changes": the text with each change marked where it is, its deletion (<del>) before its insertion (<ins>);
+      dropping the insertions gives the old text, dropping the deletions the new one;
+    - "new": the new text alone, unmarked; "old": the old text alone, unmarked.
+
+    Texts are compared after normalise_newlines, and shown so.
+    """
+    old, new = _as_text(old), _as_text(new)
+    pieces = _pieces(old, new)
+    # An unchanged piece once (the same on both sides), a change as its deletion followed by its insertion.
+    changes = "".join(
+        escape(old_piece) if kind == "equal" else
+        (_del(escape(old_piece)) if old_piece else "") + (_ins(escape(new_piece)) if new_piece else "")
+        for kind, old_piece, new_piece in pieces
+    )
+    return {
+        "changes": mark_safe(changes),
+        "new": mark_safe("".join(escape(new_piece) for _kind, _old, new_piece in pieces)),
+        "old": mark_safe("".join(escape(old_piece) for _kind, old_piece, _new in pieces)),
+    }
+
+
 def diff_text(old, new):
     """Word-level redline of two texts: deletions in <del>, insertions in <ins>, everything escaped."""
-    old, new = _as_text(old), _as_text(new)
-    if old == new:
-        return escape(old)
-    # An unchanged piece once (as the old text has it), a change as its deletion followed by its insertion.
-    return mark_safe("".join(left + (right if kind == "change" else "") for kind, left, right in _marked(old, new)))
+    return diff_views(old, new)["changes"]
 
 
 def display_value(name, value, choice_labels=None):
@@ -203,32 +277,54 @@ def display_value(name, value, choice_labels=None):
     return str(value)
 
 
+def _norm(value):
+    return "" if value is None else str(value)
+
+
+# Stored as canonical decimal strings by services.versions; compared as numbers, so that "22.10" written by an
+# older snapshot and "22.1" are not reported as a change.
+NUMBER_FIELDS = frozenset({"reference_value", "corridor_low", "corridor_high", "target_value"})
+
+
+def _comparable(name, value):
+    text = normalise_newlines(_norm(value))
+    if name in NUMBER_FIELDS and text:
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return text
+        return number if number.is_finite() else text
+    return text
+
+
+def same_value(name, old, new):
+    """Whether a field's two stored values are the same: line endings and number formats aside."""
+    return _comparable(name, old) == _comparable(name, new)
+
+
 def _field_change(name, old, new, choice_labels, *, label=None):
     """One field's comparison: labels, display values and redlines (inline and for each side)."""
-    old_display = display_value(name, old, choice_labels)
-    new_display = display_value(name, new, choice_labels)
+    old_display = _as_text(display_value(name, old, choice_labels))
+    new_display = _as_text(display_value(name, new, choice_labels))
+    changed = not same_value(name, old, new)
     if name in TEXT_FIELDS:
         redline = diff_text(old_display, new_display)
         old_html, new_html = diff_sides(old_display, new_display)
     else:
         # Short values (numbers, codes) are replaced whole: a half-changed number would mislead.
-        old_html = mark_safe(_del(escape(old_display))) if old_display and old != new else escape(old_display)
-        new_html = mark_safe(_ins(escape(new_display))) if new_display and old != new else escape(new_display)
-        redline = mark_safe(f"{old_html} {new_html}".strip()) if old != new else escape(new_display)
+        old_html = mark_safe(_del(escape(old_display))) if old_display and changed else escape(old_display)
+        new_html = mark_safe(_ins(escape(new_display))) if new_display and changed else escape(new_display)
+        redline = mark_safe(f"{old_html} {new_html}".strip()) if changed else escape(new_display)
     return {
         "name": name,
         "label": label or FIELD_LABELS.get(name, name),
         "old": old_display,
         "new": new_display,
-        "changed": old != new,
+        "changed": changed,
         "redline": redline,
         "old_html": old_html,
         "new_html": new_html,
     }
-
-
-def _norm(value):
-    return "" if value is None else str(value)
 
 
 def _normalized_title(item, title_field):
@@ -294,7 +390,7 @@ def _compare_items(kind, old_items, new_items, choice_labels):
         else:
             changes = [
                 _field_change(f, old.get(f), new.get(f), choice_labels)
-                for f in fields if _norm(old.get(f)) != _norm(new.get(f))
+                for f in fields if not same_value(f, old.get(f), new.get(f))
             ]
             status = "changed" if changes else "unchanged"
         shown = new if new is not None else old
@@ -306,7 +402,11 @@ def _compare_items(kind, old_items, new_items, choice_labels):
             "old_title": _norm(old.get(title_field)) if old else "",
             "old": old,
             "new": new,
+            "old_index": i,
+            "new_index": j,
             "fields": changes,
+            # What changed in an item on both sides, by name ("Zielwert, Text"); empty for added and removed ones.
+            "changed_labels": [change["label"] for change in changes] if status == "changed" else [],
         })
     return entries
 
@@ -350,19 +450,22 @@ def compare_snapshots(a, b, *, choice_labels=None):
     - "legal_bases": {"added": [...], "removed": [...], "unchanged": [...]} of citations;
     - "parties": entries with status and name/role before and after;
     - "sections", "goals", "offers": entries with "status" (added/removed/changed/unchanged), the old and new
-      item, and "fields": for changed items the changed fields, for added/removed items all filled fields;
+      item and their places in the snapshots' lists ("old_index", "new_index", None on the side that has none),
+      "fields": for changed items the changed fields, for added/removed items all filled fields, and
+      "changed_labels": the labels of a changed item's changed fields;
     - "counts" per status over sections, goals and offers, and "has_changes".
 
     A field change has "name", "label", "old", "new" (display strings), "redline" (inline, <ins>/<del>) and
     "old_html"/"new_html" (each side marked, for a side-by-side view). `choice_labels` maps a field name to
-    {code: label} so that codes are shown as words.
+    {code: label} so that codes are shown as words. Values that differ only in their line endings, or numbers
+    only in their notation, are the same (same_value).
     """
     # Snapshots are stored JSON: anything but an object is treated as empty rather than failing the page.
     a = a if isinstance(a, dict) else {}
     b = b if isinstance(b, dict) else {}
     header = [
         _field_change(f, a.get(f), b.get(f), choice_labels)
-        for f in HEADER_FIELDS if _norm(a.get(f)) != _norm(b.get(f))
+        for f in HEADER_FIELDS if not same_value(f, a.get(f), b.get(f))
     ]
     old_bases, new_bases = list(a.get("legal_bases") or []), list(b.get("legal_bases") or [])
     legal_bases = {

@@ -120,6 +120,7 @@ class Goal:
     target_value: Decimal | None = None
     unit: str = ""
     latest_status: str | None = None  # of its latest assessment (read for the predecessor's goals)
+    corridor_exception_reason: str = ""  # why the target value lies outside its corridor
 
 
 @dataclass(frozen=True)
@@ -555,6 +556,8 @@ def _goal_line(goal):
         detail.append(f"Tendenz: {goal.direction_label}")
     if goal.target_value is not None:
         detail.append(f"Zielwert: {goal.target_value.normalize():f}{' ' + goal.unit if goal.unit else ''}")
+        if goal.corridor_exception_reason:
+            detail.append(f"außerhalb des Korridors, Begründung: {' '.join(goal.corridor_exception_reason.split())}")
     return f"- {goal.title} ({', '.join(detail)})"
 
 

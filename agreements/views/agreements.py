@@ -12,11 +12,13 @@ from .. import models as m
 from ..forms import AgreementFilterForm, AgreementForm, SectionForm
 from ..forms.base import submit_once
 from ..services import agreements as svc
-from ..services import lifecycle
+from ..services import follow_on, lifecycle
 from ..services.overview import filter_agreement_list
 from .base import (
     Routes,
     agreement_context,
+    ask_first,
+    deletion,
     form_page,
     not_open,
     once,
@@ -77,6 +79,7 @@ def agreement_detail(request, pk):
             version_count=Count("versions", distinct=True),
             open_proposal_count=Count("proposals", filter=Q(proposals__decision="offen"), distinct=True),
             signature_count=Count("signatures", distinct=True),
+            **follow_on.passage_annotations(),
         ),
     )
     if refused := read_only(request):
@@ -193,8 +196,13 @@ def section_edit(request, pk, section_pk):
 @urlpatterns.route("vereinbarungen/<int:pk>/abschnitte/<int:section_pk>/loeschen/")
 def section_delete(request, pk, section_pk):
     section = access.section_for(request.user, section_pk, write=True, agreement_pk=pk)
-    if (refused := post_only(request)) is not None:
+    if refused := post_only(request) or not_open(request, section.agreement, "write"):
         return refused
+    if asked := ask_first(request, lambda: deletion(
+            _("Abschnitt „%(title)s“ löschen?"), _("Der Abschnitt „%(title)s“ wird aus dem Arbeitsstand gelöscht."),
+            _("Abschnitt löschen"), section.heading, section.agreement, reverse("agreement_detail", args=[pk]),
+            proposals=section.proposals.count())):
+        return asked
     run_action(request, lambda: svc.delete_section(user=request.user, section=section),
                success_message=_("Der Abschnitt wurde gelöscht."))
     return redirect("agreement_detail", pk=pk)

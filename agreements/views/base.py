@@ -1,6 +1,7 @@
 """Small helpers shared by the view modules: URL routes, tab navigation, service calls, the conflict page."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
 
@@ -8,10 +9,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.utils import formats
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.errors import ConflictError, DomainError
@@ -132,10 +134,12 @@ def agreement_tab(name, template, **table):
     return decorate
 
 
-def form_page(request, form, agreement, title, back_url, intro=""):
-    """A form of the agreement on its own page (agreements/simple_form.html), with the way back."""
-    return render(request, "agreements/simple_form.html", {
-        "form": form, "agreement": agreement, "title": title, "back_url": back_url, "intro": intro,
+def form_page(request, form, agreement, title, back_url, intro="", *, template="agreements/simple_form.html",
+              **extra):
+    """A form of the agreement on its own page (agreements/simple_form.html, or a template that extends it and
+    shows `extra` before the form), with the way back."""
+    return render(request, template, {
+        "form": form, "agreement": agreement, "title": title, "back_url": back_url, "intro": intro, **extra,
     })
 
 
@@ -147,6 +151,13 @@ def posted(request):
 def posted_files(request):
     """Uploaded files for binding, with posted(): only a POST binds the form."""
     return request.FILES if request.method == "POST" else None
+
+
+def query_pk(value):
+    """A primary key from a query parameter; Http404 for anything that is not one."""
+    if not value.isdigit() or len(value) > 18:
+        raise Http404
+    return int(value)
 
 
 def post_only(request):
@@ -245,13 +256,27 @@ def not_open(request, agreement, action, back="agreement_detail"):
     """
     from agreements.services.transitions import AGREEMENT
 
-    refusal = AGREEMENT.refusal(request.user, agreement, action)
+    return refused_now(request, AGREEMENT, agreement, action, reverse(back, args=[agreement.pk]))
+
+
+def refused_now(request, lifecycle, obj, action, back_url):
+    """not_open() for any lifecycle of services.transitions (AGREEMENT, VORLAGE): None when `action` is open for
+    the user; PermissionDenied (403) when the user may not act at all; otherwise the way back to `back_url` with
+    the sentence the service would refuse with."""
+    refusal = lifecycle.refusal(request.user, obj, action)
     if refusal is None:
         return None
     if refusal.forbidden:
         refusal.raise_it()
-    messages.error(request, str(refusal))
-    return redirect(back, pk=agreement.pk)
+    messages.error(request, refusal_message(refusal))
+    return redirect(back_url)
+
+
+def refusal_message(refusal):
+    """The refusal's sentence, with its link (to where the user can do what it asks) when it has one."""
+    if not refusal.link:
+        return str(refusal)
+    return format_html('{} <a href="{}">{}</a>', refusal.reason, refusal.link, refusal.link_text)
 
 
 def run_action(request, fn, *, success_message=None):
@@ -259,10 +284,86 @@ def run_action(request, fn, *, success_message=None):
     return _call_service(request, fn, lambda exc: messages.error(request, exc.message), success_message)[0]
 
 
+# Irreversible actions ask first ------------------------------------------------------------------------------------
+
+# The field that says "yes, do it": only a POST that carries it performs an irreversible action; it is sent by the
+# confirmation page's form (templates/confirm.html), never by the form or button that starts the action.
+CONFIRM_FIELD = "confirmed"
+CONFIRM_VALUE = "yes"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the confirmation step of an irreversible action says: the question, what will happen (sentence by
+    sentence, with the names and numbers of this case), the button that does it, and the way back. `danger` marks
+    an action that removes or ends something; `subject` names what it acts on (the agreement's or Vorlage's
+    title), shown under the question."""
+
+    title: str
+    consequences: tuple
+    submit: str
+    back_url: str
+    danger: bool = False
+    subject: str = ""
+
+
+def deletion(title, deleting, submit, name, agreement, back_url, *, proposals=0):
+    """The Confirmation of deleting an entry of the working text (a section, goal or offer) named `name`: `title`
+    and `deleting` take it as %(title)s; `proposals` counts the proposals that refer to the entry."""
+    consequences = [deleting % {"title": name}, _("Bereits übersandte Fassungen bleiben unverändert.")]
+    if proposals:
+        consequences.append(_("Vorschläge, die sich darauf beziehen (%(count)s), bleiben erhalten, verlieren aber "
+                              "diesen Bezug.") % {"count": proposals})
+    consequences.append(_("Das Löschen lässt sich nicht rückgängig machen."))
+    return Confirmation(title=title % {"title": name}, consequences=tuple(consequences), submit=submit,
+                        back_url=back_url, danger=True, subject=agreement.title)
+
+
+def confirmed(request):
+    """Whether the request is the confirming POST of the confirmation page."""
+    return request.method == "POST" and request.POST.get(CONFIRM_FIELD) == CONFIRM_VALUE
+
+
+def _carried(form, show):
+    """(name, value) of what the form was posted with, for hidden fields: every field of the form (its tokens,
+    submission_token and lock_version, included) except those shown for editing. Only the form's own fields: a
+    value the form does not know is not echoed."""
+    if form is None or not form.is_bound or not hasattr(form.data, "getlist"):
+        return []
+    return [(form.add_prefix(name), value) for name in form.fields if name not in show
+            for value in form.data.getlist(form.add_prefix(name))]
+
+
+def ask_first(request, confirmation, *, form=None, show=()):
+    """The confirmation step of an irreversible action: None when this POST confirms it (the caller acts);
+    otherwise the confirmation page (status 200), and nothing is done. `confirmation` is the Confirmation, or a
+    function that makes it (called only when the page is shown).
+
+    Call it where the action would run: after the action's own access and state check, so that whoever may not act
+    gets the same refusal as for the action itself and is never asked, and after its form validated, so that bad
+    input gets the form's errors first. The page posts back to the same URL with the posted values of `form` in
+    hidden fields; the view validates them again, as for any POST. `show` names fields of the form that stay
+    editable on the page (the note to an acceptance), rendered with their label.
+    """
+    if confirmed(request):
+        return None
+    if callable(confirmation):
+        confirmation = confirmation()
+    return render(request, "confirm.html", {
+        "confirmation": confirmation,
+        "carried": _carried(form, show),
+        "shown": [form[name] for name in show] if form is not None else [],
+        "confirm_field": CONFIRM_FIELD,
+        "confirm_value": CONFIRM_VALUE,
+    })
+
+
 def _text(value):
     if value is None:
         return ""
-    if isinstance(value, (Decimal, float, int, datetime.date)) and not isinstance(value, bool):
+    if isinstance(value, bool):  # a checkbox, e.g. a goal's confirmation against Goal.corridor_exception_confirmed
+        return str(_("ja") if value else _("nein"))
+    if isinstance(value, (Decimal, float, int, datetime.date)):
         return str(formats.localize(value))
     if hasattr(value, "all"):  # a related manager
         value = list(value.all())

@@ -25,6 +25,8 @@ from ..services import goals as svc
 from .base import (
     Routes,
     agreement_tab,
+    ask_first,
+    deletion,
     form_page,
     not_open,
     once,
@@ -53,6 +55,9 @@ class ItemList:
     added: Promise
     saved: Promise
     deleted: Promise  # with %(title)s
+    delete_title: Promise  # the confirmation's question, with %(title)s
+    deleting: Promise  # what deleting does, with %(title)s
+    delete_submit: Promise
     add_title: Promise
     edit_title: Promise
 
@@ -99,8 +104,13 @@ def item_edit(request, pk, items, **url_args):
 
 def item_delete(request, pk, items, **url_args):
     entry = items.entry(request, pk, url_args)
-    if refused := post_only(request):
+    if refused := post_only(request) or not_open(request, entry.agreement, "write", items.tab):
         return refused
+    if asked := ask_first(request, lambda: deletion(
+            items.delete_title, items.deleting, items.delete_submit, entry.title, entry.agreement,
+            reverse(items.tab, args=[pk]) + f"#{items.anchor}-{entry.pk}",
+            proposals=entry.proposals.count() if hasattr(entry, "proposals") else 0)):
+        return asked
     run_action(request, lambda: items.delete(user=request.user, **{items.name: entry}),
                success_message=items.deleted % {"title": entry.title})
     return redirect(items.tab, pk=pk)
@@ -150,6 +160,9 @@ GOALS = ItemList(
     save=svc.save_goal, delete=svc.delete_goal, siblings=lambda goal: goal.agreement.goals.filter(level=goal.level),
     added=gettext_lazy("Das Ziel wurde angelegt."), saved=gettext_lazy("Das Ziel wurde gespeichert."),
     deleted=gettext_lazy("Das Ziel „%(title)s“ wurde gelöscht."),
+    delete_title=gettext_lazy("Ziel „%(title)s“ löschen?"),
+    deleting=gettext_lazy("Das Ziel „%(title)s“ wird aus dem Arbeitsstand gelöscht."),
+    delete_submit=gettext_lazy("Ziel löschen"),
     add_title=gettext_lazy("Ziel hinzufügen"), edit_title=gettext_lazy("Ziel bearbeiten"),
 )
 
@@ -194,6 +207,9 @@ OFFERS = ItemList(
     added=gettext_lazy("Das Unterstützungsangebot wurde angelegt."),
     saved=gettext_lazy("Das Unterstützungsangebot wurde gespeichert."),
     deleted=gettext_lazy("Das Unterstützungsangebot „%(title)s“ wurde gelöscht."),
+    delete_title=gettext_lazy("Unterstützungsangebot „%(title)s“ löschen?"),
+    deleting=gettext_lazy("Das Unterstützungsangebot „%(title)s“ wird aus dem Arbeitsstand gelöscht."),
+    delete_submit=gettext_lazy("Unterstützungsangebot löschen"),
     add_title=gettext_lazy("Unterstützungsangebot hinzufügen"),
     edit_title=gettext_lazy("Unterstützungsangebot bearbeiten"),
 )

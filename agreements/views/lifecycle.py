@@ -4,19 +4,23 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agreements.policy import access
+from agreements.services.transitions import accepting_party_id, latest_version
 
 from .. import models as m
 from ..forms.base import submit_once
 from ..forms.lifecycle import AgreeForm, AssessmentForm, ReasonForm, ReviewForm, SignatureForm
 from ..services import lifecycle as svc
 from .base import (
+    Confirmation,
     Routes,
     agreement_context,
     agreement_tab,
+    ask_first,
     form_page,
     not_open,
     once,
@@ -30,41 +34,98 @@ from .base import (
 urlpatterns = Routes()
 
 
+def _with_parties():
+    return m.Agreement.objects.prefetch_related(
+        Prefetch("agreement_parties", queryset=m.AgreementParty.objects.select_related("party")))
+
+
 def _action_page(request, agreement, form, title, intro=""):
     return form_page(request, form, agreement, title, reverse("agreement_detail", args=[agreement.pk]), intro)
 
 
+def _names(parties):
+    return ", ".join(p.name for p in parties)
+
+
+def _agree_confirmation(request, agreement, version):
+    """What accepting does: which party accepts which Fassung, and whether that makes the text agreed."""
+    parties = [ap.party for ap in agreement.agreement_parties.all()]
+    accepting = accepting_party_id(request.user, agreement, version)
+    accepted = set(version.acceptances.values_list("party_id", flat=True))
+    missing = [p for p in parties if p.pk not in accepted | {version.author_party_id, accepting}]
+    facts = {"number": version.number, "author": version.author_party.name,
+             "party": next(p.name for p in parties if p.pk == accepting),
+             "date": formats.date_format(timezone.localtime(version.sent_at), "SHORT_DATE_FORMAT")}
+    consequences = [
+        _("%(party)s nimmt Fassung %(number)s an, die %(author)s am %(date)s übersandt hat, genau so, wie sie "
+          "übersandt wurde.") % facts,
+        _("Damit ist der Text abgestimmt: Fassung %(number)s wird die Endfassung. Sie wird danach nur noch "
+          "unterzeichnet, nicht mehr geändert; die Abstimmung lässt sich nur aufheben, solange niemand unterzeichnet "
+          "hat.") % facts if not missing else
+        _("Abgestimmt ist der Text erst, wenn auch %(parties)s Fassung %(number)s angenommen hat.")
+        % {**facts, "parties": _names(missing)},
+        _("Die Annahme wird mit Ihrem Namen und der Uhrzeit im Verfahren vermerkt und kann nicht zurückgenommen "
+          "werden."),
+    ]
+    return Confirmation(
+        title=_("Fassung %(number)s annehmen") % facts, consequences=tuple(consequences),
+        submit=_("Fassung verbindlich annehmen"), back_url=reverse("agreement_detail", args=[agreement.pk]),
+        subject=agreement.title,
+    )
+
+
 @urlpatterns.route("vereinbarungen/<int:pk>/abstimmen/")
 def agreement_agree(request, pk):
-    agreement = access.agreement_for(request.user, pk, write=True)
+    """The acceptance is its own confirmation step: the page says what accepting does, and only its confirming
+    POST accepts (a POST without the confirmation is asked first, like every irreversible action)."""
+    agreement = access.agreement_for(request.user, pk, write=True, queryset=_with_parties())
     if refused := not_open(request, agreement, "agree"):
         return refused
-    version = agreement.versions.select_related("author_party").order_by("-number").first()
+    version = latest_version(agreement)
     form = AgreeForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        if run_service(request, form, lambda: svc.agree(user=request.user, agreement=agreement,
-                                                         note=form.cleaned_data["note"])):
-            agreement.refresh_from_db(fields=["status"])
-            messages.success(request, _("Der Text ist abgestimmt; Fassung %(number)s ist die Endfassung.")
-                             % {"number": version.number} if agreement.is_frozen else
-                             _("Ihre Stelle hat Fassung %(number)s angenommen; es fehlt noch die Annahme der "
-                               "anderen Vereinbarungspartner.") % {"number": version.number})
-            return redirect("agreement_detail", pk=pk)
-    return _action_page(request, agreement, form, _("Fassung %(number)s annehmen") % {"number": version.number},
-                        _("Ihre Stelle nimmt Fassung %(number)s von %(author)s an, genau so, wie sie übersandt wurde. "
-                          "Sobald alle anderen Vereinbarungspartner sie angenommen haben, ist der Text abgestimmt: "
-                          "Fassung %(number)s wird die Endfassung, die nur noch unterzeichnet, nicht mehr geändert "
-                          "werden kann.") % {"number": version.number, "author": version.author_party.name})
+    if request.method == "POST" and not form.is_valid():
+        return _action_page(request, agreement, form, _("Fassung %(number)s annehmen") % {"number": version.number})
+    if asked := ask_first(request, lambda: _agree_confirmation(request, agreement, version), form=form,
+                          show=("note",)):
+        return asked
+    if run_service(request, form, lambda: svc.agree(user=request.user, agreement=agreement,
+                                                     note=form.cleaned_data["note"])):
+        agreement.refresh_from_db(fields=["status"])
+        messages.success(request, _("Der Text ist abgestimmt; Fassung %(number)s ist die Endfassung.")
+                         % {"number": version.number} if agreement.is_frozen else
+                         _("Ihre Stelle hat Fassung %(number)s angenommen; es fehlt noch die Annahme der "
+                           "anderen Vereinbarungspartner.") % {"number": version.number})
+        return redirect("agreement_detail", pk=pk)
+    return _action_page(request, agreement, form, _("Fassung %(number)s annehmen") % {"number": version.number})
 
 
-def _reason_view(action, service, title, success):
+def _refuse_confirmation(request, agreement, form):
+    party = m.Party.objects.get(pk=access.acting_party_id(request.user, agreement))
+    return Confirmation(
+        title=_("Unterzeichnung ablehnen?"),
+        consequences=(
+            _("%(party)s lehnt die Unterzeichnung der abgestimmten Zielvereinbarung ab. Begründung: „%(reason)s“")
+            % {"party": party.name, "reason": form.cleaned_data["reason"].strip()},
+            _("Die Zielvereinbarung erhält den Status „nicht unterzeichnet“: Sie kann danach von keiner Seite mehr "
+              "unterzeichnet werden, und das lässt sich nicht rückgängig machen."),
+        ),
+        submit=_("Unterzeichnung endgültig ablehnen"), back_url=reverse("agreement_detail", args=[agreement.pk]),
+        danger=True, subject=agreement.title,
+    )
+
+
+def _reason_view(action, service, title, success, confirmation=None):
     # Built at import time: title and success are lazy so that each request gets its own language.
+    # confirmation(request, agreement, form): what the action does, for an action that asks first (ask_first).
     def view(request, pk):
         agreement = access.agreement_for(request.user, pk, write=True)
         if refused := not_open(request, agreement, action):
             return refused
         form = ReasonForm(posted(request), submit=title)
         if request.method == "POST" and form.is_valid():
+            if confirmation and (asked := ask_first(
+                    request, lambda: confirmation(request, agreement, form), form=form)):
+                return asked
             if run_service(request, form, lambda: service(user=request.user, agreement=agreement,
                                                           reason=form.cleaned_data["reason"]),
                            success_message=success):
@@ -79,22 +140,54 @@ agreement_reopen = _reason_view("reopen", svc.reopen, gettext_lazy("Abstimmung a
                                 gettext_lazy("Die Abstimmung wurde aufgehoben."))
 urlpatterns.add("vereinbarungen/<int:pk>/abstimmung-aufheben/", agreement_reopen)
 agreement_refuse = _reason_view("refuse", svc.refuse, gettext_lazy("Unterzeichnung ablehnen"),
-                                gettext_lazy("Die Ablehnung der Unterzeichnung wurde erfasst."))
+                                gettext_lazy("Die Ablehnung der Unterzeichnung wurde erfasst."), _refuse_confirmation)
 urlpatterns.add("vereinbarungen/<int:pk>/unterzeichnung-ablehnen/", agreement_refuse)
 agreement_withdraw = _reason_view("withdraw", svc.withdraw, gettext_lazy("Zielvereinbarung zurückziehen"),
                                   gettext_lazy("Die Zielvereinbarung wurde zurückgezogen."))
 urlpatterns.add("vereinbarungen/<int:pk>/zurueckziehen/", agreement_withdraw)
 
 
+def _sign_confirmation(request, agreement, data):
+    """Who signs for which party, where and when; whether it is the last signature (which stores the PDF)."""
+    parties = [ap.party for ap in agreement.agreement_parties.all()]
+    signed = {s.party_id for s in agreement.signatures.all()}
+    party_id = next(pid for pid in access.acting_parties(request.user, agreement) if pid not in signed)
+    person = data.get("person")
+    missing = [p for p in parties if p.pk not in signed | {party_id}]
+    facts = {
+        "party": next(p.name for p in parties if p.pk == party_id),
+        "name": data.get("signatory_name") or (person.name if person else ""),
+        "function": data.get("signatory_function") or (person.function if person else ""),
+        "date": formats.date_format(data["date"], "SHORT_DATE_FORMAT"), "place": data["place"],
+    }
+    return Confirmation(
+        title=_("Unterschrift erfassen?"),
+        consequences=(
+            _("Für %(party)s unterzeichnet %(name)s (%(function)s), am %(date)s in %(place)s.") % facts,
+            _("Danach fehlt noch die Unterschrift von %(parties)s.") % {"parties": _names(missing)} if missing else
+            _("Damit haben alle Vereinbarungspartner unterzeichnet: Die Zielvereinbarung ist unterzeichnet, und die "
+              "Endfassung wird einmalig als PDF erzeugt und mit ihrer Prüfsumme gespeichert."),
+            _("Die Unterschrift wird im Verfahren vermerkt und kann nicht zurückgenommen werden; die Abstimmung "
+              "lässt sich danach nicht mehr aufheben."),
+        ),
+        submit=_("Unterschrift verbindlich erfassen"), back_url=reverse("agreement_detail", args=[agreement.pk]),
+        subject=agreement.title,
+    )
+
+
 @urlpatterns.route("vereinbarungen/<int:pk>/unterzeichnen/")
 def agreement_sign(request, pk):
-    agreement = access.agreement_for(request.user, pk, write=True)
+    agreement = access.agreement_for(request.user, pk, write=True, queryset=_with_parties().prefetch_related(
+        "signatures"))
     if refused := not_open(request, agreement, "sign"):
         return refused
     people = m.Person.objects.filter(party_id__in=access.acting_parties(request.user, agreement)).order_by(
         "family_name")
     form = SignatureForm(posted(request), people=people)
     if request.method == "POST" and form.is_valid():
+        if asked := ask_first(request, lambda: _sign_confirmation(request, agreement, form.cleaned_data),
+                              form=form):
+            return asked
         if run_service(request, form, lambda: svc.sign(user=request.user, agreement=agreement,
                                                         data=form.cleaned_data),
                        success_message=_("Die Unterschrift wurde erfasst.")):

@@ -5,7 +5,8 @@ from functools import partial
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +25,7 @@ from .base import (
     once,
     posted,
     posted_files,
+    query_pk,
     render_conflict,
     run_service,
 )
@@ -35,27 +37,28 @@ PAGE_SIZE = 25
 
 def _add_view(name, make_form, create, *, tab, saved, title, action="edit"):
     """The view that adds a record on its own page: created once (a second submission of the same form creates
-    nothing), then back to the tab. `make_form(data, files, agreement)` builds the form, `create(user=…,
-    agreement=…, data=…)` is the service. While the agreement's `action` is not open (services.transitions; None:
-    always), the user goes back to the tab with the reason.
+    nothing), then back to the tab. `make_form(request, agreement)` builds the form (bound on POST), `create(
+    user=…, agreement=…, data=…)` is the service. While the agreement's `action` is not open (services.transitions;
+    None: always), the user goes back to the tab with the reason. The page's title is `title`, or the form's
+    `title` if it has one.
     """
 
     def view(request, pk):
         agreement = access.agreement_for(request.user, pk, write=True)
         if action and (refused := not_open(request, agreement, action, tab)):
             return refused
-        form = submit_once(make_form(posted(request), posted_files(request), agreement))
+        form = submit_once(make_form(request, agreement))
         if request.method == "POST" and form.is_valid():
             if once(request, form, lambda: run_service(request, form, lambda: create(
                     user=request.user, agreement=agreement, data=form.cleaned_data), success_message=saved)):
                 return redirect(tab, pk=agreement.pk)
-        return form_page(request, form, agreement, title, reverse(tab, args=[agreement.pk]))
+        return form_page(request, form, agreement, getattr(form, "title", title), reverse(tab, args=[agreement.pk]))
 
     view.__name__ = name
     return view
 
 
-def _edit_page(request, agreement, form, update, *, tab, saved, title, intro=""):
+def _edit_page(request, agreement, form, update, *, tab, saved, title, intro="", **page):
     """A record changed on its own page: saved over a newer version, the conflict page (status 409, back to this
     form); otherwise back to the tab. `update(data=…, lock_version=…)` is the service, bound to user and record."""
     if request.method == "POST" and form.is_valid():
@@ -66,7 +69,7 @@ def _edit_page(request, agreement, form, update, *, tab, saved, title, intro="")
             return render_conflict(request, form, conflict, request.path)
         if done:
             return redirect(tab, pk=agreement.pk)
-    return form_page(request, form, agreement, title, reverse(tab, args=[agreement.pk]), intro=intro)
+    return form_page(request, form, agreement, title, reverse(tab, args=[agreement.pk]), intro=intro, **page)
 
 
 # Proposals ------------------------------------------------------------
@@ -85,11 +88,29 @@ def agreement_proposals(request, agreement, context):
     ).order_by("created", "id"))
     for proposal in proposals:
         proposal.user_can_decide = access.can_decide_proposal(request.user, proposal)
-    return {"entries": proposals, "not_adopted": [p for p in proposals if p.decision in svc.NOT_ADOPTED]}
+    return {"entries": svc.arrange_proposals(proposals),
+            "not_adopted": [p for p in proposals if p.decision in svc.NOT_ADOPTED]}
+
+
+def _proposal_form(request, agreement):
+    """?abschnitt=<pk> or ?ziel=<pk> asks for the exact change to that section or goal of this agreement (404 for
+    any other value); without either, a proposal in words."""
+    targets = {"abschnitt": agreement.sections, "ziel": agreement.goals}
+    chosen = {key: get_object_or_404(rows, pk=query_pk(request.GET[key]))
+              for key, rows in targets.items() if key in request.GET}
+    if len(chosen) > 1:
+        raise Http404
+    form = ProposalForm(posted(request), posted_files(request), agreement=agreement,
+                        section=chosen.get("abschnitt"), goal=chosen.get("ziel"))
+    if "abschnitt" in chosen:
+        form.title = _("Neuen Wortlaut vorschlagen: %(heading)s") % {"heading": chosen["abschnitt"].heading}
+    elif "ziel" in chosen:
+        form.title = _("Neue Werte vorschlagen: %(title)s") % {"title": chosen["ziel"].title}
+    return form
 
 
 proposal_add = urlpatterns.add("vereinbarungen/<int:pk>/vorschlaege/neu/", _add_view(
-    "proposal_add", lambda data, files, agreement: ProposalForm(data, files, agreement=agreement), svc.create_proposal,
+    "proposal_add", _proposal_form, svc.create_proposal,
     tab="agreement_proposals", saved=gettext_lazy("Der Vorschlag wurde eingebracht."),
     title=gettext_lazy("Vorschlag einbringen"), action="propose",
 ))
@@ -113,9 +134,14 @@ def proposal_decide(request, pk, proposal_pk):
         initial["decision"] = proposal.decision
     form = ProposalDecisionForm(posted(request), posted_files(request), initial=initial, agreement=agreement)
     intro = _("Vorschlag von %(party)s: „%(text)s“") % {"party": proposal.party.name, "text": proposal.text}
+    same_passage = [p for p in svc.arrange_proposals(list(agreement.proposals.select_related(
+        "party", "goal", "section").order_by("created", "id"))) if svc.passage_key(p) == svc.passage_key(proposal)]
     return _edit_page(request, agreement, form, partial(svc.decide_proposal, user=request.user, proposal=proposal),
                       tab="agreement_proposals", saved=_("Die Entscheidung wurde gespeichert."),
-                      title=_("Über den Vorschlag entscheiden"), intro=intro)
+                      title=_("Über den Vorschlag entscheiden"), intro=intro,
+                      template="agreements/proposal_decide.html", proposal=next(
+                          p for p in same_passage if p.pk == proposal.pk),
+                      others=[p for p in same_passage if p.pk != proposal.pk])
 
 
 # Statements ------------------------------------------------------------
@@ -132,7 +158,8 @@ def agreement_statements(request, agreement, context):
 
 
 statement_add = urlpatterns.add("vereinbarungen/<int:pk>/stellungnahmen/neu/", _add_view(
-    "statement_add", lambda data, files, agreement: StatementForm(data, files), svc.create_statement,
+    "statement_add", lambda request, agreement: StatementForm(posted(request), posted_files(request)),
+    svc.create_statement,
     tab="agreement_statements", saved=gettext_lazy("Die Stellungnahme wurde erfasst."),
     title=gettext_lazy("Stellungnahme erfassen"),
 ))
@@ -173,7 +200,8 @@ def agreement_timeline(request, agreement, context):
 
 
 step_add = urlpatterns.add("vereinbarungen/<int:pk>/verfahren/neu/", _add_view(
-    "step_add", lambda data, files, agreement: StepForm(data, files, agreement=agreement), svc.create_step,
+    "step_add", lambda request, agreement: StepForm(posted(request), posted_files(request), agreement=agreement),
+    svc.create_step,
     tab="agreement_timeline", saved=gettext_lazy("Der Verfahrensschritt wurde erfasst."),
     title=gettext_lazy("Verfahrensschritt erfassen"),
     action=None,

@@ -44,7 +44,21 @@ from ..pdf.vorlage_bundle import bundle_filename
 from ..services import stored_pdfs
 from ..services import vorlagen as svc
 from ..services.documents import agreement_documents_queryset
-from .base import Routes, once, post_only, posted, posted_files, read_only, render_conflict, run_action, run_service
+from ..services.transitions import VORLAGE
+from .base import (
+    Confirmation,
+    Routes,
+    ask_first,
+    once,
+    post_only,
+    posted,
+    posted_files,
+    read_only,
+    refused_now,
+    render_conflict,
+    run_action,
+    run_service,
+)
 
 # The refusal page of the documents area, reused: a Vorlage's files leave the server the same way.
 from .documents import send_file
@@ -517,18 +531,48 @@ urlpatterns.add(r"^vorlagen/(?P<pk>[0-9]+)/anlagen/(?P<item_pk>[0-9]+)/(?P<direc
 # Lifecycle ---------------------------------------------------------------------------------------------------
 
 
-def _lifecycle_action(service, success):
+def _lifecycle_action(service, success, *, action=None, confirmation=None):
+    """A POST-only step of the VORLAGE lifecycle. With `confirmation(vorlage)` (a Confirmation) the step asks first:
+    once `action` is open for the user (otherwise the refusal the service would give), the confirmation page."""
+
     def view(request, pk):
         vorlage = vorlage_access.vorlage_for(request.user, pk, write=True)
         if refused := post_only(request):
             return refused
+        if confirmation is not None:
+            if refused := refused_now(request, VORLAGE, vorlage, action, _back(vorlage)):
+                return refused
+            if asked := ask_first(request, lambda: confirmation(vorlage)):
+                return asked
         run_action(request, lambda: service(user=request.user, vorlage=vorlage), success_message=success)
         return redirect("vorlage_detail", pk=pk)
 
     return view
 
 
-vorlage_release = _lifecycle_action(svc.release, _("Die Vorlage ist freigegeben; das PDF wurde gespeichert."))
+def _release_confirmation(vorlage):
+    committees = ", ".join(str(c.committee) for c in vorlage.consultations.select_related("committee").order_by(
+        "order", "id"))
+    readers = (_("Sie ist öffentlich: Danach kann sie jeder ohne Anmeldung lesen.") if vorlage.public else
+               _("Sie ist nichtöffentlich: Danach lesen sie auch die Mitglieder der Gremien in der Beratungsfolge."))
+    consequences = [
+        _("Die Vorlage %(reference)s wird freigegeben: Ihr Inhalt wird festgeschrieben, das PDF einmalig erzeugt und "
+          "mit seiner Prüfsumme (SHA-256) gespeichert.") % {"reference": vorlage.reference},
+        _("Danach kann die Vorlage nicht mehr bearbeitet werden; erfasst werden dann die Ergebnisse der "
+          "Beratungsfolge."),
+        readers,
+    ]
+    if committees:
+        consequences.append(_("Beratungsfolge: %(committees)s") % {"committees": committees})
+    return Confirmation(
+        title=_("Vorlage %(reference)s freigeben?") % {"reference": vorlage.reference},
+        consequences=tuple(consequences), submit=_("Vorlage freigeben"), back_url=_back(vorlage),
+        subject=vorlage.name,
+    )
+
+
+vorlage_release = _lifecycle_action(svc.release, _("Die Vorlage ist freigegeben; das PDF wurde gespeichert."),
+                                    action="release", confirmation=_release_confirmation)
 urlpatterns.add("vorlagen/<int:pk>/freigeben/", vorlage_release, name="vorlage_release")
 vorlage_start = _lifecycle_action(svc.start_consultation, _("Die Vorlage ist in Beratung."))
 urlpatterns.add("vorlagen/<int:pk>/beratung-beginnen/", vorlage_start, name="vorlage_start")

@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
 
 from .a11y import Audit, axe_source  # noqa: E402
-from .helpers import MAIS, field, main  # noqa: E402
+from .helpers import MAIS, field, main, named  # noqa: E402
 
 # --- Test data beyond the demo case ---------------------------------------------------------------------------
 
@@ -136,15 +136,24 @@ def tabs(base, names=tuple(AGREEMENT_TABS), state=None):
 
 
 def agreement_pages(a, versions):
-    """Every tab of an agreement, a sent version and the redline in both layouts."""
+    """Every tab of an agreement, a sent version and the redline in every view (the changes in the text and side by
+    side, the new and the old text alone), on the compare page and on the version's page."""
     base = f"/vereinbarungen/{a.pk}/"
     first, last = versions[0], versions[-1]
+    compare = base + f"fassungen/vergleich/?a={first}&b={last}&mode="
+    detail = base + f"fassungen/{last}/"
     return [
         *tabs(base),
-        visit("Fassung", base + f"fassungen/{last}/"),
+        visit("Fassung", detail),
+        visit("Fassung, Änderungen im Text", detail + "?mode=inline"),
+        visit("Fassung, Änderungen nebeneinander", detail + "?mode=side"),
+        visit("Fassung, nur der alte Text", detail + "?mode=old"),
+        visit("Fassung, unbekannte Darstellung", detail + "?mode=bunt", status=400),
         visit("Vergleich (leer)", base + "fassungen/vergleich/"),
-        visit("Vergleich im Text", base + f"fassungen/vergleich/?a={first}&b={last}&mode=inline"),
-        visit("Vergleich nebeneinander", base + f"fassungen/vergleich/?a={first}&b={last}&mode=side"),
+        visit("Vergleich im Text", compare + "inline"),
+        visit("Vergleich nebeneinander", compare + "side"),
+        visit("Vergleich, nur der neue Text", compare + "new"),
+        visit("Vergleich, nur der alte Text", compare + "old"),
         visit("Vergleich mit Fehlern", base + f"fassungen/vergleich/?a=99&b={last}", status=400, errors=True),
     ]
 
@@ -287,6 +296,11 @@ def kreis_editor_pages(world):
         visit("Verfahrensschritt bearbeiten", a + f"verfahren/{step.pk}/"),
         visit("Zielnachhaltung erfassen", a + "nachhaltung/neu/"),
         visit("Zurückziehen", j + "zurueckziehen/"),
+        # Irreversible actions ask first: the confirmation page (templates/confirm.html), nothing done yet.
+        submit("Rückfrage: Abschnitt löschen", j, lambda page: None, named("Löschen", section.heading),
+               errors=False),
+        submit("Rückfrage: Fassung übersenden", j + "fassungen/", lambda page: None, "Entwurf übersenden",
+               errors=False),
         call(send),
         # The Jobcenter is "am Zug" now: the county proposes.
         visit("Vorschlag einbringen", j + "vorschlaege/neu/"),
@@ -307,6 +321,7 @@ def kreis_editor_pages(world):
         visit("Anlage hinzufügen", v + "anlagen/neu/"),
         visit("Anlage umbenennen", v + f"anlagen/{anlage.pk}/"),
         visit("Vorlage zurückziehen", v + "zurueckziehen/"),
+        submit("Rückfrage: Vorlage freigeben", v, lambda page: None, "Freigeben", errors=False),
     ]
 
 

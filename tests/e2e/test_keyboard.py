@@ -136,6 +136,15 @@ def test_it_works_with_the_keyboard_alone(pages, demo):
     tab_to(page, main(page).get_by_role("button", name="Entwurf übersenden"), limit=3)
     assert_focus_visible(page)
     page.keyboard.press("Enter")
+    # Sending asks first: the question has the focus when the page opens, the confirming button is the next stop
+    # after the consequences (the way back comes after it), and Enter sends.
+    expect_heading(page, "Fassung 1 übersenden?")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+    confirm = main(page).get_by_role("button", name="Fassung 1 übersenden", exact=True)
+    tab_to(page, confirm, limit=1)
+    assert_focus_visible(page)
+    assert not agreement.versions.exists(), "the form's own POST sent the draft without asking"
+    page.keyboard.press("Enter")
     expect_message(page, "Fassung 1 wurde übersandt.")
     version = agreement.versions.get()
     assert version.note == "Entwurf mit dem neuen Ziel."

@@ -124,9 +124,9 @@ def render_markdown(reports):
         f"request (Python http.client threads), at most {MAX_WRITER_ROUNDS} saves per writer. A save went "
         "through when the POST answered with a redirect; a form shown again counts as refused.",
         "- Unterzeichnen: an agreement is agreed through the services (draft, a goal, abgestimmt); every click "
-        "opens the signing form first (the county's editor for half the clicks, the ministry's editor for the "
-        "other half), then all clicks send their form at the same moment. Afterwards the database must hold one "
-        "signature per party.",
+        "opens the signing form and sends it first, which answers with the confirmation step (the county's editor "
+        "for half the clicks, the ministry's editor for the other half), then all clicks send their confirmation "
+        "at the same moment. Afterwards the database must hold one signature per party.",
         "",
     ]
     for report in reports:
@@ -161,7 +161,7 @@ def _writes_rows(writes):
 
 def _signing_rows(signing):
     return [
-        ["clicks", f"{signing['clicks']} ({signing['posts']} sent the form)"],
+        ["clicks", f"{signing['clicks']} ({signing['posts']} sent the confirmation)"],
         ["answers", signing["status_codes"]],
         ["errors (not 2xx/3xx, or no answer)", f"{signing['errors']} ({signing['server_errors']} answers 5xx)"],
         ["signatures in the database", f"{signing['signatures']} of {signing['parties']} parties; status "

@@ -1,5 +1,6 @@
-"""Parallel clicks on "Unterzeichnen": an agreed agreement, every click's form opened first, all sent at once;
-afterwards the database must hold one signature per party."""
+"""Parallel clicks on "Unterzeichnen": an agreed agreement, every click's form opened and sent first, which answers
+with the confirmation step (views.base.ask_first); all confirmations sent at once. Afterwards the database must hold
+one signature per party."""
 
 import datetime
 import threading
@@ -11,6 +12,7 @@ from agreements import models as m
 from agreements.tooling.benchmark.base import BenchmarkError, progress
 from agreements.tooling.benchmark.servers import http_request, login_cookie
 from agreements.tooling.benchmark.writes import RequestLog, editor_user, fill_form
+from agreements.views.base import CONFIRM_FIELD, CONFIRM_VALUE
 
 DEFAULT_SIGN_CLICKS = 20
 
@@ -52,8 +54,9 @@ def prepare_signing(cast, *, password, year, number):
 
 
 def sign_race(port, agreement_pk, cookies, *, timeout=60):
-    """len(cookies) clicks on "Unterzeichnen" at the same moment: each click's form is opened first, then all are
-    sent together. Returns the answers and what the database holds afterwards."""
+    """len(cookies) clicks on "Unterzeichnen" at the same moment: each click's form is opened and sent first, which
+    asks for the confirmation; then all confirmations are sent together. Returns the answers and what the database
+    holds afterwards; `posts` counts the confirmations sent (the asking POSTs are logged as "ask")."""
     path = reverse("agreement_sign", args=[agreement_pk])
     today = datetime.date.today().isoformat()
     log = RequestLog()
@@ -65,9 +68,15 @@ def sign_race(port, agreement_pk, cookies, *, timeout=60):
             status, page, _location, seconds = http_request(port, "GET", path, cookie=cookie, timeout=timeout)
             log.add("sign", "GET", status, seconds)
             if status == 200:
-                prepared = fill_form(page, path, {
+                action, body = fill_form(page, path, {
                     "signatory_name": f"Unterzeichner {number}", "signatory_function": "Landrat", "date": today,
                     "place": "Düsseldorf"})
+                # The form's POST asks first: the confirmation page carries the values; its form is the click.
+                status, page, _location, seconds = http_request(port, "POST", action, cookie=cookie, body=body,
+                                                                 timeout=timeout)
+                log.add("ask", "POST", status, seconds)
+                if status == 200:
+                    prepared = fill_form(page, action, {CONFIRM_FIELD: CONFIRM_VALUE})
         except OSError:
             log.add("sign", "GET", None, 0.0)
         except BenchmarkError:
@@ -98,7 +107,7 @@ def sign_race(port, agreement_pk, cookies, *, timeout=60):
     agreement = m.Agreement.objects.get(pk=agreement_pk)
     figures.update({
         "clicks": len(cookies),
-        "posts": sum(1 for row in log.rows if row[1] == "POST"),
+        "posts": sum(1 for row in log.rows if row[:2] == ("sign", "POST")),
         "signatures": agreement.signatures.count(),
         "parties": agreement.agreement_parties.count(),
         "status": str(agreement.get_status_display()),

@@ -54,6 +54,10 @@ Import rules
 - Everything is written in one transaction, content first and the final statuses last (the write guards of
   signed agreements and released Vorlagen hold throughout); files are stored through ``Document.file.save``
   under new generated names. ``created`` timestamps are restored (versions keep their own: they are immutable).
+- A field added after archives of this format version were written (``ADDED_LATER``) may be missing: it takes the
+  model's default. A goal of such an archive whose target value lies outside its corridor gets the note that it
+  was saved without a reason (as migration 0013 gives stored goals); the corridor rule (``Goal.clean``) is checked
+  for every goal and a breach is refused naming the goal.
 - ``dry_run`` runs the whole import, writes no file and rolls the transaction back.
 """
 
@@ -65,6 +69,7 @@ from agreements.transfer.archive.export import (
     write_archive,
 )
 from agreements.transfer.archive.format import (
+    ADDED_LATER,
     AGREEMENT_JSON,
     COPY_SUFFIX,
     FIELDS,
@@ -79,7 +84,7 @@ from agreements.transfer.archive.importer import ImportResult, import_archive, r
 from agreements.transfer.archive.verify import verify_archive
 
 __all__ = [
-    "AGREEMENT_JSON", "ArchiveError", "COPY_SUFFIX", "FIELDS", "FORMAT_NAME", "FORMAT_VERSION", "MANIFEST",
-    "ZIP_FILE_MODE", "ZIP_TIMESTAMP", "ExportResult", "ImportResult", "agreement_data", "agreement_json",
+    "ADDED_LATER", "AGREEMENT_JSON", "ArchiveError", "COPY_SUFFIX", "FIELDS", "FORMAT_NAME", "FORMAT_VERSION",
+    "MANIFEST", "ZIP_FILE_MODE", "ZIP_TIMESTAMP", "ExportResult", "ImportResult", "agreement_data", "agreement_json",
     "export_archive", "import_archive", "read_archive_data", "verify_archive", "write_archive",
 ]

@@ -103,6 +103,7 @@ class _Exporter:
         self.statements = list(a.statements.order_by("date", "id"))
         self.signatures = list(a.signatures.order_by("date", "id"))
         self.reviews = list(a.reviews.prefetch_related("assessments").order_by("date", "id"))
+        self.copied_passages = list(a.copied_passages.order_by("order", "id"))
         self.vorlagen = list(m.Vorlage.objects.filter(agreement=a).order_by("date", "id"))
 
         letter_ids = set(a.letters.values_list("pk", flat=True))
@@ -171,7 +172,7 @@ class _Exporter:
     def _load_archived_names(self):
         records = [
             self.agreement, *self.documents, *self.letters, *self.statements, *self.versions, *self.proposals,
-            *self.steps, *self.signatures, *self.reviews, *self.vorlagen, *self.people,
+            *self.steps, *self.signatures, *self.reviews, *self.copied_passages, *self.vorlagen, *self.people,
         ]
         ids = {}
         for record in records:
@@ -244,6 +245,7 @@ class _Exporter:
                 for s in self.signatures
             ],
             "reviews": [self._review(r) for r in self.reviews],
+            "copied_passages": [self._copied_passage(p) for p in self.copied_passages],
             "vorlagen": [self._vorlage(v) for v in self.vorlagen],
         }
         data["context"] = self._context(data)
@@ -304,6 +306,14 @@ class _Exporter:
             "assessments": [
                 {**plain(x, "assessment"), "goal": self._assessed_goal(x)} for x in assessments
             ],
+        }
+
+    def _copied_passage(self, p):
+        """A passage on the checklist of a derived agreement, with the section, goal or offer it was copied to."""
+        return {
+            **plain(p, "copied_passage"), "section": self.section_refs.get(p.section_id),
+            "goal": self.goal_refs.get(p.goal_id), "offer": self.offer_refs.get(p.offer_id),
+            "reviewed_by": self.user_name(p, "reviewed_by"),
         }
 
     def _goal_position(self, goal_id):
