@@ -17,6 +17,12 @@ GOAL_QUANTITATIVE = "Integrationsquote der Alleinerziehenden steigern"
 OFFER = "Fachtagung Alleinerziehende"
 PROPOSAL = "Trilaterale Zielvereinbarungsgespräche mit dem Jobcenter aufnehmen"
 REASON = "Trilaterale Gespräche sind für 2013 nicht vorgesehen."
+SECTION = "§ 3 Zielsteuerungsgespräche"
+SECTION_TEXT = "Die Vereinbarungspartner führen im Jahr 2013 ein Zielsteuerungsgespräch."
+# The county's wording proposal adds this sentence to a section; the ministry adopts it in one step.
+WORDING_ADDITION = "Ein zweites Gespräch im Herbst bewertet die Zielerreichung zum Halbjahr."
+WORDING_REASON = "Die Halbjahreswerte sollen gemeinsam bewertet werden."
+COUNTY_CHANGE = "Die Summe der Leistungen für Unterkunft und Heizung soll um mindestens ein Prozent sinken."
 SIGNATORY_COUNTY = ("Herr Thomas Hendele", "Mettmann", datetime.date(2013, 4, 10))
 SIGNATORY_MINISTRY = ("Herr Dr. Wilhelm Schäffer", "Düsseldorf", datetime.date(2013, 4, 16))
 
@@ -84,12 +90,49 @@ def add_offer(page):
     expect(main(page).get_by_role("heading", name=OFFER)).to_be_visible()
 
 
+def confirm(page, question, says, button):
+    """The confirmation step of an irreversible action: the question, focused; what will happen, naming `says`;
+    then its button."""
+    expect_heading(page, question)
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+    expect(main(page)).to_contain_text(says)
+    main(page).get_by_role("button", name=button, exact=True).click()
+
+
 def send_draft(page, number, note):
     tab(page, "Fassungen")
     field(page, "Anmerkung zur Übersendung").fill(note)
     page.get_by_role("button", name="Entwurf übersenden").click()
+    confirm(page, f"Fassung {number} übersenden?", re.compile(rf"Fassung {number} wird an .+ übersandt"),
+            f"Fassung {number} übersenden")
     expect_message(page, f"Fassung {number} wurde übersandt.")
     expect(main(page).get_by_role("table").get_by_role("link", name=f"Fassung {number}")).to_be_visible()
+
+
+def add_section(page, heading=SECTION, text=SECTION_TEXT):
+    tab(page, "Überblick")
+    main(page).get_by_role("link", name="Abschnitt hinzufügen", exact=True).click()
+    expect_heading(page, "Abschnitt hinzufügen")
+    field(page, "Überschrift").fill(heading)
+    field(page, "Text").fill(text)
+    page.get_by_role("button", name="Speichern").click()
+    expect_message(page, "Der Abschnitt wurde angelegt.")
+    expect(main(page).get_by_role("heading", name=heading)).to_be_visible()
+
+
+def propose_wording(page, section):
+    """The party without the pen proposes the exact new wording of a section: the form starts from the section's
+    text, to which one sentence is added."""
+    tab(page, "Überblick")
+    main(page).get_by_role("link", name=named("Neuen Wortlaut vorschlagen", section)).click()
+    expect_heading(page, f"Neuen Wortlaut vorschlagen: {section}")
+    wording = field(page, "neuer Wortlaut")
+    current = wording.input_value()
+    assert current.strip(), "the wording starts empty instead of from the section's text"
+    wording.fill(f"{current.rstrip()} {WORDING_ADDITION}")
+    field(page, "Begründung des Vorschlags").fill(WORDING_REASON)
+    page.get_by_role("button", name="Vorschlag einbringen").click()
+    expect_message(page, "Der Vorschlag wurde eingebracht.")
 
 
 def propose(page):
@@ -109,10 +152,28 @@ def open_agreement(page, title=TITLE):
     expect_heading(page, title)
 
 
-def decide_proposal(page):
+def _open_decision(page, has_text):
     tab(page, "Vorschläge")
-    main(page).get_by_role("link", name=re.compile(r"^Entscheiden")).click()
+    main(page).get_by_role("row").filter(has_text=has_text).get_by_role(
+        "link", name=re.compile(r"^Entscheiden")).click()
     expect_heading(page, "Über den Vorschlag entscheiden")
+
+
+def adopt_wording(page, section):
+    """The pen holder adopts the wording proposal in one step: the decision page shows the change against the
+    working text; "übernommen" puts it into the working text."""
+    _open_decision(page, WORDING_REASON)
+    expect(main(page).locator("ins")).to_contain_text([re.compile("Halbjahr")])
+    field(page, "übernommen").check()
+    page.get_by_role("button", name="Entscheiden").click()
+    expect_message(page, "Die Entscheidung wurde gespeichert.")
+    tab(page, "Überblick")
+    text = main(page).get_by_role("region", name=section)
+    expect(text).to_contain_text(WORDING_ADDITION)
+
+
+def decide_proposal(page):
+    _open_decision(page, PROPOSAL)
     field(page, "nicht übernommen").check()
     field(page, "Begründung").fill(REASON)
     page.get_by_role("button", name="Entscheiden").click()
@@ -133,17 +194,32 @@ def revise_goal(page):
     expect(main(page).get_by_role("article").filter(has_text=GOAL_QUANTITATIVE)).to_contain_text("22,5 %")
 
 
-def view_redline(page):
+def revise_goal_text(page):
+    """The county, holding the pen again, sharpens the qualitative goal's description."""
+    tab(page, "Ziele")
+    main(page).get_by_role("link", name=named("Bearbeiten", GOAL_QUALITATIVE)).click()
+    expect_heading(page, "Ziel bearbeiten")
+    field(page, "Beschreibung").fill(COUNTY_CHANGE)
+    page.get_by_role("button", name="Speichern").click()
+    expect_message(page, "Das Ziel wurde gespeichert.")
+
+
+def view_redline(page, section):
+    """The redline of Fassung 1 to 2: the adopted wording and the revised goal, word by word; the goal names its
+    changed field."""
     tab(page, "Fassungen")
     compare = main(page).get_by_role("region", name="Fassungen vergleichen")
-    expect(field(compare, "von Fassung")).to_have_value("1")
-    expect(field(compare, "zu Fassung")).to_have_value("2")
+    field(compare, "von Fassung").select_option("1")
+    field(compare, "zu Fassung").select_option("2")
     compare.get_by_role("button", name="Vergleichen").click()
     expect(page.get_by_role("heading", level=2)).to_have_text("Vergleich: Fassung 1 zu Fassung 2")
     checkpoint(page, "Vergleich")
     goal = main(page).get_by_role("article").filter(has_text=GOAL_QUANTITATIVE)
     expect(goal.locator("del")).to_contain_text(["22,1"])
     expect(goal.locator("ins")).to_contain_text(["22,5"])
+    expect(goal).to_contain_text("Zielwert")
+    changed = main(page).get_by_role("article").filter(has_text=section)
+    expect(changed.locator("ins")).to_contain_text([re.compile("Halbjahr")])
 
 
 def sign(page, person, place, day):
@@ -153,6 +229,10 @@ def sign(page, person, place, day):
     field(page, "Datum der Unterschrift").fill(iso(day))
     field(page, "Ort").fill(place)
     page.get_by_role("button", name="Unterschrift erfassen").click()
+    name = re.sub(r"^(Herr|Frau) ", "", person)
+    confirm(page, "Unterschrift erfassen?", re.compile(rf"Für .+ unterzeichnet {re.escape(name)} \(.+\), am "
+                                                       rf"{day:%d.%m.%Y} in {re.escape(place)}\."),
+            "Unterschrift verbindlich erfassen")
     expect_message(page, "Die Unterschrift wurde erfasst.")
 
 
@@ -189,40 +269,54 @@ def create_vorlage(page, meeting_label, meeting_day, upload, title=TITLE):
     expect_message(page, "Die Anlage wurde hinzugefügt.")
 
     page.get_by_role("button", name="Freigeben").click()
+    confirm(page, f"Vorlage {reference} freigeben?", "Danach kann die Vorlage nicht mehr bearbeitet werden",
+            "Vorlage freigeben")
     expect_message(page, "Die Vorlage ist freigegeben; das PDF wurde gespeichert.")
     expect(page.get_by_role("heading", level=1)).to_contain_text("freigegeben")
     return reference
 
 
-def negotiate(county, ministry, title=TITLE):
-    """The county sends its draft with a proposal; the ministry answers the proposal, revises a goal and sends
-    its version; both see the redline of the change."""
+def negotiate(county, ministry, title=TITLE, section=SECTION):
+    """Three Fassungen, the parties in turn. The county sends Fassung 1 and, without the pen now, proposes a new
+    wording of `section` and a change in words; the ministry adopts the wording in one step, rejects the other
+    proposal with its reason, revises a goal and sends Fassung 2; both see the redline; the county, holding the pen
+    again, revises a goal's text and sends Fassung 3."""
     send_draft(county, 1, "Erster Entwurf des Kreises Mettmann.")
     # The pen is with the ministry now: the county reads, and proposes instead of editing.
     expect(county.locator("h1 + p")).to_contain_text("am Zug: Ministerium")
     tab(county, "Ziele")
     expect(main(county).get_by_role("link", name="Ziel hinzufügen")).to_have_count(0)
+    expect(main(county).get_by_role("link", name=named("Bearbeiten", GOAL_QUANTITATIVE))).to_have_count(0)
+    propose_wording(county, section)
     propose(county)
     open_agreement(ministry, title)
+    expect(ministry.locator("h1 + p")).to_contain_text("am Zug: Ministerium")
+    adopt_wording(ministry, section)
     decide_proposal(ministry)
     revise_goal(ministry)
-    send_draft(ministry, 2, "Zielwert angepasst.")
-    view_redline(ministry)
+    send_draft(ministry, 2, "Vorschlag zu den Gesprächen übernommen, Zielwert angepasst.")
+    view_redline(ministry, section)
     county.reload()
-    view_redline(county)
+    view_redline(county, section)
+    # The pen is back with the county: it edits and sends the third Fassung.
+    expect(county.locator("h1 + p")).to_contain_text("am Zug: Kreis Mettmann")
+    revise_goal_text(county)
+    send_draft(county, 3, "Leitziel präzisiert.")
 
 
-def agree_and_sign(county, ministry, pk, number=2):
-    """The county, which received the ministry's Fassung `number` and holds the pen, accepts exactly that Fassung
-    (the ministry, its sender, is offered no acceptance); the text is agreed, then both sign."""
+def agree_and_sign(county, ministry, pk, number=3):
+    """The ministry, which received the county's Fassung `number`, accepts exactly that Fassung (the county, its
+    sender, is offered no acceptance); the text is agreed, then both sign."""
+    county.goto(f"/vereinbarungen/{pk}/")
+    expect(main(county).get_by_role("link", name=f"Fassung {number} annehmen")).to_have_count(0)
     ministry.goto(f"/vereinbarungen/{pk}/")
-    expect(main(ministry).get_by_role("link", name=f"Fassung {number} annehmen")).to_have_count(0)
-    tab(county, "Überblick")
-    main(county).get_by_role("link", name=f"Fassung {number} annehmen").click()
-    expect_heading(county, f"Fassung {number} annehmen")
-    county.get_by_role("button", name="Fassung verbindlich annehmen").click()
-    expect_message(county, "Der Text ist abgestimmt")
-    expect(main(county)).to_contain_text(f"hat Fassung {number} am")
+    main(ministry).get_by_role("link", name=f"Fassung {number} annehmen").click()
+    # The page is the acceptance's confirmation: who accepts which Fassung, and that it becomes the Endfassung.
+    confirm(ministry, f"Fassung {number} annehmen", f"Damit ist der Text abgestimmt: Fassung {number} wird die "
+            "Endfassung.", "Fassung verbindlich annehmen")
+    expect_message(ministry, "Der Text ist abgestimmt")
+    expect(main(ministry)).to_contain_text(f"hat Fassung {number} am")
+    county.goto(f"/vereinbarungen/{pk}/")
     sign(county, *SIGNATORY_COUNTY)
     expect(main(county)).to_contain_text("1 von 2 Unterschriften")
     ministry.goto(f"/vereinbarungen/{pk}/")
@@ -252,3 +346,28 @@ def read_vorlage(member, reference):
     main(member).get_by_role("link", name=reference).click()
     expect_heading(member, f"Vorlage {reference}")
     expect(main(member)).to_contain_text("Sozialausschuss")
+
+
+def review_copied_passages(page):
+    """Before the first send of a follow-on its author works off the checklist of copied passages: the Fassungen tab
+    offers no send but links to the checklist, where every passage (its year references marked) is ticked off;
+    then the send form is there. Returns the number of passages ticked off."""
+    tab(page, "Fassungen")
+    expect(main(page).get_by_role("button", name="Entwurf übersenden")).to_have_count(0)
+    main(page).get_by_role("link", name="Zur Prüfliste").click()
+    expect(page.get_by_role("heading", level=2, name="Prüfliste der übernommenen Passagen")).to_be_visible()
+    checkpoint(page, "Prüfliste der übernommenen Passagen")
+    boxes = main(page).get_by_role("checkbox", name=re.compile(r"^geprüft\b"))
+    count = boxes.count()
+    assert count, "the follow-on has no open passage on its checklist"
+    for index in range(count):
+        boxes.nth(index).check()
+    page.get_by_role("button", name="Ausgewählte Passagen als geprüft markieren").click()
+    expect_message(page, "1 Passage wurde als geprüft markiert." if count == 1 else
+                   f"{count} Passagen wurden als geprüft markiert.")
+    expect(main(page)).to_contain_text(re.compile(r"(Alle \d+ übernommenen Passagen sind|Die übernommene Passage ist) "
+                                                  r"geprüft\."))
+    expect(boxes).to_have_count(0)
+    tab(page, "Fassungen")
+    expect(main(page).get_by_role("button", name="Entwurf übersenden")).to_be_visible()
+    return count

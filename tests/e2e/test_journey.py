@@ -16,6 +16,7 @@ from .helpers import make_pdf, pdf_pages, today  # noqa: E402
 from .journey import (  # noqa: E402
     add_goals,
     add_offer,
+    add_section,
     agree_and_sign,
     committee_papers,
     create_agreement,
@@ -44,15 +45,16 @@ def test_it_goes_from_the_first_draft_to_the_committee_papers(pages, demo, audit
 
     # The county drafts the agreement and sends it.
     pk = create_agreement(county)
+    add_section(county)
     add_goals(county)
     add_offer(county)
 
-    # The county sends it with a proposal; the ministry answers the proposal, revises a goal and sends its
-    # version; the redline shows the change.
+    # Three Fassungen in turn: the county sends, proposes a wording and a change in words; the ministry adopts the
+    # wording, rejects the other with its reason, revises a goal and sends; the county revises and sends again.
     ministry = pages.login("mais-editor")
     negotiate(county, ministry)
 
-    # Both agree on the text and sign it.
+    # The ministry accepts the county's third Fassung; both sign.
     agree_and_sign(county, ministry, pk)
 
     # The county writes the committee paper from the agreement and releases it.

@@ -41,6 +41,12 @@ def open_pdf(content):
         return len(pdf.pages)
 
 
+def pdf_text(content):
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+
+
 def bookmarks(content):
     import pikepdf
 
@@ -111,7 +117,7 @@ def search(page, words):
 def test_it_carries_the_2013_agreement_to_the_committee_on_the_installed_app(installed_server, installed_pages):
     from playwright.sync_api import expect
 
-    from ..e2e.helpers import download, main, today
+    from ..e2e.helpers import download, main, tab, today
     from ..e2e.journey import (
         add_goals,
         add_offer,
@@ -120,6 +126,7 @@ def test_it_carries_the_2013_agreement_to_the_committee_on_the_installed_app(ins
         create_vorlage,
         negotiate,
         open_agreement,
+        review_copied_passages,
     )
 
     meeting_day = today() + datetime.timedelta(days=14)
@@ -138,13 +145,27 @@ def test_it_carries_the_2013_agreement_to_the_committee_on_the_installed_app(ins
     expect(results.get_by_role("article")).to_contain_text("Protokoll des Zielsteuerungsgesprächs 2013")
     open_agreement(county, TITLE_2013)
 
-    # Draft, the ministry's answer and revision, the redline; agreement and both signatures.
+    # The follow-on is next year's: before its first Fassung the county works off the checklist of what it copied
+    # from 2012 (title, preamble, five sections, five goals, seven offers), each with its year references marked:
+    # "2012" moved to 2013, the Liga's statement of 23.01.2012 kept.
+    assert review_copied_passages(county) == 19
+    tab(county, "Überblick")
+    main(county).get_by_role("link", name="Zur Prüfliste").click()
+    expect(main(county).locator("ins", has_text="2013").first).to_be_visible()
+    expect(main(county).locator("mark", has_text="2012")).to_have_count(1)
+    open_agreement(county, TITLE_2013)
+
+    # Three Fassungen in turn (a wording proposal on § 4 adopted, another proposal rejected with its reason, the
+    # redline), the ministry's acceptance of the third and both signatures.
     ministry = installed_pages.login("mais-editor")
-    negotiate(county, ministry, TITLE_2013)
+    negotiate(county, ministry, TITLE_2013, section="§ 4 Zielnachhaltung")
     agree_and_sign(county, ministry, pk)
     name, signed = download(ministry, main(ministry).get_by_role("link", name="PDF herunterladen"))
     assert name.endswith(".pdf")
     assert open_pdf(signed) >= 1
+    # The signed 2013 text speaks of 2013 where it speaks of its own year (issue 12: "im Jahr 2012" reached it).
+    text = " ".join(pdf_text(signed).split())
+    assert "im Jahr 2013" in text and "im Jahr 2012" not in text and "für das Jahr 2012" not in text
 
     # The Vorlage, written from the agreement with an uploaded Anlage and released.
     upload = real_pdf("Teilnehmerliste des Zielsteuerungsgesprächs", UPLOAD_PAGES)
