@@ -100,6 +100,9 @@ def test_it_refuses_to_export_a_file_that_no_longer_matches_its_checksum(demo_20
 
 
 def test_it_round_trips_as_a_copy(demo_2012, tmp_path):
+    # The ministry sent the last Fassung, so the county holds the pen (stored, as a send stores it).
+    m.Agreement.objects.filter(pk=demo_2012.pk).update(pen_party=m.Party.objects.get(key="kreis-mettmann"))
+    demo_2012.refresh_from_db()
     original_path = export(demo_2012, tmp_path / "a.zip")
     output = import_(original_path, "--as-copy")
     copied = the_copy(demo_2012)
@@ -148,6 +151,13 @@ def test_it_round_trips_as_a_copy(demo_2012, tmp_path):
         return list(agreement.versions.values_list("number", "kind", "author_party__key", "sent_at", "note"))
 
     assert versions(copied) == versions(demo_2012)
+
+    def acceptances(agreement):
+        return list(agreement.acceptances.values_list("version__number", "party__key", "accepted_by", "accepted_at"))
+
+    # Who accepted which Fassung, and when: the record of the consent the Endfassung rests on.
+    assert acceptances(copied) == acceptances(demo_2012) != []
+    assert copied.pen_party_id == demo_2012.pen_party_id is not None
     # Snapshots are the original's, with the copy's own row ids: a redline against the current text works.
     originals = demo_2012.versions.order_by("number")
     for original, imported in zip(originals, copied.versions.order_by("number"), strict=True):

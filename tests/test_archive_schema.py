@@ -18,7 +18,7 @@ MODELS = {
     "offer": m.SupportOffer, "document": m.Document, "letter": m.Letter, "statement": m.Statement,
     "version": m.AgreementVersion, "proposal": m.Proposal, "step": m.ProcedureStep, "signature": m.Signature,
     "review": m.Review, "assessment": m.Assessment, "vorlage": m.Vorlage, "vorlage_section": m.VorlageSection,
-    "copied_passage": m.CopiedPassage,
+    "copied_passage": m.CopiedPassage, "acceptance": m.Acceptance,
     "consultation": m.Consultation, "anlage": m.VorlageAnlage, "agenda_item": m.AgendaItem, "topic": m.Topic,
     "department": m.Department, "person": m.Person, "committee": m.Committee, "meeting": m.Meeting,
 }

@@ -104,6 +104,7 @@ class _Exporter:
         self.signatures = list(a.signatures.order_by("date", "id"))
         self.reviews = list(a.reviews.prefetch_related("assessments").order_by("date", "id"))
         self.copied_passages = list(a.copied_passages.order_by("order", "id"))
+        self.acceptances = list(a.acceptances.order_by("accepted_at", "id"))
         self.vorlagen = list(m.Vorlage.objects.filter(agreement=a).order_by("date", "id"))
 
         letter_ids = set(a.letters.values_list("pk", flat=True))
@@ -172,7 +173,8 @@ class _Exporter:
     def _load_archived_names(self):
         records = [
             self.agreement, *self.documents, *self.letters, *self.statements, *self.versions, *self.proposals,
-            *self.steps, *self.signatures, *self.reviews, *self.copied_passages, *self.vorlagen, *self.people,
+            *self.steps, *self.signatures, *self.reviews, *self.copied_passages, *self.acceptances, *self.vorlagen,
+            *self.people,
         ]
         ids = {}
         for record in records:
@@ -204,6 +206,7 @@ class _Exporter:
             ),
             "signed_file": self.document_refs.get(a.signed_file_id),
             "created_by": self.user_name(a, "created_by"),
+            "pen_party": self.party_key(a.pen_party_id),
         }
         data = {
             "format": FORMAT_NAME,
@@ -246,6 +249,11 @@ class _Exporter:
             ],
             "reviews": [self._review(r) for r in self.reviews],
             "copied_passages": [self._copied_passage(p) for p in self.copied_passages],
+            "acceptances": [
+                self._record(x, "acceptance", "accepted_by", party=self.party_key(x.party_id),
+                             version=self.version_numbers.get(x.version_id))
+                for x in self.acceptances
+            ],
             "vorlagen": [self._vorlage(v) for v in self.vorlagen],
         }
         data["context"] = self._context(data)

@@ -38,6 +38,7 @@ FIELDS = {
     "step": ("date", "date_precision", "end_date", "kind", "title", "description", "participants_note",
              "automatic", "created"),
     "signature": ("signatory_name", "signatory_function", "date", "place", "created"),
+    "acceptance": ("accepted_at",),
     "review": ("kind", "date", "participants", "minutes", "created"),
     "assessment": ("status", "actual_value", "report_month", "comment", "created"),
     "copied_passage": ("kind", "label", "content", "year_references", "order", "reviewed_at", "created"),
@@ -97,6 +98,7 @@ USER_FIELDS = {
     "proposal": ("decided_by", "created_by"),
     "step": ("actor",),
     "signature": ("recorded_by",),
+    "acceptance": ("accepted_by",),
     "review": ("created_by",),
     "copied_passage": ("reviewed_by",),
     "vorlage": ("released_by", "created_by"),
@@ -113,6 +115,7 @@ def usernames(data):
         *(("step", x) for x in data["procedure_steps"]), *(("signature", x) for x in data["signatures"]),
         *(("review", x) for x in data["reviews"]), *(("vorlage", x) for x in data["vorlagen"]),
         *(("copied_passage", x) for x in data.get("copied_passages", ())),
+        *(("acceptance", x) for x in data.get("acceptances", ())),
         *(("person", x) for x in data["context"]["people"]),
     ]
     names = {row.get(name) for kind, row in rows for name in USER_FIELDS[kind]}
@@ -129,6 +132,9 @@ def party_keys(data):
         keys |= {x["sender"], x["recipient"]}
     for collection in ("statements", "proposals", "signatures"):
         keys |= {x["party"] for x in data[collection]}
+    keys |= {x["party"] for x in data.get("acceptances", ())}
+    if data["agreement"].get("pen_party"):
+        keys.add(data["agreement"]["pen_party"])
     for v in data["versions"]:
         keys.add(v["author_party"])
         keys |= {p.get("party_id") for p in snapshot_items(v["snapshot"], "parties")}

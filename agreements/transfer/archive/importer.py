@@ -360,6 +360,12 @@ class _Importer:
                 sent_by=self.user(v["sent_by"]), snapshot=self.snapshot(v["snapshot"]),
             )
             self.versions[version.number] = self.save(version)
+        for x in data.get("acceptances", ()):  # archives written before acceptances existed have none
+            self.save(self.build(
+                m.Acceptance, "acceptance", x, agreement=agreement, party=self.party(x["party"]),
+                version=self.lookup(self.versions, x["version"], _("die Fassung")),
+                accepted_by=self.user(x["accepted_by"]),
+            ), x)
         for p in data["proposals"]:
             self.save(self.build(
                 m.Proposal, "proposal", p, agreement=agreement, party=self.party(p["party"]),
@@ -383,7 +389,8 @@ class _Importer:
         can no longer be written), so its final status is returned for the end."""
         party_ids = {self.party(p["party"]).pk for p in a["parties"]}
         title = self.agreement_title(a["title"], a["year"], party_ids)
-        agreement = self.build(m.Agreement, "agreement", {**a, "title": title}, created_by=self.user(a["created_by"]))
+        agreement = self.build(m.Agreement, "agreement", {**a, "title": title}, created_by=self.user(a["created_by"]),
+                               pen_party=self.party(a["pen_party"]) if a.get("pen_party") else None)
         final_status = agreement.status
         agreement.status = m.Agreement.Status.DRAFT
         self.save(agreement, a)

@@ -24,7 +24,7 @@ RECORD_LABELS = {
     "sections": m.AgreementSection, "goals": m.Goal, "offers": m.SupportOffer, "documents": m.Document,
     "letters": m.Letter, "statements": m.Statement, "versions": m.AgreementVersion, "proposals": m.Proposal,
     "procedure_steps": m.ProcedureStep, "signatures": m.Signature, "reviews": m.Review,
-    "copied_passages": m.CopiedPassage,
+    "copied_passages": m.CopiedPassage, "acceptances": m.Acceptance,
     "assessments": m.Assessment, "vorlagen": m.Vorlage, "consultations": m.Consultation,
     "agenda_items": m.AgendaItem, "anlagen": m.VorlageAnlage, "parties": m.Party, "related": m.Agreement,
     "topics": m.Topic, "departments": m.Department, "people": m.Person, "committees": m.Committee,
