@@ -33,7 +33,7 @@ from agreements.models import (
 )
 from agreements.services.documents import clean_filename, frozen_document_reason
 
-from .base import BaseAdmin, HistoryAdmin, ReadOnlyAdmin, ReadOnlyMixin
+from .base import BaseAdmin, HistoryAdmin, ReadOnlyAdmin, ReadOnlyMixin, TabularInline
 from .locks import (
     FrozenTextChildForm,
     LockedRecordAdminMixin,
@@ -123,7 +123,7 @@ class DocumentAdmin(LockedRecordAdminMixin, BaseAdmin):
 # --- Agreements ------------------------------------------------------------------------------------------
 
 
-class AgreementPartyInline(SignedAgreementInline, admin.TabularInline):
+class AgreementPartyInline(SignedAgreementInline, TabularInline):
     model = AgreementParty
     fields = ["order", "party", "role"]
     autocomplete_fields = ["party"]
@@ -160,7 +160,7 @@ class SupportOfferInline(SignedAgreementInline, admin.StackedInline):
     show_change_link = True
 
 
-class SignatureInline(SignedAgreementInline, admin.TabularInline):
+class SignatureInline(SignedAgreementInline, TabularInline):
     model = Signature
     fields = ["party", "person", "signatory_name", "signatory_function", "date", "place"]
     autocomplete_fields = ["party", "person"]
@@ -361,7 +361,7 @@ class ProcedureStepAdmin(HistoryAdmin):
 # --- Reviews ---------------------------------------------------------------------------------------------
 
 
-class AssessmentInline(admin.TabularInline):
+class AssessmentInline(TabularInline):
     model = Assessment
     fields = ["goal", "status", "actual_value", "report_month", "comment"]
     autocomplete_fields = ["goal"]

@@ -4,7 +4,10 @@ Every "may the admin add, change or delete this?" of the admin goes through `Per
 the read-only records say no to everything, the locked records (admin/locks.py) to what their lock forbids.
 """
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from agreements.models.base import LockVersionModel
@@ -66,11 +69,70 @@ class LockVersionAdminMixin:
         super().save_formset(request, form, formset, change)
 
 
-class BaseAdmin(LockVersionAdminMixin, admin.ModelAdmin):
+# Accessible names for the inputs the admin renders without a <label> of their own (WCAG 1.3.1, 4.1.2) -----------
+
+
+def _input_widget(widget):
+    """The widget that renders the input: the one a RelatedFieldWidgetWrapper (the "+" and pencil links) wraps."""
+    return getattr(widget, "widget", widget)
+
+
+def _part_names(widget):
+    """The names of a multi-input widget's parts: the admin's date and time of a date-time field are shown with
+    Django's own "Date:"/"Time:" beside them, so the names use the same words."""
+    if isinstance(widget, AdminSplitDateTime):
+        return [gettext("Date:").rstrip(":"), gettext("Time:").rstrip(":")]
+    return [str(index) for index in range(1, len(widget.widgets) + 1)]
+
+
+def name_inputs(form, *, whole_fields):
+    """Gives the inputs of `form` an aria-label from their field's label: every part of a field made of several
+    inputs (a date-time's date and time: "Beginn: Datum"), and, with `whole_fields`, every input at all (a row of
+    a tabular inline, where the label is only the column's heading, and the row's "Löschen" box)."""
+    for name, field in form.fields.items():
+        widget = _input_widget(field.widget)
+        if widget.is_hidden:
+            continue
+        label = str(field.label or name)
+        if isinstance(widget, forms.MultiWidget):
+            for part, part_name in zip(widget.widgets, _part_names(widget), strict=True):
+                part.attrs["aria-label"] = f"{label}: {part_name}"
+        elif whole_fields:
+            widget.attrs["aria-label"] = label
+
+
+class NamedInputsFormSetMixin:
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        name_inputs(form, whole_fields=True)
+
+
+class TabularInline(admin.TabularInline):
+    """A tabular inline whose inputs carry their column's label as their accessible name."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (NamedInputsFormSetMixin, formset), {})
+
+
+class NamedInputsAdminMixin:
+    """The parts of multi-input fields (date and time) of a model admin's form carry their names."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        def __init__(self, *args, **kwargs):
+            form.__init__(self, *args, **kwargs)
+            name_inputs(self, whole_fields=False)
+
+        return type(form.__name__, (form,), {"__init__": __init__})
+
+
+class BaseAdmin(NamedInputsAdminMixin, LockVersionAdminMixin, admin.ModelAdmin):
     pass
 
 
-class HistoryAdmin(LockVersionAdminMixin, SimpleHistoryAdmin):
+class HistoryAdmin(NamedInputsAdminMixin, LockVersionAdminMixin, SimpleHistoryAdmin):
     """Records kept with their history are time-stamped: the stamps are shown, never edited."""
 
     readonly_fields = ["created", "modified"]
@@ -79,7 +141,7 @@ class HistoryAdmin(LockVersionAdminMixin, SimpleHistoryAdmin):
 def membership_inline(model, other, *more_fields):
     """An inline of the memberships (`model`) seen from one side (a party's, a committee's, a user's): the other side
     (`other`), picked by autocomplete, the role, then `more_fields`."""
-    return type(f"{model.__name__}Inline", (admin.TabularInline,), {
+    return type(f"{model.__name__}Inline", (TabularInline,), {
         "__module__": __name__, "model": model, "fields": [other, "role", *more_fields],
         "autocomplete_fields": [other], "extra": 0,
     })

@@ -20,17 +20,17 @@ from agreements.models import (
     Topic,
 )
 
-from .base import BaseAdmin, HistoryAdmin, ReadOnlyMixin, membership_inline
+from .base import BaseAdmin, HistoryAdmin, ReadOnlyMixin, TabularInline, membership_inline
 
 
-class DepartmentInline(admin.TabularInline):
+class DepartmentInline(TabularInline):
     model = Department
     fields = ["number", "name"]
     extra = 0
     show_change_link = True
 
 
-class PersonInline(admin.TabularInline):
+class PersonInline(TabularInline):
     model = Person
     fields = [
         "form_of_address", "title", "given_name", "family_name", "function", "department", "email", "user",
@@ -45,7 +45,7 @@ class PartyMembershipInline(membership_inline(Membership, "user")):
     verbose_name_plural = _("Benutzer mit Zugriff")
 
 
-class ChildPartyInline(ReadOnlyMixin, admin.TabularInline):
+class ChildPartyInline(ReadOnlyMixin, TabularInline):
     """Jobcenters (and other subordinate parties) of a kommunaler Träger; edited on their own page."""
 
     model = Party
@@ -156,7 +156,7 @@ class MembershipAdmin(HistoryAdmin):
 CommitteeMembershipInline = membership_inline(CommitteeMembership, "user", "start_date", "end_date")
 
 
-class MeetingInline(admin.TabularInline):
+class MeetingInline(TabularInline):
     model = Meeting
     fields = ["name", "start", "end", "location", "state"]
     extra = 0
@@ -183,7 +183,7 @@ class CommitteeMembershipAdmin(BaseAdmin):
     date_hierarchy = "start_date"
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(TabularInline):
     model = AgendaItem
     fields = ["order", "number", "name", "public", "consultation", "result"]
     autocomplete_fields = ["consultation"]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import CommitteeMembership, Membership, Party
 
-from .base import membership_inline
+from .base import NamedInputsAdminMixin, membership_inline
 
 User = get_user_model()
 
@@ -41,7 +41,7 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(NamedInputsAdminMixin, BaseUserAdmin):
     list_display = [
         "username", "email", "first_name", "last_name", "parties_display", "is_staff", "is_active",
     ]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Consultation, Vorlage, VorlageAnlage, VorlageSection
 
-from .base import HistoryAdmin
+from .base import HistoryAdmin, TabularInline
 from .locks import (
     FrozenVorlageChildAdmin,
     FrozenVorlageInline,
@@ -16,7 +16,7 @@ from .locks import (
 )
 
 
-class ConsultationInline(FrozenVorlageInline, admin.TabularInline):
+class ConsultationInline(FrozenVorlageInline, TabularInline):
     model = Consultation
     fields = ["order", "committee", "meeting", "meeting_date", "role", "authoritative", "result"]
     autocomplete_fields = ["committee", "meeting"]
@@ -30,7 +30,7 @@ class VorlageSectionInline(FrozenVorlageInline, admin.StackedInline):
     extra = 0
 
 
-class VorlageAnlageInline(FrozenVorlageInline, admin.TabularInline):
+class VorlageAnlageInline(FrozenVorlageInline, TabularInline):
     model = VorlageAnlage
     fields = ["order", "title", "document"]
     autocomplete_fields = ["document"]

@@ -373,9 +373,50 @@ def ausschuss_pages(world):
     ]
 
 
+# The admin's models that admins use to manage who takes part: parties, their departments and people, committees,
+# meetings and user accounts, each as list, add form and change form.
+ADMIN_MANAGED = ("party", "department", "person", "membership", "committee", "committeemembership", "meeting")
+
+
+def admin_site_pages(world):
+    """The Django admin as an admin uses it (issue 13: admins are users too): the index, each app's index, the
+    lists and forms of the parties, people, committees and users, the group form and the forms with inlines."""
+    from django.contrib.auth.models import Group
+
+    from agreements import models as m
+
+    group, _ = Group.objects.get_or_create(name="Sachbearbeitung")
+    objects = {
+        "party": m.Party.objects.get(key="kreis-mettmann"), "department": world.department, "person": world.author,
+        "membership": m.Membership.objects.first(), "committee": world.committee,
+        "committeemembership": m.CommitteeMembership.objects.first(),
+        "meeting": m.Meeting.objects.first() or _future_meeting(world),
+    }
+    pages = [visit("Admin: Startseite", "/admin/"), visit("Admin: Agreements", "/admin/agreements/"),
+             visit("Admin: Benutzer und Gruppen", "/admin/auth/")]
+    for model in ADMIN_MANAGED:
+        base = f"/admin/agreements/{model}/"
+        pages += [visit(f"Admin: {model}", base), visit(f"Admin: {model} hinzufügen", base + "add/")]
+        if objects[model] is not None:
+            pages.append(visit(f"Admin: {model} ändern", base + f"{objects[model].pk}/change/"))
+    user = world.users["kreis-editor"]
+    return [
+        *pages,
+        visit("Admin: Benutzer", "/admin/auth/user/"),
+        visit("Admin: Benutzer hinzufügen", "/admin/auth/user/add/"),
+        visit("Admin: Benutzer ändern", f"/admin/auth/user/{user.pk}/change/"),
+        visit("Admin: Gruppen", "/admin/auth/group/"),
+        visit("Admin: Gruppe hinzufügen", "/admin/auth/group/add/"),
+        visit("Admin: Gruppe ändern", f"/admin/auth/group/{group.pk}/change/"),
+        visit("Admin: Abschnitt hinzufügen", "/admin/agreements/agreementsection/add/"),
+        visit("Admin: Zielvereinbarung ändern", f"/admin/agreements/agreement/{world.a12.pk}/change/"),
+    ]
+
+
 def admin_pages(world):
     return [
         *common_pages(),
+        *admin_site_pages(world),
         *agreement_pages(world.a12, _versions(world.a12)),
         visit("Protokoll", "/verwaltung/protokoll/"),
         visit("Protokoll mit Filter", "/verwaltung/protokoll/?aktion=login"),
