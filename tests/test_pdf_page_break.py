@@ -60,10 +60,12 @@ def test_it_renders_a_signature_table_whose_caption_ends_a_page(paragraphs):
 
 
 def html_as_weasyprint_69_crashed_on(agreement):
-    """The agreement's HTML without the rules that keep the caption with its table (templates/pdf/agreement.html),
-    i.e. the HTML of the crash report: the caption alone at the foot of a page is left to the renderer."""
+    """The agreement's HTML without the rules that keep the caption with its table (templates/pdf/agreement.html;
+    since issue 13 also the whole signature block), i.e. the HTML of the crash report: the caption alone at the
+    foot of a page is left to the renderer."""
     html = agreement_html(agreement)
-    keep_together = (".signatures { break-inside: avoid; }", ".signatures caption { break-after: avoid; }")
+    keep_together = (".signatures { break-inside: avoid; }", ".signatures caption { break-after: avoid; }",
+                     ".signature-block { break-inside: avoid; break-before: avoid; }")
     for rule in keep_together:
         assert rule in html
         html = html.replace(rule, "")
