@@ -278,6 +278,7 @@ def admin_case(admin_user):
     m.VorlageSection.objects.create(vorlage=vorlage, order=1, heading="I. Rechtliche Grundlagen")
     m.VorlageAnlage.objects.create(vorlage=vorlage, order=1, title="Zielvereinbarung 2012", document=document)
     m.FormSubmission.objects.create(user=editor, token="einmal", path="/vereinbarungen/neu/").record(agreement)
+    m.StartPageVisit.objects.create(user=editor, seen_at=timezone.now())
     m.CachedPdf.objects.create(key="a" * 64, sha256="b" * 64, size=1024)
     m.ArchivedUserName.objects.create(
         content_type=ContentType.objects.get_for_model(m.Document), object_id=document.pk, field="uploaded_by",

@@ -83,13 +83,13 @@ def test_it_shows_history(admin_client, demo, model):
 
 def test_it_only_forbids_adding_versions_and_derived_records(rf, admin_user):
     # Versions are frozen by "send draft" and accepted by "annehmen", a follow-on's checklist is made by deriving it;
-    # the audit log and the search index are written by the app itself.
+    # the audit log, the search index and the start page's visits are written by the app itself.
     request = rf.get("/")
     request.user = admin_user
     forbidden = sorted(label(m) for m, ma in admin.site._registry.items() if not ma.has_add_permission(request))
     assert forbidden == ["agreements.Acceptance", "agreements.AgreementVersion", "agreements.ArchivedUserName",
                          "agreements.AuditEntry", "agreements.CachedPdf", "agreements.CopiedPassage",
-                         "agreements.FormSubmission", "agreements.SearchEntry"]
+                         "agreements.FormSubmission", "agreements.SearchEntry", "agreements.StartPageVisit"]
 
 
 def test_audit_log_is_read_only_in_admin(admin_client, rf, admin_user):
@@ -346,7 +346,7 @@ def test_it_asks_for_the_reason_of_a_target_value_outside_the_corridor(admin_cli
     response = admin_client.post(url, data)
     assert response.status_code == 200
     [message] = response.context["adminform"].form.errors["corridor_exception_reason"]
-    assert "Der Zielwert 40 % liegt außerhalb des Korridors von 23,5 bis 25 %." in message
+    assert "Der Zielwert 40\u00a0% liegt außerhalb des Korridors von 23,5 bis 25\u00a0%." in message
     goal.refresh_from_db()
     assert goal.target_value == decimal.Decimal("24.5")
 

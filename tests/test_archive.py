@@ -356,7 +356,8 @@ def test_it_refuses_a_target_value_outside_the_corridor_without_a_reason(demo_20
     data = archive_data(path)
     ref = _outside_the_corridor(data["goals"][0], corridor_exception_reason="")["ref"]
     changed = rewrite(path, tmp_path / "o.zip", data=data)
-    refused(settings, changed, f"Ziel „{ref}“: Der Zielwert 40 % liegt außerhalb des Korridors von 24 bis 26 %")
+    refused(settings, changed,
+            f"Ziel „{ref}“: Der Zielwert 40\u00a0% liegt außerhalb des Korridors von 24 bis 26\u00a0%")
 
 
 def test_it_refuses_an_archive_of_a_newer_format(demo_2012, tmp_path):

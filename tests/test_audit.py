@@ -227,6 +227,18 @@ def test_it_shows_the_log_to_a_superuser(world, login):
     assert client.post(reverse("audit_log")).status_code == 405
 
 
+def test_it_shows_a_changed_number_as_the_pages_do(world, login):
+    """Stored as "25.500" (the audit keeps the value as saved), read as "25,5", not as twenty-five thousand."""
+    _entry(object_type="agreements.goal", object_id=str(world.goal.pk), object_repr="Quote",
+           changes={"target_value": ["25.500", "25.200"], "title": ["1.500", "2.500"]})
+    client = login(world.users.admin)
+    content = client.get(reverse("audit_log")).content.decode()
+    assert "<dt>Zielwert</dt><dd class=\"mb-1\"><del>25,5</del> → <ins>25,2</ins></dd>" in content
+    assert "<del>1.500</del> → <ins>2.500</ins>" in content  # a text stays as it is
+    body = b"".join(client.get(reverse("audit_log_csv")).streaming_content).decode()
+    assert "Zielwert: 25,5 → 25,2" in body
+
+
 def test_it_filters_by_user_action_object_type_and_dates(world, login):
     tz = timezone.get_current_timezone()
     march = datetime.datetime(2013, 3, 29, 23, 30, tzinfo=tz)  # late on the 29th, local time

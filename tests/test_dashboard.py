@@ -12,6 +12,7 @@ from agreements import models as m
 from agreements.services import versions as versions_svc
 
 from .factories import ROLES, AgreementFactory, add_parties, aware, make_user
+from .test_committee_start import COMMITTEE_PART_QUERIES
 
 
 def _dashboard(login, user):
@@ -30,8 +31,12 @@ def test_it_shows_the_dashboard_to_every_logged_in_role(world, login, role):
         assert response.status_code == 200
         body = response.content.decode()
         assert body.count("<h1") == 1
-        assert "Meine Zielvereinbarungen" in body and "Wartet auf meine Stelle" in body
-        assert "Anstehende Sitzungen und Termine" in body and "Letzte Aktivitäten" in body
+        # A committee member who acts for no party gets the committees' part only (tests/test_committee_start.py).
+        assert ("Meine Zielvereinbarungen" in body) is (role != "committee")
+        assert ("Meine Gremien" in body) is (role == "committee")
+        if role != "committee":
+            assert "Wartet auf meine Stelle" in body
+            assert "Anstehende Termine" in body and "Letzte Aktivitäten" in body
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -106,12 +111,14 @@ def test_it_lists_upcoming_meetings_of_my_committees(world, login):
         m.Meeting.objects.create(committee=world.committee, start=now + datetime.timedelta(days=20 + day))
 
     response = _dashboard(login, world.users.committee)
-    meetings = response.context["meetings"]
-    assert len(meetings) == 5
-    assert meetings[0] == upcoming
+    section = response.context["committee_section"]
+    meetings = section["upcoming"]
+    assert len(meetings) == 5 and section["upcoming_count"] == 11
+    assert meetings[0].meeting == upcoming
     assert all(meeting.committee == world.committee for meeting in meetings)
-    assert "Sitzung des Sozialausschusses" in response.content.decode()
-    assert _dashboard(login, world.users.editor).context["meetings"] == []
+    # Named by committee and date, never by the meeting's own name alone.
+    assert upcoming.label in response.content.decode()
+    assert _dashboard(login, world.users.editor).context["committee_section"] is None
 
 
 def test_it_lists_agreements_ending_within_60_days(world, login):
@@ -143,8 +150,10 @@ def test_it_shows_the_ten_latest_steps_of_visible_agreements(world, login):
 
 
 def test_it_explains_an_account_without_a_party(world, login):
-    body = _dashboard(login, world.users.committee).content.decode()
-    assert "keiner Stelle" in body
+    # A committee member needs no party: the start page is about the committees (tests/test_committee_start.py).
+    assert "keiner Stelle" not in _dashboard(login, world.users.committee).content.decode()
+    m.CommitteeMembership.objects.filter(user=world.users.committee).delete()
+    assert "keiner Stelle" in _dashboard(login, world.users.committee).content.decode()
     assert "keiner Stelle" not in _dashboard(login, world.users.editor).content.decode()
     # An admin sees every agreement without a membership: no such note.
     admin = _dashboard(login, world.users.admin)
@@ -193,10 +202,12 @@ def test_it_issues_a_fixed_number_of_queries(world, login, role):
         assert response.status_code == 200
         return len(ctx.captured_queries)
 
+    count()  # the first visit ever: nothing to compare with yet (tests/test_committee_start.py)
     _grow(world, 2)
     small = count()
     _grow(world, 23)
     large = count()
     assert small == large
-    # session, user, memberships, then one query per block: counts, drafts, proposals, meetings, ending, steps.
-    assert large <= 9
+    # session, user, memberships, then one query per block: counts, drafts, proposals, ending, steps; and the
+    # committees' part (tests/test_committee_start.py counts it).
+    assert large <= 9 + COMMITTEE_PART_QUERIES, large

@@ -82,9 +82,9 @@ def test_it_adds_a_quantitative_goal_with_german_numbers(world, login):
     assert goal.indicator == world.indicator
     assert goal.order == 2  # after the fixture's local goal
     body = client.get(urls(world)["tab"]).content.decode()
-    assert "12,5 %" in body
-    assert "13,75 %" in body
-    assert "15,25" in body
+    assert "12,5\u00a0%" in body
+    assert "13,75\u00a0%" in body
+    assert "<dd class=\"col-sm-9\">10 bis 15,25\u00a0%</dd>" in body
     assert "K2 – Integrationsquote" in body
     form_body = client.get(urls(world, goal)["edit"]).content.decode()
     assert 'value="12,5"' in form_body
@@ -188,7 +188,7 @@ def test_it_asks_to_confirm_a_target_value_outside_the_corridor(world, login):
     response = client.post(urls(world)["add"], outside(world))
     assert response.status_code == 200
     [message] = response.context["form"].errors["corridor_exception_confirmed"]
-    assert "Der Zielwert 40,5 % liegt außerhalb des Korridors von 23,5 bis 26 %." in message
+    assert "Der Zielwert 40,5\u00a0% liegt außerhalb des Korridors von 23,5 bis 26\u00a0%." in message
     body = response.content.decode()
     assert 'type="checkbox" name="corridor_exception_confirmed"' in body
     assert "Ich bestätige den Zielwert außerhalb des Korridors." in body
@@ -197,13 +197,35 @@ def test_it_asks_to_confirm_a_target_value_outside_the_corridor(world, login):
     assert not m.Goal.objects.filter(title="Integrationsquote steigern").exists()
 
 
+@pytest.mark.parametrize("language, reference, corridor, target, people", [
+    ("de", "24,8\u00a0%", "24 bis 26\u00a0%", "25,5\u00a0%", "1250,5\u00a0Personen"),
+    ("en", "24.8%", "24 to 26%", "25.5%", "1250.5\u00a0Personen"),
+])
+def test_it_shows_the_goal_values_in_the_readers_format(world, login, language, reference, corridor, target, people):
+    """Stored with three decimals, shown without the trailing zeros: "24,800" would read as twenty-four thousand."""
+    m.Goal.objects.create(agreement=world.agreement, order=2, title="Integrationsquote", kind="quantitativ",
+                          area="k2", indicator=world.indicator, reference_value=Decimal("24.800"),
+                          corridor_low=Decimal("24.000"), corridor_high=Decimal("26.000"),
+                          target_value=Decimal("25.500"), unit="%")
+    m.Goal.objects.create(agreement=world.agreement, order=3, title="Teilnehmende", kind="monitoring",
+                          reference_value=Decimal("1250.500"), unit="Personen")
+    client = login(world.users.editor)
+    client.cookies["django_language"] = language
+    body = client.get(urls(world)["tab"]).content.decode()
+    assert f'<dd class="col-sm-9">{reference}</dd>' in body
+    assert f'<dd class="col-sm-9">{corridor}</dd>' in body
+    assert f'<dd class="col-sm-9">{target}</dd>' in body
+    assert f'<dd class="col-sm-9">{people}</dd>' in body
+    assert "24,800" not in body and "24.800" not in body and "25.500" not in body
+
+
 def test_it_names_the_values_in_the_readers_number_format(world, login):
     client = login(world.users.editor)
     client.cookies["django_language"] = "en"
     response = client.post(urls(world)["add"], outside(world, reference_value="25", corridor_low="23.5",
                                                        corridor_high="26", target_value="40.5"))
     [message] = response.context["form"].errors["corridor_exception_confirmed"]
-    assert "40.5 %" in message and "23.5" in message and "26 %" in message
+    assert "The target value 40.5% lies outside the corridor of 23.5 to 26%." in message
 
 
 def test_it_wants_a_reason_with_the_confirmation(world, login):
@@ -215,7 +237,7 @@ def test_it_wants_a_reason_with_the_confirmation(world, login):
     assert "Bitte begründen Sie" in errors["corridor_exception_reason"][0]
     # A reason alone is no confirmation.
     response = client.post(urls(world)["add"], outside(world, corridor_exception_reason="Sondereffekt"))
-    assert "40,5 %" in response.context["form"].errors["corridor_exception_confirmed"][0]
+    assert "40,5\u00a0%" in response.context["form"].errors["corridor_exception_confirmed"][0]
     assert "Sondereffekt</textarea>" in response.content.decode()  # kept for the next try
     assert not m.Goal.objects.filter(title="Integrationsquote steigern").exists()
 
@@ -230,7 +252,7 @@ def test_it_saves_a_confirmed_target_value_with_its_reason_and_shows_it(world, l
     assert goal.target_value == Decimal("40.5")
     assert goal.corridor_exception_reason == reason
     body = client.get(urls(world)["tab"]).content.decode()
-    assert "40,5 % <span class=\"badge text-bg-warning\">außerhalb des Korridors</span>" in body
+    assert "40,5\u00a0% <span class=\"badge text-bg-warning\">außerhalb des Korridors</span>" in body
     assert "Begründung für den Zielwert außerhalb des Korridors" in body and reason in body
 
     # Opened again, the confirmation stands; moved back into the corridor, the reason goes.
@@ -251,7 +273,8 @@ def test_it_refuses_a_target_value_outside_the_corridor_in_the_service(world):
     data = {**goal_data(kind="quantitativ"), "indicator": world.indicator, "unit": "%", "reference_value": None,
             "corridor_low": Decimal(24), "corridor_high": Decimal(26), "target_value": Decimal(40)}
     for reason in (None, "", "   "):
-        with pytest.raises(DomainError, match="Der Zielwert 40 % liegt außerhalb des Korridors von 24 bis 26 %"):
+        with pytest.raises(DomainError,
+                           match="Der Zielwert 40\u00a0% liegt außerhalb des Korridors von 24 bis 26\u00a0%"):
             svc.save_goal(user=world.users.editor, agreement=world.agreement,
                           data={**data, "corridor_exception_reason": reason})
     assert world.agreement.goals.count() == 1
@@ -303,6 +326,9 @@ def test_it_compares_numbers_on_the_conflict_page_by_value(world, login):
     rows = {str(row["label"]): row for row in response.context["rows"]}
     assert rows["Titel"]["changed"]
     assert not rows["Referenzwert"]["changed"]
+    # As the goal shows it, not as stored ("12,500").
+    assert (rows["Referenzwert"]["mine"], rows["Referenzwert"]["theirs"]) == ("12,5", "12,5")
+    assert (rows["Korridor obere Grenze"]["mine"], rows["Zielwert"]["mine"]) == ("15,25", "13,75")
 
 
 # Frozen agreements ---------------------------------------------------------------------------------------------

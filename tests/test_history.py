@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -45,10 +47,29 @@ def test_it_shows_a_changed_goal_title_with_old_and_new_value_and_the_user(world
     newest = found[0]
     assert (newest["user"], newest["action"], str(newest["type"])) == ("Editor Gansauer", "geändert", "Ziel")
     assert newest["label"] == "Senkung der Leistungen für Unterkunft und Heizung"
+    # A title is record content as written ("quoted": German on an English page too).
     assert newest["changes"] == [{"label": "Titel", "old": "Senkung der KdU",
-                                  "new": "Senkung der Leistungen für Unterkunft und Heizung"}]
+                                  "new": "Senkung der Leistungen für Unterkunft und Heizung", "quoted": True}]
     assert "Editor Gansauer" in body and "<del>Senkung der KdU</del>" in body
     assert "<ins>Senkung der Leistungen für Unterkunft und Heizung</ins>" in body
+
+
+@pytest.mark.parametrize("language, label, old, new", [
+    ("de", "Zielwert", "25,5\u00a0%", "25,2\u00a0%"),
+    ("en", "Target value", "25.5%", "25.2%"),
+])
+def test_it_shows_a_changed_goal_value_as_the_pages_show_numbers(world, login, language, label, old, new):
+    """Not the stored "25.500 → 25.200", which a German reader takes for twenty-five thousand."""
+    goal = m.Goal.objects.create(agreement=world.agreement, order=2, title="Integrationsquote", kind="quantitativ",
+                                 area="k2", indicator=world.indicator, corridor_low=Decimal("24"),
+                                 corridor_high=Decimal("26"), target_value=Decimal("25.500"), unit="%")
+    save_as(world.users.editor, goal, target_value=Decimal("25.200"))
+    client = login(world.users.reader)
+    client.cookies["django_language"] = language
+    found, body = entries(client, world)
+    assert found[0]["changes"] == [{"label": label, "old": old, "new": new, "quoted": False}]
+    assert f"<del>{old}</del>" in body and f"<ins>{new}</ins>" in body
+    assert "25.500" not in body and "25.200" not in body
 
 
 def test_it_names_creations_deletions_and_the_system(world, login):
@@ -89,7 +110,7 @@ def test_it_includes_the_agreement_and_every_kind_of_record_but_no_other_agreeme
                      "Stellungnahme", "Schreiben", "Verfahrensschritt"}
     assert "Fremde Vereinbarung geändert" not in body and "Fremdes Ziel" not in body
     assert found[0]["changes"] == [{"label": "Titel", "old": "Zielvereinbarung 2013 MAIS – Kreis Mettmann",
-                                    "new": "Zielvereinbarung 2013 (Entwurf 2)"}]
+                                    "new": "Zielvereinbarung 2013 (Entwurf 2)", "quoted": True}]
 
 
 def test_it_pages_newest_first(world, login):
@@ -104,7 +125,7 @@ def test_it_pages_newest_first(world, login):
     # 30 changes + 8 records the world fixture created.
     assert len(second) == 13
     assert second[0]["changes"][0]["new"] == "Titel 4"
-    assert second[4]["changes"][0] == {"label": "Titel", "old": "Senkung der KdU", "new": "Titel 0"}
+    assert second[4]["changes"][0] == {"label": "Titel", "old": "Senkung der KdU", "new": "Titel 0", "quoted": True}
 
 
 def test_it_escapes_stored_markup(world, login):

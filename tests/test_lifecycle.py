@@ -200,6 +200,28 @@ def test_it_prints_the_reason_of_a_target_value_outside_the_corridor(world):
     assert "Zielwert: 40 % (außerhalb des Korridors) Begründung: Sondereffekt im Kreisgebiet" in text
 
 
+def test_it_prints_the_goal_values_in_german_without_trailing_zeros(world):
+    """The issue's PDF read "Referenzwert: 24,800 %" next to "Korridor: 24 bis 26 %"; German whatever the
+    language of whoever has it rendered."""
+    from django.utils import translation
+
+    from agreements.pdf.agreement import render_agreement
+
+    m.Goal.objects.create(agreement=world.agreement, order=2, title="Integrationsquote", kind="quantitativ",
+                          area="k2", indicator=world.indicator, reference_value="24.800", corridor_low="24.000",
+                          corridor_high="26.000", target_value="25.200", unit="%")
+    m.Goal.objects.create(agreement=world.agreement, order=3, title="Teilnehmende", kind="monitoring",
+                          reference_value="1250.500", corridor_low="1000", unit="Personen")
+    with translation.override("en"):
+        text = pdf_text(render_agreement(world.agreement).content)
+    # The narrow column may hyphenate or wrap lines, but never between a number and its unit (a no-break space).
+    text = text.replace("\u2010\n", "").replace("\n", " ")
+    for expected in ["Referenzwert: 24,8\u00a0%", "Korridor: 24 bis 26\u00a0%", "Zielwert: 25,2\u00a0%",
+                     "Referenzwert: 1250,5\u00a0Personen", "Korridor: mindestens 1000\u00a0Personen"]:
+        assert expected in text, expected
+    assert "24,800" not in text and "25,200" not in text
+
+
 def test_it_keeps_hostile_text_out_of_the_pdf(world):
     payload = '<img src="file:///etc/passwd"> <link rel=attachment href="file:///etc/passwd"> url(file:///etc/passwd)'
     m.Goal.objects.filter(pk=world.goal.pk).update(text=payload + " <script>alert(1)</script>")

@@ -559,7 +559,8 @@ def test_it_walks_from_agreeing_to_the_successors_reviews_in_the_browser(world, 
     world.agreement.refresh_from_db()
     assert world.agreement.status == S.IN_EFFECT
     tab = editor.get(url(world, "agreement_reviews")).content.decode()
-    assert "Halbjahresgespräch" in tab and "KdU sinken" in tab and "23,9" in tab and "06/2013" in tab
+    assert "Halbjahresgespräch" in tab and "KdU sinken" in tab and "06/2013" in tab
+    assert "<td>23,9\u00a0%</td>" in tab and "23,900" not in tab  # as the goal's values are shown
 
     # The year-end evaluation: the agreement is evaluated.
     response = editor.post(url(world, "review_add"), {

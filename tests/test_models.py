@@ -80,7 +80,7 @@ def test_it_states_the_corridor_rule_in_clean_with_the_values():
     with pytest.raises(ValidationError) as error:
         goal.clean()
     [message] = error.value.message_dict["corridor_exception_reason"]
-    assert "Der Zielwert 40 % liegt außerhalb des Korridors von 24 bis 26 %." in message
+    assert "Der Zielwert 40\u00a0% liegt außerhalb des Korridors von 24 bis 26\u00a0%." in message
     goal.corridor_exception_reason = "  Sondereffekt  "
     goal.clean()
     assert goal.corridor_exception_reason == "Sondereffekt"

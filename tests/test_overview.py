@@ -179,6 +179,18 @@ def test_it_counts_goals_per_fingerprint_like_the_database(data, login):
         assert row[3] == len(has)
 
 
+@pytest.mark.parametrize("user, language, sentence", [
+    ("editor", "de", "Jahr 2012: 1 Zielvereinbarung von 1 Kreis bzw. kreisfreien Stadt."),  # its own county only
+    ("editor", "en", "Year 2012: 1 target agreement from 1 district or independent city."),
+    ("ministry", "de", "Zielvereinbarungen von 53 Kreisen und kreisfreien Städten."),
+])
+def test_it_counts_agreements_and_counties_with_the_right_plural(data, login, user, language, sentence):
+    client = login(getattr(data.users, user))
+    client.cookies["django_language"] = language
+    body = client.get(COMPARE, {"year": 2012}).content.decode()
+    assert sentence in " ".join(body.split())
+
+
 def test_it_computes_similarity_from_the_common_fingerprints(data, login):
     _response, tables = _compare(login, data.users.ministry, year=2013)
     goals = tables["goals"]

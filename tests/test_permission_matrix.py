@@ -214,6 +214,7 @@ MATRIX = {
     "vorlage_list": LOGGED_IN_PAGE,
     "vorlage_public_list": PUBLIC_PAGE,
     "vorlage_meetings": LOGGED_IN_PAGE,
+    "vorlage_past_meetings": LOGGED_IN_PAGE,  # the past meetings of the user's committees (none: an empty list)
     "vorlage_create": VORLAGE_CREATE,
     "vorlage_create_from_agreement": VORLAGE_CREATE,
     # Vorlagen: reading, for a draft, a released public and a released non-public Vorlage.

@@ -104,8 +104,10 @@ def test_adopting_a_wording_changes_the_working_text_in_one_step(world):
     assert world.section.text == NEW_WORDING
     assert proposal.applied_at == proposal.decided_at is not None
     step = m.ProcedureStep.objects.filter(action="proposal.decided").latest("pk")
-    assert step.data["applied"] == "Wortlaut von „§ 1 Gegenstand“"
-    assert "Die Änderung steht damit im Arbeitstext: Wortlaut von „§ 1 Gegenstand“." in step.display_description
+    # The passage is stored as data and phrased when read: German for the record, English for an English reader.
+    assert step.data["applied"] == {"section": "§ 1 Gegenstand"}
+    assert "Die Änderung steht damit im Arbeitstext: Wortlaut von „§ 1 Gegenstand“." in step.rendered("de")[1]
+    assert "The change is now in the working text: wording of “§ 1 Gegenstand”." in step.rendered("en")[1]
 
 
 def test_adopting_goal_values_goes_through_the_goal_rules(world):
@@ -115,7 +117,9 @@ def test_adopting_goal_values_goes_through_the_goal_rules(world):
     goal.refresh_from_db()
     assert (goal.target_value, goal.corridor_high, goal.corridor_low) == (Decimal("25.5"), Decimal("27"), Decimal("24"))
     step = m.ProcedureStep.objects.filter(action="proposal.decided").latest("pk")
-    assert step.data["applied"] == "Ziel „Integrationsquote steigern“ (Korridor obere Grenze, Zielwert)"
+    assert step.data["applied"] == {"goal": "Integrationsquote steigern", "fields": ["corridor_high", "target_value"]}
+    assert "Arbeitstext: Ziel „Integrationsquote steigern“ (Korridor obere Grenze, Zielwert)." in step.rendered("de")[1]
+    assert "goal “Integrationsquote steigern” (Corridor upper limit, Target value)." in step.rendered("en")[1]
 
     # A change the goal's rules refuse is not half applied: decision and goal stay as they were.
     bad = propose_values(world, goal, corridor_low=Decimal("30"))
@@ -210,8 +214,18 @@ def test_goal_changes_are_described_per_field(world):
     proposal = propose_values(world, goal, target_value=Decimal("27"), direction="senkung")
     change = svc.describe_change(m.Proposal.objects.select_related("goal").get(pk=proposal.pk))
     assert [(str(r.label), r.old, r.new) for r in change.rows] == [
-        ("Tendenz", "Steigerung", "Senkung"), ("Zielwert", Decimal("25"), Decimal("27")),
+        ("Tendenz", "Steigerung", "Senkung"), ("Zielwert", "25\u00a0%", "27\u00a0%"),
     ]
+
+
+@pytest.mark.parametrize("language, old, new", [("de", "25\u00a0%", "25,5\u00a0%"), ("en", "25%", "25.5%")])
+def test_the_proposals_tab_shows_proposed_values_as_the_goal_does(world, login, language, old, new):
+    goal = quantitative_goal(world)
+    propose_values(world, goal, target_value=Decimal("25.500"))
+    client = login(world.users.editor)
+    client.cookies["django_language"] = language
+    body = client.get(reverse("agreement_proposals", args=[world.agreement.pk])).content.decode()
+    assert f"</span>{old}</del>" in body and f"</span>{new}</ins>" in body
 
 
 # --- The pages ---------------------------------------------------------------------------------------------------

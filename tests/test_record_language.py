@@ -66,7 +66,8 @@ def test_timeline_page_in_english_shows_the_german_record(client, world):
     assert (step.action, step.data) == ("agreement.withdrawn", {"party": "Kreis Mettmann", "reason": "Dublette"})
     url = reverse("agreement_timeline", args=[world.agreement.pk])
     english = client.get(url).content.decode()
-    assert "Kreis Mettmann withdrew the target agreement. Reason: Dublette" in english
+    # The reason is quoted as written: German, marked so (WCAG 3.1.2) inside the English sentence.
+    assert 'Kreis Mettmann withdrew the target agreement. Reason: <span lang="de">Dublette</span>' in english
     client.cookies["django_language"] = "de"
     german = client.get(url).content.decode()
     assert "Kreis Mettmann hat die Zielvereinbarung zurückgezogen. Begründung: Dublette" in german

@@ -144,6 +144,33 @@ def test_it_reports_changed_fields_with_old_and_new():
     assert str(fields["target_value"]["label"]) == "Zielwert"
 
 
+@pytest.mark.parametrize("language, old, new, added", [
+    ("de", "25,5\u00a0%", "25,2\u00a0%", "1250,5\u00a0Personen"),
+    ("en", "25.5%", "25.2%", "1250.5\u00a0Personen"),
+])
+def test_it_shows_goal_numbers_with_their_unit_as_the_pages_do(language, old, new, added):
+    """agreements.text.numbers in the reader's language; "25.50" written by an older snapshot reads "25,5"."""
+    from django.utils import translation
+
+    before = _snapshot(goals=[_goal(1, "Quote", corridor_low="24", target_value="25.50", unit="%")])
+    after = _snapshot(goals=[_goal(1, "Quote", corridor_low="24", target_value="25.2", unit="%"),
+                             _goal(2, "Teilnehmende", reference_value="1250.5", unit="Personen")])
+    with translation.override(language):
+        changed, new_goal = compare_snapshots(before, after)["goals"]
+    [field] = changed["fields"]
+    assert (field["name"], field["old"], field["new"]) == ("target_value", old, new)
+    assert f"</span>{old}</del>" in str(field["redline"]) and f"</span>{new}</ins>" in str(field["redline"])
+    assert {f["name"]: f["new"] for f in new_goal["fields"]}["reference_value"] == added
+
+
+def test_it_shows_each_side_of_a_goal_number_with_that_sides_unit():
+    before = _snapshot(goals=[_goal(1, "Quote", target_value="12", unit="%")])
+    after = _snapshot(goals=[_goal(1, "Quote", target_value="120", unit="Personen")])
+    fields = {f["name"]: f for f in compare_snapshots(before, after)["goals"][0]["fields"]}
+    assert (fields["target_value"]["old"], fields["target_value"]["new"]) == ("12\u00a0%", "120\u00a0Personen")
+    assert (fields["unit"]["old"], fields["unit"]["new"]) == ("%", "Personen")
+
+
 def test_it_matches_a_goal_by_id_across_a_title_change():
     old = _snapshot(goals=[_goal(7, "Senkung der KdU")])
     new = _snapshot(goals=[_goal(7, "Senkung der Kosten der Unterkunft")])

@@ -186,6 +186,22 @@ def test_it_renders_in_the_readers_language():
     assert entries.render("unknown.action", {}, "de") is None
 
 
+@pytest.mark.parametrize("count, german, english", [
+    (1, "Zielnachhaltung am 01.07.2012: 1 Ziel bewertet.", "1 goal assessed."),
+    (4, "Zielnachhaltung am 01.07.2012: 4 Ziele bewertet.", "4 goals assessed."),
+])
+def test_it_counts_with_the_plural_of_the_readers_language(count, german, english):
+    """The timeline's numbers are counts (no decimals): "1 Ziel" / "1 goal", never "1 Ziele"."""
+    review = {"kind": "unterjaehrig", "date": "2012-07-01", "count": count}
+    assert entries.render("review.recorded", review, "de")[1] == german
+    assert entries.render("review.recorded", review, "en")[1].endswith(english)
+    reviewed = {"party": "Kreis Mettmann", "user": "Erika Muster", "count": count, "open": count}
+    assert f" {count} übernommene Passage{'' if count == 1 else 'n'} als geprüft" in entries.render(
+        "follow_on.reviewed", reviewed, "de")[1]
+    assert f" {count} copied passage{'' if count == 1 else 's'} as reviewed" in entries.render(
+        "follow_on.reviewed", reviewed, "en")[1]
+
+
 def test_it_refuses_an_unknown_action_or_missing_data_when_recording(db, world):
     with pytest.raises(ValueError):
         record_step(world.agreement, kind="status", action="agreement.vanished", data={})
@@ -217,7 +233,7 @@ def test_it_shows_a_corrected_letter_step_as_sentences_in_the_history(db, world,
     step_changes = [c for e in described if e["type"] == m.ProcedureStep._meta.verbose_name for c in e["changes"]]
     assert {"label": m.ProcedureStep._meta.get_field("title").verbose_name,
             "old": "Schreiben vom 01.01.2013: Erstes Schreiben",
-            "new": "Schreiben vom 01.01.2013: Zweites Schreiben"} in step_changes
+            "new": "Schreiben vom 01.01.2013: Zweites Schreiben", "quoted": False} in step_changes
     assert not any("{" in str(c["old"]) for c in step_changes)
 
 

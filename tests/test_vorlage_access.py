@@ -135,6 +135,8 @@ CASES = [
     ("list post", "post", "vorlage_list", None, None, {}, post_of(LOGGED_IN)),
     ("meetings", "get", "vorlage_meetings", None, None, None, LOGGED_IN),
     ("meetings post", "post", "vorlage_meetings", None, None, {}, post_of(LOGGED_IN)),
+    ("past meetings", "get", "vorlage_past_meetings", None, None, None, LOGGED_IN),
+    ("past meetings post", "post", "vorlage_past_meetings", None, None, {}, post_of(LOGGED_IN)),
     ("create", "get", "vorlage_create", None, None, None, CREATE),
     ("create post", "post", "vorlage_create", None, None, {"name": ""}, CREATE),
     ("create from agreement", "get", "vorlage_create_from_agreement", None, None, None, CREATE),

@@ -4,6 +4,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
 from agreements import models as m
 from agreements.infra.errors import DomainError
@@ -271,6 +272,30 @@ def test_it_drafts_from_a_sparse_agreement_too(vw):
     other = from_agreement(vw, jobcenter_agreement)
     assert other.name.endswith("zwischen dem Kreis Mettmann und dem Jobcenter ME-aktiv für das Jahr 2013")
     assert other.conclusion == "Die vorliegende Zielvereinbarung für das Jahr 2013 enthält keine Ziele."
+
+
+def test_it_writes_goal_values_and_counts_in_german(vw):
+    """The issue's Vorlage read "Zielwert: 25.2 %" and "1 quantitative Ziele"; German whatever the author reads."""
+    world = vw.world
+    m.Goal.objects.create(agreement=world.agreement, order=2, title="Integrationsquote", kind="quantitativ",
+                          level="lokal", area="k2", indicator=world.indicator, corridor_low="24", corridor_high="26",
+                          target_value="25.200", unit="%")
+    with translation.override("en"):
+        vorlage = from_agreement(vw, world.agreement)
+    framework = vorlage.sections.get(heading="III. Rahmenbedingungen und Inhalte").text
+    assert "enthält 1 quantitatives Ziel mit Ziel- oder Referenzwert und 1 qualitatives Leitziel." in framework
+    assert "- Integrationsquote (lokales Ziel, Zielwert: 25,2\u00a0%)" in framework.split("\n")
+    assert vorlage.conclusion.startswith(
+        "Die vorliegende Zielvereinbarung enthält 2 Ziele, davon 1 mit zahlenmäßigem Zielwert.")
+
+    m.Goal.objects.create(agreement=world.agreement, order=3, title="Teilnehmende", kind="quantitativ",
+                          level="lokal", area="p16a", target_value="1250.500", unit="Personen")
+    vorlage = from_agreement(vw, world.agreement)
+    framework = vorlage.sections.get(heading="III. Rahmenbedingungen und Inhalte").text
+    assert "enthält 2 quantitative Ziele mit Ziel- oder Referenzwerten und 1 qualitatives Leitziel." in framework
+    assert "- Teilnehmende (lokales Ziel, Zielwert: 1250,5\u00a0Personen)" in framework.split("\n")
+    assert vorlage.conclusion.startswith(
+        "Die vorliegende Zielvereinbarung enthält 3 Ziele, davon 2 mit zahlenmäßigen Zielwerten.")
 
 
 def test_it_creates_a_vorlage_without_agreement(vw):

@@ -247,18 +247,27 @@ STATE = t.GoalLevel.STATE
 @pytest.mark.parametrize("goals, first_line", [
     ((t.Goal("A", QUAL, STATE, "Landesziel", "Senkung"), t.Goal("B", QUAL, "lokal", "lokales Ziel", "Senkung")),
      "Die Zielvereinbarung 2012 enthält keine zahlenmäßigen Zielwerte, sondern ausschließlich qualitative "
-     "Leitziele und Tendenzen (Senkung). Vereinbart sind 2 Ziele, davon 1 Landesziele und 1 lokale Ziele:"),
+     "Leitziele und Tendenzen (Senkung). Vereinbart sind 2 Ziele, davon 1 Landesziel und 1 lokales Ziel:"),
     ((t.Goal("A", QUAL, STATE, "Landesziel"), t.Goal("B", QUAL, STATE, "Landesziel")),
      "Die Zielvereinbarung 2012 enthält keine zahlenmäßigen Zielwerte, sondern ausschließlich qualitative "
      "Leitziele und Tendenzen. Vereinbart sind 2 Ziele, davon 2 Landesziele und 0 lokale Ziele:"),
     ((t.Goal("A", QUANT, STATE, "Landesziel"), t.Goal("B", QUANT, "lokal", "lokales Ziel"),
       t.Goal("C", QUAL, "lokal", "lokales Ziel", "Beobachtung")),
-     "Die Zielvereinbarung 2012 enthält 2 quantitative Ziele mit Ziel- oder Referenzwerten und 1 qualitative "
-     "Leitziele und Tendenzen. Vereinbart sind 3 Ziele, davon 1 Landesziele und 2 lokale Ziele:"),
+     "Die Zielvereinbarung 2012 enthält 2 quantitative Ziele mit Ziel- oder Referenzwerten und 1 qualitatives "
+     "Leitziel. Vereinbart sind 3 Ziele, davon 1 Landesziel und 2 lokale Ziele:"),
     ((t.Goal("A", QUANT, STATE, "Landesziel"), t.Goal("B", t.GoalKind.MONITORING, STATE, "Landesziel"),
       t.Goal("C", QUAL, STATE, "Landesziel")),
-     "Die Zielvereinbarung 2012 enthält 1 quantitative Ziele mit Ziel- oder Referenzwerten, 1 qualitative "
-     "Leitziele und Tendenzen und 1 Monitoring-Ziele. Vereinbart sind 3 Ziele, davon 3 Landesziele und 0 lokale "
+     "Die Zielvereinbarung 2012 enthält 1 quantitatives Ziel mit Ziel- oder Referenzwert, 1 qualitatives "
+     "Leitziel und 1 Monitoring-Ziel. Vereinbart sind 3 Ziele, davon 3 Landesziele und 0 lokale Ziele:"),
+    ((t.Goal("A", QUANT, "lokal", "lokales Ziel"),),
+     "Die Zielvereinbarung 2012 enthält 1 quantitatives Ziel mit Ziel- oder Referenzwert. Vereinbart ist 1 Ziel, "
+     "davon 0 Landesziele und 1 lokales Ziel:"),
+    ((t.Goal("A", QUANT, STATE, "Landesziel"), t.Goal("B", QUANT, STATE, "Landesziel"),
+      t.Goal("C", QUAL, STATE, "Landesziel"), t.Goal("D", QUAL, STATE, "Landesziel"),
+      t.Goal("E", t.GoalKind.MONITORING, "lokal", "lokales Ziel"),
+      t.Goal("F", t.GoalKind.MONITORING, "lokal", "lokales Ziel")),
+     "Die Zielvereinbarung 2012 enthält 2 quantitative Ziele mit Ziel- oder Referenzwerten, 2 qualitative "
+     "Leitziele und Tendenzen und 2 Monitoring-Ziele. Vereinbart sind 6 Ziele, davon 4 Landesziele und 2 lokale "
      "Ziele:"),
 ])
 def test_it_counts_the_goals_by_kind_and_level(goals, first_line):
@@ -266,17 +275,20 @@ def test_it_counts_the_goals_by_kind_and_level(goals, first_line):
 
 
 def test_it_lists_each_goal_with_level_direction_and_target():
-    goals = (t.Goal("Quote", QUANT, STATE, "Landesziel", "Steigerung", Decimal("12.50"), "%"),
-             t.Goal("Fälle", QUANT, "lokal", "lokales Ziel", target_value=Decimal("300")))
+    # The facts carry the Zielwert as the paper prints it (services.vorlage_facts, agreements.text.numbers:
+    # tests/test_vorlage_draft.py checks that formatting): "12,5 %" with a no-break space.
+    goals = (t.Goal("Quote", QUANT, STATE, "Landesziel", "Steigerung", Decimal("12.50"), "%",
+                    target_text="12,5\u00a0%"),
+             t.Goal("Fälle", QUANT, "lokal", "lokales Ziel", target_value=Decimal("300"), target_text="300"))
     assert t.goals_text(facts(goals=goals)).split("\n")[1:] == [
-        "- Quote (Landesziel, Tendenz: Steigerung, Zielwert: 12.5 %)", "- Fälle (lokales Ziel, Zielwert: 300)"]
+        "- Quote (Landesziel, Tendenz: Steigerung, Zielwert: 12,5\u00a0%)", "- Fälle (lokales Ziel, Zielwert: 300)"]
 
 
 def test_it_gives_the_reason_of_a_target_value_outside_the_corridor():
     goal = t.Goal("Quote", QUANT, STATE, "Landesziel", target_value=Decimal("40"), unit="%",
-                  corridor_exception_reason="Sondereffekt durch\neine Betriebsschließung")
+                  target_text="40\u00a0%", corridor_exception_reason="Sondereffekt durch\neine Betriebsschließung")
     assert t.goals_text(facts(goals=(goal,))).split("\n")[1] == (
-        "- Quote (Landesziel, Zielwert: 40 %, außerhalb des Korridors, Begründung: Sondereffekt durch eine "
+        "- Quote (Landesziel, Zielwert: 40\u00a0%, außerhalb des Korridors, Begründung: Sondereffekt durch eine "
         "Betriebsschließung)")
 
 
@@ -350,9 +362,14 @@ def test_it_says_who_signed(signatures, expected):
 @pytest.mark.parametrize("goals, related, expected", [
     ((), (), ["Die vorliegende Zielvereinbarung für das Jahr 2012 enthält keine Ziele."]),
     ((t.Goal("A", QUANT, target_value=Decimal(1)), t.Goal("B", QUAL)), (t.Related(2012, JOBCENTER, True),),
-     ["Die vorliegende Zielvereinbarung enthält 2 Ziele, davon 1 mit zahlenmäßigen Zielwerten.",
+     ["Die vorliegende Zielvereinbarung enthält 2 Ziele, davon 1 mit zahlenmäßigem Zielwert.",
       "Der Kreis Mettmann hat eine ähnlich lautende Zielvereinbarung mit dem Jobcenter ME-aktiv für das Jahr 2012 "
       "abgeschlossen."]),
+    ((t.Goal("A", QUANT, target_value=Decimal(1)),), (),
+     ["Die vorliegende Zielvereinbarung enthält 1 Ziel, davon 1 mit zahlenmäßigem Zielwert."]),
+    ((t.Goal("A", QUANT, target_value=Decimal(1)), t.Goal("B", QUANT, target_value=Decimal(2)),
+      t.Goal("C", QUANT)), (),
+     ["Die vorliegende Zielvereinbarung enthält 3 Ziele, davon 2 mit zahlenmäßigen Zielwerten."]),
     ((t.Goal("A", QUAL),), (t.Related(2012, JOBCENTER, False),),
      ["Die vorliegende Zielvereinbarung enthält keine quantifizierbaren Ziele, sondern qualitative Leitziele und "
       "Tendenzen. Hierauf aufbauend sollen für zukünftige Vereinbarungen ergebnisorientierte Ziele formuliert "

@@ -588,12 +588,13 @@ def test_it_lists_the_papers_of_the_coming_meetings_by_date(vw, login):
     make_vorlage(vw, status=S.RELEASED, department=vw.other_department, name="Nachbar")
     response = login(vw.users.committee).get(reverse("vorlage_meetings"))
     assert response.status_code == 200
-    papers = [c.paper.name for c in response.context["consultations"]]
-    assert papers == ["Bald", "Später"]
+    meetings = response.context["meetings"]
+    assert [x.meeting for x in meetings] == [vw.meeting, later]
+    assert [[p.paper.name for p in x.papers] for x in meetings] == [["Bald"], ["Später"]]
     html = response.content.decode()
-    assert html.index(SOON.strftime("%d.%m.%Y")) < html.index("Später")
+    assert html.index(f"Sozialausschuss, {SOON:%d.%m.%Y}, 15:00 Uhr") < html.index("Später")
     assert reverse("vorlage_bundle", args=[soon_paper.pk]) in html
-    assert list(login(vw.users.editor).get(reverse("vorlage_meetings")).context["consultations"]) == []
+    assert login(vw.users.editor).get(reverse("vorlage_meetings")).context["meetings"] == []
 
 
 # --- Query counts -----------------------------------------------------------------------------------------------
@@ -616,7 +617,7 @@ def _fill(vw, n):
 @pytest.mark.parametrize("role, url_name, bound", [
     ("editor", "vorlage_list", 12),
     (None, "vorlage_public_list", 8),
-    ("committee", "vorlage_meetings", 8),
+    ("committee", "vorlage_meetings", 10),
     ("committee", "vorlage_detail", 12),
     (None, "vorlage_detail", 10),
 ])

@@ -201,6 +201,10 @@ class MeetingAdmin(HistoryAdmin):
     date_hierarchy = "start"
     inlines = [AgendaItemInline]
 
+    def get_queryset(self, request):
+        # A meeting is named by its committee (Meeting.__str__): in the list and in the autocomplete answers.
+        return super().get_queryset(request).select_related("committee")
+
 
 @admin.register(AgendaItem)
 class AgendaItemAdmin(BaseAdmin):

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from agreements.models import ArchivedUserName, AuditEntry, CachedPdf, FormSubmission, SearchEntry
+from agreements.models import ArchivedUserName, AuditEntry, CachedPdf, FormSubmission, SearchEntry, StartPageVisit
 
 from .base import ReadOnlyAdmin
 
@@ -65,3 +65,17 @@ class ArchivedUserNameAdmin(ReadOnlyAdmin):
     list_select_related = ["content_type"]
     search_fields = ["name"]
     fields = readonly_fields = ["name", "content_type", "object_id", "field"]
+
+
+@admin.register(StartPageVisit)
+class StartPageVisitAdmin(ReadOnlyAdmin):
+    """When each user last saw the start page, and since when it reports news (models.visits): written by the app.
+
+    Deleting one makes the user's next visit a first one, with nothing reported as new."""
+
+    deletable = True
+    list_display = ["user", "seen_at", "login_at", "since"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    date_hierarchy = "seen_at"
+    fields = readonly_fields = ["user", "seen_at", "login_at", "since"]

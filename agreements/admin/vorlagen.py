@@ -98,6 +98,10 @@ class ConsultationAdmin(LockedRecordAdminMixin, HistoryAdmin):
     autocomplete_fields = ["paper", "committee", "meeting"]
     date_hierarchy = "meeting_date"
 
+    def get_queryset(self, request):
+        # A consultation is named by its committee and meeting (Consultation.__str__), e.g. in autocomplete answers.
+        return super().get_queryset(request).select_related("committee", "meeting")
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if self.lock_reason(obj):

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .base import DateInput, LockedForm, helper
+from .base import DateInput, LockedForm, RecordSelect, helper
 
 
 def party_choice(kinds, label, required=False):
@@ -34,7 +34,7 @@ class AgreementForm(LockedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     predecessor = forms.ModelChoiceField(
-        queryset=m.Agreement.objects.none(), label=_("Vorgängervereinbarung"), required=False
+        queryset=m.Agreement.objects.none(), label=_("Vorgängervereinbarung"), required=False, widget=RecordSelect,
     )
     preamble = forms.CharField(label=_("Präambel"), required=False, max_length=20000,
                                widget=forms.Textarea(attrs={"rows": 6}))

@@ -5,6 +5,8 @@ from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agreements.text.parts import record_lang_code
+
 
 class DateInput(forms.DateInput):
     """A browser date picker. It needs ISO dates in its value whatever the language (German would be 29.03.2013,
@@ -14,6 +16,19 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 - Django's own argument name
         super().__init__(attrs=attrs, format=format)
+
+
+class RecordSelect(forms.Select):
+    """A select whose options name records as written (agreement titles, letter subjects, document titles, the
+    reference catalogue's German names): on a page in another language every option but the empty one carries
+    lang="de", like quoted record content elsewhere (templatetags/record_language.py)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        code = record_lang_code()
+        if code and value not in (None, ""):
+            option["attrs"] = {**option["attrs"], "lang": code}
+        return option
 
 
 class LockedForm(forms.Form):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from ..models.agreements import corridor_breach, corridor_breach_message
-from .base import LockedForm, helper
+from .base import LockedForm, RecordSelect, helper
 
 NUMBER_FIELDS = ("reference_value", "corridor_low", "corridor_high", "target_value")
 CONFIRMATION_FIELDS = ("corridor_exception_confirmed", "corridor_exception_reason")
@@ -106,7 +106,7 @@ class GoalForm(LockedForm):
         help_text=_("Bei qualitativen Zielen erforderlich."),
     )
     indicator = IndicatorChoiceField(
-        label=_("Kennzahl"), required=False, queryset=_indicator_queryset(), empty_label="–",
+        label=_("Kennzahl"), required=False, queryset=_indicator_queryset(), empty_label="–", widget=RecordSelect,
         help_text=_("Bei quantitativen Zielen erforderlich."),
     )
     reference_value = LocalDecimalField(label=_("Referenzwert"))
@@ -217,7 +217,8 @@ def _parties(current_ids=()):
 
 
 class OfferForm(LockedForm):
-    topic = forms.ModelChoiceField(label=_("Themenschwerpunkt"), queryset=m.Topic.objects.order_by("number"))
+    topic = forms.ModelChoiceField(label=_("Themenschwerpunkt"), queryset=m.Topic.objects.order_by("number"),
+                                   widget=RecordSelect)
     title = forms.CharField(label=_("Titel"), max_length=300)
     text = forms.CharField(
         label=_("Beschreibung"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 6})

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import models as m
 from ..services.goals import GOAL_NUMBER_FIELDS
 from ..services.negotiation import GOAL_VALUE_FIELDS, MANUAL_STEP_KINDS, NOT_ADOPTED
-from .base import LockedForm, helper
+from .base import LockedForm, RecordSelect, helper
 from .goals import GoalForm
 
 TEXT_MAX = 20000
@@ -42,9 +42,11 @@ class ProposalForm(forms.Form):
     text = _text_field(_("Vorschlag"), rows=6)
     concerns = forms.CharField(label=_("betrifft"), required=False, max_length=300,
                                help_text=_("z. B. „§ 2 Ziele, zweiter Absatz“"))
-    goal = forms.ModelChoiceField(queryset=m.Goal.objects.none(), label=_("betrifft Ziel"), required=False)
+    goal = forms.ModelChoiceField(queryset=m.Goal.objects.none(), label=_("betrifft Ziel"), required=False,
+                                  widget=RecordSelect)
     section = forms.ModelChoiceField(
-        queryset=m.AgreementSection.objects.none(), label=_("betrifft Abschnitt"), required=False
+        queryset=m.AgreementSection.objects.none(), label=_("betrifft Abschnitt"), required=False,
+        widget=RecordSelect,
     )
 
     def __init__(self, *args, agreement, section=None, goal=None, **kwargs):
@@ -91,7 +93,8 @@ class ProposalDecisionForm(LockedForm):
     reason = _text_field(_("Begründung"), required=False, help_text=_(
         "Pflicht, wenn der Vorschlag nicht oder nur teilweise übernommen wird."))
     answer_letter = forms.ModelChoiceField(
-        queryset=m.Letter.objects.none(), label=_("beantwortet mit Schreiben"), required=False
+        queryset=m.Letter.objects.none(), label=_("beantwortet mit Schreiben"), required=False,
+        widget=RecordSelect,
     )
 
     def __init__(self, *args, agreement, **kwargs):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from ..services.vorlagen import IMPACTS, MAX_YEAR, MIN_YEAR
-from .base import LockedForm, helper
+from .base import LockedForm, RecordSelect, helper
 from .documents import ACCEPT, PersonChoiceField, file_help
 
 
@@ -107,7 +107,8 @@ class VorlageForm(LockedForm):
 
 
 class VorlageFromAgreementForm(forms.Form):
-    agreement = forms.ModelChoiceField(queryset=m.Agreement.objects.none(), label=_("Zielvereinbarung"))
+    agreement = forms.ModelChoiceField(queryset=m.Agreement.objects.none(), label=_("Zielvereinbarung"),
+                                       widget=RecordSelect)
     department = DepartmentChoiceField(queryset=m.Department.objects.none(), label=_("Fachbereich"))
     author = PersonChoiceField(queryset=m.Person.objects.none(), label=_("Bearbeiter/in"))
     date = _date_field(_("Datum der Vorlage"))
@@ -165,7 +166,7 @@ class AnlageForm(forms.Form):
     title = forms.CharField(label=_("Bezeichnung"), max_length=300, required=False,
                             help_text=_("Leer lassen, um den Titel des Dokuments zu übernehmen."))
     document = forms.ModelChoiceField(queryset=m.Document.objects.none(), required=False,
-                                      label=_("Dokument der Zielvereinbarung"))
+                                      label=_("Dokument der Zielvereinbarung"), widget=RecordSelect)
     file = forms.FileField(label=_("oder Datei hochladen"), required=False,
                            widget=forms.FileInput(attrs={"accept": ACCEPT}))
 

@@ -22,6 +22,7 @@ from .negotiation import Letter, ProcedureStep, Proposal, Statement
 from .parties import Committee, CommitteeMembership, Department, Meeting, Membership, Party, Person
 from .reviews import Assessment, Review
 from .search import SearchEntry
+from .visits import StartPageVisit
 
 __all__ = [
     "Acceptance", "AgendaItem", "Agreement", "AgreementParty", "AgreementSection", "AgreementVersion",
@@ -29,6 +30,6 @@ __all__ = [
     "CopiedPassage",
     "Department", "Document", "FormSubmission", "Goal", "Impact",
     "ImmutableRecordError", "Indicator", "LegalBasis", "Letter", "Meeting", "Membership", "Party", "Person",
-    "ProcedureStep", "Proposal", "Review", "SearchEntry", "Signature", "Statement", "SupportOffer", "Topic", "Vorlage",
-    "VorlageAnlage", "VorlageSection",
+    "ProcedureStep", "Proposal", "Review", "SearchEntry", "Signature", "StartPageVisit", "Statement", "SupportOffer",
+    "Topic", "Vorlage", "VorlageAnlage", "VorlageSection",
 ]

@@ -4,11 +4,11 @@ from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, pre_delete
 from django.dispatch import receiver
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..text.numbers import format_number
 from .base import LockVersionModel, TimeStampedModel, changed_fields, locked_history, stored_row
 from .fields import agreement_link, document_link, measured_value, order_field, party_link, user_link
 
@@ -258,24 +258,18 @@ def corridor_breach(target, low, high):
     return None
 
 
-def _number(value, unit=""):
-    """A goal's number in the reader's format (German: 12,5), with its unit."""
-    text = number_format(value.normalize(), use_l10n=True)
-    return f"{text} {unit}" if unit else text
-
-
 def corridor_breach_message(target, low, high, unit=""):
     """What is outside what, in the active language and number format: "Der Zielwert 40 % liegt außerhalb des
     Korridors von 24 bis 26 %." Empty when the target lies inside its corridor."""
     breach = corridor_breach(target, low, high)
     if breach is None:
         return ""
-    values = {"value": _number(target, unit), "low": _number(low, unit) if low is not None else "",
-              "high": _number(high, unit) if high is not None else ""}
+    values = {"value": format_number(target, unit), "low": format_number(low, unit),
+              "high": format_number(high, unit)}
     if low is not None and high is not None:
         # "von 24 bis 26 %", as the goal shows its corridor.
         return gettext("Der Zielwert %(value)s liegt außerhalb des Korridors von %(low)s bis %(high)s.") % {
-            **values, "low": _number(low)}
+            **values, "low": format_number(low)}
     if breach == "below":
         return gettext("Der Zielwert %(value)s liegt unter der unteren Grenze des Korridors (%(low)s).") % values
     return gettext("Der Zielwert %(value)s liegt über der oberen Grenze des Korridors (%(high)s).") % values

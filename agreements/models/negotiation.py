@@ -1,6 +1,8 @@
 from django.db import models
 from django.db.models import Q
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from agreements.text import entries
@@ -39,7 +41,7 @@ class Letter(TimeStampedModel):
 
     class Meta:
         verbose_name = _("Schreiben")
-        verbose_name_plural = _("Schreiben")
+        verbose_name_plural = pgettext_lazy("plural", "Schreiben")
         ordering = ["date", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(sender=models.F("recipient")), name="letter_sender_not_recipient"),
@@ -212,8 +214,33 @@ class ProcedureStep(TimeStampedModel, LockVersionModel):
         return self.title, self.description
 
     @property
+    def text_language(self):
+        """The language title and description are shown in: the reader's (None) for a typed entry, phrased when
+        read; German for the free text of a step entered by hand (templatetags/record_language.py)."""
+        if self.action in entries.ACTIONS:
+            return None
+        return entries.PAPER_LANGUAGE
+
+    @property
     def display_title(self):
         return self.rendered()[0]
+
+    def rendered_html(self):
+        """(title, description) as HTML for the pages, in the active language: a typed entry's quoted record content
+        marked as German (entries.render_html); free text escaped, marked by the template (text_language)."""
+        if self.action:
+            texts = entries.render_html(self.action, self.data)
+            if texts is not None:
+                return texts
+        return conditional_escape(self.title), conditional_escape(self.description)
+
+    @property
+    def display_title_html(self):
+        return self.rendered_html()[0]
+
+    @property
+    def display_description_html(self):
+        return self.rendered_html()[1]
 
     @property
     def display_description(self):

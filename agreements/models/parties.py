@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from simple_history.models import HistoricalRecords
 
 from .base import TimeStampedModel
@@ -256,4 +258,31 @@ class Meeting(TimeStampedModel):
         ]
 
     def __str__(self):
-        return self.name or f"{self.committee} {self.start:%d.%m.%Y}"
+        if self.committee_id is None:  # an unsaved form's meeting
+            return self.name
+        return meeting_label(self.committee, self.start, with_time=True)
+
+    @property
+    def label(self):
+        """Committee and date, "Sozialausschuss, 21.05.2012"; str() adds the time."""
+        return meeting_label(self.committee, self.start)
+
+
+def meeting_label(committee, when, *, with_time=False):
+    """How a meeting is named wherever it is offered or shown: its committee and date ("Sozialausschuss, 21.05.2012"),
+    with the time where it tells meetings of one day apart ("Sozialausschuss, 21.05.2012, 15:00 Uhr"). Its own name
+    ("Sitzung des Sozialausschusses") says neither, so it is never the label.
+
+    `when` is the start (an aware datetime, shown in the local time) or only the day a Beratungsfolge names; a day
+    has no time to show.
+    """
+    if when is None:
+        return committee.name
+    has_time = hasattr(when, "hour")
+    if has_time:
+        when = timezone.localtime(when)
+    values = {"committee": committee.name, "date": f"{when:%d.%m.%Y}"}
+    if with_time and has_time:
+        values["time"] = f"{when:%H:%M}"
+        return pgettext("meeting label", "%(committee)s, %(date)s, %(time)s Uhr") % values
+    return pgettext("meeting label", "%(committee)s, %(date)s") % values

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models.agreements import ImmutableRecordError
@@ -13,6 +14,7 @@ from agreements.models.base import (
     stored_row,
 )
 from agreements.models.fields import agreement_link, committee_link, document_link, order_field, user_link
+from agreements.models.parties import meeting_label
 
 
 def _frozen_message():
@@ -239,6 +241,7 @@ class Consultation(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
     role = models.CharField(_("Art der Beratung"), max_length=20, choices=Role.choices)
     authoritative = models.BooleanField(_("abschließend"), default=False)
     result = models.CharField(_("Ergebnis"), max_length=30, choices=Result.choices, blank=True, default="")
+    result_recorded_at = models.DateTimeField(_("Ergebnis erfasst am"), null=True, blank=True, editable=False)
     order = order_field()
 
     history = locked_history()
@@ -249,10 +252,28 @@ class Consultation(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
         ordering = ["order", "id"]
 
     # The committees' results (and the meeting they took place in) come after the release.
-    MUTABLE_AFTER_RELEASE = frozenset({"result", "meeting_id", "meeting_date"})
+    MUTABLE_AFTER_RELEASE = frozenset({"result", "result_recorded_at", "meeting_id", "meeting_date"})
 
     def __str__(self):
-        return f"{self.committee} {self.meeting_date or ''}".strip()
+        return self.meeting_label
+
+    @property
+    def meeting_label(self):
+        """The meeting the paper goes to, named like every meeting ("Sozialausschuss, 21.05.2012"); the committee
+        alone while no date is planned. (The meeting is one of this committee's: services.vorlagen checks it.)"""
+        day = self.meeting.start if self.meeting_id is not None else self.meeting_date
+        return meeting_label(self.committee, day)
+
+    def save(self, *args, **kwargs):
+        # Whatever writes the result (the service, the admin, an import), the time it was recorded comes with it:
+        # committee members are shown the results recorded since their last visit.
+        before = "" if self._state.adding else (
+            type(self).objects.filter(pk=self.pk).values_list("result", flat=True).first() or "")
+        if self.result != before:
+            self.result_recorded_at = timezone.now() if self.result else None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "result_recorded_at"}
+        super().save(*args, **kwargs)
 
     @property
     def vorlage_id_for_guard(self):

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from agreements.models import Consultation, Impact, Vorlage, VorlageAnlage, VorlageSection
+from agreements.text.entries import PAPER_LANGUAGE
 
 from . import cache
 from .render import PDF_VARIANT, RenderedPdf, html_to_pdf, pdf_from_html, render_html
@@ -94,29 +95,32 @@ def _consultation_date(consultation):
 
 def _impacts(vorlage):
     rows = (
-        ("Finanzielle Auswirkung", vorlage.financial_impact, vorlage.financial_impact_text),
-        ("Personelle Auswirkung", vorlage.personnel_impact, vorlage.personnel_impact_text),
-        ("Organisatorische Auswirkung", vorlage.organisational_impact, vorlage.organisational_impact_text),
+        ("financial_impact", vorlage.financial_impact, vorlage.financial_impact_text),
+        ("personnel_impact", vorlage.personnel_impact, vorlage.personnel_impact_text),
+        ("organisational_impact", vorlage.organisational_impact, vorlage.organisational_impact_text),
     )
     return [
         {
-            "label": label,
+            "label": str(Vorlage._meta.get_field(name).verbose_name),
             "options": [{"label": str(choice.label), "chosen": value == choice.value} for choice in Impact],
             # The explanation belongs to a "ja" only; a leftover text of an earlier "ja" is not printed.
             "text": text if value == Impact.YES else "",
         }
-        for label, value, text in rows
+        for name, value, text in rows
     ]
 
 
-def vorlage_context(vorlage):
+def vorlage_context(vorlage, language=PAPER_LANGUAGE):
     """Template context of templates/pdf/vorlage.html, read fresh from the database (4 queries).
 
     The stored state is what gets printed: a caller holding an unsaved, edited instance gets the saved one.
+    The paper is German whatever the language of the request that asks for it; the reading view asks for its
+    labels and choices in the reader's language (`language` None), around the paper's German text.
     """
     vorlage = vorlage_queryset().get(pk=vorlage.pk)
-    # The paper is German whatever the language of the request that asks for it.
-    with translation.override("de"):
+    if language is None:
+        return _context(vorlage)
+    with translation.override(language):
         return _context(vorlage)
 
 

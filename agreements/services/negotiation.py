@@ -23,7 +23,8 @@ from agreements.services.base import (
     require_writer,
     save_locked,
 )
-from agreements.text import redline
+from agreements.text import entries, redline
+from agreements.text.numbers import format_number
 
 from .. import models as m
 from .agreements import save_section
@@ -219,14 +220,14 @@ def _apply(user, agreement, proposal):
         save_goal(user=user, agreement=agreement, data=data, goal=goal, lock_version=goal.lock_version)
 
 
-def _goal_display(field, value):
-    """A goal value as shown: the label of a Tendenz, a number (localized by the template), a text."""
+def _goal_display(field, value, unit=""):
+    """A goal value as shown: the label of a Tendenz, a number with the goal's unit ("25,5 %"), a text."""
     if value is None or value == "":
         return None
     if field == "direction":
         return m.Goal.Direction(value).label if value in m.Goal.Direction.values else value
     if field in GOAL_NUMBER_FIELDS:
-        return Decimal(value)
+        return format_number(value, unit)
     return value
 
 
@@ -249,9 +250,11 @@ def describe_change(proposal):
         return SimpleNamespace(
             applied=applied, stale=not applied and not _same_text(base["text"], current["text"]),
             diff=redline.diff_text(before["text"], proposal.wording), rows=())
+    unit = proposal.goal.unit if proposal.goal is not None else ""
     rows = [
         SimpleNamespace(label=m.Goal._meta.get_field(field).verbose_name,
-                        old=_goal_display(field, before.get(field)), new=_goal_display(field, value))
+                        old=_goal_display(field, before.get(field), unit), new=_goal_display(field, value, unit),
+                        quoted=field == "text")  # the goal's text is record content; the other values are not
         for field, value in proposal.goal_values.items()
     ]
     stale = not applied and any(not _same_value(base.get(f), current.get(f)) for f in GOAL_VALUE_FIELDS)
@@ -308,14 +311,12 @@ def _decision_data(user, proposal, deciding, previous):
 
 
 def changed_passage(proposal):
-    """The passage a proposal's change concerns, named for the record: "§ 2 Ziele" or "Ziel „…“ (Zielwert,
-    Korridor obere Grenze)"."""
+    """The passage a proposal's change concerns, as data of the timeline entry (phrased when read, see
+    agreements.text.entries): {"section": heading} or {"goal": title, "fields": [changed field names]}."""
     if proposal.wording and proposal.section is not None:
-        return gettext("Wortlaut von „%(heading)s“") % {"heading": proposal.section.heading}
+        return {"section": proposal.section.heading}
     if proposal.goal_values and proposal.goal is not None:
-        names = ", ".join(str(m.Goal._meta.get_field(f).verbose_name) for f in GOAL_VALUE_FIELDS
-                          if f in proposal.goal_values)
-        return gettext("Ziel „%(title)s“ (%(fields)s)") % {"title": proposal.goal.title, "fields": names}
+        return {"goal": proposal.goal.title, "fields": [f for f in GOAL_VALUE_FIELDS if f in proposal.goal_values]}
     return ""
 
 
@@ -494,7 +495,10 @@ def describe_history(agreement, rows):
             delta = record.diff_against(previous)
             for change in _phrased(model, delta.changes, previous, record):
                 field = model._meta.get_field(change.field)
-                changes.append({"field": field, "old": change.old, "new": change.new})
+                # A number with its unit as it was then: "25,5 % → 25,2 %".
+                changes.append({"field": field, "old": change.old, "new": change.new,
+                                "units": (getattr(previous, "unit", ""), getattr(record, "unit", "")),
+                                "phrased": getattr(change, "phrased", False)})
                 if field.is_relation:
                     foreign_keys[field.related_model].update(
                         v for v in (change.old, change.new) if v is not None
@@ -505,6 +509,7 @@ def describe_history(agreement, rows):
             "action": ACTIONS.get(record.history_type, record.history_type),
             "type": model._meta.verbose_name,
             "label": _label(model, record),
+            "label_language": _label_language(model, record),
             "changes": changes,
         })
 
@@ -512,7 +517,9 @@ def describe_history(agreement, rows):
     for entry in entries:
         entry["changes"] = [
             {"label": c["field"].verbose_name,
-             "old": _display(c["field"], c["old"], related), "new": _display(c["field"], c["new"], related)}
+             "old": _display(c["field"], c["old"], related, c["units"][0]),
+             "new": _display(c["field"], c["new"], related, c["units"][1]),
+             "quoted": _quoted(c["field"]) and not c["phrased"]}
             for c in entry["changes"]
         ]
     return entries
@@ -526,7 +533,7 @@ def _phrased(model, changes, old, new):
     kept = [c for c in changes if c.field not in ("action", "data", "title", "description")]
     for index, name in enumerate(("title", "description")):
         if texts[0][index] != texts[1][index]:
-            kept.append(SimpleNamespace(field=name, old=texts[0][index], new=texts[1][index]))
+            kept.append(SimpleNamespace(field=name, old=texts[0][index], new=texts[1][index], phrased=True))
     return kept
 
 
@@ -540,12 +547,33 @@ def _label(model, record):
     # query per record. __str__ of these models needs only their own columns.
     fields = model._meta.concrete_fields
     values = {f.attname: getattr(record, f.attname) for f in fields if hasattr(record, f.attname)}
-    return str(model(**values))
+    instance = model(**values)
+    if model is m.ProcedureStep:
+        return instance.display_title_html  # a typed step's quoted record content marked as German
+    return str(instance)
 
 
-def _display(field, value, related):
+def _label_language(model, record):
+    """A typed step's label is phrased in the reader's language (None); every other label is record content."""
+    if model is m.ProcedureStep and record.action in entries.ACTIONS:
+        return None
+    return entries.PAPER_LANGUAGE
+
+
+def _quoted(field):
+    """Whether a field's values are record content as written (a text, a name), shown as German whatever the
+    reader's language; choices, flags, numbers and dates are shown in the reader's language."""
+    if field.choices or isinstance(field, (models.BooleanField, models.DecimalField, models.DateField,
+                                           models.IntegerField)):
+        return False
+    return field.is_relation or isinstance(field, (models.CharField, models.TextField))
+
+
+def _display(field, value, related, unit=""):
     if value is None or value == "":
         return "–"
+    if isinstance(field, models.DecimalField):
+        return format_number(value, unit)
     if field.is_relation:
         obj = related.get(field.related_model, {}).get(value)
         if obj is None:

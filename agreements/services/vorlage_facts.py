@@ -9,6 +9,7 @@ from django.utils import translation
 
 from agreements.text import entries
 from agreements.text import vorlage as t
+from agreements.text.numbers import PAPER_LANGUAGE, format_number
 
 from .. import models as m
 
@@ -67,6 +68,7 @@ def _goal(goal, latest_status=None):
     return t.Goal(title=goal.title, kind=goal.kind, level=goal.level, level_label=str(goal.get_level_display()),
                   direction_label=str(goal.get_direction_display()) if goal.direction else "",
                   target_value=goal.target_value, unit=goal.unit, latest_status=latest_status,
+                  target_text=format_number(goal.target_value, goal.unit, language=PAPER_LANGUAGE),
                   corridor_exception_reason=goal.corridor_exception_reason)
 
 

@@ -11,12 +11,16 @@ a review's kind); their labels come from the model field's choices, so the label
 Dates are stored as ISO strings and printed as dd.mm.yyyy, as the timeline always printed them.
 """
 
+import contextlib
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -122,6 +126,23 @@ def _decision_label(code):
     return choice_label("Proposal", "decision", code)
 
 
+def _passage(applied):
+    """The passage an adopted change was applied to: {"section": heading} or {"goal": title, "fields": [names]};
+    entries written before it was data hold the German phrase itself."""
+    if isinstance(applied, str):
+        return applied
+    if "section" in applied:
+        return gettext("Wortlaut von „%(heading)s“") % {"heading": applied["section"]}
+    goal = apps.get_model("agreements", "Goal")
+    names = ", ".join(str(goal._meta.get_field(name).verbose_name) if name in _goal_fields(goal) else name
+                      for name in applied.get("fields") or ())
+    return gettext("Ziel „%(title)s“ (%(fields)s)") % {"title": applied.get("goal", ""), "fields": names}
+
+
+def _goal_fields(model):
+    return {f.name for f in model._meta.get_fields()}
+
+
 def _decision_description(v):
     parts = [
         gettext("%(user)s (%(deciding)s) hat entschieden: Der Vorschlag „%(text)s“ von %(party)s wird "
@@ -136,7 +157,8 @@ def _decision_description(v):
     if v.get("reason"):
         parts.append(gettext("Begründung: %(reason)s") % {"reason": v["reason"]})
     if v.get("applied"):
-        parts.append(gettext("Die Änderung steht damit im Arbeitstext: %(passage)s.") % {"passage": v["applied"]})
+        parts.append(gettext("Die Änderung steht damit im Arbeitstext: %(passage)s.")
+                     % {"passage": _passage(v["applied"])})
     if v.get("letter"):
         parts.append(gettext("Beantwortet mit dem Schreiben „%(letter)s“.") % {"letter": v["letter"]})
     return " ".join(parts)
@@ -285,3 +307,52 @@ def render(action, data, language=None):
         return entry.render(data or {})
     with translation.override(language):
         return entry.render(data or {})
+
+
+# The data that is record content as written (titles, texts, reasons, notes, subjects, a signatory's function):
+# German whatever language the sentence around it is phrased in. Names of parties and people are proper names.
+QUOTED_KEYS = frozenset({"title", "text", "reason", "note", "subject", "name", "letter", "function"})
+# Stand for a quoted value while the sentence is phrased and escaped: private-use characters, never in a sentence.
+_MARK = re.compile("\ue000(\\d+)\ue001")
+
+
+def render_html(action, data, language=None):
+    """(title, description) as HTML for the pages: the sentence escaped and, when it is phrased in another language
+    than the record's, each quoted value of the data in <span lang="de"> (WCAG 3.1.2 Language of Parts; see
+    agreements/text/parts.py); None for an unknown action."""
+    from .parts import record_lang_code
+
+    with translation.override(language) if language else contextlib.nullcontext():
+        code = record_lang_code()
+        if code is None:
+            texts = render(action, data)
+            return None if texts is None else tuple(conditional_escape(text) for text in texts)
+        quoted = []
+
+        def mark(value):
+            quoted.append(value)
+            return f"\ue000{len(quoted) - 1}\ue001"
+
+        texts = render(action, _masked(data or {}, mark))
+    if texts is None:
+        return None
+
+    def unmask(match):
+        return format_html('<span lang="{}">{}</span>', code, quoted[int(match.group(1))])
+
+    return tuple(mark_safe(_MARK.sub(unmask, conditional_escape(text))) for text in texts)
+
+
+def _masked(data, mark):
+    """The data with each quoted value (QUOTED_KEYS, and the passage of an adopted change) replaced by mark(value)."""
+    masked = dict(data)
+    for key in QUOTED_KEYS & masked.keys():
+        if isinstance(masked[key], str) and masked[key]:
+            masked[key] = mark(masked[key])
+    applied = masked.get("applied")
+    if isinstance(applied, str) and applied:
+        masked["applied"] = mark(applied)
+    elif isinstance(applied, dict):
+        masked["applied"] = {key: mark(value) if key in ("section", "goal") and isinstance(value, str) and value
+                             else value for key, value in applied.items()}
+    return masked

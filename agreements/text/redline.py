@@ -23,6 +23,9 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from .numbers import format_number
+from .parts import interface_lang_code
+
 # A word with the whitespace after it; leading whitespace on its own. Joining the tokens gives the text back
 # unchanged. Keeping the whitespace on the word (instead of separate tokens) keeps the matcher fast on long
 # texts, because a lone " " would match everywhere.
@@ -88,12 +91,19 @@ ITEM_FIELDS = {
 ITEM_TITLE_FIELD = {"sections": "heading", "goals": "title", "offers": "title"}
 
 
+def _hidden_label(label):
+    # Inside German record text on a page in another language, the word for the change is in the page's language.
+    code = interface_lang_code()
+    lang = f' lang="{escape(code)}"' if code else ""
+    return f'<span class="visually-hidden"{lang}>{escape(label)} </span>'
+
+
 def _ins(html):
-    return f'<ins><span class="visually-hidden">{escape(_("eingefügt:"))} </span>{html}</ins>'
+    return f'<ins>{_hidden_label(_("eingefügt:"))}{html}</ins>'
 
 
 def _del(html):
-    return f'<del><span class="visually-hidden">{escape(_("gelöscht:"))} </span>{html}</del>'
+    return f'<del>{_hidden_label(_("gelöscht:"))}{html}</del>'
 
 
 def normalise_newlines(text):
@@ -264,14 +274,17 @@ def diff_text(old, new):
     return diff_views(old, new)["changes"]
 
 
-def display_value(name, value, choice_labels=None):
-    """A stored value as text: `choice_labels[name]` is either {code: label} or a function (e.g. a number
-    formatter); codes without a label are shown as they are."""
+def display_value(name, value, choice_labels=None, unit=""):
+    """A stored value as text: `choice_labels[name]` is either {code: label} or a function; codes without a
+    label are shown as they are. A goal's number (NUMBER_FIELDS) is shown as agreements.text.numbers formats it,
+    with the goal's `unit`, in the active language: "25,5 %"."""
     if value is None or value == "":
         return ""
     labels = (choice_labels or {}).get(name)
     if callable(labels):
         return str(labels(value))
+    if name in NUMBER_FIELDS:
+        return format_number(value, unit)
     if labels and value in labels:
         return str(labels[value])
     return str(value)
@@ -302,10 +315,11 @@ def same_value(name, old, new):
     return _comparable(name, old) == _comparable(name, new)
 
 
-def _field_change(name, old, new, choice_labels, *, label=None):
-    """One field's comparison: labels, display values and redlines (inline and for each side)."""
-    old_display = _as_text(display_value(name, old, choice_labels))
-    new_display = _as_text(display_value(name, new, choice_labels))
+def _field_change(name, old, new, choice_labels, *, label=None, units=("", "")):
+    """One field's comparison: labels, display values and redlines (inline and for each side). `units`: the
+    unit of the old and of the new item, for its numbers."""
+    old_display = _as_text(display_value(name, old, choice_labels, units[0]))
+    new_display = _as_text(display_value(name, new, choice_labels, units[1]))
     changed = not same_value(name, old, new)
     if name in TEXT_FIELDS:
         redline = diff_text(old_display, new_display)
@@ -324,6 +338,9 @@ def _field_change(name, old, new, choice_labels, *, label=None):
         "redline": redline,
         "old_html": old_html,
         "new_html": new_html,
+        # Record content (a text, a name as written), shown as German on a page in another language; choices,
+        # numbers and the year are shown in the reader's language.
+        "quoted": name not in NUMBER_FIELDS and name != "year" and not (choice_labels or {}).get(name),
     }
 
 
@@ -381,15 +398,18 @@ def _compare_items(kind, old_items, new_items, choice_labels):
     for i, j in _match(old_items, new_items, title_field):
         old = old_items[i] if i is not None else None
         new = new_items[j] if j is not None else None
+        units = ((old or {}).get("unit") or "", (new or {}).get("unit") or "")
         if old is None:
             status = "added"
-            changes = [_field_change(f, None, new.get(f), choice_labels) for f in fields if _norm(new.get(f))]
+            changes = [_field_change(f, None, new.get(f), choice_labels, units=units)
+                       for f in fields if _norm(new.get(f))]
         elif new is None:
             status = "removed"
-            changes = [_field_change(f, old.get(f), None, choice_labels) for f in fields if _norm(old.get(f))]
+            changes = [_field_change(f, old.get(f), None, choice_labels, units=units)
+                       for f in fields if _norm(old.get(f))]
         else:
             changes = [
-                _field_change(f, old.get(f), new.get(f), choice_labels)
+                _field_change(f, old.get(f), new.get(f), choice_labels, units=units)
                 for f in fields if not same_value(f, old.get(f), new.get(f))
             ]
             status = "changed" if changes else "unchanged"

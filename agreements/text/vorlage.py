@@ -119,6 +119,9 @@ class Goal:
     direction_label: str = ""
     target_value: Decimal | None = None
     unit: str = ""
+    # The Zielwert with its unit as the paper prints it ("25,2 %"): services.vorlage_facts formats it with
+    # agreements.text.numbers, in German, so that the paper writes numbers as the pages and the PDFs do.
+    target_text: str = ""
     latest_status: str | None = None  # of its latest assessment (read for the predecessor's goals)
     corridor_exception_reason: str = ""  # why the target value lies outside its corridor
 
@@ -294,6 +297,12 @@ def join(items, word="und"):
 def words(*parts):
     """A sentence from its parts, leaving out the empty ones (an unknown party, a missing sender)."""
     return " ".join(p for p in parts if p)
+
+
+def counted(count, singular, plural):
+    """'1 quantitatives Ziel', '2 quantitative Ziele', '0 lokale Ziele': the count with its noun phrase. The paper
+    is German, whose plural rule this is (n == 1 singular), so no catalogue is asked (pages use ngettext)."""
+    return f"{count} {singular if count == 1 else plural}"
 
 
 def count_word(number):
@@ -542,10 +551,11 @@ def _goal_kinds_sentence(facts):
         return (f"Die Zielvereinbarung {facts.year} enthält keine zahlenmäßigen Zielwerte, sondern "
                 f"ausschließlich qualitative Leitziele und Tendenzen"
                 + (f" ({', '.join(directions)})." if directions else "."))
-    parts = [f"{count} {noun}" for count, noun in (
-        (kinds[GoalKind.QUANTITATIVE], "quantitative Ziele mit Ziel- oder Referenzwerten"),
-        (kinds[GoalKind.QUALITATIVE], "qualitative Leitziele und Tendenzen"),
-        (kinds[GoalKind.MONITORING], "Monitoring-Ziele"),
+    parts = [counted(count, singular, plural) for count, singular, plural in (
+        (kinds[GoalKind.QUANTITATIVE], "quantitatives Ziel mit Ziel- oder Referenzwert",
+         "quantitative Ziele mit Ziel- oder Referenzwerten"),
+        (kinds[GoalKind.QUALITATIVE], "qualitatives Leitziel", "qualitative Leitziele und Tendenzen"),
+        (kinds[GoalKind.MONITORING], "Monitoring-Ziel", "Monitoring-Ziele"),
     ) if count]
     return f"Die Zielvereinbarung {facts.year} enthält {join(parts)}."
 
@@ -555,7 +565,7 @@ def _goal_line(goal):
     if goal.direction_label:
         detail.append(f"Tendenz: {goal.direction_label}")
     if goal.target_value is not None:
-        detail.append(f"Zielwert: {goal.target_value.normalize():f}{' ' + goal.unit if goal.unit else ''}")
+        detail.append(f"Zielwert: {goal.target_text}")
         if goal.corridor_exception_reason:
             detail.append(f"außerhalb des Korridors, Begründung: {' '.join(goal.corridor_exception_reason.split())}")
     return f"- {goal.title} ({', '.join(detail)})"
@@ -566,8 +576,9 @@ def goals_text(facts):
     if not goals:
         return ""
     state = sum(1 for g in goals if g.level == GoalLevel.STATE)
-    text = (f"{_goal_kinds_sentence(facts)} Vereinbart sind {len(goals)} Ziele, davon {state} Landesziele und "
-            f"{len(goals) - state} lokale Ziele:")
+    text = (f"{_goal_kinds_sentence(facts)} Vereinbart {'ist' if len(goals) == 1 else 'sind'} "
+            f"{counted(len(goals), 'Ziel', 'Ziele')}, davon {counted(state, 'Landesziel', 'Landesziele')} und "
+            f"{counted(len(goals) - state, 'lokales Ziel', 'lokale Ziele')}:")
     return text + "\n" + "\n".join(_goal_line(g) for g in goals)
 
 
@@ -582,7 +593,7 @@ def offers_text(facts):
     who = named(providers[0], "nom") if len(providers) == 1 else (
         named(facts.land, "nom") if facts.land else "Das Land")
     noun = "Themenschwerpunkt" if len(topics) == 1 else "Themenschwerpunkten"
-    lines = [f"- {topic.number}. {topic.name} ({len(items)} {'Angebot' if len(items) == 1 else 'Angebote'})"
+    lines = [f"- {topic.number}. {topic.name} ({counted(len(items), 'Angebot', 'Angebote')})"
              for topic, items in sorted(topics.items(), key=lambda item: item[0].number)]
     text = (f"{capitalised(who)} will zu insgesamt {count_word(len(topics))} {noun} Unterstützung anbieten:\n"
             + "\n".join(lines))
@@ -640,8 +651,8 @@ def _goals_conclusion(facts):
                 "ergebnisorientierte Ziele formuliert werden.")
     if goals:
         quantified = sum(1 for g in goals if g.target_value is not None)
-        return (f"Die vorliegende Zielvereinbarung enthält {len(goals)} Ziele, davon {quantified} mit "
-                f"zahlenmäßigen Zielwerten.")
+        return (f"Die vorliegende Zielvereinbarung enthält {counted(len(goals), 'Ziel', 'Ziele')}, davon "
+                f"{counted(quantified, 'mit zahlenmäßigem Zielwert', 'mit zahlenmäßigen Zielwerten')}.")
     return f"Die vorliegende Zielvereinbarung für das Jahr {facts.year} enthält keine Ziele."
 
 

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
+from django.db.models import DecimalField
 from django.http import Http404, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from agreements.infra.audit import TRACKED_WITHOUT_HISTORY
 from agreements.policy import access
+from agreements.text.numbers import format_number
 
 from .. import models as m
 from ..forms.base import DateInput
@@ -111,6 +113,17 @@ def _field_label(model, name):
         return name
 
 
+def _value(model, name, value):
+    """A stored value as the log shows it: a number as the pages do ("25,5", not the stored "25.500")."""
+    if model is None or value is None:
+        return value
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    return format_number(value) if isinstance(field, DecimalField) else value
+
+
 def _model(label):
     try:
         return apps.get_model(label) if label else None
@@ -125,7 +138,7 @@ def change_rows(entry):
     rows = []
     for name, values in changes.items():
         old, new = (list(values) + [None, None])[:2] if isinstance(values, (list, tuple)) else (None, values)
-        rows.append((_field_label(model, name), old, new))
+        rows.append((_field_label(model, name), _value(model, name, old), _value(model, name, new)))
     return rows
 
 

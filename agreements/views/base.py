@@ -15,9 +15,11 @@ from django.urls import path, re_path, reverse
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agreements.infra.errors import ConflictError, DomainError
 from agreements.infra.uploads import UploadRejected
+from agreements.text.numbers import format_number
 
 from .. import models as m
 from ..forms.base import SUBMISSION_FIELD, new_submission_token, submit_once
@@ -59,7 +61,8 @@ AGREEMENT_TABS = (
     ("agreement_proposals", _("Vorschläge")),
     ("agreement_statements", _("Stellungnahmen")),
     ("agreement_timeline", _("Verfahren")),
-    ("agreement_letters", _("Schreiben")),
+    # German uses one word for a letter and for letters; the tab lists them.
+    ("agreement_letters", pgettext_lazy("plural", "Schreiben")),
     ("agreement_documents", _("Dokumente")),
     ("agreement_reviews", _("Zielnachhaltung")),
     ("agreement_history", _("Historie")),
@@ -363,7 +366,9 @@ def _text(value):
         return ""
     if isinstance(value, bool):  # a checkbox, e.g. a goal's confirmation against Goal.corridor_exception_confirmed
         return str(_("ja") if value else _("nein"))
-    if isinstance(value, (Decimal, float, int, datetime.date)):
+    if isinstance(value, Decimal):  # "25,5", not the stored "25,500"
+        return format_number(value)
+    if isinstance(value, (float, int, datetime.date)):
         return str(formats.localize(value))
     if hasattr(value, "all"):  # a related manager
         value = list(value.all())
@@ -383,12 +388,15 @@ def render_conflict(request, form, conflict, back_url):
         theirs = _text(getattr(current, name, None))
         display = getattr(current, f"get_{name}_display", None)
         choices = dict(getattr(field, "choices", []) or [])
+        labelled = bool(choices) and not hasattr(field, "queryset")
         rows.append({
             "label": field.label,
             "mine": choices.get(form.cleaned_data.get(name), mine) if choices and not hasattr(field, "queryset")
             else mine,
             "theirs": str(display()) if display else theirs,
             "changed": mine != theirs,
+            # What was written (a text, a title) is German record content; a choice's label is interface.
+            "quoted": not labelled,
         })
     last = current.history.select_related("history_user").first() if hasattr(current, "history") else None
     return render(

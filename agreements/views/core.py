@@ -1,9 +1,11 @@
-"""The start page: what the user's parties have, what waits for them, what comes up, what happened lately."""
+"""The start page: what the user's parties have, what waits for them, what comes up, what happened lately; for a
+committee member the meetings of their committees with the papers, the results and what is new since the last visit
+(services.meetings). A member who acts for no party sees only the committees' part."""
 
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -12,9 +14,9 @@ from agreements.policy import access
 
 from .. import models as m
 from ..models.agreements import pen_holder
+from ..services import meetings as meetings_svc
 
 WAITING_LIMIT = 20
-MEETING_LIMIT = 5
 ENDING_WITHIN_DAYS = 60
 ENDING_LIMIT = 10
 ACTIVITY_LIMIT = 10
@@ -77,18 +79,6 @@ def _proposals_to_decide(visible, mine):
     )
 
 
-def _upcoming_meetings(user, now):
-    today = timezone.localdate()
-    member = m.CommitteeMembership.objects.filter(committee=OuterRef("committee"), user=user).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today)
-    )
-    return list(
-        m.Meeting.objects.filter(Exists(member), start__gte=now)
-        .select_related("committee", "committee__party")
-        .order_by("start", "pk")[:MEETING_LIMIT]
-    )
-
-
 def _ending_soon(visible):
     today = timezone.localdate()
     return list(
@@ -106,23 +96,58 @@ def _recent_steps(visible):
     )
 
 
+def _committee_section(user):
+    """The committees' part of the start page, or None for a user who is a member of no committee.
+
+    Showing it is the member's visit: the comparison point for "new since your last visit" comes from
+    StartPageVisit, which stays the same for every look during one login."""
+    committees = meetings_svc.committees(user)
+    if not committees:
+        return None
+    ids = [c.pk for c in committees]
+    upcoming_keys = meetings_svc.upcoming_keys(user, ids)
+    upcoming_count = upcoming_keys.count()
+    upcoming, past = meetings_svc.meetings(user, committees, list(upcoming_keys[:meetings_svc.UPCOMING_LIMIT]),
+                                           list(meetings_svc.past_keys(user, ids)[:meetings_svc.PAST_LIMIT]))
+    since = m.StartPageVisit.record(user, timezone.now())
+    new_papers, new_results = meetings_svc.news(user, ids, since) if since is not None else ([], [])
+    limit = meetings_svc.NEW_LIMIT
+    return {
+        "committees": committees,
+        "upcoming": upcoming,
+        "upcoming_count": upcoming_count,
+        "past": past,
+        "since": since,
+        "new_papers": new_papers[:limit],
+        "new_results": new_results[:limit],
+        "more_new_papers": len(new_papers) > limit,
+        "more_new_results": len(new_results) > limit,
+    }
+
+
 @login_required
 @require_safe
 def dashboard(request):
     user = request.user
-    visible = access.visible_agreements(user)
     mine = access.party_ids(user)
-    now = timezone.now()
+    committee_section = _committee_section(user)
+    # Superusers see every agreement without acting for a party; a committee member without a party gets the
+    # committees' part only; an account with neither is told why it sees nothing.
+    show_agreements = bool(mine) or user.is_superuser or committee_section is None
     context = {
-        # Superusers see every agreement without acting for a party; everyone else needs a membership.
-        "no_party_notice": not mine and not user.is_superuser,
-        "status_counts": _status_counts(visible),
-        "drafts_received": _drafts_received(visible, mine),
-        "proposals_to_decide": _proposals_to_decide(visible, mine),
-        "meetings": _upcoming_meetings(user, now),
-        "ending_soon": _ending_soon(visible),
-        "ending_within_days": ENDING_WITHIN_DAYS,
-        "recent_steps": _recent_steps(visible),
+        "no_party_notice": not mine and not user.is_superuser and committee_section is None,
+        "show_agreements": show_agreements,
+        "committee_section": committee_section,
     }
-    context["total_count"] = sum(row["count"] for row in context["status_counts"])
+    if show_agreements:
+        visible = access.visible_agreements(user)
+        context.update(
+            status_counts=_status_counts(visible),
+            drafts_received=_drafts_received(visible, mine),
+            proposals_to_decide=_proposals_to_decide(visible, mine),
+            ending_soon=_ending_soon(visible),
+            ending_within_days=ENDING_WITHIN_DAYS,
+            recent_steps=_recent_steps(visible),
+        )
+        context["total_count"] = sum(row["count"] for row in context["status_counts"])
     return render(request, "agreements/dashboard.html", context)

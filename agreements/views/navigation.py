@@ -12,7 +12,7 @@ _SECTIONS = (
     ("dashboard", _("Übersicht"), ()),
     ("agreement_list", _("Zielvereinbarungen"), ("/vereinbarungen/",)),
     ("vorlage_list", _("Vorlagen"), ("/vorlagen/",)),
-    ("vorlage_meetings", _("Meine Sitzungsunterlagen"), ()),
+    ("vorlage_meetings", _("Meine Sitzungsunterlagen"), ("/vorlagen/sitzungsunterlagen/",)),
     ("overview_board", _("Statustafel"), ("/uebersicht/",)),
 )
 
@@ -25,9 +25,11 @@ def _items(request):
     if access.can_use_admin(user):
         sections.append(("admin:index", _("Verwaltung"), ("/admin/",)))
     items = [{"url": reverse(name), "label": label, "prefixes": prefixes} for name, label, prefixes in sections]
-    # One link is current: the page's own link, else the section whose URL prefix the page is under.
-    current = next((item for item in items if item["url"] == request.path), None) or next(
-        (item for item in items if any(request.path.startswith(p) for p in item["prefixes"])), None)
+    # One link is current: the page's own link, else the section with the longest URL prefix the page is under
+    # (the past meetings under /vorlagen/sitzungsunterlagen/ belong to "Meine Sitzungsunterlagen", not "Vorlagen").
+    under = [(len(p), item) for item in items for p in item["prefixes"] if request.path.startswith(p)]
+    current = next((item for item in items if item["url"] == request.path), None) or (
+        max(under, key=lambda pair: pair[0])[1] if under else None)
     for item in items:
         item["current"] = item is current
     return items

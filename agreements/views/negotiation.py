@@ -8,11 +8,13 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agreements.infra.errors import ConflictError, DomainError
 from agreements.policy import access
+from agreements.text.parts import quoted, sentence
 
 from ..forms.base import submit_once
 from ..forms.negotiation import ProposalDecisionForm, ProposalForm, StatementForm, StepForm
@@ -133,7 +135,8 @@ def proposal_decide(request, pk, proposal_pk):
     if proposal.decision != svc.Decision.OPEN:
         initial["decision"] = proposal.decision
     form = ProposalDecisionForm(posted(request), posted_files(request), initial=initial, agreement=agreement)
-    intro = _("Vorschlag von %(party)s: „%(text)s“") % {"party": proposal.party.name, "text": proposal.text}
+    intro = sentence(_("Vorschlag von %(party)s: „%(text)s“"), party=escape(proposal.party.name),
+                     text=quoted(proposal.text))
     same_passage = [p for p in svc.arrange_proposals(list(agreement.proposals.select_related(
         "party", "goal", "section").order_by("created", "id"))) if svc.passage_key(p) == svc.passage_key(proposal)]
     return _edit_page(request, agreement, form, partial(svc.decide_proposal, user=request.user, proposal=proposal),

@@ -1,6 +1,5 @@
 """Versions tab: the list of sent versions, one frozen version, the redline between two, sending a draft."""
 
-from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -8,12 +7,11 @@ from django.db.models import Max, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from agreements.infra.errors import DomainError
 from agreements.policy import access
-from agreements.text.redline import FIELD_LABELS, ITEM_FIELDS, compare_snapshots, display_value
+from agreements.text.redline import FIELD_LABELS, ITEM_FIELDS, NUMBER_FIELDS, compare_snapshots, display_value
 
 from .. import models as m
 from ..forms.versions import CURRENT, MODES, DraftSendForm, VersionCompareForm
@@ -37,15 +35,8 @@ urlpatterns = Routes()
 TAB = "agreement_versions"
 
 
-def _number(value):
-    """'12.5' → '12,5' in German; a value that is not a number is shown as stored."""
-    try:
-        return number_format(Decimal(str(value)), use_l10n=True)
-    except (InvalidOperation, ValueError):
-        return str(value)
-
-
-# How snapshot codes are shown: choices of the models the snapshot was taken from, numbers localised.
+# How snapshot codes are shown: choices of the models the snapshot was taken from. Numbers are formatted by
+# redline.display_value ("25,5 %").
 CHOICE_LABELS = {
     "kind": dict(m.Goal.Kind.choices),
     "level": dict(m.Goal.Level.choices),
@@ -53,10 +44,6 @@ CHOICE_LABELS = {
     "direction": dict(m.Goal.Direction.choices),
     "status": dict(m.SupportOffer.Status.choices),
     "role": dict(m.AgreementParty.Role.choices),
-    "reference_value": _number,
-    "corridor_low": _number,
-    "corridor_high": _number,
-    "target_value": _number,
 }
 
 
@@ -181,14 +168,15 @@ def draft_send(request, pk):
 
 
 def _facts(kind, item):
-    """(label, value) of an item's filled fields, except its title and text, which the template shows."""
+    """(label, value, quoted) of an item's filled fields, except its title and text, which the template shows;
+    `quoted`: the value is record content as written (an indicator, a topic, a reason), not a choice or a number."""
     rows = []
     for name in ITEM_FIELDS[kind]:
         if name in ("title", "heading", "text"):
             continue
-        value = display_value(name, item.get(name), CHOICE_LABELS)
+        value = display_value(name, item.get(name), CHOICE_LABELS, item.get("unit") or "")
         if value:
-            rows.append((FIELD_LABELS[name], value))
+            rows.append((FIELD_LABELS[name], value, name not in CHOICE_LABELS and name not in NUMBER_FIELDS))
     return rows
 
 

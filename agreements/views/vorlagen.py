@@ -13,11 +13,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.infra import files
@@ -41,6 +39,7 @@ from ..forms.vorlagen import (
 from ..pdf.bundle import BundleError
 from ..pdf.vorlage import pdf_filename, render_vorlage, vorlage_context
 from ..pdf.vorlage_bundle import bundle_filename
+from ..services import meetings as meetings_svc
 from ..services import stored_pdfs
 from ..services import vorlagen as svc
 from ..services.documents import agreement_documents_queryset
@@ -68,6 +67,7 @@ urlpatterns = Routes()
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
+PAST_MEETINGS_PAGE_SIZE = 10
 
 
 def public_page(route):
@@ -158,20 +158,26 @@ def vorlage_public_list(request):
 
 @urlpatterns.route("vorlagen/sitzungsunterlagen/")
 def vorlage_meetings(request):
-    """Meine Sitzungsunterlagen: the released papers on the coming meetings of the user's committees."""
+    """Meine Sitzungsunterlagen: the coming meetings of the user's committees with their released papers (the same
+    meetings the start page counts: services.meetings)."""
     if refused := read_only(request):
         return refused
-    committees = vorlage_access.committee_ids(request.user)
-    consultations = (
-        m.Consultation.objects.filter(committee_id__in=committees)
-        .filter(paper__status__in=m.Vorlage.FROZEN_STATUSES, paper__released_at__isnull=False)
-        .annotate(day=Coalesce("meeting_date", TruncDate("meeting__start")))
-        .filter(day__gte=timezone.localdate())
-        .select_related("paper", "paper__department", "committee", "meeting")
-        .prefetch_related(Prefetch("paper__anlagen", queryset=m.VorlageAnlage.objects.order_by("order", "id")))
-        .order_by("day", "committee__name", "meeting__start", "paper__reference", "pk")
-    ) if committees else m.Consultation.objects.none()
-    return render(request, "vorlagen/meetings.html", {"consultations": consultations})
+    committees = meetings_svc.committees(request.user)
+    keys = list(meetings_svc.upcoming_keys(request.user, [c.pk for c in committees])) if committees else []
+    (upcoming,) = meetings_svc.meetings(request.user, committees, keys)
+    return render(request, "vorlagen/meetings.html", {"meetings": upcoming, "has_committees": bool(committees)})
+
+
+@urlpatterns.route("vorlagen/sitzungsunterlagen/vergangene/")
+def vorlage_past_meetings(request):
+    """The past meetings of the user's committees, latest first, with their papers and results, page by page."""
+    if refused := read_only(request):
+        return refused
+    committees = meetings_svc.committees(request.user)
+    keys = meetings_svc.past_keys(request.user, [c.pk for c in committees]) if committees else []
+    page = Paginator(keys, PAST_MEETINGS_PAGE_SIZE).get_page(request.GET.get("page"))
+    (past,) = meetings_svc.meetings(request.user, committees, list(page.object_list))
+    return render(request, "vorlagen/past_meetings.html", {"meetings": past, "page": page, "query": ""})
 
 
 # --- Creating -------------------------------------------------------------------------------------------------
@@ -238,7 +244,8 @@ def vorlage_detail(request, pk):
     vorlage = vorlage_access.vorlage_for(request.user, pk)
     if refused := read_only(request):
         return refused
-    context = vorlage_context(vorlage)
+    # The paper's text as written (German), its labels and choices in the reader's language.
+    context = vorlage_context(vorlage, language=None)
     paper = context["vorlage"]
     can_edit = vorlage_access.can_edit_vorlage(request.user, paper)
     actions = svc.available_actions(request.user, paper)

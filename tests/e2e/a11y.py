@@ -79,9 +79,11 @@ def structure(page):
 
 
 class Audit:
-    """Collects the problems of every page checked; `report()` is the assertion message."""
+    """Collects the problems of every page checked; `report()` is the assertion message. `checks` are further
+    checks of each page, each returning its problems as lines (e.g. language.german_interface_strings)."""
 
-    def __init__(self):
+    def __init__(self, checks=()):
+        self.checks = tuple(checks)
         self.problems = []
         self.pages = []
         self._seen = set()
@@ -104,6 +106,8 @@ class Audit:
             self.problems.append(f"{where}: {problem}")
         if expect_errors and not found["invalid"]:
             self.problems.append(f"{where}: expected fields marked invalid (aria-invalid), found none")
+        for check in self.checks:
+            self.problems.extend(f"{where}: {problem}" for problem in check(page))
         return found
 
     def report(self):

@@ -93,3 +93,11 @@ def make_pdf(pages):
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def choose_language(page, code):
+    """The language switch in the navigation, as a user chooses ("de" or "en"): the choice is kept in the language
+    cookie (agreements.infra.middleware.ChosenLanguageMiddleware) and the page comes back in that language."""
+    page.get_by_role("combobox", name=re.compile(r"^(Sprache|Language)$")).select_option(code)
+    page.get_by_role("button", name=re.compile(r"^(Wechseln|Switch)$")).click()
+    expect(page.locator("html")).to_have_attribute("lang", code)

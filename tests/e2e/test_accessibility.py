@@ -3,17 +3,26 @@ must have: one h1, a <main>, <html lang>, a title, and error messages tied to th
 
 One test per role: it loads the demo case, prepares what the role's pages need, visits them all in one browser
 tab and asserts once at the end, so a failure lists every problem with rule, impact, targets and help URL.
+
+The county editor's pages are visited a second time in English (chosen with the language switch): the same checks,
+and no German interface string of the catalogue outside quoted record content (language.py). What the steps type
+and click is named through gettext (`t`), so the same steps find "Save" where the German page says "Speichern".
 """
 
 import datetime
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
 
+from django.utils import translation  # noqa: E402
+from django.utils.translation import gettext as t  # noqa: E402
+
 from .a11y import Audit, axe_source  # noqa: E402
-from .helpers import MAIS, field, main, named  # noqa: E402
+from .helpers import MAIS, choose_language, field, main, named  # noqa: E402
+from .language import german_interface_strings, german_leaks  # noqa: E402
 
 # --- Test data beyond the demo case ---------------------------------------------------------------------------
 
@@ -180,14 +189,15 @@ def common_pages():
         visit("Suche mit Treffern", "/suche/?q=Mettmann"),
         visit("Suche ohne Treffer", "/suche/?q=Zahnpasta"),
         visit("Passwort ändern", "/passwort/"),
-        submit("Passwort ändern mit Fehlern", "/passwort/", _wrong_passwords, "Passwort ändern"),
+        submit("Passwort ändern mit Fehlern", "/passwort/", _wrong_passwords, t("Passwort ändern")),
     ]
 
 
 def _wrong_passwords(page):
-    field(page, "Altes Passwort").fill("falsch")
-    field(page, "Neues Passwort").fill("kurz")
-    field(page, "Neues Passwort bestätigen").fill("anders")
+    # Django's own form: its labels are Django's English msgids.
+    field(page, t("Old password")).fill("falsch")
+    field(page, t("New password")).fill("kurz")
+    field(page, t("New password confirmation")).fill("anders")
 
 
 def _versions(agreement):
@@ -214,18 +224,18 @@ def anonymous_pages(world):
 
 
 def _goal_with_errors(page):
-    field(page, "Titel").fill("Ziel mit Fehlern")
-    field(page, "Referenzwert").fill("12,5")
-    field(page, "Korridor untere Grenze").fill("5")
-    field(page, "Korridor obere Grenze").fill("3")
+    field(page, t("Titel")).fill("Ziel mit Fehlern")
+    field(page, t("Referenzwert")).fill("12,5")
+    field(page, t("Korridor untere Grenze")).fill("5")
+    field(page, t("Korridor obere Grenze")).fill("3")
 
 
 def _agreement_with_errors(page):
-    field(page, "Titel").fill("Vereinbarung mit Fehlern")
-    field(page, "Jahr").fill("2013")
-    field(page, "Laufzeit von").fill("2013-12-31")
-    field(page, "Laufzeit bis").fill("2013-01-01")
-    field(page, "Land (Ministerium)").select_option(label=MAIS)
+    field(page, t("Titel")).fill("Vereinbarung mit Fehlern")
+    field(page, t("Jahr")).fill("2013")
+    field(page, t("Laufzeit von")).fill("2013-12-31")
+    field(page, t("Laufzeit bis")).fill("2013-01-01")
+    field(page, t("Land (Ministerium)")).select_option(label=MAIS)
 
 
 def kreis_editor_pages(world):
@@ -255,9 +265,9 @@ def kreis_editor_pages(world):
     def conflict(page, audit):
         page.goto(j + f"ziele/{goal.pk}/")
         m.Goal.objects.filter(pk=goal.pk).update(lock_version=F("lock_version") + 1)  # somebody else saved
-        field(page, "Titel").fill("Mein Titel")
+        field(page, t("Titel")).fill("Mein Titel")
         with page.expect_response(lambda r: r.request.method == "POST") as answer:
-            main(page).get_by_role("button", name="Speichern").click()
+            main(page).get_by_role("button", name=t("Speichern")).click()
         page.wait_for_load_state()
         if answer.value.status != 409:
             audit.problems.append(f"Bearbeitungskonflikt: HTTP {answer.value.status}, expected 409")
@@ -278,13 +288,13 @@ def kreis_editor_pages(world):
         *common_pages(),
         *agreement_pages(a12, _versions(a12)),
         visit("Neue Zielvereinbarung", "/vereinbarungen/neu/"),
-        submit("Neue Zielvereinbarung mit Fehlern", "/vereinbarungen/neu/", _agreement_with_errors, "Speichern"),
+        submit("Neue Zielvereinbarung mit Fehlern", "/vereinbarungen/neu/", _agreement_with_errors, t("Speichern")),
         visit("Zielvereinbarung bearbeiten", j + "bearbeiten/"),
         visit("Abschnitt hinzufügen", j + "abschnitte/neu/"),
         visit("Abschnitt bearbeiten", j + f"abschnitte/{section.pk}/"),
         *tabs(j, ["Ziele", "Unterstützungsangebote", "Fassungen"], "Entwurf"),
         visit("Ziel hinzufügen", j + "ziele/neu/"),
-        submit("Ziel hinzufügen mit Fehlern", j + "ziele/neu/", _goal_with_errors, "Speichern"),
+        submit("Ziel hinzufügen mit Fehlern", j + "ziele/neu/", _goal_with_errors, t("Speichern")),
         visit("Ziel bearbeiten", j + f"ziele/{goal.pk}/"),
         conflict,
         visit("Angebot hinzufügen", j + "angebote/neu/"),
@@ -297,9 +307,9 @@ def kreis_editor_pages(world):
         visit("Zielnachhaltung erfassen", a + "nachhaltung/neu/"),
         visit("Zurückziehen", j + "zurueckziehen/"),
         # Irreversible actions ask first: the confirmation page (templates/confirm.html), nothing done yet.
-        submit("Rückfrage: Abschnitt löschen", j, lambda page: None, named("Löschen", section.heading),
+        submit("Rückfrage: Abschnitt löschen", j, lambda page: None, named(t("Löschen"), section.heading),
                errors=False),
-        submit("Rückfrage: Fassung übersenden", j + "fassungen/", lambda page: None, "Entwurf übersenden",
+        submit("Rückfrage: Fassung übersenden", j + "fassungen/", lambda page: None, t("Entwurf übersenden"),
                errors=False),
         call(send),
         # The Jobcenter is "am Zug" now: the county proposes.
@@ -321,7 +331,7 @@ def kreis_editor_pages(world):
         visit("Anlage hinzufügen", v + "anlagen/neu/"),
         visit("Anlage umbenennen", v + f"anlagen/{anlage.pk}/"),
         visit("Vorlage zurückziehen", v + "zurueckziehen/"),
-        submit("Rückfrage: Vorlage freigeben", v, lambda page: None, "Freigeben", errors=False),
+        submit("Rückfrage: Vorlage freigeben", v, lambda page: None, t("Freigeben"), errors=False),
     ]
 
 
@@ -364,12 +374,52 @@ def mais_editor_pages(world):
     ]
 
 
+def _committee_start_page(label, *, news):
+    """The committee member's start page (issue 13): the committees' part with its next and past meetings and the
+    papers, and no note about a missing Stelle; with `news`, the list of what is new since the last visit."""
+
+    def step(page, audit):
+        visit(label, "/")(page, audit)
+        content = main(page)
+        for name in ("Meine Gremien", "Neu seit Ihrem letzten Besuch", "Nächste Sitzungen", "Vergangene Sitzungen"):
+            if content.get_by_role("heading", name=name, exact=True).count() != 1:
+                audit.problems.append(f"{label}: no heading {name!r}")
+        if content.get_by_text("keiner Stelle").count():
+            audit.problems.append(f"{label}: tells a committee member to ask the administration for a Stelle")
+        if content.get_by_role("heading", name="Sozialausschuss, 21.05.2012, 15:00 Uhr", exact=True).count() != 1:
+            audit.problems.append(f"{label}: the 2012 meeting is not among the past meetings")
+        if news and content.get_by_role("heading", name="Freigegebene Vorlagen", exact=True).count() != 1:
+            audit.problems.append(f"{label}: the paper released since the last visit is not listed as new")
+
+    return step
+
+
+def _as_if_last_visit_was_yesterday(world):
+    """The member's visit compares with yesterday: the paper released today is new (models.StartPageVisit)."""
+    from django.utils import timezone
+
+    from agreements import models as m
+
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    m.StartPageVisit.objects.filter(user=world.users["ausschuss"]).update(since=yesterday)
+
+
 def ausschuss_pages(world):
     released = _released_vorlage(world)
     return [
         *common_pages(),
+        _committee_start_page("Übersicht des Ausschussmitglieds", news=False),
+        call(lambda: _as_if_last_visit_was_yesterday(world)),
+        _committee_start_page("Übersicht des Ausschussmitglieds, neu seit dem letzten Besuch", news=True),
+        visit("Vergangene Sitzungen", "/vorlagen/sitzungsunterlagen/vergangene/"),
+        visit("Vergangene Sitzungen, unlesbare Seitenzahl", "/vorlagen/sitzungsunterlagen/vergangene/?page=x"),
         _vorlage_reading(world.vorlage),
         _vorlage_reading(released),
+        *narrow([
+            _committee_start_page("Übersicht des Ausschussmitglieds", news=True),
+            visit("Meine Sitzungsunterlagen", "/vorlagen/sitzungsunterlagen/"),
+            visit("Vergangene Sitzungen", "/vorlagen/sitzungsunterlagen/vergangene/"),
+        ]),
     ]
 
 
@@ -427,6 +477,80 @@ def admin_pages(world):
     ]
 
 
+def _negotiated(world):
+    """A 2013 agreement of the county with the ministry, negotiated in turn as in the journey (test_journey.py), so
+    that its timeline, history and proposals hold what the journey writes: created, Fassung 1 sent, a new wording
+    proposed and adopted into the working text, new goal values rejected with a reason, Fassung 2 sent and
+    accepted, the text agreed, both signatures."""
+    from agreements import models as m
+    from agreements.services import agreements, goals, lifecycle, negotiation, versions
+
+    county, ministry = world.users["kreis-editor"], world.users["mais-editor"]
+    agreement = agreements.create_agreement(user=county, data={
+        "title": "Zielvereinbarung 2013 zwischen dem MAIS NRW und dem Kreis Mettmann", "year": 2013,
+        "period_start": datetime.date(2013, 1, 1), "period_end": datetime.date(2013, 12, 31),
+        "land": m.Party.objects.get(key="mais-nrw"), "kommunaler_traeger": m.Party.objects.get(key="kreis-mettmann"),
+    })
+    section = agreements.save_section(user=county, agreement=agreement, data={
+        "heading": "§ 3 Zielsteuerungsgespräche",
+        "text": "Die Vereinbarungspartner führen im Jahr 2013 ein Zielsteuerungsgespräch."})
+    goal = goals.save_goal(user=county, agreement=agreement, data={
+        "kind": m.Goal.Kind.QUANTITATIVE, "level": m.Goal.Level.LOCAL, "area": m.Goal.Area.K2,
+        "title": "Integrationsquote der Alleinerziehenden steigern", "indicator": m.Indicator.objects.get(code="K2E4"),
+        "reference_value": Decimal("21.4"),
+        "corridor_low": Decimal("20.5"), "corridor_high": Decimal("23"), "target_value": Decimal("22.1"),
+        "unit": "%"})
+    versions.send_draft(user=county, agreement=agreement, note="Erster Entwurf des Kreises Mettmann.")
+    wording = negotiation.create_proposal(user=county, agreement=agreement, data={
+        "text": "Ein zweites Gespräch im Herbst", "section": section,
+        "wording": section.text + " Ein zweites Gespräch im Herbst bewertet die Zielerreichung zum Halbjahr."})
+    values = negotiation.create_proposal(user=county, agreement=agreement, data={
+        "text": "Zielwert senken", "goal": goal, "goal_values": {"target_value": "21.9"}})
+    for proposal, decision, reason in ((wording, m.Proposal.Decision.ADOPTED, ""),
+                                       (values, m.Proposal.Decision.REJECTED, "Der Zielwert bleibt.")):
+        negotiation.decide_proposal(user=ministry, proposal=proposal, lock_version=proposal.lock_version,
+                                    data={"decision": decision, "reason": reason})
+    versions.send_draft(user=ministry, agreement=agreement, note="Vorschlag zu den Gesprächen übernommen.")
+    lifecycle.agree(user=county, agreement=agreement)
+    for user, name, function, place in ((county, "Thomas Hendele", "Landrat", "Mettmann"),
+                                        (ministry, "Dr. Wilhelm Schäffer", "Staatssekretär", "Düsseldorf")):
+        lifecycle.sign(user=user, agreement=agreement, data={
+            "signatory_name": name, "signatory_function": function, "date": datetime.date.today(), "place": place})
+    return agreement
+
+
+def negotiated_pages(world):
+    """The pages that show what a negotiation in turn wrote: the typed timeline entries (phrased when read), the
+    adopted wording, the rejected values with their reason, the redline and the history; and the dashboard's
+    activity, which lists them."""
+    a = _negotiated(world)
+    base = f"/vereinbarungen/{a.pk}/"
+    return [
+        *tabs(base, ["Überblick", "Ziele", "Fassungen", "Vorschläge", "Verfahren", "Schreiben", "Historie"],
+              "unterzeichnet"),
+        visit("Vergleich der Fassungen 1 und 2 im Text", base + "fassungen/vergleich/?a=1&b=2&mode=inline"),
+        visit("Vergleich der Fassungen 1 und 2 nebeneinander", base + "fassungen/vergleich/?a=1&b=2&mode=side"),
+        visit("Übersicht mit den letzten Aktivitäten", "/"),
+    ]
+
+
+def english_words(world):
+    """What was German on the English pages (issue 13) and one word long, so that the check of the catalogue's
+    phrases would not see it: the tab that lists the letters, the Vorlage's impact choices."""
+    from playwright.sync_api import expect
+
+    def step(page, audit):
+        page.goto(f"/vereinbarungen/{world.a12.pk}/")
+        tabs = page.get_by_role("navigation", name="Sections of the target agreement").get_by_role("link")
+        expect(tabs).to_have_text(["Overview", "Goals", "Support offers", "Versions", "Proposals", "Statements",
+                                   "Procedure", "Letters", "Documents", "Goal review", "History"])
+        page.goto(f"/vorlagen/{world.vorlage.pk}/")
+        impact = main(page).get_by_role("row").filter(has=page.get_by_role("rowheader", name="Financial impact"))
+        expect(impact.get_by_role("cell")).to_contain_text(["yes", "no", "cannot yet be foreseen"])
+
+    return step
+
+
 ROLES = {
     "anonymous": anonymous_pages,
     "kreis-editor": kreis_editor_pages,
@@ -453,6 +577,25 @@ def test_every_page_is_accessible(pages, demo, role):
 
 
 @pytest.mark.e2e
+def test_the_county_editors_pages_in_english(pages, demo):
+    """The county editor chooses English with the language switch and goes through their pages of the journey and
+    an agreement negotiated to its signatures: axe and the structure checks as above, and no German interface
+    string of the catalogue on any page outside quoted record content (lang="de")."""
+    world = _world(demo)
+    page = pages.login("kreis-editor")
+    choose_language(page, "en")
+    page.context.add_init_script(script=axe_source())
+    audit = Audit(checks=[german_interface_strings])
+    # The steps are built and run in English: the labels and buttons they use are the English ones.
+    with translation.override("en"):
+        for step in [english_words(world), *kreis_editor_pages(world), *negotiated_pages(world)]:
+            step(page, audit)
+    print(f"kreis-editor in English: {len(audit.pages)} pages checked")
+    assert len(audit.pages) >= 60
+    assert not audit.problems, audit.report()
+
+
+@pytest.mark.e2e
 def test_the_checks_catch_problems(pages):
     """The checks themselves: a page with known defects must fail them (so a green run means something)."""
     page = pages.page()
@@ -471,3 +614,27 @@ def test_the_checks_catch_problems(pages):
                      "#x is shown invalid without aria-invalid", "#x is invalid but no error message is tied",
                      "\"Fehler\" is not referenced by any field"):
         assert expected in report, f"{expected!r} missing in:\n{report}"
+
+
+@pytest.mark.e2e
+def test_the_language_check_finds_german_interface_strings(pages):
+    """The check of English pages (language.py): a German phrase of the catalogue is found in the text, in a
+    screen-reader-only text, in an option and in an attribute, and in interface words inside German content; quoted
+    record content (lang="de"), single words, domain terms and what is not shown are left alone."""
+    page = pages.page()
+    page.set_content(
+        '<html lang="en"><head><title>Test</title></head><body><main>'
+        '<p>Financial impact: noch nicht zu übersehen</p>'
+        '<p><span class="visually-hidden">Unterzeichnet von</span> Kreis Mettmann</p>'
+        '<select aria-label="Zielvereinbarung"><option>Neue Zielvereinbarung</option>'
+        '<option lang="de">Vorlage zu einer Zielvereinbarung</option></select>'
+        '<a href="#" aria-label="Fassungen vergleichen">Compare</a>'
+        '<blockquote lang="de">Der Vorschlag wurde eingebracht. '
+        '<span lang="en">eingefügter Text ist</span></blockquote>'
+        '<p>Vorlage, Status, Excel (XLSX)</p>'
+        '<p style="display:none">Noch keine Abschnitte.</p>'
+        '</main></body></html>'
+    )
+    found = {phrase for phrase, _msgid, _line in german_leaks(page)}
+    assert found == {"noch nicht zu übersehen", "Unterzeichnet von", "Neue Zielvereinbarung",
+                     "Fassungen vergleichen", "eingefügter Text ist"}, found

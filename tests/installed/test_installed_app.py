@@ -47,6 +47,15 @@ def pdf_text(content):
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
 
 
+def is_tagged(content):
+    """Whether the PDF declares itself tagged (a structure tree and /MarkInfo /Marked true)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        mark_info = pdf.Root.get("/MarkInfo")
+        return "/StructTreeRoot" in pdf.Root and mark_info is not None and bool(mark_info.get("/Marked", False))
+
+
 def bookmarks(content):
     import pikepdf
 
@@ -169,7 +178,9 @@ def test_it_carries_the_2013_agreement_to_the_committee_on_the_installed_app(ins
 
     # The Vorlage, written from the agreement with an uploaded Anlage and released.
     upload = real_pdf("Teilnehmerliste des Zielsteuerungsgesprächs", UPLOAD_PAGES)
-    reference = create_vorlage(county, MEETING, meeting_day, upload, TITLE_2013)
+    # The meeting is offered by its committee, date and time (Meeting.__str__), never by its own name.
+    meeting_label = f"Sozialausschuss, {meeting_day:%d.%m.%Y}, 15:00 Uhr"
+    reference = create_vorlage(county, meeting_label, meeting_day, upload, TITLE_2013)
 
     # The committee member downloads the paper, the Gesamtdokument and the Anlagen.
     # The Anlagen: the signed agreement, the minutes uploaded to it as an annex, and the list uploaded to the paper.
@@ -185,6 +196,10 @@ def test_it_carries_the_2013_agreement_to_the_committee_on_the_installed_app(ins
     # The Gesamtdokument: its contents, the Vorlage and every Anlage, one bookmark each.
     assert bundle_pages > vorlage_pages + sum(anlage_pages)
     assert len(bookmarks(papers.bundle[1])) == 2 + len(anlagen)
+    # The Vorlage and the signed agreement are tagged (PDF/A-3a); the Gesamtdokument is tagged exactly when all its
+    # parts are (the uploads here are untagged office PDFs, so it must not claim tags it does not have).
+    assert is_tagged(vorlage) and is_tagged(signed)
+    assert is_tagged(papers.bundle[1]) == all(is_tagged(content) for content in anlagen)
 
     # The server logged every request, none answered >= 500, and no traceback.
     log = installed_server.log_text()
