@@ -174,8 +174,9 @@ def test_it_round_trips_as_a_copy(demo_2012, tmp_path):
     assert (copied_vorlage.department, copied_vorlage.author) == (vorlage.department, vorlage.author)
     assert list(copied_vorlage.sections.values_list("order", "heading", "text")) == list(
         vorlage.sections.values_list("order", "heading", "text"))
-    assert list(copied_vorlage.consultations.values_list("committee", "meeting", "role", "result")) == list(
-        vorlage.consultations.values_list("committee", "meeting", "role", "result"))
+    fields = ("committee", "meeting", "role", "result", "result_recorded_at")
+    assert list(copied_vorlage.consultations.values_list(*fields)) == list(vorlage.consultations.values_list(*fields))
+    assert vorlage.consultations.exclude(result="").exclude(result_recorded_at=None).exists()
     assert list(copied_vorlage.anlagen.values_list("order", "title", "document__sha256")) == list(
         vorlage.anlagen.values_list("order", "title", "document__sha256"))
     # Context rows are found, not duplicated.
@@ -349,6 +350,19 @@ def test_it_reads_an_archive_written_before_the_reason_existed(demo_2012, tmp_pa
     # The goal outside its corridor says that it was saved without a reason; the others need none.
     assert reasons.pop(data["goals"][0]["title"]) == LEGACY_CORRIDOR_EXCEPTION_REASON
     assert set(reasons.values()) == {""}
+
+
+def test_it_reads_an_archive_written_before_results_had_a_time(demo_2012, tmp_path):
+    """A result without its time is not announced to the committee's members as new: its time stays unknown."""
+    path = export(demo_2012, tmp_path / "a.zip")
+    data = archive_data(path)
+    for vorlage in data["vorlagen"]:
+        for consultation in vorlage["consultations"]:
+            del consultation["result_recorded_at"]
+    import_(rewrite(path, tmp_path / "old.zip", data=data), "--as-copy")
+    consultations = m.Consultation.objects.filter(paper__agreement=the_copy(demo_2012))
+    assert consultations.exclude(result="").exists()
+    assert set(consultations.values_list("result_recorded_at", flat=True)) == {None}
 
 
 def test_it_refuses_a_target_value_outside_the_corridor_without_a_reason(demo_2012, tmp_path, settings):

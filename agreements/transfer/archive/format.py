@@ -48,7 +48,7 @@ FIELDS = {
                 "organisational_impact_text", "resolution", "occasion", "conclusion", "status", "released_at",
                 "created"),
     "vorlage_section": ("order", "heading", "text", "created"),
-    "consultation": ("meeting_date", "role", "authoritative", "result", "order", "created"),
+    "consultation": ("meeting_date", "role", "authoritative", "result", "result_recorded_at", "order", "created"),
     "anlage": ("order", "title", "created"),
     "agenda_item": ("number", "order", "name", "public", "result"),
     "topic": ("number", "name", "description"),
@@ -57,12 +57,14 @@ FIELDS = {
     "committee": ("name", "short_name", "kind"),
     "meeting": ("name", "start", "end", "location", "state"),
 }
-# Set by the import at the very end (statuses) or through an UPDATE after the row exists (created).
-DEFERRED = frozenset({"created"})
+# Set by the import at the very end (statuses) or through an UPDATE after the row exists: saving the row stamps
+# these with the time of the import.
+DEFERRED = frozenset({"created", "result_recorded_at"})
 # Fields added to a record after archives of this format version were written: the schema lets an archive leave
 # them out, and the import then takes the model's default.
 ADDED_LATER = {"goal": frozenset({"corridor_exception_reason"}),
-               "proposal": frozenset({"wording", "goal_values", "based_on", "applied_at"})}
+               "proposal": frozenset({"wording", "goal_values", "based_on", "applied_at"}),
+               "consultation": frozenset({"result_recorded_at"})}
 
 
 class ArchiveError(Exception):

@@ -604,6 +604,10 @@ class _Importer:
                 committee=self.lookup(self.committees, c["committee"], _("das Gremium")),
                 meeting=self.lookup(self.meetings, c["meeting"], _("die Sitzung")),
             ), c)
+            # When the result was recorded, as the source knew it; unknown (None) in archives written before, so
+            # that an old result is not announced to the committee's members as new.
+            recorded = c.get("result_recorded_at")
+            self.defer(consultation, result_recorded_at=self.timestamp(recorded) if recorded else None)
             for item in c["agenda_items"]:
                 meeting = self.lookup(self.meetings, item["meeting"], _("die Sitzung"))
                 if meeting.agenda_items.filter(number=item["number"]).exists():
