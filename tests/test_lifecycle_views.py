@@ -401,6 +401,7 @@ def test_it_refuses_bad_review_input(world, login, quantitative_goal):
     q, g = f"goal-{quantitative_goal.pk}", f"goal-{world.goal.pk}"
     cases = [
         ({f"{q}-status": "im_plan", f"{q}-actual_value": "zwölf"}, q, "actual_value", "Zahl"),
+        ({f"{q}-status": "im_plan", f"{q}-actual_value": "1.5"}, q, "actual_value", "Komma"),
         ({f"{q}-status": "", f"{q}-comment": "Es läuft gut."}, q, "status", "bewerten"),
         ({f"{q}-status": "", f"{q}-actual_value": "24,1"}, q, "status", "bewerten"),
         ({f"{g}-status": "erreicht", f"{g}-actual_value": "5"}, g, "__all__", "qualitatives Ziel"),
@@ -437,6 +438,15 @@ def test_it_takes_german_numbers_and_months_in_the_review_form(world, login, qua
     assessment = m.Assessment.objects.get(goal=quantitative_goal)
     assert assessment.actual_value == Decimal("23.75")
     assert assessment.report_month == datetime.date(2013, 6, 1)
+
+
+def test_it_reads_german_thousands_in_the_istwert(world, login, quantitative_goal):
+    """"1.500" is fifteen hundred to a German reader, as in the goal form; Django alone would store 1.5."""
+    set_status(world, S.SIGNED)
+    q = f"goal-{quantitative_goal.pk}"
+    data = review_data(world, **{f"{q}-status": "im_plan", f"{q}-actual_value": "1.500"})
+    assert login(world.users.editor).post(url(world, "review_add"), data).status_code == 302
+    assert m.Assessment.objects.get(goal=quantitative_goal).actual_value == Decimal("1500")
 
 
 def test_it_knows_no_other_kind_of_derived_agreement(world, login):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from .base import DateInput, helper
+from .goals import LocalDecimalField
 
 
 class ReasonForm(forms.Form):
@@ -76,8 +77,8 @@ class AssessmentForm(forms.Form):
 
     status = forms.ChoiceField(label=_("Bewertung"), required=False,
                                choices=[("", _("– nicht bewertet –"))] + list(m.Assessment.Status.choices))
-    actual_value = forms.DecimalField(label=_("Istwert"), required=False, max_digits=14, decimal_places=3,
-                                      localize=True)
+    # Read as the goal's values are: a German "1.500" is 1500, never 1.5.
+    actual_value = LocalDecimalField(label=_("Istwert"))
     report_month = forms.DateField(label=_("Berichtsmonat"), required=False,
                                    widget=forms.DateInput(attrs={"type": "month"}),
                                    input_formats=["%Y-%m", "%m.%Y", "%Y-%m-%d", "%d.%m.%Y"])
