@@ -149,6 +149,16 @@ def test_it_shows_the_ten_latest_steps_of_visible_agreements(world, login):
     assert _dashboard(login, world.users.outsider).context["recent_steps"] == [hidden]
 
 
+def test_it_lists_the_steps_in_date_order_newest_first(world, login):
+    # A step recorded later may be dated earlier (a meeting entered afterwards): the list follows the dates
+    # it shows, not the order of entry.
+    newer = m.ProcedureStep.objects.create(agreement=world.agreement, date=datetime.date(2013, 3, 5), title="Neuer")
+    older = m.ProcedureStep.objects.create(agreement=world.agreement, date=datetime.date(2012, 12, 16), title="Alt")
+    middle = m.ProcedureStep.objects.create(agreement=world.agreement, date=datetime.date(2013, 1, 10), title="Mitte")
+    steps = _dashboard(login, world.users.editor).context["recent_steps"]
+    assert [s.pk for s in steps if s.pk in (newer.pk, older.pk, middle.pk)] == [newer.pk, middle.pk, older.pk]
+
+
 def test_it_explains_an_account_without_a_party(world, login):
     # A committee member needs no party: the start page is about the committees (tests/test_committee_start.py).
     assert "keiner Stelle" not in _dashboard(login, world.users.committee).content.decode()
@@ -168,8 +178,9 @@ def test_it_explains_a_brand_new_account(db, login):
 
 
 def test_it_escapes_user_text(world, login):
-    world.agreement.title = "<script>alert(1)</script>"
-    world.agreement.save()
+    # The agreements are named by their short titles there, made of the parties' names.
+    world.county.name = "<script>alert(1)</script>"
+    world.county.save()
     body = _dashboard(login, world.users.editor).content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
@@ -208,6 +219,6 @@ def test_it_issues_a_fixed_number_of_queries(world, login, role):
     _grow(world, 23)
     large = count()
     assert small == large
-    # session, user, memberships, then one query per block: counts, drafts, proposals, ending, steps; and the
-    # committees' part (tests/test_committee_start.py counts it).
-    assert large <= 9 + COMMITTEE_PART_QUERIES, large
+    # session, user, memberships, then one query per block: counts, drafts, proposals, ending, steps, the parties
+    # of the agreements they name (short titles); and the committees' part (tests/test_committee_start.py counts it).
+    assert large <= 10 + COMMITTEE_PART_QUERIES, large

@@ -241,7 +241,7 @@ def test_it_refuses_a_too_long_note_and_stores_nothing(world, login):
 
 def test_it_lists_the_sent_draft_as_waiting_for_the_other_party_only(world, login):
     # Version 1 came from the ministry: the county has to answer.
-    assert world.agreement.title in login(world.users.editor).get(reverse("dashboard")).content.decode()
+    assert world.agreement.short_title in login(world.users.editor).get(reverse("dashboard")).content.decode()
     svc.send_draft(user=world.users.editor, agreement=world.agreement)
 
     ministry = login(world.users.ministry).get(reverse("dashboard"))

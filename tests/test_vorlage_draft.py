@@ -130,7 +130,8 @@ def test_it_prefills_title_and_occasion_from_the_agreement(vw):
         "dem MAIS NRW und dem Kreis Mettmann als kommunaler Träger des Jobcenters für das Jahr 2013"
     )
     assert vorlage.paper_type == m.Vorlage.PaperType.BESCHLUSSVORLAGE
-    assert vorlage.decision_type == m.Vorlage.DecisionType.BESCHLUSS and vorlage.public
+    # The proposed resolution takes note: the decision type is Kenntnisnahme (issue 13, point 5).
+    assert vorlage.decision_type == m.Vorlage.DecisionType.KENNTNISNAHME and vorlage.public
     assert vorlage.resolution == "Die Ausführungen der Verwaltung werden zur Kenntnis genommen."
     assert paragraphs(vorlage.occasion) == [
         "Bereits im Jahr 2012 hat der Kreis Mettmann sowohl mit dem Jobcenter ME-aktiv als auch mit dem "
@@ -247,10 +248,11 @@ def test_it_reproduces_the_reference_paper_from_the_demo_agreement():
     assert vorlage.conclusion.endswith("eine ähnlich lautende Zielvereinbarung mit dem Jobcenter ME-aktiv für das "
                                        "Jahr 2012 abzuschließen.")
     titles = list(vorlage.anlagen.order_by("order").values_list("title", flat=True))
+    # The five Anlagen of the reference, in its order (the Liga's statement last).
     assert titles == [
         "Zielvereinbarung MAIS NRW – Kreis Mettmann 2012", "Anlage zur Zielvereinbarung",
-        "Schreiben der Liga der Wohlfahrtsverbände vom 23.01.2012",
         "Anschreiben des Landrates vom 04.03.2012 an das MAIS NRW", "Schreiben des MAIS NRW vom 29.03.2012",
+        "Schreiben der Liga der Wohlfahrtsverbände vom 23.01.2012",
     ]
     assert vorlage.anlagen.order_by("order").first().document.title == ANLAGE_AGREEMENT
 

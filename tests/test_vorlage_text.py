@@ -389,13 +389,15 @@ def test_it_lists_each_file_once_in_the_papers_order():
     statement = t.Statement(6, LIGA, D(2012, 1, 23), include_as_annex=True, document=t.File(3, "liga"))
     lkt = t.Statement(7, LKT, D(2012, 2, 1), document=t.File(7, "lkt"))
     the_facts = facts(signed_file=signed, annexes=(t.Annex("Übersicht", annex),), letters=(answer, landrat, liga),
-                      statements=(lkt, statement))
+                      statements=(lkt, statement), answer_letter_pks=frozenset({answer.pk}))
+    # As the reference: agreement, its annex, the county's cover letter, the ministry's answer to the proposals, the
+    # statement attached to the agreement (titled as the letter that brought it); other files after them.
     assert t.anlagen(the_facts) == [
         ("Zielvereinbarung MAIS NRW – Kreis Mettmann 2012", "signed"),
         ("Anlage zur Zielvereinbarung", "annex"),
-        ("Schreiben der Liga der Wohlfahrtsverbände vom 23.01.2012", "liga"),
         ("Anschreiben des Landrates vom 04.03.2012 an das MAIS NRW", "landrat"),
         ("Schreiben des MAIS NRW vom 29.03.2012", "answer"),
+        ("Schreiben der Liga der Wohlfahrtsverbände vom 23.01.2012", "liga"),
         ("Stellungnahme des Landkreistages NRW vom 01.02.2012", "lkt"),
     ]
 
@@ -425,3 +427,37 @@ def test_it_leaves_the_anlass_steps_and_later_ones_out_of_the_procedure():
         "Zielvereinbarung 2012 mit.",
         "Im Dezember 2011 begannen die Verhandlungen über die Inhalte der Zielvereinbarung 2012."]
     assert draft["sections"][1] == ("II. Verfahren", "Am 16.12.2011 fand das Gespräch „Gespräch“ statt.")
+
+
+def recorded(pk, action, **data):
+    return t.Step(pk=pk, date=D(2013, 3, pk), kind=K.OTHER, title="", automatic=True, action=action, data=data)
+
+
+def test_it_tells_recorded_steps_from_their_data_never_with_the_note():
+    steps = (
+        recorded(1, "agreement.created", user="Erika Muster"),
+        recorded(2, "version.sent", number=1, author=KREIS.name, title="ZV", recipients=[MAIS.name],
+                 note="Intern: bitte nicht weitergeben", pen=MAIS.name),
+        recorded(3, "proposal.made", party=KREIS.name, party_short="ME", user="Erika Muster", text="Mehr Geld."),
+        recorded(4, "proposal.decided", deciding=MAIS.name, party=KREIS.name, text="Mehr Geld.",
+                 decision="nicht_uebernommen", reason="Kein Budget."),
+        recorded(5, "statement.recorded", title="Stellungnahme", party=LIGA.name, date="2013-03-05", user="E",
+                 annex=True),
+        recorded(6, "version.accepted", number=2, party=MAIS.name, user="Max"),
+        recorded(7, "agreement.agreed", number=2, party=MAIS.name),
+        recorded(7, "signature.made", party=STADT.name, name="Erika Muster", function="Oberbürgermeisterin",
+                 date="2013-03-07", place="Düsseldorf"),
+        recorded(8, "agreement.signed", sha="abc"),
+    )
+    the_facts = facts(steps=steps, statements=(t.Statement(9, LIGA, D(2013, 3, 5)),),
+                      parties=(MAIS, KREIS, STADT))
+    assert t.procedure_text(the_facts, [], D(2013, 4, 1)).split("\n\n") == [
+        "Am 02.03.2013 übersandte der Kreis Mettmann dem MAIS NRW Fassung 1 der Zielvereinbarung.",
+        "Am 04.03.2013 entschied das MAIS NRW, den Vorschlag des Kreises Mettmann „Mehr Geld“ nicht zu übernehmen.",
+        "Am 05.03.2013 gab die Liga der Wohlfahrtsverbände eine Stellungnahme ab. Sie ist der Zielvereinbarung als "
+        "Anlage beigefügt.",
+        "Am 06.03.2013 nahm das MAIS NRW Fassung 2 an.",
+        "Am 07.03.2013 wurde der Text der Zielvereinbarung abgestimmt.",
+        "Am 07.03.2013 unterzeichnete Oberbürgermeisterin Erika Muster für die Landeshauptstadt Düsseldorf in "
+        "Düsseldorf die Zielvereinbarung.",
+    ]

@@ -2,7 +2,6 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.conf import settings
-from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +9,7 @@ from agreements.infra.uploads import format_mb
 
 from .. import models as m
 from .base import helper
+from .parties import other_party, own_party, party_choices, people_of
 
 # A hint for the browser's file picker only; the content is checked on the server (agreements.infra.uploads).
 ACCEPT = ",".join((
@@ -44,12 +44,6 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name}, {obj.function} ({party})" if obj.function else f"{obj.full_name} ({party})"
 
 
-def _parties(keep=()):
-    # Inactive parties stay selectable for a letter that already names them, so an edit does not fail on them.
-    keep = [pk for pk in keep if pk]
-    return m.Party.objects.filter(Q(is_active=True) | Q(pk__in=keep)).order_by("name")
-
-
 class LetterForm(forms.Form):
     # type=date needs ISO values; the German default format ("29.03.2013") would leave the field empty.
     date = forms.DateField(label=_("Datum des Schreibens"),
@@ -68,15 +62,28 @@ class LetterForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 4}))
     file = forms.FileField(label=_("Datei"), required=False, widget=forms.FileInput(attrs={"accept": ACCEPT}))
 
-    def __init__(self, *args, letter=None, **kwargs):
+    def __init__(self, *args, agreement, user=None, letter=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = file_help()
         keep = (letter.sender_id, letter.recipient_id) if letter else ()
-        self.fields["sender"].queryset = _parties(keep)
-        self.fields["recipient"].queryset = _parties(keep)
-        self.fields["sender_person"].queryset = m.Person.objects.select_related("party").order_by(
-            "party__name", "family_name", "given_name"
-        )
+        parties = party_choices(agreement, keep)
+        self.fields["sender"].queryset = parties
+        self.fields["recipient"].queryset = parties
+        if letter is None and user is not None and not self.is_bound:
+            # A new letter is usually the user's own party writing to the other party: an outgoing one.
+            mine = own_party(user, agreement)
+            if mine is not None:
+                self.initial.setdefault("sender", mine)
+                self.initial.setdefault("recipient", other_party(agreement, mine))
+                self.initial.setdefault("direction", m.Letter.Direction.OUTGOING)
+        keep_person = letter.sender_person_id if letter else None
+        if self.is_bound:
+            # Any person of an offered party is accepted here, so that one of another party than the sender gets
+            # the clear message of clean() rather than "not a valid choice".
+            self.fields["sender_person"].queryset = people_of(parties, keep_person)
+        else:
+            # Rendered for one sender: only that party's people (no Landrat of Neuss for the ministry's letter).
+            self.fields["sender_person"].queryset = people_of([self.initial.get("sender")], keep_person)
         if letter is not None and letter.document_id:
             self.fields["file"].label = _("Neue Datei")
             self.fields["file"].help_text = format_lazy("{} {}", _(

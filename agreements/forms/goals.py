@@ -3,13 +3,13 @@ from decimal import Decimal
 
 from crispy_forms.layout import Column, Div, Fieldset, Row
 from django import forms
-from django.db.models import Q
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from ..models.agreements import corridor_breach, corridor_breach_message
 from .base import LockedForm, RecordSelect, helper
+from .parties import party_choices
 
 NUMBER_FIELDS = ("reference_value", "corridor_low", "corridor_high", "target_value")
 CONFIRMATION_FIELDS = ("corridor_exception_confirmed", "corridor_exception_reason")
@@ -210,12 +210,6 @@ def goal_initial(goal):
     return initial
 
 
-def _parties(current_ids=()):
-    # Inactive parties stay selectable on the offers that already name them.
-    current = [pk for pk in current_ids if pk]
-    return m.Party.objects.filter(Q(is_active=True) | Q(pk__in=current)).order_by("name")
-
-
 class OfferForm(LockedForm):
     topic = forms.ModelChoiceField(label=_("Themenschwerpunkt"), queryset=m.Topic.objects.order_by("number"),
                                    widget=RecordSelect)
@@ -231,11 +225,12 @@ class OfferForm(LockedForm):
     status = forms.ChoiceField(label=_("Stand"), choices=m.SupportOffer.Status.choices,
                                initial=m.SupportOffer.Status.PLANNED)
 
-    def __init__(self, *args, offer=None, **kwargs):
+    def __init__(self, *args, agreement, offer=None, **kwargs):
         super().__init__(*args, **kwargs)
         current = (offer.provider_id, offer.coordinated_with_id) if offer is not None else ()
-        self.fields["provider"].queryset = _parties(current)
-        self.fields["coordinated_with"].queryset = _parties(current)
+        parties = party_choices(agreement, current)
+        self.fields["provider"].queryset = parties
+        self.fields["coordinated_with"].queryset = parties
         self.helper = helper(
             "topic", "title", "text",
             Row(Column("provider"), Column("coordinated_with"), Column("status")),

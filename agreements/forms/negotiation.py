@@ -16,6 +16,7 @@ from ..services.goals import GOAL_NUMBER_FIELDS
 from ..services.negotiation import GOAL_VALUE_FIELDS, MANUAL_STEP_KINDS, NOT_ADOPTED
 from .base import LockedForm, RecordSelect, helper
 from .goals import GoalForm
+from .parties import party_choices
 
 TEXT_MAX = 20000
 
@@ -157,15 +158,8 @@ class StepForm(LockedForm):
 
     def __init__(self, *args, agreement, step=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # The agreement's parties, their Jobcenters and the parties that take part everywhere (ministry,
-        # Regionaldirektion, associations); not all 53 counties.
-        party_ids = [ap.party_id for ap in agreement.agreement_parties.all()]
-        local = Q(pk__in=party_ids) | Q(parent_id__in=party_ids)
-        everywhere = ~Q(kind__in=[*m.Party.COUNTY_KINDS, m.Party.Kind.JOBCENTER])
-        chosen = Q(pk__in=step.participants.all()) if step is not None else Q(pk__in=[])
-        self.fields["participants"].queryset = m.Party.objects.filter(
-            (Q(is_active=True) & (local | everywhere)) | chosen
-        ).order_by("name")
+        chosen = step.participants.values_list("pk", flat=True) if step is not None else ()
+        self.fields["participants"].queryset = party_choices(agreement, chosen)
         self.helper = helper(
             Row(Column("date"), Column("date_precision"), Column("end_date")),
             "kind", "title", "description", "participants", "participants_note", "lock_version",

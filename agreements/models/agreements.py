@@ -155,6 +155,21 @@ class Agreement(TimeStampedModel, LockVersionModel):
     def __str__(self):
         return self.title
 
+    def ordered_parties(self):
+        """The agreement's parties in their order, loaded once (from a prefetch of agreement_parties with their
+        parties where there is one)."""
+        cached = getattr(self, "_zs_parties", None)
+        if cached is None:
+            prefetched = getattr(self, "_prefetched_objects_cache", {}).get("agreement_parties")
+            rows = prefetched if prefetched is not None else self.agreement_parties.select_related("party")
+            cached = self._zs_parties = [ap.party for ap in rows]
+        return cached
+
+    @property
+    def short_title(self):
+        """The title lists, breadcrumbs and activities use (the page's heading keeps the full title)."""
+        return short_title(self.year, self.ordered_parties())
+
     @property
     def is_frozen(self):
         return self.status in self.FROZEN_STATUSES
@@ -189,6 +204,22 @@ class Agreement(TimeStampedModel, LockVersionModel):
         if self.is_signed:
             raise ImmutableRecordError(_("Eine unterzeichnete Zielvereinbarung kann nicht gelöscht werden."))
         return super().delete(*args, **kwargs)
+
+
+# A party's name up to this length is short enough for a short title ("Kreis Mettmann"); a longer one gives way to
+# its short name ("MAIS NRW" for the Ministerium für Arbeit, Integration und Soziales des Landes NRW).
+SHORT_TITLE_NAME_MAX = 30
+
+
+def party_label(party):
+    name = party.name
+    return party.short_name if party.short_name and len(name) > SHORT_TITLE_NAME_MAX else name
+
+
+def short_title(year, parties):
+    """"ZV 2013 MAIS NRW – Kreis Mettmann": always right, since it follows the year and the parties."""
+    # Record content in German like the title itself (marked lang="de" where it is shown), not UI text.
+    return " ".join(part for part in ("ZV", str(year), " – ".join(party_label(party) for party in parties)) if part)
 
 
 class AgreementParty(SignedAgreementGuard, models.Model):

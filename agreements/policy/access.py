@@ -55,7 +55,8 @@ def visible_agreements(user):
 def agreement_party_ids(agreement):
     cached = getattr(agreement, "_zs_party_ids", None)
     if cached is None:
-        cached = [ap.party_id for ap in agreement.agreement_parties.all()]
+        # The parties themselves come along in the same query (the short title in the breadcrumb needs them).
+        cached = [party.pk for party in agreement.ordered_parties()]
         agreement._zs_party_ids = cached
     return cached
 

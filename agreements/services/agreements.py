@@ -82,7 +82,7 @@ def update_agreement(*, user, agreement, data, lock_version):
                 ap.save(update_fields=["role", "order"])
             keep.add(party.pk)
         m.AgreementParty.objects.filter(agreement=agreement).exclude(party_id__in=keep).delete()
-        agreement._zs_party_ids = None
+        agreement._zs_party_ids = agreement._zs_parties = None
     return agreement
 
 

@@ -61,7 +61,8 @@ def _step(step):
     # A recorded step is a typed entry (agreements.text.entries): the paper phrases it in German.
     title, description = step.rendered(entries.PAPER_LANGUAGE)
     return t.Step(pk=step.pk, date=step.date, end_date=step.end_date, precision=step.date_precision,
-                  kind=step.kind, title=title, description=description, automatic=step.automatic)
+                  kind=step.kind, title=title, description=description, automatic=step.automatic,
+                  action=step.action, data=dict(step.data or {}) if step.action else {})
 
 
 def _goal(goal, latest_status=None):
@@ -169,4 +170,6 @@ def gather(agreement, *, department):
             annexes=tuple(t.Annex(title=d.title, document=_file(d)) for d in agreement.documents.all()
                           if d.kind == m.Document.Kind.ANNEX),
             signed_file=_file(agreement.signed_file),
+            answer_letter_pks=frozenset(p.answer_letter_id for p in agreement.proposals.all()
+                                        if p.answer_letter_id and p.decision != m.Proposal.Decision.OPEN),
         )

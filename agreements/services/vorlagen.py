@@ -241,7 +241,9 @@ def create_vorlage_from_agreement(*, user, agreement, department, author, date):
     _check_date(date, _label(V, "date"))
     draft = draft_from_agreement(agreement, department=department, date=date)
     header = default_header(author=author, date=date, name=draft["name"], occasion=draft["occasion"],
-                            conclusion=draft["conclusion"], resolution=DEFAULT_RESOLUTION)
+                            conclusion=draft["conclusion"], resolution=DEFAULT_RESOLUTION,
+                            # The proposed resolution takes note ("zur Kenntnis genommen"): so does the paper.
+                            decision_type=V.DecisionType.KENNTNISNAHME)
     return _create(user=user, department=department, header=header, agreement=agreement,
                    sections=draft["sections"], anlagen=draft["anlagen"])
 

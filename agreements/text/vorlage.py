@@ -108,6 +108,10 @@ class Step:
     precision: str = Precision.DAY
     end_date: Date | None = None
     automatic: bool = False
+    # A recorded step's action code and data (agreements.text.entries): the Verfahren phrases it from them, so
+    # that nothing typed along with it (a Fassung's internal note) reaches the paper.
+    action: str = ""
+    data: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -224,6 +228,7 @@ class VorlageFacts:
     statements: tuple[Statement, ...] = ()
     annexes: tuple[Annex, ...] = ()
     signed_file: File | None = None
+    answer_letter_pks: frozenset = frozenset()  # the letters answering decided proposals, adopted or not
 
 
 # --- Words ------------------------------------------------------------------------------------------------------
@@ -503,8 +508,13 @@ def occasion(facts):
             reference_values, f"%(when)s {who} für die Zielvereinbarung {facts.year} {verb}."))
     start = _negotiation_start(facts.steps)
     if start is not None:
-        paragraphs.append(step_sentence(
-            start, f"%(when)s begannen die Verhandlungen über die Inhalte der Zielvereinbarung {facts.year}."))
+        opening = f"%(when)s begannen die Verhandlungen über die Inhalte der Zielvereinbarung {facts.year}."
+        if start.automatic:
+            # A recorded step (a Fassung sent) is told by the Verfahren; the Anlass only dates the beginning.
+            paragraphs.append(opening % {"when": date_phrase(start)})
+            start = None
+        else:
+            paragraphs.append(step_sentence(start, opening))
     paragraphs.append(signature_text(facts))
     return "\n\n".join(p for p in paragraphs if p), [s for s in (reference_values, start) if s is not None]
 
@@ -522,15 +532,114 @@ def legal_text(facts):
 _NOT_IN_PROCEDURE = {StepKind.STATUS, StepKind.REVIEW, StepKind.PROPOSAL, StepKind.PROPOSAL_DECIDED}
 
 
+def _party_called(facts, name):
+    """The party a recorded step names (by its name as it was then), found among the agreement's parties and
+    those of its statements and letters, for its article and its name in the paper; one not found keeps the name
+    (its article then by its first word)."""
+    known = (*facts.parties, *(s.party for s in facts.statements),
+             *(p for letter in facts.letters for p in (letter.sender, letter.recipient)))
+    for party in known:
+        if name and name in (party.name, party.short_name):
+            return party
+    return Party(pk=0, name=name or "")
+
+
+def _sent(facts, step, when):
+    data = step.data
+    recipients = [named(_party_called(facts, name), "dat") for name in data.get("recipients") or ()]
+    return words(f"{when} übersandte {named(_party_called(facts, data.get('author')), 'nom')}", join(recipients),
+                 f"Fassung {data.get('number')} der Zielvereinbarung.")
+
+
+_DECIDED = {"uebernommen": "übernahm {deciding} den Vorschlag {party} „{text}“.",
+            "teilweise": "entschied {deciding}, den Vorschlag {party} „{text}“ teilweise zu übernehmen.",
+            "nicht_uebernommen": "entschied {deciding}, den Vorschlag {party} „{text}“ nicht zu übernehmen."}
+
+
+def _decided(facts, step, when):
+    data = step.data
+    template = _DECIDED.get(data.get("decision"))
+    if template is None:
+        return ""
+    return f"{when} " + template.format(
+        deciding=named(_party_called(facts, data.get("deciding")), "nom"),
+        party=named(_party_called(facts, data.get("party")), "gen"),
+        text=" ".join(str(data.get("text")).split()).rstrip("."))
+
+
+def _accepted(facts, step, when):
+    return f"{when} nahm {named(_party_called(facts, step.data.get('party')), 'nom')} Fassung " \
+           f"{step.data.get('number')} an."
+
+
+def _signed(facts, step, when):
+    data = step.data
+    place = f" in {data['place']}" if data.get("place") else ""
+    return words(when, "unterzeichnete", data.get("function"), data.get("name"),
+                 f"für {named(_party_called(facts, data.get('party')), 'acc')}{place} die Zielvereinbarung.")
+
+
+def _statement(facts, step, when):
+    annex = " Sie ist der Zielvereinbarung als Anlage beigefügt." if step.data.get("annex") else ""
+    return f"{when} gab {named(_party_called(facts, step.data.get('party')), 'nom')} eine Stellungnahme ab.{annex}"
+
+
+def _letter(facts, step, when):
+    data = step.data
+    subject = " ".join(str(data.get("subject") or "").split())
+    return words(f"{when} schrieb {named(_party_called(facts, data.get('sender')), 'nom')} an",
+                 f"{named(_party_called(facts, data.get('recipient')), 'acc')}"
+                 + (f" („{subject}“)." if subject else "."))
+
+
+# The recorded steps the Verfahren tells, each phrased from its data; the other recorded steps (created, status,
+# proposals made, the signed file's checksum, Vorlagen, reviews) are no part of the procedure that led to the text.
+PROCEDURE_SENTENCES = {
+    "version.sent": _sent,
+    "proposal.decided": _decided,
+    "version.accepted": _accepted,
+    "agreement.agreed": lambda facts, step, when: f"{when} wurde der Text der Zielvereinbarung abgestimmt.",
+    "signature.made": _signed,
+    "statement.recorded": _statement,
+    "letter.registered": _letter,
+}
+
+
+def _recorded_sentences(facts, steps):
+    """The recorded steps in prose; the agreement of the text directly after its acceptance as 'Damit …'."""
+    sentences, previous = [], None
+    for step in steps:
+        if step.action == "agreement.agreed" and previous is not None and previous.action == "version.accepted" \
+                and previous.date == step.date:
+            sentences[-1] += " Damit war der Text der Zielvereinbarung abgestimmt."
+        else:
+            sentence = PROCEDURE_SENTENCES[step.action](facts, step, date_phrase(step))
+            if sentence:
+                sentences.append(sentence)
+        previous = step
+    return sentences
+
+
 def procedure_text(facts, used, vorlage_date):
-    """Section II: the steps up to the paper's date, in date order, without those the Anlass reports, the status
-    changes, proposals and reviews, the signatures once there are any, and the system's notes about Vorlagen."""
+    """Section II: the steps up to the paper's date, in date order, without those the Anlass reports. Steps entered
+    by hand as the timeline tells them (without status changes, proposals and reviews, the signatures once there
+    are any); recorded steps phrased from their data, never with what was typed along (a Fassung's note)."""
     skip = _NOT_IN_PROCEDURE | ({StepKind.SIGNATURE} if facts.signatures else set())
-    return "\n\n".join(
-        step_sentence(step) for step in facts.steps
-        if step not in used and step.kind not in skip and step.date <= vorlage_date
-        and not (step.automatic and step.kind == StepKind.OTHER)
-    )
+    paragraphs, recorded = [], []
+    for step in facts.steps:
+        if step in used or step.date > vorlage_date:
+            continue
+        if step.action:
+            if step.action in PROCEDURE_SENTENCES:
+                recorded.append(step)
+            continue
+        if recorded:
+            paragraphs.extend(_recorded_sentences(facts, recorded))
+            recorded = []
+        if step.kind not in skip and not (step.automatic and step.kind == StepKind.OTHER):
+            paragraphs.append(step_sentence(step))
+    paragraphs.extend(_recorded_sentences(facts, recorded))
+    return "\n\n".join(paragraphs)
 
 
 def _unique(items):
@@ -682,9 +791,15 @@ def letter_title(letter, county):
     return f"Schreiben {named(letter.sender, 'gen')} vom {day(letter.date)}"
 
 
+def _by_date(items):
+    return sorted(items, key=lambda item: (item.date, item.pk))
+
+
 def anlagen(facts):
-    """[(title, document handle)]: the signed agreement, its annex, the letters by date, the statements' files;
-    a file that comes twice is listed once, where it comes first."""
+    """[(title, document handle)] in the reference paper's order: the signed agreement, its annex, the county's
+    letters to the Land (the cover letter), the letters answering proposals, the statements attached to the
+    agreement (titled as the letter that brought the file, if one did), then the other letters and statements
+    with a file, by date; a file that comes twice is listed once, where it comes first."""
     found, seen = [], set()
 
     def add(title, file):
@@ -698,11 +813,26 @@ def anlagen(facts):
     for annex in facts.annexes:
         add("Anlage zur Zielvereinbarung" if len(facts.annexes) == 1 else f"Anlage zur Zielvereinbarung: {annex.title}",
             annex.document)
-    for letter in sorted(facts.letters, key=lambda letter: (letter.date, letter.pk)):
-        add(letter_title(letter, facts.county), letter.document)
-    for statement in sorted(facts.statements, key=lambda s: (s.date, s.pk)):
-        suffix = " (Anlage zur Zielvereinbarung)" if statement.include_as_annex else ""
-        add(f"Stellungnahme {named(statement.party, 'gen')} vom {day(statement.date)}{suffix}", statement.document)
+    letters = _by_date(facts.letters)
+    county, land = facts.county, facts.land
+    for letter in letters:
+        if county is not None and letter.sender.pk == county.pk and (land is None or letter.recipient.pk == land.pk):
+            add(letter_title(letter, county), letter.document)
+    for letter in letters:
+        if letter.pk in facts.answer_letter_pks:
+            add(letter_title(letter, county), letter.document)
+    letter_of_file = {letter.document.pk: letter for letter in reversed(letters) if letter.document is not None}
+    statements = _by_date(facts.statements)
+    for statement in statements:
+        if statement.include_as_annex and statement.document is not None:
+            letter = letter_of_file.get(statement.document.pk)
+            own = f"Stellungnahme {named(statement.party, 'gen')} vom {day(statement.date)}"
+            add(letter_title(letter, county) if letter is not None else f"{own} (Anlage zur Zielvereinbarung)",
+                statement.document)
+    for letter in letters:
+        add(letter_title(letter, county), letter.document)
+    for statement in statements:
+        add(f"Stellungnahme {named(statement.party, 'gen')} vom {day(statement.date)}", statement.document)
     return found
 
 

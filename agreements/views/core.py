@@ -92,8 +92,23 @@ def _recent_steps(visible):
     return list(
         m.ProcedureStep.objects.filter(agreement__in=visible.values("pk"))
         .select_related("agreement")
-        .order_by("-created", "-pk")[:ACTIVITY_LIMIT]
+        .order_by("-date", "-created", "-pk")[:ACTIVITY_LIMIT]
     )
+
+
+def _with_parties(agreements):
+    """Load the parties of every agreement the start page names, for their short titles, in one query."""
+    by_pk = {}
+    for agreement in agreements:
+        by_pk.setdefault(agreement.pk, []).append(agreement)
+    if not by_pk:
+        return
+    parties = {pk: [] for pk in by_pk}
+    for ap in m.AgreementParty.objects.filter(agreement_id__in=by_pk).select_related("party"):
+        parties[ap.agreement_id].append(ap.party)
+    for pk, same in by_pk.items():
+        for agreement in same:
+            agreement._zs_parties = parties[pk]
 
 
 def _committee_section(user):
@@ -150,4 +165,8 @@ def dashboard(request):
             recent_steps=_recent_steps(visible),
         )
         context["total_count"] = sum(row["count"] for row in context["status_counts"])
+        _with_parties([
+            *context["drafts_received"], *(p.agreement for p in context["proposals_to_decide"]),
+            *context["ending_soon"], *(step.agreement for step in context["recent_steps"]),
+        ])
     return render(request, "agreements/dashboard.html", context)

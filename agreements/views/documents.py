@@ -57,7 +57,7 @@ def _letter_form_page(request, form, agreement, title):
 @urlpatterns.route("vereinbarungen/<int:pk>/schreiben/neu/")
 def letter_add(request, pk):
     agreement = access.agreement_for(request.user, pk, write=True)
-    form = submit_once(LetterForm(posted(request), posted_files(request)))
+    form = submit_once(LetterForm(posted(request), posted_files(request), agreement=agreement, user=request.user))
     if request.method == "POST" and form.is_valid():
         letter = once(request, form, lambda: run_service(request, form, lambda: svc.register_letter(
             user=request.user, agreement=agreement, data=form.cleaned_data,
@@ -73,7 +73,8 @@ def letter_edit(request, pk, letter_pk):
     letter = access.letter_for(request.user, letter_pk, write=True, agreement_pk=pk)
     initial = {field: getattr(letter, field) for field in ("date", "direction", "subject", "reference", "summary")}
     initial.update(sender=letter.sender_id, recipient=letter.recipient_id, sender_person=letter.sender_person_id)
-    form = LetterForm(posted(request), posted_files(request), initial=initial, letter=letter)
+    form = LetterForm(posted(request), posted_files(request), initial=initial, agreement=letter.agreement,
+                      letter=letter)
     if request.method == "POST" and form.is_valid():
         done = run_service(request, form, lambda: svc.update_letter(
             user=request.user, letter=letter, data=form.cleaned_data, uploaded_file=form.cleaned_data.get("file"),

@@ -197,7 +197,7 @@ def _offer_initial_for_new(agreement, request):
 
 def _offer_form(request, agreement, offer):
     initial = _offer_initial_for_new(agreement, request) if offer is None else offer_initial(offer)
-    return OfferForm(posted(request), initial=initial, offer=offer)
+    return OfferForm(posted(request), initial=initial, agreement=agreement, offer=offer)
 
 
 OFFERS = ItemList(

@@ -148,7 +148,8 @@ def propose(page):
 def open_agreement(page, title=TITLE):
     nav(page, "Zielvereinbarungen")
     expect_heading(page, "Zielvereinbarungen")
-    main(page).get_by_role("link", name=title, exact=True).click()
+    # The list links the short title ("ZV 2013 MAIS NRW – Kreis Mettmann"); the full title is on the same row.
+    main(page).get_by_role("row").filter(has_text=title).get_by_role("link").first.click()
     expect_heading(page, title)
 
 

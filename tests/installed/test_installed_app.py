@@ -89,7 +89,7 @@ def derive_follow_on(county):
 
     nav(county, "Zielvereinbarungen")
     expect_heading(county, "Zielvereinbarungen")
-    main(county).get_by_role("link", name=TITLE_2012, exact=True).click()
+    main(county).get_by_role("row").filter(has_text=TITLE_2012).get_by_role("link").first.click()
     expect_heading(county, TITLE_2012)
     county.get_by_role("button", name="Folgevereinbarung für das nächste Jahr").click()
     expect_message(county, "Die Folgevereinbarung wurde als Entwurf angelegt.")
