@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,3 +14,9 @@ class AgreementsConfig(AppConfig):
         search.connect_signals()
         # The audit log's receivers: logins, lockouts and every write (agreements/infra/audit.py).
         from agreements.infra import audit  # noqa: F401
+
+        # Deadline reminders (services.reminders): their message kinds and the daily job, with the notifications app.
+        if apps.is_installed("notifications"):
+            from agreements.services import reminders
+
+            reminders.register()

@@ -5,6 +5,7 @@ from .views import (
     agreements,
     audit,
     core,
+    deadlines,
     documents,
     follow_on,
     goals,
@@ -25,5 +26,5 @@ urlpatterns = [
 ]
 # Each area's view module owns its URL patterns.
 for module in (agreements, goals, versions, negotiation, documents, lifecycle, follow_on, vorlagen, overview, audit,
-               search):
+               search, deadlines):
     urlpatterns += module.urlpatterns

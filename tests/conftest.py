@@ -10,11 +10,14 @@
 """
 
 import datetime
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 from agreements import models as m
 
@@ -23,6 +26,33 @@ from .factories import aware, make_user, module_data, quiet_signals
 from .sqlite_race import sqlite_file, sqlite_template  # noqa: F401 - fixtures of the races on a SQLite file
 
 TESTS_DIR = Path(__file__).resolve().parent
+
+class _OneRequestAtATimeOnSharedSQLite(ThreadedWSGIServer):
+    """The live server's WSGI server. On SQLite the test database is in memory, and every thread of the live server
+    uses the test's one connection (Django's connections_override). SQLite serialises the calls on a connection with
+    its own mutex while Python's sqlite3 holds the GIL for some of them; a query that calls a Python function
+    (Django's date functions: __date, TruncDate) inside SQLite then needs the GIL that another request thread holds
+    while it waits for that mutex, and both stop for good. Requests that share the connection are handled one at a
+    time; with a connection per thread (PostgreSQL) they run in parallel as in production."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, connections_override=connections_override, **kwargs)
+        self._shared_connection = threading.Lock() if connections_override else None
+
+    def set_app(self, application):
+        lock = self._shared_connection
+        if lock is None:
+            return super().set_app(application)
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        return super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = _OneRequestAtATimeOnSharedSQLite
+
 # Tests that start a server or a browser, or run for tens of seconds: they go first, so that with pytest-xdist the
 # workers do not wait for one of them at the end of the run.
 SLOW_DIRS = (TESTS_DIR / "e2e", TESTS_DIR / "installed")

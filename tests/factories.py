@@ -279,7 +279,11 @@ def admin_case(admin_user):
     m.VorlageAnlage.objects.create(vorlage=vorlage, order=1, title="Zielvereinbarung 2012", document=document)
     m.FormSubmission.objects.create(user=editor, token="einmal", path="/vereinbarungen/neu/").record(agreement)
     m.StartPageVisit.objects.create(user=editor, seen_at=timezone.now())
+    m.Deadline.objects.create(agreement=agreement, kind=m.Deadline.Kind.HALF_YEAR_REPORT, owner=kreis,
+                              due=datetime.date(2012, 6, 29))
+    m.CalendarFeed.objects.create(user=editor, token="t" * 43, created=timezone.now())
     m.CachedPdf.objects.create(key="a" * 64, sha256="b" * 64, size=1024)
+    _notification_records(editor)
     m.ArchivedUserName.objects.create(
         content_type=ContentType.objects.get_for_model(m.Document), object_id=document.pk, field="uploaded_by",
         name="admin",
@@ -288,6 +292,18 @@ def admin_case(admin_user):
         "kreis": kreis, "editor": editor, "agreement": agreement, "version": version, "document": document,
         "vorlage": vorlage, "department": department, "person": person,
     }
+
+
+def _notification_records(user):
+    """The notifications app's records the admin shows: a user's settings, a failed mail, a run of the schedule."""
+    from notifications.models import KindSetting, Mail, Mode, Preferences, ScheduleRun
+
+    preferences = Preferences.objects.create(user=user, language="en")
+    KindSetting.objects.create(preferences=preferences, kind="fassung_received", mode=Mode.DIGEST)
+    Mail.objects.create(recipient=user, to="gansauer@example.org", kind="fassung_received", language="en",
+                        subject="Fassung 2 erhalten", body_text="Text", body_html="<p>Text</p>",
+                        status=Mail.Status.FAILED, attempts=5, last_error="SMTPRecipientsRefused: 550 No such user")
+    ScheduleRun.objects.create(job="daily_digest", period="2012-06-29", status=ScheduleRun.Status.DONE)
 
 
 def vorlage_admin_post(case, **overrides):

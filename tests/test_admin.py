@@ -83,13 +83,17 @@ def test_it_shows_history(admin_client, demo, model):
 
 def test_it_only_forbids_adding_versions_and_derived_records(rf, admin_user):
     # Versions are frozen by "send draft" and accepted by "annehmen", a follow-on's checklist is made by deriving it;
-    # the audit log, the search index and the start page's visits are written by the app itself.
+    # the audit log, the search index and the start page's visits are written by the app itself; deadlines on the
+    # agreement's tab (recorded on its timeline), calendar feeds on the user's calendar page; mails and the runs of
+    # the schedule by the notifications app.
     request = rf.get("/")
     request.user = admin_user
     forbidden = sorted(label(m) for m, ma in admin.site._registry.items() if not ma.has_add_permission(request))
     assert forbidden == ["agreements.Acceptance", "agreements.AgreementVersion", "agreements.ArchivedUserName",
-                         "agreements.AuditEntry", "agreements.CachedPdf", "agreements.CopiedPassage",
-                         "agreements.FormSubmission", "agreements.SearchEntry", "agreements.StartPageVisit"]
+                         "agreements.AuditEntry", "agreements.CachedPdf", "agreements.CalendarFeed",
+                         "agreements.CopiedPassage", "agreements.Deadline", "agreements.FormSubmission",
+                         "agreements.SearchEntry", "agreements.StartPageVisit", "notifications.Mail",
+                         "notifications.ScheduleRun"]
 
 
 def test_audit_log_is_read_only_in_admin(admin_client, rf, admin_user):

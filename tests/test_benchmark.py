@@ -16,12 +16,13 @@ from django.conf import settings as django_settings
 
 from agreements.tooling import benchmark as bench
 from agreements.tooling.benchmark.base import percentile
+from agreements.tooling.benchmark.jobs import JOBS
 from agreements.tooling.benchmark.load import LOAD_PAGES, parse_wrk
 from agreements.tooling.benchmark.machine import machine_info, software_versions
 from agreements.tooling.benchmark.pages import PAGES, REFERENCES, STATIC_PATH
 from agreements.tooling.benchmark.scales import FIXED_VORLAGE, scale_years
 from agreements.tooling.benchmark.servers import free_port, parse_access_log
-from agreements.tooling.benchmark.targets import evaluate_targets, not_constant
+from agreements.tooling.benchmark.targets import evaluate_targets, jobs_not_constant, not_constant
 from agreements.tooling.benchmark.writes import RequestLog, fill_form
 
 PAGE_KEYS = [key for key, _label in PAGES]
@@ -67,6 +68,25 @@ def test_it_measures_every_page_at_two_scales_with_equal_query_counts(db, static
     }
     assert cast.agreement.versions.filter(number__in=(1, 2)).count() == 2
 
+    # The background jobs: the reminders (and, with the notifications app, their sending and the digest) at both
+    # scales, with more recipients at the larger one and the same queries (per reminder, for the sending).
+    for scale in report["scales"]:
+        assert list(scale["jobs"]) == [key for key, _label in JOBS]
+    small_jobs, large_jobs = small["jobs"], large["jobs"]
+    assert small_jobs["reminders"]["reminders"] > 0
+    assert large_jobs["reminders"]["recipients"] > small_jobs["reminders"]["recipients"]
+    assert large_jobs["reminders"]["queries"] == small_jobs["reminders"]["queries"]
+    # Notices for the recipients with an address (the demo's own accounts have none).
+    assert 0 < small_jobs["reminders_sent"]["notices"] <= small_jobs["reminders"]["recipients"]
+    # Sending calls notify() once per reminder: a handful of queries per call, whatever its recipients (twice as
+    # many at 2x); calls for nobody with an address stop early, so the share per reminder varies a little.
+    per_reminder = [j["reminders_sent"]["queries"] / j["reminders"]["reminders"] for j in (small_jobs, large_jobs)]
+    assert per_reminder[1] <= per_reminder[0] * 1.05, per_reminder
+    assert (small_jobs["digest"]["users"], large_jobs["digest"]["users"]) == (100, 200)
+    # The digest's queries are the notifications app's (its bulk writes go in batches); the report judges them.
+    assert large_jobs["digest"]["mails"] == 200 and small_jobs["digest"]["queries"] > 0
+    assert "reminders" not in jobs_not_constant(report)
+
     pdf = report["pdf"]
     assert pdf["vorlage_reference"] == FIXED_VORLAGE
     assert pdf["vorlage"]["pages"] >= 1 and pdf["vorlage"]["overhead_ratio"] > 0
@@ -82,9 +102,11 @@ def test_it_measures_every_page_at_two_scales_with_equal_query_counts(db, static
     results = dict((target, result) for target, result, _detail in report["targets"])
     assert results["Queries constant across scales for every page"] == "PASS"
     assert list(results.values())[2:4] == ["NOT RUN", "NOT RUN"]
+    assert "Queries constant across scales for the background jobs (reminders computed, digest)" in results
     markdown = bench.render_markdown(report)
     assert "## Pages at 1x" in markdown and "## Pages at 2x" in markdown and "## Targets" in markdown
     assert "NOT CONSTANT" not in markdown
+    assert "### Background jobs" in markdown and "| Deadline reminders: which are due, and to whom |" in markdown
 
 
 def _fake_report(board_queries=(5, 7)):
@@ -168,6 +190,25 @@ def test_it_marks_a_page_whose_query_count_grows_and_reports_failures_honestly()
     assert "| p95 latency under load below 300 ms (reads) | PASS | 150 ms |" in markdown
     assert "## Load" in markdown and "60.0 req/s" in markdown and "Capacity estimate" in markdown
     assert "### make run's server" in markdown and "Unterzeichnen" in markdown
+
+
+def test_it_fails_a_job_whose_queries_grow_with_the_scale():
+    report = _fake_report(board_queries=(5, 5))
+    for scale, (queries, sent) in zip(report["scales"], ((7, 40), (9, 400)), strict=True):
+        scale["jobs"] = {
+            "reminders": {"queries": queries, "median_ms": 5.0, "p95_ms": 6.0, "reminders": 10 * scale["scale"],
+                          "recipients": 20 * scale["scale"], "day": "2026-06-09"},
+            "reminders_sent": {"queries": sent, "median_ms": 50.0, "p95_ms": 60.0,
+                               "reminders": 10 * scale["scale"], "notices": 20 * scale["scale"]},
+        }
+    # The computing grows; the sending is shown per reminder (4 at both scales: 40/10, 400/100), not judged.
+    assert jobs_not_constant(report) == ["reminders"]
+    report["targets"] = evaluate_targets(report)
+    target = report["targets"][-1]
+    assert target[1] == "FAIL" and target[2] == "not constant: Deadline reminders: which are due, and to whom"
+    markdown = bench.render_markdown(report)
+    assert "| Deadline reminders handed to notify() (rolled back) | 40 | 400 | 1.00 per reminder |" in markdown
+    assert "| Deadline reminders: which are due, and to whom | 7 | 9 | 1.29 |" in markdown
 
 
 def test_it_reports_every_database_with_its_own_figures_and_a_summary():

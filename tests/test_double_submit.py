@@ -84,6 +84,10 @@ CREATE_FORMS = {
         lambda w: [w.agreement.pk], lambda w: {"title": "Protokoll", "kind": "protokoll",
                                                "file": upload("protokoll.pdf", pdf_bytes())},
         lambda w: m.Document.objects.all(), None, "editor"),
+    "deadline_add": (
+        lambda w: [w.agreement.pk], lambda w: {"kind": "entwurf", "due": "2026-06-08", "owner": w.county.pk,
+                                               "title": "", "note": ""},
+        lambda w: w.agreement.deadlines.all(), None, "editor"),
     "review_add": (
         lambda w: [w.agreement.pk], review_data, lambda w: w.agreement.reviews.all(), _in_effect, "editor"),
     "vorlage_create": (

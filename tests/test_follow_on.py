@@ -132,7 +132,12 @@ def test_the_jobcenter_mirror_copies_the_same_year_and_lists_its_passages(world)
     assert mirror.preamble == "Für das Jahr 2013 vereinbaren die Partner."
     assert [(p.kind, p.year_references) for p in mirror.copied_passages.order_by("order")] == [
         (K.PREAMBLE, []), (K.SECTION, []), (K.GOAL, []), (K.OFFER, [])]
-    assert mirror.steps.get().data == {"year": 2013, "title": world.agreement.title, "passages": 4, "moved": 0}
+    step = mirror.steps.get()
+    assert step.data == {"year": 2013, "title": world.agreement.title, "source": world.agreement.short_title,
+                         "passages": 4, "moved": 0}
+    # The entry names the source by its short title ("ZV 2013 …"), not by the long one.
+    assert f"aus „{world.agreement.short_title}“ abgeleitet" in step.rendered("de")[1]
+    assert world.agreement.title not in step.rendered("de")[1]
 
 
 # The checklist and the send ---------------------------------------------------------------------------------------

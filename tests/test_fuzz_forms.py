@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 
 from agreements import models as m
 from agreements import urls as app_urls
+from agreements.services import calendar_feed
 
 from .builders_files import pdf_bytes
 from .factories import DocumentFactory, aware
@@ -377,6 +378,9 @@ def fuzz_world(world, settings):
     m.AgreementSection.objects.create(agreement=w.agreement, order=2, heading="§ 2 Ziele", text="")
     m.Goal.objects.create(agreement=w.agreement, order=2, title="Zweites Ziel", kind="qualitativ")
     m.SupportOffer.objects.create(agreement=w.agreement, topic=w.topic, title="Zweites Angebot", order=2)
+    w.deadline = m.Deadline.objects.create(agreement=w.agreement, kind=m.Deadline.Kind.SIGNATURE,
+                                           due=datetime.date(2013, 6, 28), owner=w.county)
+    w.feed_token = calendar_feed.feed_of(w.users.editor).token
     return w
 
 
@@ -418,13 +422,14 @@ def url_kwargs(name, route_names, w):
         "item_pk": (w.consultation.pk if "consultation" in name else w.anlage.pk if "anlage" in name
                     else w.vorlage_section.pk),
         "table": "board", "fmt": "csv",
+        "deadline_pk": w.deadline.pk, "state": "erledigt", "token": w.feed_token,
     }
     return {arg: known[arg] for arg in route_names}
 
 
 AGREEMENT_HOSTS = ("agreement_detail", "agreement_goals", "agreement_offers", "agreement_versions",
                    "agreement_proposals", "agreement_statements", "agreement_timeline", "agreement_letters",
-                   "agreement_documents", "agreement_reviews")
+                   "agreement_documents", "agreement_reviews", "agreement_deadlines")
 
 
 def host_paths(name, w):

@@ -171,6 +171,34 @@ def test_it_shows_partial_signing_and_only_the_actions_allowed_now(world):
         lifecycle.sign(user=world.users.editor, agreement=world.agreement, data=sign_data())
 
 
+def test_the_signature_form_offers_the_people_of_the_party_that_signs_only(world, login):
+    """A user who acts for both parties signs first for one, then for the other: the form's person list follows the
+    party the service records the signature for, and a person of another party is refused."""
+    from django.urls import reverse
+
+    from .factories import PersonFactory
+
+    landrat = PersonFactory(party=world.county, family_name="Hendele", function="Landrat")
+    secretary = PersonFactory(party=world.ministry, family_name="Schäffer", function="Staatssekretär")
+    both = make_user("beide", world.county)
+    m.Membership.objects.create(user=both, party=world.ministry, role=m.Membership.Role.EDITOR)
+    agree(world)
+    url = reverse("agreement_sign", args=[world.agreement.pk])
+
+    def offered():
+        return set(login(both).get(url).context["form"].fields["person"].queryset)
+
+    first = offered()
+    assert first in ({landrat}, {secretary})
+    (person,), (other,) = first, {landrat, secretary} - first
+    answer = login(both).post(url, {"person": other.pk, "date": "2013-04-02", "place": "Mettmann"})
+    assert "person" in answer.context["form"].errors and not m.Signature.objects.exists()
+    lifecycle.sign(user=both, agreement=world.agreement, data={**sign_data(), "person": person})
+    assert m.Signature.objects.get().party == person.party
+    world.agreement.refresh_from_db()
+    assert offered() == {other}
+
+
 def test_it_renders_and_stores_the_pdf_once_when_the_last_party_signs(world):
     m.Statement.objects.filter(pk=world.statement.pk).update(include_as_annex=True, text="Die Liga regt an …")
     agreement = sign_all(world)

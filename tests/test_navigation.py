@@ -12,8 +12,9 @@ NAV = re.compile(r'<nav class="navbar.*?</nav>', re.S)
 
 
 def nav_links(response):
+    """The section links (the "Am Zug" link to the start page's list aside: tests/test_deadlines_views.py)."""
     html = NAV.search(response.content.decode()).group(0)
-    return re.findall(r'<a class="nav-link[^"]*" href="([^"]+)"', html)
+    return [href for href in re.findall(r'<a class="nav-link[^"]*" href="([^"]+)"', html) if "#" not in href]
 
 
 def current_links(response):

@@ -52,7 +52,7 @@ from django.utils.html import escape
 
 from agreements import models as m
 from agreements import urls as app_urls
-from agreements.services import versions
+from agreements.services import calendar_feed, versions
 
 from .builders_files import pdf_bytes
 from .factories import ROLES, DocumentFactory, aware
@@ -210,6 +210,17 @@ MATRIX = {
     "follow_on_review": but(AGREEMENT_FORM, reader=(200, 403), admin=(200, 403), ministry=(200, REFUSED)),
     "agreement_reviews": AGREEMENT_PAGE,
     "review_add": AGREEMENT_FORM,  # kind and date are required
+    # Deadlines (AGREEMENT's "deadline"): every editor of a party sets, changes and closes them while the agreement
+    # runs; closing one asks first (it cannot be undone).
+    "agreement_deadlines": AGREEMENT_PAGE,
+    "deadline_add": AGREEMENT_FORM,
+    "deadline_edit": AGREEMENT_FORM,
+    "deadline_close": but(AGREEMENT_BUTTON, editor=(405, ASKS), ministry=(405, ASKS)),
+    # The calendar feed: the settings page for every logged-in user; renewing the address asks first; the feed
+    # itself needs no login, only the token (the editor's here), and only reads.
+    "calendar_settings": LOGGED_IN_PAGE,
+    "calendar_renew": dict(dict.fromkeys(ROLES, (405, ASKS)), anonymous=LOGIN),
+    "calendar_feed": PUBLIC_PAGE,
     # Vorlagen: lists.
     "vorlage_list": LOGGED_IN_PAGE,
     "vorlage_public_list": PUBLIC_PAGE,
@@ -363,6 +374,9 @@ def agreement_extras(case, w):
         m.Goal.objects.create(agreement=w.agreement, order=2, title="Zweites Ziel", kind="qualitativ")
     if name == "offer_move":
         m.SupportOffer.objects.create(agreement=w.agreement, topic=w.topic, title="Zweites Angebot", order=2)
+    if name in ("deadline_edit", "deadline_close"):
+        w.deadline = m.Deadline.objects.create(agreement=w.agreement, kind=m.Deadline.Kind.SIGNATURE,
+                                               due=datetime.date(2013, 6, 28), owner=w.county)
     if name == "follow_on_review":
         m.CopiedPassage.objects.create(agreement=w.agreement, kind=m.CopiedPassage.Kind.PREAMBLE,
                                        content=[{"field": "preamble", "text": "Für das Jahr 2013."}])
@@ -421,6 +435,8 @@ def url_for(case, w, parts):
         # The last Fassung: Fassung 1 of the world, or the one the state sent (which has one before it).
         "number": lambda: w.agreement.versions.order_by("-number").first().number,
         "kind": lambda: "next_year", "table": lambda: "board", "fmt": lambda: "csv",
+        "deadline_pk": lambda: w.deadline.pk, "state": lambda: "erledigt",
+        "token": lambda: calendar_feed.feed_of(w.users.editor).token,
         **own,
     }
     query = QUERY[case](w) if case in QUERY else ""

@@ -416,7 +416,8 @@ def test_it_shows_the_tab_with_a_fixed_number_of_queries(world, login, role, pen
     if pen == "stored":
         m.Agreement.objects.filter(pk=world.agreement.pk).update(pen_party=world.county)
     client = login(getattr(world.users, role))
-    assert_fixed_queries(client, tab_url(world), lambda total: make_proposals(world, total), most=10)
+    # 10, and the navigation's "Am Zug" count (services.deadlines.waiting_counts).
+    assert_fixed_queries(client, tab_url(world), lambda total: make_proposals(world, total), most=11)
 
 
 # The services check again what the forms already refuse ---------------------------------------------------------

@@ -30,7 +30,7 @@ def _run(args, **env):
 
 def production_env(**extra):
     return {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "zielsteuerung.kreis.example",
-            **extra}
+            "SITE_URL": "https://zielsteuerung.kreis.example", **extra}
 
 
 # --- Deployment check -------------------------------------------------------------------------------------------
@@ -41,6 +41,24 @@ def test_it_passes_the_deployment_check_with_production_settings():
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "WARNINGS" not in output and "System check identified no issues" in output
+
+
+def test_the_deployment_check_warns_of_mail_links_to_localhost_and_mails_that_never_leave():
+    env = production_env(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend")
+    del env["SITE_URL"]
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "notifications.W001" in output and "notifications.W002" in output
+
+
+@pytest.mark.parametrize("name, value", [("SITE_URL", "zielsteuerung.kreis.example"),
+                                         ("DEFAULT_FROM_EMAIL", "Zielsteuerung"),
+                                         ("NOTIFICATION_REPLY_TO", "team@"), ("TASKS_BACKEND", "celery"),
+                                         ("EMAIL_PORT", "smtp")])
+def test_it_refuses_mail_settings_it_cannot_read(name, value):
+    result = _run(["manage.py", "check"], **production_env(**{name: value}))
+    assert result.returncode != 0 and name in result.stderr
 
 
 def test_it_trusts_x_forwarded_for_only_behind_the_proxy():

@@ -120,6 +120,13 @@ NEW_SENTENCES = [
      "Anmerkung wurde nicht beigefügt. Am Zug ist nun MAIS NRW.",
      {"number": 3, "author": "Kreis Mettmann", "title": "ZV 2013", "recipients": ["MAIS NRW"], "note": "",
       "pen": "MAIS NRW"}),
+    # Since short titles (issue 13, point 3) the Fassung's entry names its agreement by the short title.
+    ("version.sent", "entwurf_uebersandt", "Fassung 2 übersandt von MAIS NRW",
+     "MAIS NRW hat Fassung 2 der Zielvereinbarung „ZV 2013 MAIS NRW – Kreis Mettmann“ als Entwurf an Kreis Mettmann "
+     "übersandt. Eine Anmerkung wurde nicht beigefügt. Am Zug ist nun Kreis Mettmann.",
+     {"number": 2, "author": "MAIS NRW", "title": "Zielvereinbarung 2013 zwischen dem Ministerium …",
+      "source": "ZV 2013 MAIS NRW – Kreis Mettmann", "recipients": ["Kreis Mettmann"], "note": "",
+      "pen": "Kreis Mettmann"}),
     ("version.accepted", "abgestimmt", "Fassung 3 angenommen von MAIS NRW",
      "Anna Schmidt hat Fassung 3 für MAIS NRW angenommen.",
      {"number": 3, "party": "MAIS NRW", "user": "Anna Schmidt"}),
@@ -132,6 +139,17 @@ NEW_SENTENCES = [
      "Die ähnlich lautende Zielvereinbarung 2012 mit dem Jobcenter wurde aus „ZV 2012“ abgeleitet. 1 übernommene "
      "Passage steht auf der Prüfliste.",
      {"year": 2012, "title": "ZV 2012", "passages": 1, "moved": 0}),
+    # Since short titles (issue 13, point 3) the entry names the source by its short title; the full one stays in
+    # the data.
+    ("agreement.derived", "status", "Entwurf abgeleitet",
+     "Die Zielvereinbarung für 2013 wurde aus „ZV 2012 MAIS NRW – Kreis Mettmann“ abgeleitet. 19 übernommene "
+     "Passagen stehen auf der Prüfliste; 8 Jahresangaben wurden auf das neue Jahr umgestellt.",
+     {"year": 2013, "title": "Zielvereinbarung 2012 zwischen dem Ministerium und dem Kreis Mettmann",
+      "source": "ZV 2012 MAIS NRW – Kreis Mettmann", "passages": 19, "moved": 8}),
+    ("agreement.amended", "status", "Nachtrag angelegt",
+     "Der Nachtrag zur Zielvereinbarung „ZV 2012 MAIS NRW – Kreis Mettmann“ wurde als Entwurf angelegt.",
+     {"title": "Zielvereinbarung 2012 zwischen dem Ministerium und dem Kreis Mettmann",
+      "source": "ZV 2012 MAIS NRW – Kreis Mettmann"}),
     ("follow_on.reviewed", "sonstiges", "Übernommene Passagen geprüft",
      "Erika Muster (Kreis Mettmann) hat 4 übernommene Passagen als geprüft markiert. Noch offen: 1 Passage.",
      {"party": "Kreis Mettmann", "user": "Erika Muster", "count": 4, "open": 1}),
@@ -139,6 +157,32 @@ NEW_SENTENCES = [
      "Erika Muster (Kreis Mettmann) hat 1 übernommene Passage als geprüft markiert. Damit sind alle übernommenen "
      "Passagen geprüft.",
      {"party": "Kreis Mettmann", "user": "Erika Muster", "count": 1, "open": 0}),
+    # Deadlines (issue 14, point 3): the kind is a code, phrased in the reader's language; "sonstige" has a title.
+    ("deadline.set", "frist", "Frist gesetzt: Bericht zum Ende des ersten Halbjahres",
+     "Erika Muster hat die Frist „Bericht zum Ende des ersten Halbjahres“ für Kreis Mettmann gesetzt: fällig am "
+     "30.06.2012.",
+     {"kind": "halbjahresbericht", "title": "", "owner": "Kreis Mettmann", "due": "2012-06-30",
+      "user": "Erika Muster"}),
+    ("deadline.changed", "frist", "Frist geändert: Referenzwerte senden",
+     "Anna Schmidt hat die Frist „Referenzwerte senden“ für MAIS NRW auf den 12.06.2026 gesetzt. Bisher war sie am "
+     "08.06.2026 fällig.",
+     {"kind": "sonstige", "title": "Referenzwerte senden", "owner": "MAIS NRW", "due": "2026-06-12",
+      "user": "Anna Schmidt", "previous": "2026-06-08"}),
+    ("deadline.done", "frist", "Frist erledigt: Unterzeichnung bis",
+     "Erika Muster hat die am 08.06.2026 fällige Frist „Unterzeichnung bis“ von Kreis Mettmann als erledigt markiert.",
+     {"kind": "unterzeichnung", "title": "", "owner": "Kreis Mettmann", "due": "2026-06-08", "user": "Erika Muster"}),
+    ("deadline.met", "frist", "Frist erledigt: Entwurf bis",
+     "Mit der Übersendung der Fassung 1 ist die am 15.02.2013 fällige Frist „Entwurf bis“ von Kreis Mettmann erledigt.",
+     {"kind": "entwurf", "title": "", "owner": "Kreis Mettmann", "due": "2013-02-15", "user": "Erika Muster",
+      "by": "version.sent", "number": 1}),
+    ("deadline.met", "frist", "Frist erledigt: Unterzeichnung bis",
+     "Mit der Unterzeichnung durch alle Partner ist die am 30.04.2013 fällige Frist „Unterzeichnung bis“ von MAIS NRW "
+     "erledigt.",
+     {"kind": "unterzeichnung", "title": "", "owner": "MAIS NRW", "due": "2013-04-30", "user": "Anna Schmidt",
+      "by": "agreement.signed"}),
+    ("deadline.dropped", "frist", "Frist entfallen: Entwurf bis",
+     "Erika Muster hat die am 15.02.2013 fällige Frist „Entwurf bis“ von Kreis Mettmann gestrichen.",
+     {"kind": "entwurf", "title": "", "owner": "Kreis Mettmann", "due": "2013-02-15", "user": "Erika Muster"}),
 ]
 
 # Recorded steps that stay free text: an older wording, a hand-made step with a system title, a sentence that

@@ -136,6 +136,9 @@ def test_it_sends_a_draft_as_the_next_version(world):
     assert "Kreis Mettmann hat Fassung 2" in step.display_description
     assert "Ministerium für Arbeit, Integration und Soziales" in step.display_description
     assert "Mit KdU-Ziel." in step.display_description
+    # The agreement is named by its short title, not by its full title of up to 300 characters.
+    assert f"der Zielvereinbarung „{world.agreement.short_title}“" in step.display_description
+    assert world.agreement.title not in step.display_description
     assert step.automatic and step.actor == world.users.editor
     assert set(step.participants.all()) == {world.county, world.ministry}
 
@@ -601,10 +604,11 @@ def _add_versions(world, first, last):
 # on every tab (1), then the page's own: the version list (1); the numbers and the version with the one before it
 # (2), in every view; the numbers and both versions (2), in every view; plus the working copy's snapshot (5).
 @pytest.mark.parametrize("url_name, query, bound", [
-    ("agreement_versions", "", 8),
-    *(("version_detail", query, 9) for query in ("", "?mode=inline", "?mode=side", "?mode=new", "?mode=old")),
-    *(("version_compare", f"?a=1&b=2&mode={mode}", 9) for mode in MODES),
-    *(("version_compare", f"?a=2&b=aktuell&mode={mode}", 14) for mode in MODES),
+    # One more each since the navigation counts what is due for the user's party ("Am Zug", issue 14).
+    ("agreement_versions", "", 9),
+    *(("version_detail", query, 10) for query in ("", "?mode=inline", "?mode=side", "?mode=new", "?mode=old")),
+    *(("version_compare", f"?a=1&b=2&mode={mode}", 10) for mode in MODES),
+    *(("version_compare", f"?a=2&b=aktuell&mode={mode}", 15) for mode in MODES),
 ])
 def test_it_issues_a_fixed_number_of_queries(world, login, url_name, query, bound):
     pk = world.agreement.pk

@@ -132,7 +132,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks.backends.database",
     "agreements",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +246,90 @@ LOGOUT_REDIRECT_URL = "login"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Deadlines (agreements/services/deadlines.py), counted in working days in NRW (weekends and public holidays off):
+# the reminder before a deadline, the time the party am Zug has to decide a proposal, and how long before a meeting
+# a Vorlage must be released to go out with the invitation (the Ladungsfrist of the committees' rules of procedure).
+def _working_days(name, default):
+    value = env_int(name, default)
+    if not 1 <= value <= 60:
+        raise ImproperlyConfigured(f"{name}={value} is out of range; use 1 to 60 working days.")
+    return value
+
+
+DEADLINE_REMINDER_WORKING_DAYS = _working_days("DEADLINE_REMINDER_WORKING_DAYS", 3)
+DEADLINE_PROPOSAL_WORKING_DAYS = _working_days("DEADLINE_PROPOSAL_WORKING_DAYS", 10)
+VORLAGE_INVITATION_WORKING_DAYS = _working_days("VORLAGE_INVITATION_WORKING_DAYS", 5)
+
+# Mail (notifications/): Django's own names. With DEBUG (`make run`) mails go to the console unless EMAIL_BACKEND says
+# otherwise; a production server sends by SMTP to EMAIL_HOST.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG
+                        else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other; set one of them.")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+
+
+def _address(name, default):
+    """An address setting ("Name <a@b.example>" or "a@b.example"), checked now: a typo fails at start-up."""
+    from email.utils import parseaddr
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    value = env_str(name, default)
+    if not value:
+        return value
+    try:
+        validate_email(parseaddr(value)[1])
+    except ValidationError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an e-mail address.") from None
+    return value
+
+
+DEFAULT_FROM_EMAIL = _address("DEFAULT_FROM_EMAIL", "Zielsteuerung <zielsteuerung@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where answers to a notification go (a team mailbox); empty: to the sender.
+NOTIFICATION_REPLY_TO = _address("NOTIFICATION_REPLY_TO", "")
+
+
+def _site_url(value):
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"SITE_URL={value!r} is not an address like https://zielsteuerung.kreis.example.")
+    return value.rstrip("/")
+
+
+# The address users open the application at: the links in the mails are built from it.
+SITE_URL = _site_url(env_str("SITE_URL", "http://127.0.0.1:8000"))
+
+# Background tasks (Django's Tasks API through the django-tasks backport). "database": the tasks wait in the
+# database until a `manage.py db_worker` process takes them (production; any number of workers on any number of
+# machines). "immediate": a task runs right after the commit that queued it, in the same process (DEBUG, `make run`:
+# no extra process).
+_TASK_BACKENDS = {
+    "database": "django_tasks.backends.database.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate" if DEBUG else "database")
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND={TASKS_BACKEND!r}; use one of {', '.join(_TASK_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+
+# A mail that fails is tried again after NOTIFICATION_RETRY_SECONDS, doubled each time, NOTIFICATION_MAX_ATTEMPTS
+# times in all; the daily jobs (digest, reminders) run from SCHEDULE_DAILY_HOUR o'clock (local time) on.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
+NOTIFICATION_RETRY_SECONDS = env_int("NOTIFICATION_RETRY_SECONDS", 60)
+SCHEDULE_DAILY_HOUR = env_int("SCHEDULE_DAILY_HOUR", 6)
+if NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_RETRY_SECONDS < 1 or not 0 <= SCHEDULE_DAILY_HOUR <= 23:
+    raise ImproperlyConfigured("NOTIFICATION_MAX_ATTEMPTS and NOTIFICATION_RETRY_SECONDS must be at least 1, "
+                               "SCHEDULE_DAILY_HOUR an hour from 0 to 23.")
 
 # Uploads: the limit is a setting because a Landkreis scanning a 60-page contract may need more.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)

@@ -3,6 +3,8 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from notifications import views as notification_views
+
 
 def favicon(request):
     # Browsers ask for /favicon.ico on pages that name no icon (the admin, downloads); the icon is a static file.
@@ -12,8 +14,10 @@ def favicon(request):
 
 urlpatterns = [
     path("favicon.ico", favicon),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch (django.conf.urls.i18n), which also keeps a logged-in user's choice for the mails.
+    path("i18n/setlang/", notification_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("oparl/v1/", include("agreements.oparl.views")),
+    path("", include("notifications.urls")),
     path("", include("agreements.urls")),
 ]

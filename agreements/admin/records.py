@@ -1,8 +1,18 @@
-"""Records the application writes and admins only read: submissions, search index, audit log, caches."""
+"""Records the application writes and admins only read: submissions, search index, audit log, caches, deadlines,
+calendar feeds."""
 
 from django.contrib import admin
 
-from agreements.models import ArchivedUserName, AuditEntry, CachedPdf, FormSubmission, SearchEntry, StartPageVisit
+from agreements.models import (
+    ArchivedUserName,
+    AuditEntry,
+    CachedPdf,
+    CalendarFeed,
+    Deadline,
+    FormSubmission,
+    SearchEntry,
+    StartPageVisit,
+)
 
 from .base import ReadOnlyAdmin
 
@@ -79,3 +89,29 @@ class StartPageVisitAdmin(ReadOnlyAdmin):
     search_fields = ["user__username"]
     date_hierarchy = "seen_at"
     fields = readonly_fields = ["user", "seen_at", "login_at", "since"]
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ReadOnlyAdmin):
+    """An agreement's deadlines: set, changed and closed on the agreement's "Fristen" tab (services.deadlines), which
+    records each step on the timeline; read here."""
+
+    list_display = ["due", "kind", "title", "owner", "agreement", "state"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["owner", "agreement"]
+    search_fields = ["title", "owner__name", "agreement__title"]
+    date_hierarchy = "due"
+    fields = readonly_fields = ["agreement", "kind", "title", "due", "owner", "note", "state", "closed_at",
+                                "closed_by", "created_by", "created", "modified"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdmin):
+    """Who has a calendar feed since when; the secret address itself is not shown. Deleting one ends its address at
+    once (the user gets a new one on the calendar page)."""
+
+    deletable = True
+    list_display = ["user", "created"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    fields = readonly_fields = ["user", "created"]

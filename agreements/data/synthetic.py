@@ -2,8 +2,8 @@
 
 Used for the ministry's overview pages in tests and by the benchmark: realistic in shape (goals of every kind,
 offers in the seven Themenschwerpunkte, versions, proposals with decisions, procedure steps, letters,
-signatures, reviews, one Vorlage per county and year), not in wording. Every agreement's preamble says that it
-is synthetic, so nobody mistakes it for a real one.
+signatures, reviews, deadlines, one Vorlage per county and year), not in wording. Every agreement's preamble says
+that it is synthetic, so nobody mistakes it for a real one.
 
 Rules the generator keeps:
 - Deterministic for a seed: the same arguments on the same database give the same rows and counts.
@@ -564,6 +564,31 @@ class _Generator:
             for (status, date), pks in released.items():
                 m.Vorlage.objects.filter(pk__in=pks).update(status=status, released_at=_moment(date, hour=12))
 
+    def create_deadlines(self):
+        """The deadlines every agreement has (models.Deadline): the county's draft and reports (§ 4 of the 2012
+        agreement: after the first half-year and after the year), the ministry's signature. What the agreement's
+        status shows to be past is done; the rest stays open (an agreement in effect owes its year-end report)."""
+        K, State = m.Deadline.Kind, m.Deadline.State
+        done_after = {
+            K.DRAFT: set(NEGOTIATED),
+            K.SIGNATURE: set(m.Agreement.SIGNED_STATUSES) | {S.NOT_SIGNED, S.WITHDRAWN},
+            K.HALF_YEAR_REPORT: {S.EVALUATED, S.CLOSED, S.WITHDRAWN, S.NOT_SIGNED},
+            K.YEAR_END_REPORT: {S.EVALUATED, S.CLOSED, S.WITHDRAWN, S.NOT_SIGNED},
+        }
+        rows = []
+        for item in self.items:
+            year, county = item["agreement"].year, item["county"]
+            due = {K.DRAFT: _day(year, 2, 15), K.SIGNATURE: _day(year, 3, 30), K.HALF_YEAR_REPORT: _day(year, 6, 30),
+                   K.YEAR_END_REPORT: _day(year + 1, 1, 31)}
+            for kind, day in due.items():
+                done = item["status"] in done_after[kind]
+                rows.append(m.Deadline(
+                    agreement=item["agreement"], kind=kind, due=day,
+                    owner=self.ministry if kind == K.SIGNATURE else county,
+                    state=State.DONE if done else State.OPEN, closed_at=_moment(day) if done else None,
+                ))
+        self._bulk(m.Deadline, rows)
+
     def run(self):
         self.load_base()
         self.create_agreements()
@@ -576,6 +601,7 @@ class _Generator:
         self.create_signatures_and_reviews()
         if self.vorlagen:
             self.create_vorlagen()
+        self.create_deadlines()
         self.set_statuses()
         return dict(sorted(self.counts.items()))
 

@@ -15,6 +15,7 @@ from .agreements import (
 from .archived import ArchivedUserName
 from .audit import AuditEntry
 from .catalogue import Indicator, LegalBasis, Topic
+from .deadlines import CalendarFeed, Deadline
 from .documents import CachedPdf, Document
 from .follow_on import CopiedPassage
 from .idempotency import FormSubmission
@@ -26,9 +27,10 @@ from .visits import StartPageVisit
 
 __all__ = [
     "Acceptance", "AgendaItem", "Agreement", "AgreementParty", "AgreementSection", "AgreementVersion",
-    "ArchivedUserName", "Assessment", "AuditEntry", "CachedPdf", "Committee", "CommitteeMembership", "Consultation",
+    "ArchivedUserName", "Assessment", "AuditEntry", "CachedPdf", "CalendarFeed", "Committee", "CommitteeMembership",
+    "Consultation",
     "CopiedPassage",
-    "Department", "Document", "FormSubmission", "Goal", "Impact",
+    "Deadline", "Department", "Document", "FormSubmission", "Goal", "Impact",
     "ImmutableRecordError", "Indicator", "LegalBasis", "Letter", "Meeting", "Membership", "Party", "Person",
     "ProcedureStep", "Proposal", "Review", "SearchEntry", "Signature", "StartPageVisit", "Statement", "SupportOffer",
     "Topic", "Vorlage", "VorlageAnlage", "VorlageSection",

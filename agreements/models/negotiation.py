@@ -152,6 +152,7 @@ class ProcedureStep(TimeStampedModel, LockVersionModel):
         SIGNATURE = "unterzeichnung", _("Unterzeichnung")
         STATUS = "status", _("Statusänderung")
         REVIEW = "nachhaltung", _("Zielnachhaltung")
+        DEADLINE = "frist", _("Frist")
         OTHER = "sonstiges", _("Sonstiges")
 
     class Precision(models.TextChoices):

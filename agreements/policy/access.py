@@ -153,6 +153,10 @@ def letter_for(user, pk, *, write=False, agreement_pk=None):
     return _child_for(m.Letter, user, pk, write=write, agreement_pk=agreement_pk)
 
 
+def deadline_for(user, pk, *, write=False, agreement_pk=None):
+    return _child_for(m.Deadline, user, pk, write=write, agreement_pk=agreement_pk, related=("owner",))
+
+
 def document_for(user, pk):
     """A document is readable if it belongs to a readable agreement (directly or as a letter/statement file)."""
     document = m.Document.objects.filter(pk=pk).first()

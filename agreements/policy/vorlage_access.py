@@ -25,19 +25,20 @@ RELEASED = Q(status__in=m.Vorlage.FROZEN_STATUSES, released_at__isnull=False)
 PUBLIC = RELEASED & Q(public=True)
 
 
+def current_memberships(today=None):
+    """The committee memberships that hold today: begun (or without a start) and not ended."""
+    today = today or timezone.localdate()
+    return (m.CommitteeMembership.objects.filter(Q(start_date__isnull=True) | Q(start_date__lte=today))
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today)))
+
+
 def committee_ids(user):
     """Ids of the committees the user is a current member of (cached on the user for the request)."""
     if not user.is_authenticated:
         return set()
     cached = getattr(user, "_zs_committee_ids", None)
     if cached is None:
-        today = timezone.localdate()
-        cached = set(
-            m.CommitteeMembership.objects.filter(user=user)
-            .filter(Q(start_date__isnull=True) | Q(start_date__lte=today))
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-            .values_list("committee_id", flat=True)
-        )
+        cached = set(current_memberships().filter(user=user).values_list("committee_id", flat=True))
         user._zs_committee_ids = cached
     return cached
 

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -105,13 +106,35 @@ def record_language():
         yield
 
 
+def _as_stored(data):
+    """A step's data as it is stored: dates as ISO strings."""
+    return {key: value.isoformat() if isinstance(value, datetime.date) else value for key, value in data.items()}
+
+
+# What the system did, as it is recorded: sent by record_step() (and by announce_step() for a step that stands on
+# no agreement's timeline) inside the caller's transaction, with `action` (the code of agreements.text.entries),
+# `data` (its data as stored), `step` (the ProcedureStep, or None), `agreement_id`, `target` (the record the step
+# is about: the Fassung, the proposal, the signature, the Vorlage; else the agreement) and `user` (who acted).
+# Receivers that do slow or outgoing work (the notifications app's mails) defer it with transaction.on_commit.
+step_recorded = Signal()
+
+
+def announce_step(action, *, data, target, user=None, step=None, agreement_id=None):
+    """Tell the receivers of step_recorded what happened. record_step() calls it for every entry it writes; a
+    step without an agreement (a Vorlage that reports on none) calls it directly."""
+    data = _as_stored(data)
+    step_recorded.send(sender=announce_step, action=action, data=data, step=step, agreement_id=agreement_id,
+                       target=target, user=user if user is not None and user.is_authenticated else None)
+
+
 def record_step(agreement, *, kind, action, data, user=None, date=None, version=None, letter=None,
-                participants=()):
+                participants=(), target=None):
     """Record what the system did on the agreement's timeline as a typed entry: an action code of
     agreements.text.entries and the data its sentences need (names, references, numbers as they are now, so
     that a later renaming does not rewrite history). Dates in `data` may be date objects; they are stored as
-    ISO strings."""
-    data = {key: value.isoformat() if isinstance(value, datetime.date) else value for key, value in data.items()}
+    ISO strings. `target` is the record the step is about, for the receivers of step_recorded (default: the
+    Fassung if there is one, else the agreement)."""
+    data = _as_stored(data)
     entries.check(action, data)
     step = m.ProcedureStep.objects.create(
         agreement=agreement,
@@ -126,6 +149,8 @@ def record_step(agreement, *, kind, action, data, user=None, date=None, version=
     )
     if participants:
         step.participants.set(participants)
+    announce_step(action, data=data, step=step, agreement_id=agreement.pk, user=user,
+                  target=target if target is not None else version if version is not None else agreement)
     return step
 
 

@@ -17,7 +17,7 @@ from agreements.policy import access
 from agreements.services.base import commit_with_pdf, record_step, require_writer
 
 from .. import models as m
-from . import follow_on
+from . import deadlines, follow_on
 from .stored_pdfs import store_generated_pdf
 from .transitions import AGREEMENT, accepting_party_id, latest_version, move, party_name
 from .versions import create_version
@@ -124,12 +124,19 @@ def reopen(*, user, agreement, reason):
     return agreement
 
 
+def signing_party_id(user, agreement):
+    """The party the user signs for: the first of the user's parties to the agreement that has not signed yet
+    (None if all have); the signature form offers that party's people only."""
+    signed = {s.party_id for s in agreement.signatures.all()}
+    return next((pid for pid in access.acting_parties(user, agreement) if pid not in signed), None)
+
+
 def _check_signature(user, agreement, data):
     """Under the row lock: the state, the user's party and the data of a signature; returns the locked agreement,
     the unsaved Signature, and whether it is the last one missing."""
     agreement = AGREEMENT.enter(user, agreement, "sign")  # the guard: the user's party has not signed yet
     signed = {s.party_id for s in agreement.signatures.all()}
-    party_id = next(pid for pid in access.acting_parties(user, agreement) if pid not in signed)
+    party_id = signing_party_id(user, agreement)
     person = data.get("person")
     if person is not None and person.party_id != party_id:
         raise DomainError(_("Die unterzeichnende Person gehört nicht zu Ihrer Stelle."))
@@ -154,6 +161,7 @@ def _save_signature(agreement, signature, user):
         agreement, kind=m.ProcedureStep.Kind.SIGNATURE, user=user, date=signature.date, action="signature.made",
         data={"party": signature.party.name, "name": signature.signatory_name,
               "function": signature.signatory_function, "date": signature.date, "place": signature.place},
+        target=signature,
     )
     return signature
 
@@ -200,6 +208,7 @@ def _complete_signing(agreement, user, rendered):
     agreement.save(update_fields=["status", "signed_file", "modified"])
     record_step(agreement, kind=m.ProcedureStep.Kind.STATUS, user=user, action="agreement.signed",
                 data={"sha": rendered.sha256})
+    deadlines.meet_deadlines(agreement, by="agreement.signed", user=user)
 
 
 def _status_change(*, user, agreement, action, entry, reason_required=False, reason=""):
@@ -285,7 +294,7 @@ def create_amendment(*, user, agreement):
         )
         _copy_content(agreement, amendment)
         record_step(amendment, kind=m.ProcedureStep.Kind.STATUS, user=user, action="agreement.amended",
-                    data={"title": agreement.title})
+                    data={"title": agreement.title, "source": agreement.short_title})
     return amendment
 
 
@@ -336,7 +345,8 @@ def derive(*, user, agreement, kind):
         # Fassung is sent.
         checklist = follow_on.list_copied_passages(agreement, target, shift=kind == "next_year")
         record_step(target, kind=m.ProcedureStep.Kind.STATUS, user=user, action=entry,
-                    data={"year": year, "title": agreement.title, **checklist})
+                    data={"year": year, "title": agreement.title, "source": agreement.short_title,
+                          **checklist})
     return target
 
 

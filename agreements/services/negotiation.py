@@ -192,7 +192,7 @@ def decide_proposal(*, user, proposal, data, lock_version):
         deciding = m.Party.objects.get(pk=agreement.pen_holder_id())
         record_step(
             agreement, kind=Kind.PROPOSAL_DECIDED, user=user, letter=letter, participants=[deciding, proposal.party],
-            action="proposal.decided", data=_decision_data(user, proposal, deciding, previous),
+            action="proposal.decided", data=_decision_data(user, proposal, deciding, previous), target=proposal,
         )
     return proposal
 

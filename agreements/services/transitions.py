@@ -261,6 +261,12 @@ AGREEMENT = Lifecycle(
         "close": Transition((A.EVALUATED,), A.CLOSED),
         "amend": Transition((A.SIGNED, A.IN_EFFECT, A.EVALUATED, A.CLOSED)),
         "derive": Transition(tuple(A.values)),
+        # Deadlines of the agreement (services.deadlines): set, changed, done or dropped by an editor of any of its
+        # parties while the agreement runs; an ended one (closed, withdrawn, not signed) has none left to keep.
+        "deadline": Transition(
+            (A.DRAFT, A.NEGOTIATION, A.AGREED, A.SIGNED, A.IN_EFFECT, A.EVALUATED),
+            not_now=_("Die Zielvereinbarung ist „%(status)s“: ihre Fristen werden nicht mehr gesetzt oder geändert."),
+        ),
         "review": Transition(
             (A.SIGNED, A.IN_EFFECT),
             not_now=_("Eine Zielnachhaltung ist im Status „%(status)s“ nicht möglich; sie wird nach der "

@@ -12,6 +12,7 @@ from agreements.infra.errors import DomainError
 from agreements.services.base import record_step
 
 from .. import models as m
+from . import deadlines
 from .transitions import AGREEMENT
 
 SNAPSHOT_SCHEMA = 1
@@ -167,7 +168,8 @@ def send_draft(*, user, agreement, note="", to=None):
             agreement, kind=m.ProcedureStep.Kind.DRAFT_SENT, action="version.sent", user=user, version=version,
             participants=[author, *recipients],
             data={"number": version.number, "author": author.name, "title": agreement.title,
-                  "recipients": [p.name for p in recipients], "note": note,
+                  "source": agreement.short_title, "recipients": [p.name for p in recipients], "note": note,
                   "pen": next(p.name for p in recipients if p.pk == pen)},
         )
+        deadlines.meet_deadlines(agreement, by="version.sent", user=user, number=version.number)
     return version

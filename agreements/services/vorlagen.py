@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from agreements.infra.errors import DomainError
 from agreements.policy import access, vorlage_access
 from agreements.services.base import (
+    announce_step,
     commit_with_pdf,
     move_one_place,
     record_language,
@@ -165,12 +166,17 @@ def _create_numbered(department, year, build):
 
 def _record(vorlage, user, action, **data):
     """A step on the agreement's timeline, when the Vorlage reports on an agreement: the action of
-    agreements.text.entries, with the paper's reference and name as they are now."""
+    agreements.text.entries, with the paper's reference and name as they are now. A Vorlage that reports on no
+    agreement has no timeline; the step is announced all the same (the committees' members are told of it)."""
+    data = {"reference": vorlage.reference, "name": _label_of(vorlage), **data}
     if vorlage.agreement_id:
         record_step(
             m.Agreement(pk=vorlage.agreement_id), kind=m.ProcedureStep.Kind.OTHER, user=user, action=action,
-            data={"reference": vorlage.reference, "name": _label_of(vorlage), **data},
+            data=data, target=vorlage,
         )
+    else:
+        entries.check(action, data)
+        announce_step(action, data=data, target=vorlage, user=user)
 
 
 def _check_agreement(user, agreement, department):

@@ -98,7 +98,7 @@ def _letter_title(v):
 def _version_sent(v):
     sentence = gettext("%(author)s hat Fassung %(number)s der Zielvereinbarung „%(title)s“ als Entwurf an "
                        "%(recipients)s übersandt.") % {
-        "author": v["author"], "number": v["number"], "title": v["title"],
+        "author": v["author"], "number": v["number"], **_source(v),
         "recipients": join_names(v["recipients"]),
     }
     if v.get("note"):
@@ -205,6 +205,12 @@ def _derived(sentence):
     return description
 
 
+def _source(data):
+    """The agreement an entry names by its short title ("ZV 2012 MAIS NRW – Kreis Mettmann"); entries written
+    before short titles existed keep the full title they stored."""
+    return {"title": data.get("source") or data["title"]}
+
+
 def _passages_reviewed(v):
     text = ngettext(
         "%(user)s (%(party)s) hat %(count)s übernommene Passage als geprüft markiert.",
@@ -214,6 +220,29 @@ def _passages_reviewed(v):
         return text + " " + ngettext("Noch offen: %(count)s Passage.", "Noch offen: %(count)s Passagen.",
                                      v["open"]) % {"count": v["open"]}
     return text + " " + gettext("Damit sind alle übernommenen Passagen geprüft.")
+
+# A deadline names its kind (a code, phrased in the reader's language) and, for "sonstige Frist", its own title.
+DEADLINE_KEYS = ("kind", "title", "owner", "due", "user")
+
+
+def _deadline_label(data):
+    return {"label": data.get("title") or choice_label("Deadline", "kind", data["kind"])}
+
+
+def _deadline_changed(v):
+    text = gettext("%(user)s hat die Frist „%(label)s“ für %(owner)s auf den %(due)s gesetzt.") % v
+    if v.get("previous"):
+        text += " " + gettext("Bisher war sie am %(previous)s fällig.") % {"previous": day(v["previous"])}
+    return text
+
+
+def _deadline_met(v):
+    if v["by"] == "version.sent":
+        return gettext("Mit der Übersendung der Fassung %(number)s ist die am %(due)s fällige Frist „%(label)s“ von "
+                       "%(owner)s erledigt.") % v
+    return gettext("Mit der Unterzeichnung durch alle Partner ist die am %(due)s fällige Frist „%(label)s“ von "
+                   "%(owner)s erledigt.") % v
+
 
 # --- The registry -----------------------------------------------------------------------------------------------
 
@@ -250,13 +279,15 @@ _ACTIONS = [
     Action("agreement.closed", _("Abgeschlossen"),
            _("%(party)s hat die Zielvereinbarung abgeschlossen."), keys=("party",)),
     Action("agreement.amended", _("Nachtrag angelegt"),
-           _("Der Nachtrag zur Zielvereinbarung „%(title)s“ wurde als Entwurf angelegt."), keys=("title",)),
+           _("Der Nachtrag zur Zielvereinbarung „%(title)s“ wurde als Entwurf angelegt."), keys=("title",),
+           prepare=_source),
     Action("agreement.derived", _("Entwurf abgeleitet"),
-           _derived(_("Die Zielvereinbarung für %(year)s wurde aus „%(title)s“ abgeleitet.")), keys=("year", "title")),
+           _derived(_("Die Zielvereinbarung für %(year)s wurde aus „%(title)s“ abgeleitet.")), keys=("year", "title"),
+           prepare=_source),
     Action("agreement.derived_jobcenter", _("Entwurf abgeleitet"),
            _derived(_("Die ähnlich lautende Zielvereinbarung %(year)s mit dem Jobcenter wurde aus „%(title)s“ "
                       "abgeleitet.")),
-           keys=("year", "title")),
+           keys=("year", "title"), prepare=_source),
     Action("follow_on.reviewed", _("Übernommene Passagen geprüft"), _passages_reviewed,
            keys=("party", "user", "count", "open")),
     Action("review.recorded", lambda v: choice_label("Review", "kind", v["kind"]), _review_description,
@@ -268,6 +299,20 @@ _ACTIONS = [
         keys=("user", "deciding", "text", "party", "decision", "previous", "reason", "letter")),
     Action("statement.recorded", _("Stellungnahme: %(title)s"), _statement_description,
            keys=("title", "party", "date", "user", "annex"), dates=("date",)),
+    Action("deadline.set", _("Frist gesetzt: %(label)s"),
+           _("%(user)s hat die Frist „%(label)s“ für %(owner)s gesetzt: fällig am %(due)s."),
+           keys=DEADLINE_KEYS, dates=("due",), prepare=_deadline_label),
+    Action("deadline.changed", _("Frist geändert: %(label)s"), _deadline_changed,
+           keys=(*DEADLINE_KEYS, "previous"), dates=("due",), prepare=_deadline_label),
+    Action("deadline.done", _("Frist erledigt: %(label)s"),
+           _("%(user)s hat die am %(due)s fällige Frist „%(label)s“ von %(owner)s als erledigt markiert."),
+           keys=DEADLINE_KEYS, dates=("due",), prepare=_deadline_label),
+    # Met by the step itself (services.deadlines.meet_deadlines): a Fassung sent, the last signature.
+    Action("deadline.met", _("Frist erledigt: %(label)s"), _deadline_met,
+           keys=(*DEADLINE_KEYS, "by"), dates=("due",), prepare=_deadline_label),
+    Action("deadline.dropped", _("Frist entfallen: %(label)s"),
+           _("%(user)s hat die am %(due)s fällige Frist „%(label)s“ von %(owner)s gestrichen."),
+           keys=DEADLINE_KEYS, dates=("due",), prepare=_deadline_label),
     Action("vorlage.created", _("Vorlage %(reference)s angelegt"),
            _("Der Entwurf der Vorlage %(reference)s „%(name)s“ wurde angelegt."), keys=("reference", "name")),
     Action("vorlage.released", _("Vorlage %(reference)s freigegeben"),
@@ -311,7 +356,7 @@ def render(action, data, language=None):
 
 # The data that is record content as written (titles, texts, reasons, notes, subjects, a signatory's function):
 # German whatever language the sentence around it is phrased in. Names of parties and people are proper names.
-QUOTED_KEYS = frozenset({"title", "text", "reason", "note", "subject", "name", "letter", "function"})
+QUOTED_KEYS = frozenset({"title", "source", "text", "reason", "note", "subject", "name", "letter", "function"})
 # Stand for a quoted value while the sentence is phrased and escaped: private-use characters, never in a sentence.
 _MARK = re.compile("\ue000(\\d+)\ue001")
 

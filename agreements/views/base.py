@@ -65,6 +65,7 @@ AGREEMENT_TABS = (
     ("agreement_letters", pgettext_lazy("plural", "Schreiben")),
     ("agreement_documents", _("Dokumente")),
     ("agreement_reviews", _("Zielnachhaltung")),
+    ("agreement_deadlines", _("Fristen")),
     ("agreement_history", _("Historie")),
 )
 

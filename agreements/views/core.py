@@ -5,7 +5,7 @@ committee member the meetings of their committees with the papers, the results a
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -13,10 +13,11 @@ from django.views.decorators.http import require_safe
 from agreements.policy import access
 
 from .. import models as m
-from ..models.agreements import pen_holder
+from ..services import deadlines
 from ..services import meetings as meetings_svc
 
 WAITING_LIMIT = 20
+DUE_LIMIT = 20
 ENDING_WITHIN_DAYS = 60
 ENDING_LIMIT = 10
 ACTIVITY_LIMIT = 10
@@ -25,7 +26,6 @@ ACTIVITY_LIMIT = 10
 ENDED_STATUSES = (
     m.Agreement.Status.CLOSED, m.Agreement.Status.WITHDRAWN, m.Agreement.Status.NOT_SIGNED,
 )
-OPEN_STATUSES = (m.Agreement.Status.DRAFT, m.Agreement.Status.NEGOTIATION)
 
 
 def _status_counts(visible):
@@ -43,40 +43,21 @@ def _drafts_received(visible, mine):
     """
     if not mine:
         return []
-    latest = m.AgreementVersion.objects.filter(agreement=OuterRef("pk")).order_by("-number")
-    return list(
-        visible.filter(
-            Exists(m.AgreementParty.objects.filter(agreement=OuterRef("pk"), party_id__in=mine)),
-            status__in=OPEN_STATUSES,
-        )
-        .annotate(
-            latest_number=Subquery(latest.values("number")[:1]),
-            latest_author_id=Subquery(latest.values("author_party_id")[:1]),
-            latest_author_name=Subquery(latest.values("author_party__name")[:1]),
-            latest_sent_at=Subquery(latest.values("sent_at")[:1]),
-            latest_kind=Subquery(latest.values("kind")[:1]),
-        )
-        .filter(latest_number__isnull=False, latest_kind=m.AgreementVersion.Kind.DRAFT)
-        .exclude(latest_author_id__in=mine)
-        .order_by("-latest_sent_at", "pk")[:WAITING_LIMIT]
-    )
+    return list(deadlines.received_drafts(visible, mine).order_by("-latest_sent_at", "pk")[:WAITING_LIMIT])
 
 
-def _proposals_to_decide(visible, mine):
-    """Open proposals of other parties on open agreements whose pen my party holds: the party am Zug decides
-    (the rule of access.can_decide_proposal, asked of every agreement in one query)."""
+def _due(mine, proposals, today):
+    """What my parties have to do by a day (services.deadlines), soonest first: the agreements' deadlines, the
+    proposals they decide (already loaded for the list above), the Vorlagen to release before a meeting; the first
+    DUE_LIMIT of them, and how many there are (overdue among them)."""
     if not mine:
-        return []
-    return list(
-        m.Proposal.objects.filter(
-            decision=m.Proposal.Decision.OPEN,
-            agreement__in=visible.exclude(status__in=m.Agreement.FROZEN_STATUSES)
-            .annotate(pen=pen_holder()).filter(pen__in=mine).values("pk"),
-        )
-        .exclude(party_id__in=mine)
-        .select_related("agreement", "party")
-        .order_by("created", "pk")[:WAITING_LIMIT]
-    )
+        return [], 0, 0
+    # The agreements' parties come with the other blocks' (_with_parties): one query for the whole page.
+    items = deadlines.due_for_parties(mine, today=today, proposals=proposals, with_parties=False, limit=DUE_LIMIT)
+    for item in items:
+        item.overdue = item.is_overdue(today)
+    total, overdue = deadlines.due_counts(mine, today=today)
+    return items, total, overdue
 
 
 def _ending_soon(visible):
@@ -98,17 +79,7 @@ def _recent_steps(visible):
 
 def _with_parties(agreements):
     """Load the parties of every agreement the start page names, for their short titles, in one query."""
-    by_pk = {}
-    for agreement in agreements:
-        by_pk.setdefault(agreement.pk, []).append(agreement)
-    if not by_pk:
-        return
-    parties = {pk: [] for pk in by_pk}
-    for ap in m.AgreementParty.objects.filter(agreement_id__in=by_pk).select_related("party"):
-        parties[ap.agreement_id].append(ap.party)
-    for pk, same in by_pk.items():
-        for agreement in same:
-            agreement._zs_parties = parties[pk]
+    deadlines.load_parties(agreements)
 
 
 def _committee_section(user):
@@ -156,10 +127,13 @@ def dashboard(request):
     }
     if show_agreements:
         visible = access.visible_agreements(user)
+        proposals = deadlines.proposals_to_decide(mine, limit=WAITING_LIMIT)
+        due, due_count, overdue_count = _due(mine, proposals, timezone.localdate())
         context.update(
             status_counts=_status_counts(visible),
             drafts_received=_drafts_received(visible, mine),
-            proposals_to_decide=_proposals_to_decide(visible, mine),
+            proposals_to_decide=proposals,
+            due=due, due_count=due_count, overdue_count=overdue_count,
             ending_soon=_ending_soon(visible),
             ending_within_days=ENDING_WITHIN_DAYS,
             recent_steps=_recent_steps(visible),
@@ -167,6 +141,7 @@ def dashboard(request):
         context["total_count"] = sum(row["count"] for row in context["status_counts"])
         _with_parties([
             *context["drafts_received"], *(p.agreement for p in context["proposals_to_decide"]),
+            *(item.agreement for item in due if item.agreement is not None),
             *context["ending_soon"], *(step.agreement for step in context["recent_steps"]),
         ])
     return render(request, "agreements/dashboard.html", context)

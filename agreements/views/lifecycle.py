@@ -181,8 +181,9 @@ def agreement_sign(request, pk):
         "signatures"))
     if refused := not_open(request, agreement, "sign"):
         return refused
-    people = m.Person.objects.filter(party_id__in=access.acting_parties(request.user, agreement)).order_by(
-        "family_name")
+    # The people of the party the user signs for, the one the service records the signature for.
+    people = m.Person.objects.filter(party_id=svc.signing_party_id(request.user, agreement)).order_by(
+        "family_name", "given_name", "pk")
     form = SignatureForm(posted(request), people=people)
     if request.method == "POST" and form.is_valid():
         if asked := ask_first(request, lambda: _sign_confirmation(request, agreement, form.cleaned_data),

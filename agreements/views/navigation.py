@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agreements.policy import access
+from agreements.services import deadlines
 
 # (URL name, label, URL prefixes that belong to the section); a link without prefixes is current only on its own
 # page.
@@ -35,7 +36,22 @@ def _items(request):
     return items
 
 
+def _waiting(request):
+    """ "Am Zug": what waits for the user's parties (Fassungen, proposals, deadlines due within the reminder period,
+    services.deadlines.waiting_counts), with the link to the start page's list. One query."""
+    counts = deadlines.waiting_counts(request.user)
+    if not counts.acts_for_a_party:  # a committee member, an admin: nothing is ever "am Zug" for them
+        return None
+    return {"url": reverse("dashboard") + "#am-zug", "total": counts.total, "overdue": counts.overdue}
+
+
+def _account_links():
+    """The user's own pages, beside the name: the notification settings (notifications app) and the calendar feed."""
+    return [{"url": reverse("notification_settings"), "label": _("Benachrichtigungen")},
+            {"url": reverse("calendar_settings"), "label": _("Kalender abonnieren")}]
+
+
 def navigation(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"nav_items": []}
-    return {"nav_items": _items(request)}
+    return {"nav_items": _items(request), "nav_waiting": _waiting(request), "account_links": _account_links()}

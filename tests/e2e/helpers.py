@@ -3,7 +3,10 @@ fields found by their accessible names."""
 
 import datetime
 import io
+import itertools
+import os
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -12,11 +15,20 @@ MAIS = "Ministerium für Arbeit, Integration und Soziales des Landes Nordrhein-W
 # Called with (page, label) whenever a helper has confirmed that a new page is shown; the `audit` fixture
 # registers its accessibility check here, so a journey is checked on every page it passes.
 checkpoints = []
+# E2E_SCREENSHOTS=<folder>: a full-page screenshot of every page a journey confirms, numbered in order, for looking
+# at what the users saw (e.g. for an issue's closing note). Off by default.
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS", "")
+_taken = itertools.count(1)
 
 
 def checkpoint(page, label):
     for check in checkpoints:
         check(page, label)
+    if SCREENSHOTS:
+        folder = Path(SCREENSHOTS)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9ÄÖÜäöüß]+", "-", label).strip("-")[:60]
+        page.screenshot(path=str(folder / f"{next(_taken):03d}-{name}.png"), full_page=True)
 
 
 def nav(page, name):

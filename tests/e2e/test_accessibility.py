@@ -190,6 +190,7 @@ def common_pages():
         visit("Suche ohne Treffer", "/suche/?q=Zahnpasta"),
         visit("Passwort ändern", "/passwort/"),
         submit("Passwort ändern mit Fehlern", "/passwort/", _wrong_passwords, t("Passwort ändern")),
+        visit("Benachrichtigungen", "/konto/benachrichtigungen/"),
     ]
 
 
@@ -220,7 +221,15 @@ def anonymous_pages(world):
         submit("Anmelden mit Fehlern", "/anmelden/", empty_login, "Anmelden"),
         visit("Öffentliche Vorlagen", "/vorlagen/oeffentlich/"),
         _vorlage_reading(world.vorlage),
+        visit("Benachrichtigungen abbestellen", _unsubscribe_path(world)),
     ]
+
+
+def _unsubscribe_path(world):
+    """The unsubscribe link of a mail to the county editor (no login needed)."""
+    from notifications.tokens import unsubscribe_path
+
+    return unsubscribe_path(world.users["kreis-editor"].pk, "fassung_received")
 
 
 def _goal_with_errors(page):
@@ -460,6 +469,9 @@ def admin_site_pages(world):
         visit("Admin: Gruppe ändern", f"/admin/auth/group/{group.pk}/change/"),
         visit("Admin: Abschnitt hinzufügen", "/admin/agreements/agreementsection/add/"),
         visit("Admin: Zielvereinbarung ändern", f"/admin/agreements/agreement/{world.a12.pk}/change/"),
+        visit("Admin: Benachrichtigungseinstellungen", "/admin/notifications/preferences/"),
+        visit("Admin: Benachrichtigungseinstellungen hinzufügen", "/admin/notifications/preferences/add/"),
+        visit("Admin: E-Mails", "/admin/notifications/mail/"),
     ]
 
 
@@ -543,7 +555,7 @@ def english_words(world):
         page.goto(f"/vereinbarungen/{world.a12.pk}/")
         tabs = page.get_by_role("navigation", name="Sections of the target agreement").get_by_role("link")
         expect(tabs).to_have_text(["Overview", "Goals", "Support offers", "Versions", "Proposals", "Statements",
-                                   "Procedure", "Letters", "Documents", "Goal review", "History"])
+                                   "Procedure", "Letters", "Documents", "Goal review", "Deadlines", "History"])
         page.goto(f"/vorlagen/{world.vorlage.pk}/")
         impact = main(page).get_by_role("row").filter(has=page.get_by_role("rowheader", name="Financial impact"))
         expect(impact.get_by_role("cell")).to_contain_text(["yes", "no", "cannot yet be foreseen"])

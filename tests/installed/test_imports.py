@@ -9,7 +9,7 @@ import pytest
 from . import runtime
 
 SCANNER = runtime.REPO / "tests" / "installed" / "imports.py"
-PACKAGES = ("agreements", "zielsteuerung")
+PACKAGES = ("agreements", "notifications", "zielsteuerung")
 # Dev-only packages (pyproject's [dev] extra): if one of them were importable, the venv would not be the
 # runtime-only install and the check below would prove nothing.
 DEV_ONLY = ("pytest", "pytest_django", "factory", "hypothesis", "playwright", "ruff")

@@ -16,6 +16,7 @@ The package, in the order the case is loaded (`_run`):
 - agreement_2012: the 2012 agreement's wording, goals and offers;
 - anlagen: the PDFs of the agreement, the offers and the letters;
 - negotiation_2012: drafts, letters, statements, proposals, timeline and signatures of 2012;
+- deadlines: the reports § 4 of the 2012 agreement names;
 - vorlage: Vorlage 50/015/2012 and its consultation.
 """
 
@@ -23,7 +24,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from agreements.data.catalogue import TOPICS
-from agreements.data.demo import agreement_2012, anlagen, negotiation_2012, other_agreements, people, vorlage
+from agreements.data.demo import agreement_2012, anlagen, deadlines, negotiation_2012, other_agreements, people, vorlage
 from agreements.data.demo.agreement_2012 import KDU_TITLE, TITLE_2012
 from agreements.data.demo.anlagen import ANLAGE_AGREEMENT
 from agreements.data.demo.loader import DemoDataError, Loader
@@ -76,6 +77,7 @@ def _run(loader):
     agreement, goals = agreement_2012.load(loader, mais, mettmann, parties["rd-nrw"], topics, agreement_2011)
     documents = anlagen.load(loader, agreement)
     negotiation_2012.load(loader, agreement, parties, persons, goals, documents)
+    deadlines.load(loader, agreement, mettmann)
     other_agreements.load_2012_jobcenter(loader, mettmann, me_aktiv, agreement_2011_jc, agreement)
     other_agreements.load_neuss(loader, mais, neuss, parties["jobcenter-rhein-kreis-neuss"])
     committees = people.load_committees(loader, mettmann, users["ausschuss"])

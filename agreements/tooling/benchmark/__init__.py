@@ -12,12 +12,14 @@ Method, in short:
   under CaptureQueriesContext for the query count, then `repeats` timed requests (time.perf_counter around
   the request, the body consumed), taken in rounds over all pages. Two references measured the same way in
   the same run: the admin changelist of agreements (as a superuser) and a static file served by WhiteNoise.
+- Jobs: the deadline reminders of the 53 counties and the daily digest, in-process like the pages (jobs.py), with
+  recipients that grow with the scale.
 - PDF: pdf (the demo Vorlage; a bundle of 10 Anlagen with 200 pages).
 - Load: gunicorn with deploy/gunicorn.conf.py on loopback, wrk with deploy/load/walk.lua and the session cookie
   of the ministry editor obtained through the real login form.
 
 The package, one module a concern: base (error, log, percentile, the throwaway-database guard), scales (data and
-the cast of users and fixed rows), pages, pdf, servers (gunicorn, runserver, HTTP client), writes (editors
+the cast of users and fixed rows), pages, jobs, pdf, servers (gunicorn, runserver, HTTP client), writes (editors
 saving forms), sign (parallel clicks on "Unterzeichnen"), load (wrk and the write mix against a server), machine,
 targets, report (Markdown). This module runs them in order (`run`).
 """
@@ -31,6 +33,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from agreements.tooling.benchmark.base import BenchmarkError, is_throwaway_database, progress
+from agreements.tooling.benchmark.jobs import measure_jobs
 from agreements.tooling.benchmark.load import (
     DEFAULT_LOAD_SECONDS,
     DEFAULT_RUNSERVER_SECONDS,
@@ -84,6 +87,7 @@ def measure_all(*, scales=DEFAULT_SCALES, repeats=DEFAULT_REPEATS, warmup=DEFAUL
         if cast is None:
             cast = prepare_cast(last_year=scale_years(scales[-1])[-1], password=password)
         results.append(measure_scale(scale, cast, repeats=repeats, warmup=warmup))
+        results[-1]["jobs"] = measure_jobs(scale, repeats=repeats)
     report = {"scales": results, "pdf": measure_pdf(cast, repeats=pdf_repeats, bundle=bundle) if pdf else None}
     return report, cast
 

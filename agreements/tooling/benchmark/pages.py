@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from agreements.services import calendar_feed
 from agreements.tooling.benchmark.base import BenchmarkError, percentile, progress
 from agreements.tooling.benchmark.scales import SEARCH_WORD, data_counts, scale_years
 
@@ -33,6 +34,7 @@ PAGES = (
     ("search", f"Search „{SEARCH_WORD}“"),
     ("vorlage", "Vorlage reading view"),
     ("oparl_papers", "OParl paper list (first page)"),
+    ("calendar_feed", "Calendar feed (ministry editor, by its token)"),
 )
 
 
@@ -60,6 +62,7 @@ def page_urls(cast):
         "search": (f"{reverse('search')}?{urlencode({'q': SEARCH_WORD})}", "editor"),
         "vorlage": (reverse("vorlage_detail", args=[cast.vorlage.pk]), "editor"),
         "oparl_papers": (reverse("oparl:body_papers", args=[cast.body.pk]), "anonymous"),
+        "calendar_feed": (reverse("calendar_feed", args=[calendar_feed.feed_of(cast.editor).token]), "anonymous"),
         "admin_changelist": (reverse("admin:agreements_agreement_changelist"), "admin"),
         "static_file": (f"{settings.STATIC_URL.rstrip('/')}/{STATIC_PATH}".replace("//", "/"), "anonymous"),
     }

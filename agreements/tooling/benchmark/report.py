@@ -4,10 +4,14 @@ import json
 import statistics
 from pathlib import Path
 
+from agreements.tooling.benchmark.jobs import DIGEST_NOTICES_PER_USER, DIGEST_USERS_PER_SCALE, JOBS
 from agreements.tooling.benchmark.pages import PAGES, REFERENCES, page_label
 from agreements.tooling.benchmark.scales import FIRST_YEAR, FIXED_VORLAGE
 from agreements.tooling.benchmark.targets import MAX_BUNDLE_SECONDS, MAX_LOAD_P95_MS, MAX_PDF_OVERHEAD, not_constant
 from agreements.tooling.benchmark.writes import MAX_WRITER_ROUNDS
+
+JOB_METHOD = ("one counted run, then the timed ones; a job that writes runs in a transaction that is rolled back, so "
+              "every run does the same work")
 
 
 def _ms(value):
@@ -195,6 +199,7 @@ def _render_database(report):
         out += _table(["page", *(f"queries {n}" for n in names), "median ms", "p95 ms",
                        "ratio to admin changelist", "ratio to static file"], rows)
 
+    out += _render_jobs(scales)
     out += ["", "### PDF", ""]
     pdf = report.get("pdf")
     if pdf:
@@ -293,6 +298,40 @@ def _render_database(report):
         sql = " ".join(top["sql"].split())[:160].replace("|", "\\|")
         rows.append([label, f"{fig['sql_ms']:.1f}", f"{top['ms']:.1f}", f"`{sql}`"])
     out += _table(["page", "SQL ms (all queries)", "slowest query ms", "slowest query"], rows)
+    return out
+
+
+def _render_jobs(scales):
+    """The background jobs per scale: queries (with the ratio of the largest scale to the smallest, 1.00 when
+    constant), time and how much they did."""
+    if not any(s.get("jobs") for s in scales):
+        return []
+    first, last = scales[0], scales[-1]
+    out = ["", "### Background jobs", "",
+           f"In-process, {JOB_METHOD}. Reminders for {last['jobs']['reminders']['day']}; recipients: k editors per "
+           f"county at scale k; digest: {DIGEST_USERS_PER_SCALE}·k users with {DIGEST_NOTICES_PER_USER} pending "
+           "notices each.", ""]
+    rows = []
+    for key, label in JOBS:
+        if key not in (last.get("jobs") or {}) or key not in (first.get("jobs") or {}):
+            continue
+        small, large = first["jobs"][key], last["jobs"][key]
+        if key == "reminders_sent":
+            per = [f"{f['queries'] / f['reminders']:.2f}" if f["reminders"] else "–" for f in (small, large)]
+            ratio = (f"{(large['queries'] / large['reminders']) / (small['queries'] / small['reminders']):.2f} "
+                     "per reminder" if small["reminders"] and large["reminders"] else "–")
+            did = [f"{f['reminders']} reminders → {f['notices']} notices ({p} queries each)"
+                   for f, p in zip((small, large), per, strict=True)]
+        else:
+            ratio = f"{large['queries'] / small['queries']:.2f}" if small["queries"] else "–"
+            did = [f"{f['reminders']} reminders to {f['recipients']} recipients" if key == "reminders" else
+                   f"{f['users']} users → {f['mails']} mails" for f in (small, large)]
+        rows.append([label, *(str(s["jobs"][key]["queries"]) for s in (first, last)), ratio,
+                     *(f"{_ms(s['jobs'][key]['median_ms'])} / {_ms(s['jobs'][key]['p95_ms'])}" for s in (first, last)),
+                     *did])
+    names = [f"{s['scale']}x" for s in (first, last)]
+    out += _table(["job", *(f"queries {n}" for n in names), f"queries {names[1]} / {names[0]}",
+                   *(f"median / p95 ms {n}" for n in names), *(f"work {n}" for n in names)], rows)
     return out
 
 

@@ -2,6 +2,7 @@
 
 
 
+from agreements.tooling.benchmark.jobs import job_label
 from agreements.tooling.benchmark.pages import PAGES, page_label
 
 # Targets (see docs/benchmarks.md).
@@ -26,6 +27,29 @@ def not_constant(report):
         for key, figures in scale["pages"].items():
             counts.setdefault(key, set()).add(figures["queries"])
     return [key for key, seen in counts.items() if len(seen) > 1]
+
+
+def job_queries(report):
+    """{job key: [(scale, queries, per unit)]} over the scales: per unit is per reminder for the sending (one notify()
+    call each), else None. Reports from before the jobs were measured have none."""
+    found = {}
+    for scale in sorted(report["scales"], key=lambda s: s["scale"]):
+        for key, figures in (scale.get("jobs") or {}).items():
+            sending = key == "reminders_sent" and figures["reminders"]
+            per = figures["queries"] / figures["reminders"] if sending else None
+            found.setdefault(key, []).append((scale["scale"], figures["queries"], per))
+    return found
+
+
+# The sending calls notify() once per reminder (the notifications app's interface): its queries follow the number of
+# reminders, a handful per call whatever the call's number of recipients; the report shows them per reminder.
+PER_CALL_JOBS = ("reminders_sent",)
+
+
+def jobs_not_constant(report):
+    """Jobs (the sending aside: PER_CALL_JOBS) whose query count differs between the scales."""
+    return [key for key, rows in job_queries(report).items()
+            if key not in PER_CALL_JOBS and len({queries for _scale, queries, _per in rows}) > 1]
 
 
 def evaluate_targets(report):
@@ -94,6 +118,16 @@ def evaluate_targets(report):
     else:
         targets.append((f"PDF overhead over WeasyPrint <= {MAX_PDF_OVERHEAD:g}", "NOT RUN", "PDF not measured"))
         targets.append((f"Bundle <= {MAX_BUNDLE_SECONDS:g} s", "NOT RUN", "PDF not measured"))
+    # Last, so the order of the targets before it stays as it was.
+    if job_queries(report):
+        varying_jobs = jobs_not_constant(report)
+        targets.append((
+            "Queries constant across scales for the background jobs (reminders computed, digest)",
+            "FAIL" if varying_jobs else "PASS",
+            "not constant: " + ", ".join(job_label(k) for k in varying_jobs) if varying_jobs else
+            ", ".join(job_label(k) for k in job_queries(report) if k not in PER_CALL_JOBS),
+        ))
+
     return targets
 
 
