@@ -7,34 +7,39 @@ from pathlib import Path
 
 import pytest
 
+from agreements.text import facts as tf
+from agreements.text import german
 from agreements.text import vorlage as t
 
 D = datetime.date
-MAIS = t.Party(1, "Ministerium für Arbeit, Integration und Soziales des Landes Nordrhein-Westfalen", "MAIS NRW",
-               t.PartyKind.MINISTRY)
-KREIS = t.Party(2, "Kreis Mettmann", "ME", "kreis")
-JOBCENTER = t.Party(3, "Jobcenter ME-aktiv", "", t.PartyKind.JOBCENTER)
-LIGA = t.Party(4, "Arbeitsgemeinschaft der Spitzenverbände der Freien Wohlfahrtspflege (Liga der "
+MAIS = tf.Party(1, "Ministerium für Arbeit, Integration und Soziales des Landes Nordrhein-Westfalen", "MAIS NRW",
+               tf.PartyKind.MINISTRY)
+KREIS = tf.Party(2, "Kreis Mettmann", "ME", "kreis")
+JOBCENTER = tf.Party(3, "Jobcenter ME-aktiv", "", tf.PartyKind.JOBCENTER)
+LIGA = tf.Party(4, "Arbeitsgemeinschaft der Spitzenverbände der Freien Wohlfahrtspflege (Liga der "
                   "Wohlfahrtsverbände)", "Liga der Wohlfahrtsverbände", "verband")
-STADT = t.Party(5, "Landeshauptstadt Düsseldorf", "", t.PartyKind.KREISFREIE_STADT)
-RD = t.Party(6, "Regionaldirektion NRW", "RD NRW", t.PartyKind.REGIONALDIREKTION)
-LKT = t.Party(7, "Landkreistag NRW", "LKT", "verband")
-NEUSS = t.Party(8, "Rhein-Kreis Neuss", "", "kreis")
-AACHEN = t.Party(9, "Städteregion Aachen", "", "kreis")
-BA = t.Party(10, "Bundesagentur für Arbeit", "BA", "sonstige")
-AMT = t.Party(11, "Sozialamt Mettmann", "", "sonstige")
+STADT = tf.Party(5, "Landeshauptstadt Düsseldorf", "", tf.PartyKind.KREISFREIE_STADT)
+RD = tf.Party(6, "Regionaldirektion NRW", "RD NRW", tf.PartyKind.REGIONALDIREKTION)
+LKT = tf.Party(7, "Landkreistag NRW", "LKT", "verband")
+NEUSS = tf.Party(8, "Rhein-Kreis Neuss", "", "kreis")
+AACHEN = tf.Party(9, "Städteregion Aachen", "", "kreis")
+BA = tf.Party(10, "Bundesagentur für Arbeit", "BA", "sonstige")
+AMT = tf.Party(11, "Sozialamt Mettmann", "", "sonstige")
 
 
-def test_it_imports_neither_django_nor_the_models():
-    """The phrasing is pure: it gets facts, it reads nothing."""
-    source = Path(t.__file__).read_text(encoding="utf-8")
+@pytest.mark.parametrize("module, own", [(tf, set()), (german, {".facts"}), (t, {".facts", ".german"})])
+def test_it_imports_neither_django_nor_the_models(module, own):
+    """The phrasing is pure: it gets facts, it reads nothing. The three modules import only each other (the facts
+    nothing, the words the facts, the draft both) besides the standard library."""
+    source = Path(module.__file__).read_text(encoding="utf-8")
     imported = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             imported.add("." * node.level + (node.module or ""))
-    assert imported and not [name for name in imported if name.startswith(("django", "agreements", "."))]
+    assert own <= imported
+    assert not [name for name in imported - own if name.startswith(("django", "agreements", "."))]
 
 
 @pytest.mark.parametrize("mirror, choices", [
@@ -47,7 +52,7 @@ def test_it_names_the_model_values_as_the_models_do(mirror, choices):
     enum = m
     for part in choices.split("."):
         enum = getattr(enum, part)
-    values = {name: value for name, value in vars(getattr(t, mirror)).items() if name.isupper()}
+    values = {name: value for name, value in vars(getattr(tf, mirror)).items() if name.isupper()}
     assert values and all(getattr(enum, name).value == value for name, value in values.items())
 
 
@@ -73,7 +78,7 @@ def test_it_names_the_model_values_as_the_models_do(mirror, choices):
     (AMT, "gen", "des Sozialamts Mettmann"),
 ])
 def test_it_names_a_party_with_its_article(party, case, expected):
-    assert t.named(party, case) == expected
+    assert german.named(party, case) == expected
 
 
 @pytest.mark.parametrize("party, expected", [
@@ -83,37 +88,37 @@ def test_it_names_a_party_with_its_article(party, case, expected):
     (RD, "Regionaldirektion NRW"),
 ])
 def test_it_chooses_the_name_the_paper_uses(party, expected):
-    assert t.display_name(party) == expected
+    assert german.display_name(party) == expected
 
 
 @pytest.mark.parametrize("items, expected", [
     ([], ""), (["a"], "a"), (["a", "b"], "a und b"), (["a", "b", "c"], "a, b und c"),
 ])
 def test_it_joins_lists_the_german_way(items, expected):
-    assert t.join(items) == expected
+    assert german.join(items) == expected
 
 
 @pytest.mark.parametrize("person, name, function, expected", [
-    (t.Person("Hendele", "Herr", "Landrat"), "", "", "Herrn Landrat Hendele"),
-    (t.Person("Muster", "Frau", "", "Dr."), "", "", "Frau Dr. Muster"),
-    (t.Person("Schäffer", "Herr", "Staatssekretär", "Dr."), "", "", "Herrn Staatssekretär Dr. Schäffer"),
-    (t.Person("Neutral", "", "Landrat"), "", "", "Neutral"),  # no form of address: no function either
+    (tf.Person("Hendele", "Herr", "Landrat"), "", "", "Herrn Landrat Hendele"),
+    (tf.Person("Muster", "Frau", "", "Dr."), "", "", "Frau Dr. Muster"),
+    (tf.Person("Schäffer", "Herr", "Staatssekretär", "Dr."), "", "", "Herrn Staatssekretär Dr. Schäffer"),
+    (tf.Person("Neutral", "", "Landrat"), "", "", "Neutral"),  # no form of address: no function either
     (None, "Thomas Hendele", "Landrat", "Landrat Thomas Hendele"),
 ])
 def test_it_names_a_signatory_in_the_dative(person, name, function, expected):
-    assert t.person_dative(person, name, function) == expected
+    assert german.person_dative(person, name, function) == expected
 
 
 # --- Dates ------------------------------------------------------------------------------------------------------
 
 
-def step(date, precision=t.Precision.DAY, end_date=None, *, kind=t.StepKind.MEETING, title="Gespräch",
+def step(date, precision=tf.Precision.DAY, end_date=None, *, kind=tf.StepKind.MEETING, title="Gespräch",
          description="", automatic=False, pk=1):
-    return t.Step(pk=pk, date=date, kind=kind, title=title, description=description, precision=precision,
+    return tf.Step(pk=pk, date=date, kind=kind, title=title, description=description, precision=precision,
                   end_date=end_date, automatic=automatic)
 
 
-P = t.Precision
+P = tf.Precision
 
 
 @pytest.mark.parametrize("precision, start, end, expected", [
@@ -131,7 +136,7 @@ P = t.Precision
     (P.YEAR, D(2011, 1, 1), D(2012, 12, 31), "In den Jahren 2011 bis 2012"),
 ])
 def test_it_begins_a_sentence_as_precisely_as_the_date_is_known(precision, start, end, expected):
-    assert t.date_phrase(step(start, precision, end)) == expected
+    assert german.date_phrase(step(start, precision, end)) == expected
 
 
 @pytest.mark.parametrize("precision, start, end, expected", [
@@ -141,10 +146,10 @@ def test_it_begins_a_sentence_as_precisely_as_the_date_is_known(precision, start
     (P.YEAR, D(2012, 1, 1), None, "2012"),
 ])
 def test_it_writes_the_steps_date_as_the_timeline_does(precision, start, end, expected):
-    assert t.step_date(step(start, precision, end)) == expected
+    assert german.step_date(step(start, precision, end)) == expected
 
 
-K = t.StepKind
+K = tf.StepKind
 
 
 @pytest.mark.parametrize("the_step, expected", [
@@ -172,7 +177,7 @@ K = t.StepKind
      "Am 03.04.2012 wurde der Text der Zielvereinbarung abgestimmt."),
 ])
 def test_it_phrases_a_step_beginning_with_its_date(the_step, expected):
-    assert t.step_sentence(the_step) == expected
+    assert german.step_sentence(the_step) == expected
 
 
 # --- The predecessor --------------------------------------------------------------------------------------------
@@ -183,17 +188,17 @@ def facts(**values):
     values.setdefault("parties", (MAIS, KREIS))
     values.setdefault("land", MAIS)
     values.setdefault("county", KREIS)
-    return t.VorlageFacts(**values)
+    return tf.VorlageFacts(**values)
 
 
 def predecessor(partners=(MAIS,), goals=(), same=False, agreements=None, first=True):
-    return t.Predecessor(year=2011, first=first, partners=partners, agreements=agreements or len(partners),
+    return tf.Predecessor(year=2011, first=first, partners=partners, agreements=agreements or len(partners),
                          goals=goals, same_goals=same)
 
 
-KDU = t.Goal("Senkung der KdU", t.GoalKind.QUALITATIVE, latest_status=t.AssessmentStatus.ACHIEVED)
-K2 = t.Goal("Integrationsquote", t.GoalKind.QUANTITATIVE, latest_status=t.AssessmentStatus.PARTLY)
-K3 = t.Goal("Langzeitbezug", t.GoalKind.QUANTITATIVE)
+KDU = tf.Goal("Senkung der KdU", tf.GoalKind.QUALITATIVE, latest_status=tf.AssessmentStatus.ACHIEVED)
+K2 = tf.Goal("Integrationsquote", tf.GoalKind.QUANTITATIVE, latest_status=tf.AssessmentStatus.PARTLY)
+K3 = tf.Goal("Langzeitbezug", tf.GoalKind.QUANTITATIVE)
 MAIS_FULL = "dem Ministerium für Arbeit, Integration und Soziales des Landes Nordrhein-Westfalen (MAIS NRW)"
 
 
@@ -228,44 +233,44 @@ def test_it_reports_the_predecessor(the_facts, expected):
 
 
 @pytest.mark.parametrize("status, verb", [
-    (t.AssessmentStatus.ACHIEVED, "wurde erreicht"), (t.AssessmentStatus.MISSED, "wurde nicht erreicht"),
-    (t.AssessmentStatus.ON_TRACK, "lag zuletzt im Plan"), (t.AssessmentStatus.AT_RISK, "war zuletzt gefährdet"),
-    (t.AssessmentStatus.NOT_ASSESSABLE, "war nicht bewertbar"),
+    (tf.AssessmentStatus.ACHIEVED, "wurde erreicht"), (tf.AssessmentStatus.MISSED, "wurde nicht erreicht"),
+    (tf.AssessmentStatus.ON_TRACK, "lag zuletzt im Plan"), (tf.AssessmentStatus.AT_RISK, "war zuletzt gefährdet"),
+    (tf.AssessmentStatus.NOT_ASSESSABLE, "war nicht bewertbar"),
 ])
 def test_it_says_what_became_of_the_predecessors_goal(status, verb):
-    goal = t.Goal("Ziel", t.GoalKind.QUALITATIVE, latest_status=status)
+    goal = tf.Goal("Ziel", tf.GoalKind.QUALITATIVE, latest_status=status)
     assert t.predecessor_text(facts(predecessor=predecessor(goals=(goal,)))).endswith(f" Dieses Ziel {verb}.")
 
 
 # --- Goals, offers, proposals -----------------------------------------------------------------------------------
 
-QUAL = t.GoalKind.QUALITATIVE
-QUANT = t.GoalKind.QUANTITATIVE
-STATE = t.GoalLevel.STATE
+QUAL = tf.GoalKind.QUALITATIVE
+QUANT = tf.GoalKind.QUANTITATIVE
+STATE = tf.GoalLevel.STATE
 
 
 @pytest.mark.parametrize("goals, first_line", [
-    ((t.Goal("A", QUAL, STATE, "Landesziel", "Senkung"), t.Goal("B", QUAL, "lokal", "lokales Ziel", "Senkung")),
+    ((tf.Goal("A", QUAL, STATE, "Landesziel", "Senkung"), tf.Goal("B", QUAL, "lokal", "lokales Ziel", "Senkung")),
      "Die Zielvereinbarung 2012 enthält keine zahlenmäßigen Zielwerte, sondern ausschließlich qualitative "
      "Leitziele und Tendenzen (Senkung). Vereinbart sind 2 Ziele, davon 1 Landesziel und 1 lokales Ziel:"),
-    ((t.Goal("A", QUAL, STATE, "Landesziel"), t.Goal("B", QUAL, STATE, "Landesziel")),
+    ((tf.Goal("A", QUAL, STATE, "Landesziel"), tf.Goal("B", QUAL, STATE, "Landesziel")),
      "Die Zielvereinbarung 2012 enthält keine zahlenmäßigen Zielwerte, sondern ausschließlich qualitative "
      "Leitziele und Tendenzen. Vereinbart sind 2 Ziele, davon 2 Landesziele und 0 lokale Ziele:"),
-    ((t.Goal("A", QUANT, STATE, "Landesziel"), t.Goal("B", QUANT, "lokal", "lokales Ziel"),
-      t.Goal("C", QUAL, "lokal", "lokales Ziel", "Beobachtung")),
+    ((tf.Goal("A", QUANT, STATE, "Landesziel"), tf.Goal("B", QUANT, "lokal", "lokales Ziel"),
+      tf.Goal("C", QUAL, "lokal", "lokales Ziel", "Beobachtung")),
      "Die Zielvereinbarung 2012 enthält 2 quantitative Ziele mit Ziel- oder Referenzwerten und 1 qualitatives "
      "Leitziel. Vereinbart sind 3 Ziele, davon 1 Landesziel und 2 lokale Ziele:"),
-    ((t.Goal("A", QUANT, STATE, "Landesziel"), t.Goal("B", t.GoalKind.MONITORING, STATE, "Landesziel"),
-      t.Goal("C", QUAL, STATE, "Landesziel")),
+    ((tf.Goal("A", QUANT, STATE, "Landesziel"), tf.Goal("B", tf.GoalKind.MONITORING, STATE, "Landesziel"),
+      tf.Goal("C", QUAL, STATE, "Landesziel")),
      "Die Zielvereinbarung 2012 enthält 1 quantitatives Ziel mit Ziel- oder Referenzwert, 1 qualitatives "
      "Leitziel und 1 Monitoring-Ziel. Vereinbart sind 3 Ziele, davon 3 Landesziele und 0 lokale Ziele:"),
-    ((t.Goal("A", QUANT, "lokal", "lokales Ziel"),),
+    ((tf.Goal("A", QUANT, "lokal", "lokales Ziel"),),
      "Die Zielvereinbarung 2012 enthält 1 quantitatives Ziel mit Ziel- oder Referenzwert. Vereinbart ist 1 Ziel, "
      "davon 0 Landesziele und 1 lokales Ziel:"),
-    ((t.Goal("A", QUANT, STATE, "Landesziel"), t.Goal("B", QUANT, STATE, "Landesziel"),
-      t.Goal("C", QUAL, STATE, "Landesziel"), t.Goal("D", QUAL, STATE, "Landesziel"),
-      t.Goal("E", t.GoalKind.MONITORING, "lokal", "lokales Ziel"),
-      t.Goal("F", t.GoalKind.MONITORING, "lokal", "lokales Ziel")),
+    ((tf.Goal("A", QUANT, STATE, "Landesziel"), tf.Goal("B", QUANT, STATE, "Landesziel"),
+      tf.Goal("C", QUAL, STATE, "Landesziel"), tf.Goal("D", QUAL, STATE, "Landesziel"),
+      tf.Goal("E", tf.GoalKind.MONITORING, "lokal", "lokales Ziel"),
+      tf.Goal("F", tf.GoalKind.MONITORING, "lokal", "lokales Ziel")),
      "Die Zielvereinbarung 2012 enthält 2 quantitative Ziele mit Ziel- oder Referenzwerten, 2 qualitative "
      "Leitziele und Tendenzen und 2 Monitoring-Ziele. Vereinbart sind 6 Ziele, davon 4 Landesziele und 2 lokale "
      "Ziele:"),
@@ -277,15 +282,15 @@ def test_it_counts_the_goals_by_kind_and_level(goals, first_line):
 def test_it_lists_each_goal_with_level_direction_and_target():
     # The facts carry the Zielwert as the paper prints it (services.vorlage_facts, agreements.text.numbers:
     # tests/test_vorlage_draft.py checks that formatting): "12,5 %" with a no-break space.
-    goals = (t.Goal("Quote", QUANT, STATE, "Landesziel", "Steigerung", Decimal("12.50"), "%",
+    goals = (tf.Goal("Quote", QUANT, STATE, "Landesziel", "Steigerung", Decimal("12.50"), "%",
                     target_text="12,5\u00a0%"),
-             t.Goal("Fälle", QUANT, "lokal", "lokales Ziel", target_value=Decimal("300"), target_text="300"))
+             tf.Goal("Fälle", QUANT, "lokal", "lokales Ziel", target_value=Decimal("300"), target_text="300"))
     assert t.goals_text(facts(goals=goals)).split("\n")[1:] == [
         "- Quote (Landesziel, Tendenz: Steigerung, Zielwert: 12,5\u00a0%)", "- Fälle (lokales Ziel, Zielwert: 300)"]
 
 
 def test_it_gives_the_reason_of_a_target_value_outside_the_corridor():
-    goal = t.Goal("Quote", QUANT, STATE, "Landesziel", target_value=Decimal("40"), unit="%",
+    goal = tf.Goal("Quote", QUANT, STATE, "Landesziel", target_value=Decimal("40"), unit="%",
                   target_text="40\u00a0%", corridor_exception_reason="Sondereffekt durch\neine Betriebsschließung")
     assert t.goals_text(facts(goals=(goal,))).split("\n")[1] == (
         "- Quote (Landesziel, Zielwert: 40\u00a0%, außerhalb des Korridors, Begründung: Sondereffekt durch eine "
@@ -293,7 +298,7 @@ def test_it_gives_the_reason_of_a_target_value_outside_the_corridor():
 
 
 def offers(*topics, provider=MAIS, **values):
-    return tuple(t.Offer(topic=t.Topic(number, number, f"Thema {number}"), provider=provider, **values)
+    return tuple(tf.Offer(topic=tf.Topic(number, number, f"Thema {number}"), provider=provider, **values)
                  for number in topics)
 
 
@@ -305,7 +310,7 @@ def offers(*topics, provider=MAIS, **values):
     (offers(*range(1, 14), provider=None), {"land": None},
      "Das Land will zu insgesamt 13 Themenschwerpunkten Unterstützung anbieten:"),
     (offers(1, provider=RD, coordinated_with=MAIS, to_be_concretised=True),
-     {"annexes": (t.Annex("Übersicht", t.File(9)),)},
+     {"annexes": (tf.Annex("Übersicht", tf.File(9)),)},
      "Die Regionaldirektion NRW will zu insgesamt einem Themenschwerpunkt Unterstützung anbieten:\n"
      "- 1. Thema 1 (1 Angebot)\n\nDie Unterstützungsangebote sind mit dem MAIS NRW abgestimmt. Sie können der "
      "Übersicht entnommen werden, die der Zielvereinbarung beigefügt ist. Die weitere inhaltliche "
@@ -316,23 +321,23 @@ def test_it_summarises_the_offers_by_topic(the_offers, the_facts, expected):
 
 
 def letter(pk, date, sender=MAIS, document=True):
-    return t.Letter(pk=pk, date=date, sender=sender, recipient=KREIS, document=t.File(100 + pk) if document else None)
+    return tf.Letter(pk=pk, date=date, sender=sender, recipient=KREIS, document=tf.File(100 + pk) if document else None)
 
 
 REJECTED = dict(text="Liga als Anlage", decision_label="nicht übernommen", reason="Nicht  Gegenstand.")
 
 
 @pytest.mark.parametrize("proposals, the_facts, ending", [
-    ((t.Proposal(**REJECTED),), {}, "\n\nDie Gründe:\n- Liga als Anlage: Nicht Gegenstand."),
-    ((t.Proposal(**REJECTED, answer_letter=letter(1, D(2012, 3, 29))),), {},
+    ((tf.Proposal(**REJECTED),), {}, "\n\nDie Gründe:\n- Liga als Anlage: Nicht Gegenstand."),
+    ((tf.Proposal(**REJECTED, answer_letter=letter(1, D(2012, 3, 29))),), {},
      "\n\nZu den entsprechenden inhaltlichen Erläuterungen wird auf das Schreiben des MAIS NRW vom 29.03.2012 "
      "verwiesen, das als Anlage dieser Vorlage beigefügt ist."),
-    ((t.Proposal(**REJECTED, answer_letter=letter(2, D(2012, 4, 2), document=False)),
-      t.Proposal(**REJECTED, answer_letter=letter(1, D(2012, 3, 29)))), {},
+    ((tf.Proposal(**REJECTED, answer_letter=letter(2, D(2012, 4, 2), document=False)),
+      tf.Proposal(**REJECTED, answer_letter=letter(1, D(2012, 3, 29)))), {},
      "\n\nZu den entsprechenden inhaltlichen Erläuterungen wird auf die Schreiben des MAIS NRW vom 29.03.2012 "
      "und vom 02.04.2012 verwiesen."),
-    ((t.Proposal(**REJECTED, answer_letter=letter(2, D(2012, 4, 2), sender=RD)),
-      t.Proposal(**REJECTED, answer_letter=letter(1, D(2012, 3, 29)))), {},
+    ((tf.Proposal(**REJECTED, answer_letter=letter(2, D(2012, 4, 2), sender=RD)),
+      tf.Proposal(**REJECTED, answer_letter=letter(1, D(2012, 3, 29)))), {},
      "\n\nZu den entsprechenden inhaltlichen Erläuterungen wird auf die Schreiben vom 29.03.2012 und vom "
      "02.04.2012 verwiesen, die als Anlagen dieser Vorlage beigefügt sind."),
 ])
@@ -348,10 +353,10 @@ def test_it_points_to_the_reasons_for_proposals_not_adopted(proposals, the_facts
 
 @pytest.mark.parametrize("signatures, expected", [
     ((), ""),
-    ((t.Signature("Thomas Hendele", "Landrat", t.Person("Hendele", "Herr", "Landrat")),),
+    ((tf.Signature("Thomas Hendele", "Landrat", tf.Person("Hendele", "Herr", "Landrat")),),
      "Die Zielvereinbarung zwischen dem MAIS NRW und dem Kreis Mettmann ist bisher von Herrn Landrat Hendele "
      "unterzeichnet worden."),
-    ((t.Signature("Thomas Hendele", "Landrat"), t.Signature("Dr. Wilhelm Schäffer", "Staatssekretär")),
+    ((tf.Signature("Thomas Hendele", "Landrat"), tf.Signature("Dr. Wilhelm Schäffer", "Staatssekretär")),
      "Die Zielvereinbarung zwischen dem MAIS NRW und dem Kreis Mettmann ist inzwischen von Landrat Thomas "
      "Hendele und Staatssekretär Dr. Wilhelm Schäffer unterzeichnet worden."),
 ])
@@ -361,16 +366,16 @@ def test_it_says_who_signed(signatures, expected):
 
 @pytest.mark.parametrize("goals, related, expected", [
     ((), (), ["Die vorliegende Zielvereinbarung für das Jahr 2012 enthält keine Ziele."]),
-    ((t.Goal("A", QUANT, target_value=Decimal(1)), t.Goal("B", QUAL)), (t.Related(2012, JOBCENTER, True),),
+    ((tf.Goal("A", QUANT, target_value=Decimal(1)), tf.Goal("B", QUAL)), (tf.Related(2012, JOBCENTER, True),),
      ["Die vorliegende Zielvereinbarung enthält 2 Ziele, davon 1 mit zahlenmäßigem Zielwert.",
       "Der Kreis Mettmann hat eine ähnlich lautende Zielvereinbarung mit dem Jobcenter ME-aktiv für das Jahr 2012 "
       "abgeschlossen."]),
-    ((t.Goal("A", QUANT, target_value=Decimal(1)),), (),
+    ((tf.Goal("A", QUANT, target_value=Decimal(1)),), (),
      ["Die vorliegende Zielvereinbarung enthält 1 Ziel, davon 1 mit zahlenmäßigem Zielwert."]),
-    ((t.Goal("A", QUANT, target_value=Decimal(1)), t.Goal("B", QUANT, target_value=Decimal(2)),
-      t.Goal("C", QUANT)), (),
+    ((tf.Goal("A", QUANT, target_value=Decimal(1)), tf.Goal("B", QUANT, target_value=Decimal(2)),
+      tf.Goal("C", QUANT)), (),
      ["Die vorliegende Zielvereinbarung enthält 3 Ziele, davon 2 mit zahlenmäßigen Zielwerten."]),
-    ((t.Goal("A", QUAL),), (t.Related(2012, JOBCENTER, False),),
+    ((tf.Goal("A", QUAL),), (tf.Related(2012, JOBCENTER, False),),
      ["Die vorliegende Zielvereinbarung enthält keine quantifizierbaren Ziele, sondern qualitative Leitziele und "
       "Tendenzen. Hierauf aufbauend sollen für zukünftige Vereinbarungen ergebnisorientierte Ziele formuliert "
       "werden.",
@@ -382,13 +387,13 @@ def test_it_concludes(goals, related, expected):
 
 
 def test_it_lists_each_file_once_in_the_papers_order():
-    signed, annex = t.File(1, "signed"), t.File(2, "annex")
-    landrat = t.Letter(5, D(2012, 3, 4), KREIS, MAIS, "Landrat", t.File(5, "landrat"))
-    answer = t.Letter(4, D(2012, 3, 29), MAIS, KREIS, "Staatssekretär", t.File(4, "answer"))
-    liga = t.Letter(3, D(2012, 1, 23), LIGA, KREIS, "", t.File(3, "liga"))
-    statement = t.Statement(6, LIGA, D(2012, 1, 23), include_as_annex=True, document=t.File(3, "liga"))
-    lkt = t.Statement(7, LKT, D(2012, 2, 1), document=t.File(7, "lkt"))
-    the_facts = facts(signed_file=signed, annexes=(t.Annex("Übersicht", annex),), letters=(answer, landrat, liga),
+    signed, annex = tf.File(1, "signed"), tf.File(2, "annex")
+    landrat = tf.Letter(5, D(2012, 3, 4), KREIS, MAIS, "Landrat", tf.File(5, "landrat"))
+    answer = tf.Letter(4, D(2012, 3, 29), MAIS, KREIS, "Staatssekretär", tf.File(4, "answer"))
+    liga = tf.Letter(3, D(2012, 1, 23), LIGA, KREIS, "", tf.File(3, "liga"))
+    statement = tf.Statement(6, LIGA, D(2012, 1, 23), include_as_annex=True, document=tf.File(3, "liga"))
+    lkt = tf.Statement(7, LKT, D(2012, 2, 1), document=tf.File(7, "lkt"))
+    the_facts = facts(signed_file=signed, annexes=(tf.Annex("Übersicht", annex),), letters=(answer, landrat, liga),
                       statements=(lkt, statement), answer_letter_pks=frozenset({answer.pk}))
     # As the reference: agreement, its annex, the county's cover letter, the ministry's answer to the proposals, the
     # statement attached to the agreement (titled as the letter that brought it); other files after them.
@@ -421,7 +426,7 @@ def test_it_leaves_the_anlass_steps_and_later_ones_out_of_the_procedure():
         step(D(2012, 4, 10), kind=K.SIGNATURE, title="Unterzeichnet", pk=6),
         step(D(2012, 5, 1), title="Nach der Vorlage", pk=7),
     )
-    draft = t.draft(facts(steps=steps, signatures=(t.Signature("Hendele"),)), D(2012, 4, 19))
+    draft = t.draft(facts(steps=steps, signatures=(tf.Signature("Hendele"),)), D(2012, 4, 19))
     assert draft["occasion"].split("\n\n")[:2] == [
         "Im November 2011 teilte das MAIS NRW die Referenzwerte und die dazugehörigen Korridore für die "
         "Zielvereinbarung 2012 mit.",
@@ -430,7 +435,7 @@ def test_it_leaves_the_anlass_steps_and_later_ones_out_of_the_procedure():
 
 
 def recorded(pk, action, **data):
-    return t.Step(pk=pk, date=D(2013, 3, pk), kind=K.OTHER, title="", automatic=True, action=action, data=data)
+    return tf.Step(pk=pk, date=D(2013, 3, pk), kind=K.OTHER, title="", automatic=True, action=action, data=data)
 
 
 def test_it_tells_recorded_steps_from_their_data_never_with_the_note():
@@ -449,7 +454,7 @@ def test_it_tells_recorded_steps_from_their_data_never_with_the_note():
                  date="2013-03-07", place="Düsseldorf"),
         recorded(8, "agreement.signed", sha="abc"),
     )
-    the_facts = facts(steps=steps, statements=(t.Statement(9, LIGA, D(2013, 3, 5)),),
+    the_facts = facts(steps=steps, statements=(tf.Statement(9, LIGA, D(2013, 3, 5)),),
                       parties=(MAIS, KREIS, STADT))
     assert t.procedure_text(the_facts, [], D(2013, 4, 1)).split("\n\n") == [
         "Am 02.03.2013 übersandte der Kreis Mettmann dem MAIS NRW Fassung 1 der Zielvereinbarung.",

@@ -1,14 +1,14 @@
 """Everything the Vorlage's draft says about an agreement, read from the database in one place.
 
 `gather` loads the agreement with its records in a fixed number of queries and returns them as the frozen
-dataclasses of `text.vorlage`, which phrases them; no other module reads the database for the draft.
+dataclasses of `text.facts`, which `text.vorlage` phrases; no other module reads the database for the draft.
 """
 
 from django.db.models import Prefetch
 from django.utils import translation
 
 from agreements.text import entries
-from agreements.text import vorlage as t
+from agreements.text import facts as t
 from agreements.text.numbers import PAPER_LANGUAGE, format_number
 
 from .. import models as m
