@@ -10,14 +10,15 @@
 """
 
 import datetime
+import os
 import threading
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.servers.basehttp import ThreadedWSGIServer
-from django.test.testcases import LiveServerThread
 
 from agreements import models as m
 
@@ -51,7 +52,22 @@ class _OneRequestAtATimeOnSharedSQLite(ThreadedWSGIServer):
         return super().set_app(one_at_a_time)
 
 
-LiveServerThread.server_class = _OneRequestAtATimeOnSharedSQLite
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, as the user's browser sees the application: with its static files (CSS) served
+    through the finders as `make run` serves them. pytest-django looks for "django.contrib.staticfiles" by name in
+    INSTALLED_APPS, which names it by its own AppConfig (zielsteuerung.apps.StaticFilesConfig), and would answer
+    every stylesheet with 404, so the browser tests would check unstyled pages (contrast, focus, layout). Requests
+    that share the test's SQLite connection are handled one at a time (_OneRequestAtATimeOnSharedSQLite)."""
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = StaticFilesHandler
+    server.thread.server_class = _OneRequestAtATimeOnSharedSQLite
+    server.start()
+    yield server
+    server.stop()
 
 # Tests that start a server or a browser, or run for tens of seconds: they go first, so that with pytest-xdist the
 # workers do not wait for one of them at the end of the run.

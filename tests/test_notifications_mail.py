@@ -4,6 +4,7 @@ delivery retried with backoff until it is marked failed, with the reason in the 
 
 import datetime
 import re
+import socket
 
 import pytest
 import time_machine
@@ -168,10 +169,12 @@ def test_a_closed_port_is_retried_and_the_database_backend_defers_the_retry(
     from django_tasks.backends.database.models import DBTaskResult
 
     w = cast
-    with smtp_server() as (_mailbox, port):
-        pass  # the port is free again: nothing listens there
-    use_smtp(settings, port)
-    stored = queued_mail(w, django_capture_on_commit_callbacks)
+    # A port bound but never listening refuses connections, and no other test (another xdist worker's SMTP server)
+    # can take it while it is held; a port merely freed again could be (CI saw "421 Too busy" from such a server).
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        use_smtp(settings, held.getsockname()[1])
+        stored = queued_mail(w, django_capture_on_commit_callbacks)
     stored.refresh_from_db()
     assert stored.status == Mail.Status.RETRY and "ConnectionRefusedError" in stored.last_error
     # With the database backend the retry waits in the queue until it is due.

@@ -10,6 +10,7 @@ and click is named through gettext (`t`), so the same steps find "Save" where th
 """
 
 import datetime
+import re
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -19,6 +20,7 @@ pytest.importorskip("playwright.sync_api", reason="the Python package playwright
 
 from django.utils import translation  # noqa: E402
 from django.utils.translation import gettext as t  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 from .a11y import Audit, axe_source  # noqa: E402
 from .helpers import MAIS, choose_language, field, main, named  # noqa: E402
@@ -605,6 +607,25 @@ def test_the_county_editors_pages_in_english(pages, demo):
     print(f"kreis-editor in English: {len(audit.pages)} pages checked")
     assert len(audit.pages) >= 60
     assert not audit.problems, audit.report()
+
+
+@pytest.mark.e2e
+def test_the_pages_are_checked_with_their_stylesheets_and_scripts(pages, demo):
+    """Contrast, focus and reflow can only be checked on the page as the user's browser shows it: the live server
+    serves the static files as `make run` does (tests/conftest.py's live_server), the application's and the admin's
+    (whose autocomplete fields are built by its scripts). Without them every check above passed on unstyled HTML."""
+    page = pages.login("kreis-editor")
+    failed = []
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    page.goto("/")
+    bar = page.evaluate("() => getComputedStyle(document.querySelector('nav.navbar')).backgroundColor")
+    assert bar == "rgb(11, 61, 110)"  # .bg-primary-dark of static/css/app.css
+    admin = pages.login("admin")
+    admin.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    admin.goto("/admin/agreements/person/add/")
+    combobox = admin.locator("#id_party + .select2 .select2-selection")
+    expect(combobox).to_have_accessible_name(re.compile(r"^Stelle"))
+    assert not failed, failed
 
 
 @pytest.mark.e2e
