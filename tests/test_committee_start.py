@@ -405,3 +405,11 @@ def test_the_pages_issue_a_fixed_number_of_queries(vw, login, url_name):
     # session, user, memberships (the dashboard: also for the agreements' part), then the page's own
     expected = {"dashboard": 3 + COMMITTEE_PART_QUERIES, "vorlage_meetings": 10, "vorlage_past_meetings": 11}
     assert large <= expected[url_name], large
+
+
+def test_it_says_so_when_no_meeting_is_coming(world, login):
+    m.AgendaItem.objects.all().delete()
+    m.Consultation.objects.update(meeting=None, meeting_date=None)
+    m.Meeting.objects.all().delete()
+    body = dashboard(login, world.users.committee).content.decode()
+    assert "Keine anstehenden Sitzungen Ihrer Gremien." in body and "0 anstehende" not in body

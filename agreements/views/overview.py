@@ -146,10 +146,14 @@ def _base_context(request, active, years):
 def overview_board(request):
     form = BoardFilterForm(request.GET or None)
     board, years, (first, last) = _board(request, form)
+    # The status labels translated once per page: get_status_display() hashes every lazy label of the choices
+    # for each call, which took most of the page's time with 500 agreements on the board.
+    labels = {value: str(label) for value, label in m.Agreement.Status.choices}
     for row in board.rows:
         for cell in row.cells:
             for agreement in cell:
                 agreement.badge = STATUS_BADGES.get(agreement.status, "text-bg-light")
+                agreement.status_label = labels.get(agreement.status, agreement.status)
     status_counts = [
         {"label": label, "count": board.status_counts[value], "badge": STATUS_BADGES.get(value)}
         for value, label in m.Agreement.Status.choices if board.status_counts.get(value)
