@@ -16,6 +16,7 @@ Vorlage the current members of the committees of its Beratungsfolge; always only
 | agreement.signed   | agreement_signed    | every party                                                     |
 | vorlage.released   | vorlage_released    | the members of the committees in its Beratungsfolge             |
 |                    | meeting_papers      | per coming meeting of those committees: its committee's members |
+| agenda_item.saved  | meeting_papers      | a released paper put on a coming meeting's agenda: its members  |
 
 Every function reads a fixed number of queries, whatever the number of recipients.
 """
@@ -232,6 +233,15 @@ def _meeting_day(consultation):
     return consultation.meeting_date
 
 
+def _meeting_notice(vorlage, committee, day, label, members):
+    """"Papers available" for the meeting of `committee` on `day`, to its `members` who may read `vorlage`: once
+    per meeting (its key), whichever paper or agenda item told first."""
+    readers = [user for user in members if vorlage_access.can_read_vorlage(user, vorlage)]
+    context = {**_paper_context(vorlage), "meeting": label, "committee": committee.name, "day": day.isoformat()}
+    return notify(kinds.MEETING_PAPERS.code, users=readers, target=label, context=context,
+                  url=reverse("vorlage_meetings"), key=f"meeting:{committee.pk}:{day.isoformat()}")
+
+
 def meeting_papers(event):
     """Once per coming meeting (a committee on a day: a Meeting record, or a date in a Beratungsfolge), to the
     members of its committee who may read the paper now released for it."""
@@ -242,14 +252,29 @@ def meeting_papers(event):
     members = committee_members({c.committee_id for c, _day in coming}, event.actor_id)
     created = 0
     for consultation, day in coming:
-        readers = [user for user in members.get(consultation.committee_id, ())
-                   if vorlage_access.can_read_vorlage(user, vorlage)]
         label = str(consultation.meeting) if consultation.meeting else meeting_label(consultation.committee, day)
-        context = {**_paper_context(vorlage), "meeting": label, "committee": consultation.committee.name,
-                   "day": day.isoformat()}
-        created += notify(kinds.MEETING_PAPERS.code, users=readers, target=label, context=context,
-                          url=reverse("vorlage_meetings"), key=f"meeting:{consultation.committee_id}:{day.isoformat()}")
+        created += _meeting_notice(vorlage, consultation.committee, day, label,
+                                   members.get(consultation.committee_id, ()))
     return created
+
+
+# A paper on the agenda of a meeting is available to the committee once it is released (not a draft, not
+# withdrawn): an agenda item that an admin adds after the release tells what the release could not name.
+AVAILABLE = (m.Vorlage.Status.RELEASED, m.Vorlage.Status.IN_CONSULTATION)
+
+
+def meeting_agenda(event):
+    """An agenda item of a coming meeting that consults a released paper: that meeting's papers are available."""
+    item = (m.AgendaItem.objects.filter(pk=event.target.pk, consultation__paper__status__in=AVAILABLE)
+            .select_related("meeting__committee", "consultation__paper__department").first())
+    if item is None:
+        return 0
+    meeting, vorlage = item.meeting, item.consultation.paper
+    day = timezone.localdate(meeting.start)
+    if day < timezone.localdate():
+        return 0
+    members = committee_members({meeting.committee_id}, event.actor_id).get(meeting.committee_id, ())
+    return _meeting_notice(vorlage, meeting.committee, day, str(meeting), members)
 
 
 RULES = {
@@ -261,4 +286,6 @@ RULES = {
     "agreement.refused": (signature_refused,),
     "agreement.signed": (agreement_signed,),
     "vorlage.released": (vorlage_released, meeting_papers),
+    # Not a timeline step: an agenda item saved (hooks.on_agenda_item).
+    "agenda_item.saved": (meeting_agenda,),
 }

@@ -228,3 +228,31 @@ def test_nothing_is_sent_before_the_commit(cast, django_capture_on_commit_callba
         send_by_county(w)
         assert outbox.outbox == [] and Notice.objects.count() == 0
     assert len(callbacks) >= 1
+
+
+def test_a_paper_put_on_a_coming_agenda_after_its_release_is_told_once_per_meeting(
+        cast, django_capture_on_commit_callbacks):
+    """Released without a meeting named, the paper reaches the committee's members as "papers available" when an
+    admin puts it on the agenda of a coming meeting; a past meeting, a draft and a second item tell nobody."""
+    w = cast
+    vw = vorlage_world(w)
+    vorlage, draft = make_vorlage(vw), make_vorlage(vw, name="Entwurf")
+    m.Consultation.objects.update(meeting=None, meeting_date=None)
+    run(django_capture_on_commit_callbacks, lambda: vorlage_svc.release(user=w.users.editor, vorlage=vorlage))
+    assert sorted(n.kind for n in Notice.objects.all()) == ["vorlage_released"]
+    consultation = vorlage.consultations.get()
+    past = m.Meeting.objects.create(committee=vw.committee, start=timezone.now() - datetime.timedelta(days=30))
+
+    def put_on_agenda(meeting, consultation, number):
+        m.AgendaItem.objects.create(meeting=meeting, number=number, order=int(number), name="Zielsteuerung",
+                                    consultation=consultation)
+
+    run(django_capture_on_commit_callbacks, lambda: put_on_agenda(past, consultation, "1"))
+    run(django_capture_on_commit_callbacks, lambda: put_on_agenda(vw.meeting, draft.consultations.get(), "2"))
+    assert not Notice.objects.filter(kind="meeting_papers").exists()
+    run(django_capture_on_commit_callbacks, lambda: put_on_agenda(vw.meeting, consultation, "3"))
+    told = Notice.objects.filter(kind="meeting_papers")
+    assert [n.user for n in told] == [w.users.committee]
+    assert told.get().key == f"meeting:{vw.committee.pk}:{timezone.localdate(vw.meeting.start).isoformat()}"
+    run(django_capture_on_commit_callbacks, lambda: put_on_agenda(vw.meeting, consultation, "4"))
+    assert told.count() == 1
