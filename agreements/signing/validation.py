@@ -69,6 +69,24 @@ def validation_context_with_dss(pdf_bytes: bytes, **context_kwargs):
     return dss.as_validation_context(context_kwargs)
 
 
+def _report(emb, st, **specific) -> SignatureReport:
+    """The report of one embedded signature or document timestamp: what both kinds say, plus `specific`."""
+    return SignatureReport(
+        field_name=emb.field_name,
+        signer=_cn(st.signing_cert),
+        revision=emb.signed_revision,
+        intact=st.intact,
+        valid=st.valid,
+        trusted=st.trusted,
+        revoked=st.revoked,
+        coverage=st.coverage.name if st.coverage is not None else "UNCLEAR",
+        modification_level=st.modification_level.name if st.modification_level is not None else None,
+        docmdp_ok=st.docmdp_ok,
+        summary=st.summary(),
+        **specific,
+    )
+
+
 def validate(pdf_bytes: bytes, *, validation_context) -> list[SignatureReport]:
     """Validate every signature and document timestamp. `validation_context` is a pyhanko_certvalidator
     ValidationContext, or a callable returning a fresh one (used once per signature, since contexts cache
@@ -83,54 +101,22 @@ def validate(pdf_bytes: bytes, *, validation_context) -> list[SignatureReport]:
         if emb.sig_object_type == "/DocTimeStamp":
             st = validate_pdf_timestamp(emb, validation_context=vc)
             token_ok = st.intact and st.valid and st.trusted
-            reports.append(
-                SignatureReport(
-                    field_name=emb.field_name,
-                    kind="document timestamp",
-                    signer=_cn(st.signing_cert),
-                    revision=emb.signed_revision,
-                    signing_time=st.timestamp,
-                    timestamped=True,
-                    timestamp_ok=token_ok,
-                    claimed_time=None,
-                    intact=st.intact,
-                    valid=st.valid,
-                    trusted=st.trusted,
-                    revoked=st.revoked,
-                    coverage=st.coverage.name if st.coverage is not None else "UNCLEAR",
-                    modification_level=st.modification_level.name if st.modification_level is not None else None,
-                    docmdp_ok=st.docmdp_ok,
-                    certification=None,
-                    bottom_line=token_ok and (st.docmdp_ok is not False),
-                    summary=st.summary(),
-                )
-            )
+            reports.append(_report(
+                emb, st, kind="document timestamp", signing_time=st.timestamp, timestamped=True,
+                timestamp_ok=token_ok, claimed_time=None, certification=None,
+                bottom_line=token_ok and (st.docmdp_ok is not False),
+            ))
             continue
         st = validate_pdf_signature(emb, signer_validation_context=vc, ts_validation_context=vc)
         ts = st.timestamp_validity
         level = emb.docmdp_level if emb.sig_object.get("/Reference") else None
-        reports.append(
-            SignatureReport(
-                field_name=emb.field_name,
-                kind="signature",
-                signer=_cn(st.signing_cert),
-                revision=emb.signed_revision,
-                signing_time=ts.timestamp if ts is not None else None,
-                timestamped=ts is not None,
-                timestamp_ok=(ts.intact and ts.valid and ts.trusted) if ts is not None else None,
-                claimed_time=st.signer_reported_dt,
-                intact=st.intact,
-                valid=st.valid,
-                trusted=st.trusted,
-                revoked=st.revoked,
-                coverage=st.coverage.name if st.coverage is not None else "UNCLEAR",
-                modification_level=st.modification_level.name if st.modification_level is not None else None,
-                docmdp_ok=st.docmdp_ok,
-                certification=level.name if level is not None else None,
-                bottom_line=st.bottom_line,
-                summary=st.summary(),
-            )
-        )
+        reports.append(_report(
+            emb, st, kind="signature", timestamped=ts is not None,
+            signing_time=ts.timestamp if ts is not None else None,
+            timestamp_ok=(ts.intact and ts.valid and ts.trusted) if ts is not None else None,
+            claimed_time=st.signer_reported_dt, certification=level.name if level is not None else None,
+            bottom_line=st.bottom_line,
+        ))
     return reports
 
 
