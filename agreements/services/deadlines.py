@@ -418,14 +418,21 @@ def create_deadline(*, user, agreement, data):
     return deadline
 
 
+def closed_reason(deadline):
+    """Why a deadline can no longer be changed (it is done or dropped), or None while it is open."""
+    if deadline.is_open:
+        return None
+    return _("Die Frist ist bereits %(state)s und kann nicht mehr geändert werden.") % {
+        "state": deadline.get_state_display()}
+
+
 def _open_deadline(user, deadline):
     """Inside a transaction: the permission and the agreement's state (row-locked), then the deadline re-read with
     a row lock and still open."""
     AGREEMENT.enter(user, deadline.agreement, "deadline")
     locked = D.objects.select_for_update().select_related("owner", "agreement").get(pk=deadline.pk)
-    if not locked.is_open:
-        raise DomainError(_("Die Frist ist bereits %(state)s und kann nicht mehr geändert werden.")
-                          % {"state": locked.get_state_display()})
+    if reason := closed_reason(locked):
+        raise DomainError(reason)
     return locked
 
 

@@ -96,11 +96,11 @@ def _working_days_intro():
 
 
 def _open_or_back(request, deadline):
-    """None for an open deadline; for a closed one the way back to the tab, with the reason."""
-    if deadline.is_open:
+    """None for an open deadline; for a closed one the way back to the tab, with the service's reason."""
+    reason = svc.closed_reason(deadline)
+    if reason is None:
         return None
-    messages.error(request, _("Die Frist ist bereits %(state)s und kann nicht mehr geändert werden.")
-                   % {"state": deadline.get_state_display()})
+    messages.error(request, reason)
     return redirect(TAB, pk=deadline.agreement_id)
 
 
