@@ -4,13 +4,12 @@ once, and a real SMTP server on loopback (aiosmtpd) that keeps what it received.
 import contextlib
 import email
 import email.policy
+import socket
 import threading
 from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
-
-from agreements.tooling.ports import first_free_port
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
 DATABASE = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend", "QUEUES": ["default"]}}
@@ -60,16 +59,34 @@ class Mailbox:
         return "250 Message accepted for delivery"
 
 
+class _BoundController(Controller):
+    """aiosmtpd's Controller on a socket bound before it starts. Probing for a free port and binding it later
+    races: two pytest-xdist workers once probed the same port free and the second failed with "address already in
+    use". Binding to port 0 lets the kernel pick a port nobody holds, and the socket keeps it until the server
+    closes. `_create_server` is aiosmtpd's documented point to override (it "MUST refer the _factory_invoker()")."""
+
+    def __init__(self, handler, sock):
+        self.sock = sock
+        super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1])
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self.sock, ssl=self.ssl_context)
+
+
 @contextlib.contextmanager
 def smtp_server():
-    """An SMTP server on 127.0.0.1 at a free port; yields (mailbox, port)."""
-    port = first_free_port(range(20025, 20125))
-    assert port is not None, "no free port for the SMTP server"
+    """An SMTP server on 127.0.0.1 at a port the kernel picks; yields (mailbox, port)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
     mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller = _BoundController(mailbox, sock)
     try:
-        yield mailbox, port
+        controller.start()
+    except BaseException:
+        sock.close()
+        raise
+    try:
+        yield mailbox, controller.port
     finally:
         controller.stop()
 
