@@ -13,6 +13,7 @@ from .views import (
     negotiation,
     overview,
     search,
+    signatures,
     versions,
     vorlagen,
 )
@@ -25,6 +26,6 @@ urlpatterns = [
     path("passwort/geaendert/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]
 # Each area's view module owns its URL patterns.
-for module in (agreements, goals, versions, negotiation, documents, lifecycle, follow_on, vorlagen, overview, audit,
-               search, deadlines):
+for module in (agreements, goals, versions, negotiation, documents, lifecycle, signatures, follow_on, vorlagen,
+               overview, audit, search, deadlines):
     urlpatterns += module.urlpatterns

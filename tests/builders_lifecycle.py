@@ -1,5 +1,5 @@
-"""Steps of the agreement's lifecycle on conftest's `world`, shared by the lifecycle, double-submit and
-render-outside-the-lock tests."""
+"""Steps of the agreement's lifecycle on conftest's `world`, shared by the lifecycle, double-submit,
+render-outside-the-lock and electronic signing tests."""
 
 import datetime
 
@@ -33,3 +33,35 @@ def review_data(world, **extra):
             f"goal-{world.goal.pk}-status": "im_plan", f"goal-{world.goal.pk}-comment": "läuft"}
     data.update(extra)
     return data
+
+
+def sign_data_of_land():
+    """The ministry's signing form data (services.lifecycle.sign)."""
+    return sign_data("Anna Land", "Referatsleiterin", "Düsseldorf")
+
+
+def electronic(world, tmp_path):
+    """The world's agreement agreed and signed electronically from here on: the demo's keys for both parties, the
+    demo TSA and its root as trust anchor (agreements.data.demo.signing, made at test time under tmp_path)."""
+    from agreements.data.demo import signing as demo_signing
+
+    demo_signing.install(tmp_path / "pki", [world.ministry, world.county])
+    agree(world)
+    return world
+
+
+def sign_ministry(world):
+    """The ministry, first in the world's order of parties, signs."""
+    return lifecycle.sign(user=world.users.ministry, agreement=world.agreement, data=sign_data_of_land())
+
+
+def sign_county(world):
+    """The county signs (after the ministry, electronically); the world's agreement is re-read."""
+    signature = lifecycle.sign(user=world.users.editor, agreement=world.agreement, data=sign_data())
+    world.agreement.refresh_from_db()
+    return signature
+
+
+def sign_both(world):
+    """Both parties sign in order; their two Signatures."""
+    return sign_ministry(world), sign_county(world)

@@ -91,7 +91,7 @@ def demo_available():
 
 def load_demo_vorlage(media_root):
     """The demo's Vorlage 50/015/2012 (call inside a transaction that is rolled back)."""
-    with override_settings(DEBUG=True, MEDIA_ROOT=media_root):
+    with override_settings(DEBUG=True, MEDIA_ROOT=media_root, DEMO_SIGNING_DIR=f"{media_root}-signing"):
         call_command("load_demo", force=True, verbosity=0)
     vorlage = m.Vorlage.objects.filter(reference=REFERENCE).first()
     if vorlage is None:
@@ -108,7 +108,8 @@ def prefill_demo_vorlage(language=None):
     load_demo()
     editor = get_user_model().objects.get(username="kreis-editor")
     agreement = m.Agreement.objects.get(year=2012, agreement_parties__party__key="mais-nrw",
-                                        agreement_parties__role="land", title__contains="Kreis Mettmann")
+                                        agreement_parties__role="land", title__contains="Kreis Mettmann",
+                                        amends=None)  # the agreement, not the demo's Nachtrag to it
     department = m.Department.objects.get(party__key="kreis-mettmann", number="50")
     author = m.Person.objects.get(family_name="Gansauer")
     with translation.override(language) if language else contextlib.nullcontext():

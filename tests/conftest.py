@@ -121,6 +121,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DEMO_SIGNING_DIR = tmp_path / "demo-signing"  # load_demo's keys, never var/demo-signing
     # PBKDF2 with a million rounds per user would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from agreements import models as m
 
+from .builders_confirm import CONFIRMED, is_confirmation
 from .factories import ROLES
 
 WRITERS = ("editor", "ministry")
@@ -98,6 +99,14 @@ class EntryListTests:
     """The tests every list of entries passes; a subclass names its list in `entries`."""
 
     entries: EntryList
+    writers = WRITERS  # the roles that write the entries
+
+    def outcome(self, world, response, role):
+        """True for a role that writes; for the others the refusal is checked and False returned."""
+        if role in self.writers:
+            return True
+        assert_refused(response, role)
+        return False
 
     # Permissions -----------------------------------------------------------------------------------------------
 
@@ -118,8 +127,8 @@ class EntryListTests:
     def test_it_offers_edit_buttons_to_writers_only(self, world, login, role):
         if response := self.tab_as(world, login, role):
             body = response.content.decode()
-            assert (self.entries.urls(world)["add"] in body) == (role in WRITERS)
-            assert (self.entries.urls(world)["delete"] in body) == (role in WRITERS)
+            assert (self.entries.urls(world)["add"] in body) == (role in self.writers)
+            assert (self.entries.urls(world)["delete"] in body) == (role in self.writers)
 
     @pytest.mark.parametrize("role", ROLES)
     def test_it_refuses_other_methods_on_the_tab(self, world, login, role):
@@ -129,17 +138,15 @@ class EntryListTests:
     @pytest.mark.parametrize("role", ROLES)
     @pytest.mark.parametrize("view", ["add", "edit"])
     def test_it_guards_the_forms_on_get(self, world, login, role, view):
-        entries = self.entries
-        response = login(getattr(world.users, role)).get(entries.urls(world)[view])
-        if role in WRITERS:
+        response = login(getattr(world.users, role)).get(self.entries.urls(world)[view])
+        if self.outcome(world, response, role):
             assert response.status_code == 200
             assert response.content.decode().count("<h1") == 1
-        else:
-            assert_refused(response, role)
 
     @pytest.mark.parametrize("role", ROLES)
     @pytest.mark.parametrize("view", ["delete", "up", "down"])
     def test_it_guards_the_actions_on_get(self, world, login, role, view):
+        """The actions take POST only; that is checked before who may write (so every editor gets 405)."""
         entries = self.entries
         before = entries.snapshot(world.agreement)
         response = login(getattr(world.users, role)).get(entries.urls(world)[view])
@@ -154,12 +161,11 @@ class EntryListTests:
         entries = self.entries
         count = entries.model.objects.count()
         response = login(getattr(world.users, role)).post(entries.urls(world)["add"], entries.data(world))
-        if role in WRITERS:
+        if self.outcome(world, response, role):
             assert response.status_code == 302
             assert response["Location"].startswith(entries.urls(world)["tab"])
             assert entries.model.objects.count() == count + 1
             return
-        assert_refused(response, role)
         assert entries.model.objects.count() == count
 
     @pytest.mark.parametrize("role", ROLES)
@@ -170,24 +176,27 @@ class EntryListTests:
         data = entries.data(world, title="Neuer Titel", lock_version=entry.lock_version)
         response = login(getattr(world.users, role)).post(entries.urls(world)["edit"], data)
         entry.refresh_from_db()
-        if role in WRITERS:
+        if self.outcome(world, response, role):
             assert response.status_code == 302
             assert entry.title == "Neuer Titel"
             return
-        assert_refused(response, role)
         assert entry.title == title
 
     @pytest.mark.parametrize("role", ROLES)
     def test_it_guards_deleting(self, world, login, role):
+        """Deleting asks first (tests/test_confirm.py): the button's POST gets the question and the confirming one
+        deletes; whoever may not delete is refused on both, never asked."""
         entries = self.entries
-        response = login(getattr(world.users, role)).post(entries.urls(world)["delete"])
-        exists = entries.model.objects.filter(pk=entries.entry(world).pk).exists()
-        if role in WRITERS:
-            assert response.status_code == 302
-            assert not exists
-            return
-        assert_refused(response, role)
-        assert exists
+        client = login(getattr(world.users, role))
+        url, pk = entries.urls(world)["delete"], entries.entry(world).pk
+        for data in ({}, CONFIRMED):
+            response = client.post(url, data)
+            exists = entries.model.objects.filter(pk=pk).exists()
+            if self.outcome(world, response, role):
+                assert response.status_code == 302 if data else is_confirmation(response)
+                assert exists != bool(data)
+            else:
+                assert exists
 
     @pytest.mark.parametrize("role", ROLES)
     @pytest.mark.parametrize("direction", ["up", "down"])
@@ -198,11 +207,10 @@ class EntryListTests:
         response = login(getattr(world.users, role)).post(entries.urls(world, moved)[direction])
         order = list(entries.model.objects.filter(agreement=world.agreement).order_by("order", "id")
                      .values_list("pk", flat=True))
-        if role in WRITERS:
+        if self.outcome(world, response, role):
             assert response.status_code == 302
             assert order == [second.pk, first.pk]
             return
-        assert_refused(response, role)
         assert order == [first.pk, second.pk]
 
     @pytest.mark.parametrize("role", WRITERS)

@@ -283,6 +283,10 @@ def admin_case(admin_user):
                               due=datetime.date(2012, 6, 29))
     m.CalendarFeed.objects.create(user=editor, token="t" * 43, created=timezone.now())
     m.CachedPdf.objects.create(key="a" * 64, sha256="b" * 64, size=1024)
+    m.SigningKey.objects.create(party=ministry, pkcs12_file="signing/mais.p12", secret_env="ZS_SIGN_MAIS")
+    m.TimestampAuthority.objects.create(name="D-Trust TSA", url="https://tsa.example.org/tsp")
+    m.TrustAnchor.objects.create(name="Test-Wurzel", certificate="-----BEGIN CERTIFICATE-----\nMIIB\n"
+                                 "-----END CERTIFICATE-----\n", subject="CN=Test-Wurzel", sha256_fingerprint="c" * 64)
     _notification_records(editor)
     m.ArchivedUserName.objects.create(
         content_type=ContentType.objects.get_for_model(m.Document), object_id=document.pk, field="uploaded_by",

@@ -1,6 +1,7 @@
 """A throw-away test PKI for the PAdES tests (tests/test_pades.py), made at test time with `cryptography`.
 
-Root CA -> intermediate CA -> signer certificates (one per party, plus an expired and a revoked one) and a
+Built from agreements/signing/pki.py. Root CA -> intermediate CA -> signer certificates (one per party, plus an
+expired and a revoked one) and a
 time-stamping authority. The intermediate publishes a CRL that lists the revoked signer and answers OCSP for
 every signer (responses signed by the CA itself, RFC 6960 4.2.2.2); the root publishes a CRL for the
 intermediate. All revocation data is handed to pyhanko_certvalidator in process (allow_fetching=False): the
@@ -19,58 +20,18 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from asn1crypto import keys as asn1_keys
 from asn1crypto import tsp as asn1_tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator import ValidationContext
 
+from agreements.signing.pki import Identity, make_ca, make_leaf, pkcs12_bytes
+
 BASE_URL = "http://pki.zielsteuerung.invalid"
-
-
-def _name(cn: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Zielsteuerung Test-PKI"),
-            x509.NameAttribute(NameOID.COMMON_NAME, cn),
-        ]
-    )
-
-
-def _key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def to_asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-
-
-def to_asn1_key(key: rsa.RSAPrivateKey) -> asn1_keys.PrivateKeyInfo:
-    return asn1_keys.PrivateKeyInfo.load(
-        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-
-
-@dataclass
-class Identity:
-    name: str
-    key: rsa.RSAPrivateKey
-    cert: x509.Certificate
-
-    @property
-    def asn1_cert(self) -> asn1_x509.Certificate:
-        return to_asn1_cert(self.cert)
-
-    @property
-    def asn1_key(self) -> asn1_keys.PrivateKeyInfo:
-        return to_asn1_key(self.key)
+ORGANIZATION = "Zielsteuerung Test-PKI"
 
 
 @dataclass
@@ -115,13 +76,7 @@ class TestPKI:
         )
 
     def pkcs12(self, identity: Identity, passphrase: bytes) -> bytes:
-        return pkcs12.serialize_key_and_certificates(
-            identity.name.encode(),
-            identity.key,
-            identity.cert,
-            [self.intermediate.cert, self.root.cert],
-            serialization.BestAvailableEncryption(passphrase),
-        )
+        return pkcs12_bytes(identity, [self.intermediate, self.root], passphrase)
 
     @contextlib.contextmanager
     def tsa_server(self):
@@ -156,99 +111,6 @@ class TestPKI:
             server.shutdown()
             server.server_close()
             thread.join(5)
-
-
-def _builder(subject: str, issuer: Identity | None, key, not_before, not_after) -> x509.CertificateBuilder:
-    issuer_name = issuer.cert.subject if issuer else _name(subject)
-    issuer_key = issuer.key if issuer else key
-    b = (
-        x509.CertificateBuilder()
-        .subject_name(_name(subject))
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
-    )
-    return b
-
-
-def _ca(name: str, issuer: Identity | None, now: dt.datetime, crl_name: str | None) -> Identity:
-    key = _key()
-    b = (
-        _builder(name, issuer, key, now - dt.timedelta(days=3650), now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None if issuer is None else 0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-    )
-    if crl_name:
-        b = b.add_extension(_crl_dp(crl_name), critical=False)
-    cert = b.sign(issuer.key if issuer else key, hashes.SHA256())
-    return Identity(name, key, cert)
-
-
-def _crl_dp(crl_name: str) -> x509.CRLDistributionPoints:
-    return x509.CRLDistributionPoints(
-        [
-            x509.DistributionPoint(
-                full_name=[x509.UniformResourceIdentifier(f"{BASE_URL}/{crl_name}.crl")],
-                relative_name=None,
-                reasons=None,
-                crl_issuer=None,
-            )
-        ]
-    )
-
-
-def _leaf(name: str, issuer: Identity, not_before, not_after, *, tsa: bool = False) -> Identity:
-    key = _key()
-    b = (
-        _builder(name, issuer, key, not_before, not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=not tsa,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(_crl_dp("intermediate"), critical=False)
-        .add_extension(
-            x509.AuthorityInformationAccess(
-                [
-                    x509.AccessDescription(
-                        x509.oid.AuthorityInformationAccessOID.OCSP,
-                        x509.UniformResourceIdentifier(f"{BASE_URL}/ocsp"),
-                    )
-                ]
-            ),
-            critical=False,
-        )
-    )
-    if tsa:
-        b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-    return Identity(name, key, b.sign(issuer.key, hashes.SHA256()))
 
 
 def _crl(issuer: Identity, now: dt.datetime, revoked: list[tuple[x509.Certificate, dt.datetime]]) -> bytes:
@@ -287,6 +149,16 @@ def _ocsp(cert: x509.Certificate, issuer: Identity, now: dt.datetime, revoked_at
 
 
 PARTIES = ("Kreis Mettmann", "MAIS NRW")
+
+
+def _ca(cn, issuer, now, crl_name):
+    return make_ca(cn, ORGANIZATION, issuer, now - dt.timedelta(days=3650), now + dt.timedelta(days=3650),
+                   crl_url=f"{BASE_URL}/{crl_name}.crl" if crl_name else None)
+
+
+def _leaf(cn, issuer, not_before, not_after, *, tsa=False):
+    return make_leaf(cn, ORGANIZATION, issuer, not_before, not_after, tsa=tsa,
+                     crl_url=f"{BASE_URL}/intermediate.crl", ocsp_url=f"{BASE_URL}/ocsp")
 
 
 def build_pki(now: dt.datetime | None = None) -> TestPKI:

@@ -140,6 +140,29 @@ def test_the_jobcenter_mirror_copies_the_same_year_and_lists_its_passages(world)
     assert world.agreement.title not in step.rendered("de")[1]
 
 
+@pytest.mark.parametrize("kind", ["next_year", "jobcenter"])
+def test_a_nachtrag_is_not_derived_from_and_not_offered_to_be(world, login, kind):
+    """A follow-on follows the agreement, not its Nachtrag: the service refuses, saying why, the page offers
+    neither button, and the agreement itself still offers both."""
+    world.agreement.status = m.Agreement.Status.SIGNED
+    world.agreement.save()
+    amendment = lifecycle.create_amendment(user=world.users.editor, agreement=world.agreement)
+    count = m.Agreement.objects.count()
+    with pytest.raises(DomainError, match="Folgevereinbarungen werden aus dieser abgeleitet"):
+        lifecycle.derive(user=world.users.editor, agreement=amendment, kind=kind)
+    assert m.Agreement.objects.count() == count
+    assert "derive" not in AGREEMENT.available(world.users.editor, amendment)
+    client = login(world.users.editor)
+    page = client.get(reverse("agreement_detail", args=[amendment.pk])).content.decode()
+    assert reverse("agreement_derive", args=[amendment.pk, kind]) not in page
+    page = client.get(reverse("agreement_detail", args=[world.agreement.pk])).content.decode()
+    assert reverse("agreement_derive", args=[world.agreement.pk, kind]) in page
+    response = client.post(reverse("agreement_derive", args=[amendment.pk, kind]), follow=True)
+    assert m.Agreement.objects.count() == count
+    assert any("Folgevereinbarungen werden aus dieser abgeleitet" in str(msg)
+               for msg in get_messages(response.wsgi_request))
+
+
 # The checklist and the send ---------------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ process (and once over HTTP on 127.0.0.1 for the production client)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import os
@@ -125,6 +126,18 @@ def test_two_parties_sign_in_order_and_both_validate(pki, signed_bt):
     # the first signature sees the second one added: form filling, allowed by its certification
     assert (first.coverage, first.modification_level, first.docmdp_ok) == ("ENTIRE_REVISION", "FORM_FILLING", True)
     assert (second.coverage, second.modification_level) == ("ENTIRE_FILE", "NONE")
+
+
+def test_signing_and_validating_work_where_an_event_loop_runs(pki, prepared, key_configs):
+    """pyHanko's synchronous calls use asyncio.run(); inside a running loop (an async caller, Playwright's sync API)
+    they run in a thread of their own (signing/loop.py) instead of failing."""
+
+    async def inside_a_loop():
+        signed = sign_as(prepared, key_configs[KREIS], "sig_kreis", certify=True, pki=pki)
+        return validation.validate(signed, validation_context=pki.validation_context)
+
+    reports = asyncio.run(inside_a_loop())
+    assert [(r.field_name, r.bottom_line) for r in reports] == [("sig_kreis", True)]
 
 
 def test_each_signature_is_an_incremental_update(prepared, signed_bt):
@@ -266,26 +279,17 @@ def test_expired_or_revoked_certificate_is_refused_at_signing(pki, prepared, key
         assert f"{pki.revoked_at:%d.%m.%Y %H:%M}" in str(caught.value)
 
 
-def test_untrusted_signer_and_missing_revocation_data_are_refused(pki, prepared, key_configs):
-    other = build_pki()
-    with pytest.raises(SigningError, match="führt zu keiner vertrauenswürdigen Stammzertifizierungsstelle"):
-        sign_as(
-            prepared,
-            key_configs[KREIS],
-            "sig_kreis",
-            certify=True,
-            pki=pki,
-            vc=pki.validation_context(trust_root=other.root.asn1_cert),
-        )
-    with pytest.raises(SigningError, match=r"Das Zertifikat von Kreis Mettmann lässt sich nicht auf Sperrung prüfen"):
-        sign_as(
-            prepared,
-            key_configs[KREIS],
-            "sig_kreis",
-            certify=True,
-            pki=pki,
-            vc=pki.validation_context(crls=False, ocsps=False),
-        )
+@pytest.mark.parametrize("case, message", [
+    ("untrusted", "führt zu keiner vertrauenswürdigen Stammzertifizierungsstelle"),
+    ("no revocation data", r"Das Zertifikat von Kreis Mettmann lässt sich nicht auf Sperrung prüfen"),
+])
+def test_untrusted_signer_and_missing_revocation_data_are_refused(pki, prepared, key_configs, case, message):
+    if case == "untrusted":
+        vc = pki.validation_context(trust_root=build_pki().root.asn1_cert)
+    else:
+        vc = pki.validation_context(crls=False, ocsps=False)
+    with pytest.raises(SigningError, match=message):
+        sign_as(prepared, key_configs[KREIS], "sig_kreis", certify=True, pki=pki, vc=vc)
 
 
 def test_timestamper_and_validation_context_are_required(pki, prepared, key_configs):

@@ -46,15 +46,18 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import ERROR, get_messages
 from django.urls import reverse
 from django.utils.html import escape
 
 from agreements import models as m
 from agreements import urls as app_urls
-from agreements.services import calendar_feed, versions
+from agreements.data.demo import signing as demo_signing
+from agreements.services import calendar_feed, lifecycle, versions
 
 from .builders_files import pdf_bytes
+from .builders_lifecycle import agree, sign_data
 from .factories import ROLES, DocumentFactory, aware
 from .vorlage_builders import stub_pdfs
 
@@ -198,6 +201,9 @@ MATRIX = {
     "agreement_agree": but(AGREEMENT_FORM, editor=NOT_NOW, ministry=(ASKS, ASKS)),
     "agreement_reopen": AGREEMENT_FORM,  # a reason is required
     "agreement_sign": AGREEMENT_FORM,  # date and place are required
+    # The electronic signatures of the agreement (signed by both parties in agreement_extras): whoever reads it.
+    "agreement_signature_check": AGREEMENT_PAGE,
+    "agreement_signature_receipt": AGREEMENT_PAGE,
     "agreement_refuse": AGREEMENT_FORM,
     "agreement_withdraw": AGREEMENT_FORM,
     "agreement_start": AGREEMENT_BUTTON,
@@ -377,6 +383,11 @@ def agreement_extras(case, w):
     if name in ("deadline_edit", "deadline_close"):
         w.deadline = m.Deadline.objects.create(agreement=w.agreement, kind=m.Deadline.Kind.SIGNATURE,
                                                due=datetime.date(2013, 6, 28), owner=w.county)
+    if name in ("agreement_signature_check", "agreement_signature_receipt"):
+        demo_signing.install(settings.DEMO_SIGNING_DIR, [w.ministry, w.county])
+        agree(w)
+        lifecycle.sign(user=w.users.ministry, agreement=w.agreement, data=sign_data("Anna Land", "Referatsleiterin"))
+        lifecycle.sign(user=w.users.editor, agreement=w.agreement, data=sign_data())
     if name == "follow_on_review":
         m.CopiedPassage.objects.create(agreement=w.agreement, kind=m.CopiedPassage.Kind.PREAMBLE,
                                        content=[{"field": "preamble", "text": "Für das Jahr 2013."}])

@@ -31,8 +31,9 @@ from agreements.pdf import fetcher
 PAYLOAD = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
 RAW = ('<script>alert("xss")', "<img src=x onerror", "onerror=alert(1)>")
 ESCAPED = "&lt;script&gt;alert("
-# Codes, keys, hashes, file names on disk: not free text, and some are unique or checked by constraints.
-NOT_FREE_TEXT = {"sha256", "content_type", "file", "key", "reference", "username", "password", "email",
+# Codes, keys, hashes, file names on disk, a trust anchor's PEM (read as a certificate, checked on save): not free
+# text, and some are unique or checked by constraints.
+NOT_FREE_TEXT = {"sha256", "content_type", "file", "key", "reference", "username", "password", "email", "certificate",
                  "history_change_reason", "object_type", "object_id", "path", "search_vector", "history_type"}
 # Keys of a version's snapshot that hold the agreement's own words (the others are codes).
 SNAPSHOT_TEXT = {"title", "text", "heading", "preamble", "legal_basis_note", "name", "note", "unit",

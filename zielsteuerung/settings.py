@@ -261,6 +261,19 @@ DEADLINE_REMINDER_WORKING_DAYS = _working_days("DEADLINE_REMINDER_WORKING_DAYS",
 DEADLINE_PROPOSAL_WORKING_DAYS = _working_days("DEADLINE_PROPOSAL_WORKING_DAYS", 10)
 VORLAGE_INVITATION_WORKING_DAYS = _working_days("VORLAGE_INVITATION_WORKING_DAYS", 5)
 
+# Electronic signatures (agreements/services/signing.py). Keys, the timestamp authority and the trust anchors are
+# managed in the admin; how certificates are checked for revocation is the installation's: whether OCSP responders and
+# CRLs may be fetched over the network (an intranet often cannot), and whether a missing answer fails the check
+# ("hard-fail") or is tolerated ("soft-fail").
+SIGNING_ALLOW_FETCHING = env_bool("SIGNING_ALLOW_FETCHING", False)
+SIGNING_REVOCATION_MODE = env_str("SIGNING_REVOCATION_MODE", "soft-fail")
+if SIGNING_REVOCATION_MODE not in ("soft-fail", "hard-fail", "require"):
+    raise ImproperlyConfigured("SIGNING_REVOCATION_MODE must be soft-fail, hard-fail or require.")
+SIGNING_TSA_TIMEOUT = env_int("SIGNING_TSA_TIMEOUT", 20)
+# Where load_demo makes the demo installation's keys (demo certificates, never for real records): the PKCS#12 files and
+# the files with their passphrases, which the demo's key records name. Outside the database and MEDIA_ROOT.
+DEMO_SIGNING_DIR = Path(env_str("DEMO_SIGNING_DIR", str(VAR_DIR / "demo-signing")))
+
 # Mail (notifications/): Django's own names. With DEBUG (`make run`) mails go to the console unless EMAIL_BACKEND says
 # otherwise; a production server sends by SMTP to EMAIL_HOST.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG
@@ -376,4 +389,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # pyHanko warns, with a traceback, about every certificate it finds no trusted path for, and about signing
+    # without fetching: the check every download of a signed file makes asks no trust on purpose, and the
+    # validation page shows trust to the user. PYHANKO_LOG_LEVEL=WARNING shows them when setting up trust anchors.
+    "loggers": {"pyhanko": {"level": env_str("PYHANKO_LOG_LEVEL", "ERROR")}},
 }

@@ -13,7 +13,7 @@ modules register the models of one area each (Django's autodiscovery imports thi
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import agreements, parties, records, users, vorlagen  # noqa: F401  (they register the model admins)
+from . import agreements, parties, records, signing, users, vorlagen  # noqa: F401  (they register the model admins)
 
 admin.site.site_header = _("Zielsteuerung – Verwaltung")
 admin.site.site_title = _("Zielsteuerung")

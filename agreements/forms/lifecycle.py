@@ -35,12 +35,17 @@ class SignatureForm(forms.Form):
     date = forms.DateField(label=_("Datum der Unterschrift"), widget=DateInput())
     place = forms.CharField(label=_("Ort"), max_length=100)
 
-    def __init__(self, *args, people=None, **kwargs):
+    def __init__(self, *args, people=None, electronic=False, **kwargs):
         super().__init__(*args, **kwargs)
         if people is not None:
             self.fields["person"].queryset = people
-        self.helper = helper("person", Row(Column("signatory_name"), Column("signatory_function")),
-                             Row(Column("date"), Column("place")), submit=_("Unterschrift erfassen"))
+        if electronic:  # signed now: the date is today's, the time the timestamp's
+            del self.fields["date"]
+            self.helper = helper("person", Row(Column("signatory_name"), Column("signatory_function")), "place",
+                                 submit=_("Elektronisch unterzeichnen"))
+        else:
+            self.helper = helper("person", Row(Column("signatory_name"), Column("signatory_function")),
+                                 Row(Column("date"), Column("place")), submit=_("Unterschrift erfassen"))
 
     def clean_date(self):
         # Said before the confirmation step asks, not only by the service after it.

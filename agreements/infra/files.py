@@ -35,7 +35,9 @@ MAX_TITLE_NAME = 150
 CACHE_CONTROL = "private, no-cache"
 
 MISSING, CHANGED, CACHE_CHANGED, NOT_SERVED = "missing", "changed", "cache_changed", "not_served"
+SIGNATURE_BROKEN = "signature_broken"
 MESSAGES = {
+    SIGNATURE_BROKEN: gettext_lazy("Eine elektronische Signatur der Datei ist nicht mehr gültig."),
     MISSING: gettext_lazy("Die gespeicherte Datei fehlt."),
     CHANGED: gettext_lazy("Die gespeicherte Datei wurde verändert."),
     CACHE_CHANGED: gettext_lazy("Die zwischengespeicherte Datei wurde verändert."),
@@ -208,14 +210,36 @@ def file_response(request, source, *, filename, content_type=PDF, size=None, inl
     return response
 
 
+def check_signatures(document, content):
+    """For an electronically signed Document: FileRefused(SIGNATURE_BROKEN) unless every signature in `content`
+    (its checked bytes) still holds. Whom the certificates belong to is the validation page's question."""
+    from agreements.signing import SigningError, validation
+
+    try:
+        broken = validation.broken(content)
+    except SigningError as error:
+        logger.error("Document %s: its signatures cannot be checked: %s", document.pk, error)
+        raise FileRefused(SIGNATURE_BROKEN) from error
+    if broken:
+        logger.error("Document %s: signature %s no longer holds.", document.pk, ", ".join(r.field_name for r in broken))
+        raise FileRefused(SIGNATURE_BROKEN)
+
+
 def serve_document(request, document, *, filename=None, inline=False):
     """A stored Document's file, checked, as a response named filename (default: download_name); raises
-    FileRefused for a missing or changed file and for a type that is never served."""
+    FileRefused for a missing or changed file, for a signed file whose signatures no longer hold, and for a type
+    that is never served."""
     if document.content_type not in EXTENSIONS:
         logger.error("Document %s has the content type %r, which is never served.", document.pk,
                      document.content_type)
         raise FileRefused(NOT_SERVED)
+    source = open_document(document)
+    if document.is_signed:
+        with source:
+            content = source.read()
+        check_signatures(document, content)
+        source = content
     return file_response(
-        request, open_document(document), filename=filename or download_name(document),
+        request, source, filename=filename or download_name(document),
         content_type=document.content_type, size=document.size, inline=inline,
     )

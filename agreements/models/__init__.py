@@ -23,6 +23,7 @@ from .negotiation import Letter, ProcedureStep, Proposal, Statement
 from .parties import Committee, CommitteeMembership, Department, Meeting, Membership, Party, Person
 from .reviews import Assessment, Review
 from .search import SearchEntry
+from .signing import SigningKey, TimestampAuthority, TrustAnchor
 from .visits import StartPageVisit
 
 __all__ = [
@@ -32,6 +33,6 @@ __all__ = [
     "CopiedPassage",
     "Deadline", "Department", "Document", "FormSubmission", "Goal", "Impact",
     "ImmutableRecordError", "Indicator", "LegalBasis", "Letter", "Meeting", "Membership", "Party", "Person",
-    "ProcedureStep", "Proposal", "Review", "SearchEntry", "Signature", "StartPageVisit", "Statement", "SupportOffer",
-    "Topic", "Vorlage", "VorlageAnlage", "VorlageSection",
+    "ProcedureStep", "Proposal", "Review", "SearchEntry", "Signature", "SigningKey", "StartPageVisit", "Statement",
+    "SupportOffer", "TimestampAuthority", "Topic", "TrustAnchor", "Vorlage", "VorlageAnlage", "VorlageSection",
 ]

@@ -519,6 +519,10 @@ class Acceptance(models.Model):
 
 
 class Signature(SignedAgreementGuard, TimeStampedModel):
+    class Method(models.TextChoices):
+        PAPER = "papier", _("auf Papier")
+        PADES = "pades", _("elektronisch (PAdES)")
+
     agreement = agreement_link("signatures", on_delete=models.PROTECT)
     party = party_link("signatures")
     person = models.ForeignKey(
@@ -530,6 +534,14 @@ class Signature(SignedAgreementGuard, TimeStampedModel):
     date = models.DateField(_("Datum"))
     place = models.CharField(_("Ort"), max_length=100)
     recorded_by = user_link(_("erfasst von"))
+    # Electronic signatures (PAdES): the signed file after this signature, its hash before and after, the time
+    # from the timestamp and the certificate's holder. A paper signature leaves them empty.
+    method = models.CharField(_("Art"), max_length=10, choices=Method.choices, default=Method.PAPER)
+    document = document_link("+", _("Datei nach dieser Unterschrift"))
+    sha256_before = models.CharField(_("SHA-256 vor der Unterschrift"), max_length=64, blank=True)
+    sha256_after = models.CharField(_("SHA-256 nach der Unterschrift"), max_length=64, blank=True)
+    signed_at = models.DateTimeField(_("Zeitpunkt laut Zeitstempel"), null=True, blank=True)
+    certificate_subject = models.CharField(_("Zertifikat"), max_length=300, blank=True)
 
     history = HistoricalRecords()
 

@@ -31,6 +31,10 @@ class Document(TimeStampedModel):
     content_type = models.CharField(_("Dateityp"), max_length=100)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     is_pdfa = models.BooleanField(_("PDF/A"), default=False)
+    is_signed = models.BooleanField(
+        _("elektronisch signiert"), default=False,
+        help_text=_("Trägt PAdES-Signaturen; jeder Abruf prüft sie."),
+    )
     extracted_text = models.TextField(
         _("extrahierter Text"), blank=True, editable=False,
         help_text=_("Beim Hochladen aus PDF-Dateien gelesen; für die Volltextsuche."),

@@ -6,9 +6,10 @@ from .. import models as m
 from .render import pdf_from_html, render_html
 
 
-def agreement_context(agreement, pending_signature=None):
+def agreement_context(agreement, pending_signature=None, *, electronic=False):
     """The stored agreement; pending_signature, an unsaved Signature, is printed as if it were saved (the last
-    signature is rendered before it is committed, see services.lifecycle.sign)."""
+    signature is rendered before it is committed, see services.lifecycle.sign). electronic: the file to be signed
+    with PAdES, frozen before the first signature; its signature block names the parties in their order."""
     agreement = (
         m.Agreement.objects.filter(pk=agreement.pk)
         .prefetch_related(
@@ -37,11 +38,12 @@ def agreement_context(agreement, pending_signature=None):
         "statements": agreement.annex_statements,
         "signature_rows": [(ap, signatures.get(ap.party_id)) for ap in agreement.agreement_parties.all()],
         "final_version": final_version,
+        "electronic": electronic,
     }
 
 
-def agreement_html(agreement, pending_signature=None):
-    return render_html("pdf/agreement.html", agreement_context(agreement, pending_signature))
+def agreement_html(agreement, pending_signature=None, *, electronic=False):
+    return render_html("pdf/agreement.html", agreement_context(agreement, pending_signature, electronic=electronic))
 
 
 def render_agreement(agreement):

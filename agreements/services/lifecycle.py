@@ -17,7 +17,8 @@ from agreements.policy import access
 from agreements.services.base import commit_with_pdf, record_step, require_writer
 
 from .. import models as m
-from . import deadlines, follow_on
+from ..models.agreements import party_label
+from . import deadlines, follow_on, signing
 from .stored_pdfs import store_generated_pdf
 from .transitions import AGREEMENT, accepting_party_id, latest_version, move, party_name
 from .versions import create_version
@@ -131,12 +132,17 @@ def signing_party_id(user, agreement):
     return next((pid for pid in access.acting_parties(user, agreement) if pid not in signed), None)
 
 
-def _check_signature(user, agreement, data):
+def _check_signature(user, agreement, data, method=signing.PAPER):
     """Under the row lock: the state, the user's party and the data of a signature; returns the locked agreement,
-    the unsaved Signature, and whether it is the last one missing."""
+    the unsaved Signature, and whether it is the last one missing. An electronic signature is today's, and the
+    parties sign it in the agreement's order."""
     agreement = AGREEMENT.enter(user, agreement, "sign")  # the guard: the user's party has not signed yet
     signed = {s.party_id for s in agreement.signatures.all()}
     party_id = signing_party_id(user, agreement)
+    if signing.method_for(agreement) != method:
+        raise DomainError(_("Die Unterzeichnungsart hat sich inzwischen geändert. Bitte laden Sie die Seite neu."))
+    if method == signing.PADES:  # the guard has checked the order of the parties
+        data = {**data, "date": timezone.localdate()}
     person = data.get("person")
     if person is not None and person.party_id != party_id:
         raise DomainError(_("Die unterzeichnende Person gehört nicht zu Ihrer Stelle."))
@@ -147,7 +153,7 @@ def _check_signature(user, agreement, data):
         agreement=agreement, party=m.Party.objects.get(pk=party_id), person=person,
         signatory_name=data.get("signatory_name") or (person.name if person else ""),
         signatory_function=data.get("signatory_function") or (person.function if person else ""),
-        date=date, place=data["place"], recorded_by=user,
+        date=date, place=data["place"], recorded_by=user, method=method,
     )
     if not signature.signatory_name or not signature.signatory_function:
         raise DomainError(_("Name und Funktion der unterzeichnenden Person fehlen."))
@@ -167,11 +173,14 @@ def _save_signature(agreement, signature, user):
 
 
 def sign(*, user, agreement, data):
-    """Record the signature of the user's own party. The last signature stores the signed PDF, once.
+    """Record the signature of the user's own party. On paper, the last signature stores the signed PDF, once;
+    electronically, every signature seals the file (_sign_electronically).
 
     The row lock serialises concurrent signatures. The last one is rendered with the PDF before it is saved, and
     not while the lock is held (commit_with_pdf): a failed rendering leaves the agreement as it was, retryable.
     """
+    if signing.method_for(agreement) == signing.PADES:  # checked again under the lock
+        return _sign_electronically(user, agreement, data)
     with transaction.atomic():
         agreement, signature, last = _check_signature(user, agreement, data)
         if not last:
@@ -197,12 +206,58 @@ def sign(*, user, agreement, data):
     )
 
 
-def _complete_signing(agreement, user, rendered):
-    document = store_generated_pdf(
-        rendered, kind=m.Document.Kind.AGREEMENT, agreement=agreement, user=user,
-        title=_("Zielvereinbarung (unterzeichnete Fassung): %(title)s") % {"title": agreement.title},
-        filename=f"Zielvereinbarung-{agreement.year}-{agreement.pk}.pdf",
+def _sign_electronically(user, agreement, data):
+    """A PAdES signature of the user's party, the next in the agreement's order. The first one freezes the
+    Endfassung as PDF/A with a signature field per party; each one seals the file the previous party signed (an
+    incremental update, so the earlier signatures stay valid). Rendering and sealing run with no row lock held;
+    under the lock again, the file must still be the one that was signed (else it is sealed anew)."""
+    from ..infra.files import read_document
+    from ..pdf.agreement import agreement_html
+    from ..pdf.render import pdf_from_html
+
+    def prepare():
+        locked, pending, last = _check_signature(user, agreement, data, method=signing.PADES)
+        previous = locked.signatures.filter(method=signing.PADES).select_related("document").order_by("id").last()
+        source = ("file", previous.document.sha256) if previous else ("html", agreement_html(locked, electronic=True))
+        return (pending.party_id, source), (locked, pending, last, previous)
+
+    def build(inputs, state):
+        locked, pending, _last, previous = state
+        if previous is not None:
+            pdf = read_document(previous.document)
+        else:
+            pdf = signing.prepare(pdf_from_html(inputs[1][1]).content, locked)
+        return signing.seal(locked, pending, pdf)
+
+    def commit(state, sealed):
+        locked, pending, last, _previous = state
+        document = store_generated_pdf(
+            sealed, kind=m.Document.Kind.AGREEMENT, agreement=locked, user=user, signed=True,
+            title=_("Zielvereinbarung (elektronisch unterzeichnet von %(party)s): %(title)s") % {
+                "party": party_label(pending.party), "title": locked.title},
+            filename=f"Zielvereinbarung-{locked.year}-{locked.pk}-{pending.party.key}.pdf",
+        )
+        pending.document, pending.sha256_before, pending.sha256_after = document, sealed.sha256_before, sealed.sha256
+        pending.signed_at, pending.certificate_subject = sealed.signed_at, sealed.certificate_subject[:300]
+        _save_signature(locked, pending, user)
+        if last:
+            _complete_signing(locked, user, sealed, document=document)
+        return pending
+
+    return commit_with_pdf(
+        prepare=prepare, build=build, commit=commit,
+        failure=_("Die elektronische Unterschrift konnte nicht angebracht werden; es wurde nichts gespeichert. "
+                  "Bitte versuchen Sie es erneut oder wenden Sie sich an die Administration."),
     )
+
+
+def _complete_signing(agreement, user, rendered, document=None):
+    if document is None:
+        document = store_generated_pdf(
+            rendered, kind=m.Document.Kind.AGREEMENT, agreement=agreement, user=user,
+            title=_("Zielvereinbarung (unterzeichnete Fassung): %(title)s") % {"title": agreement.title},
+            filename=f"Zielvereinbarung-{agreement.year}-{agreement.pk}.pdf",
+        )
     agreement.status = S.SIGNED
     agreement.signed_file = document
     agreement.save(update_fields=["status", "signed_file", "modified"])
@@ -307,7 +362,7 @@ def derive(*, user, agreement, kind):
     if kind not in DERIVE_KINDS:
         raise DomainError(_("Unbekannte Art der Folgevereinbarung."))
     with transaction.atomic():
-        require_writer(user, agreement)
+        agreement = AGREEMENT.enter(user, agreement, "derive")
         if kind == "next_year":
             year = agreement.year + 1
             period_start, period_end = follow_on.next_period(agreement)

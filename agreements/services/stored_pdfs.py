@@ -8,6 +8,7 @@ same name (vorlage_bundle.bundle_filename).
 """
 
 from django.core.files.base import ContentFile
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from agreements.policy import vorlage_access
@@ -16,11 +17,14 @@ from agreements.services.base import commit_with_pdf
 from .. import models as m
 
 
-def store_generated_pdf(rendered, *, title, kind, filename, agreement=None, user=None):
-    """Store a generated PDF/A as a Document with its SHA-256; the file goes if the database write fails."""
+def store_generated_pdf(rendered, *, title, kind, filename, agreement=None, user=None, signed=False):
+    """Store a generated PDF/A as a Document with its SHA-256; the file goes if the database write fails.
+    signed: it carries PAdES signatures, which every download checks. A title longer than the field (one naming a
+    long agreement title) is shortened with "…"."""
     document = m.Document(
-        title=title, kind=kind, original_filename=filename, size=rendered.size, content_type="application/pdf",
-        sha256=rendered.sha256, is_pdfa=True, agreement=agreement, uploaded_by=user,
+        title=Truncator(str(title)).chars(m.Document._meta.get_field("title").max_length),
+        kind=kind, original_filename=filename, size=rendered.size, content_type="application/pdf",
+        sha256=rendered.sha256, is_pdfa=True, is_signed=signed, agreement=agreement, uploaded_by=user,
     )
     document.file.save("generated.pdf", ContentFile(rendered.content), save=False)
     try:

@@ -145,6 +145,19 @@ def _own_party_unsigned(user, agreement):
     return None
 
 
+def _electronic_order(user, agreement):
+    """Electronically, the parties sign in the agreement's order: the user's party must be the next one."""
+    from . import signing
+
+    if signing.method_for(agreement) != signing.PADES:
+        return None
+    next_id = signing.next_party_id(agreement)
+    if next_id is None or next_id in access.acting_parties(user, agreement):
+        return None
+    return _("Die Parteien unterzeichnen elektronisch in der Reihenfolge der Vereinbarung; als Nächstes "
+             "unterzeichnet %(party)s.") % {"party": party_name(next_id)}
+
+
 def party_name(party_id):
     return m.Party.objects.filter(pk=party_id).values_list("name", flat=True).first() or ""
 
@@ -152,6 +165,14 @@ def party_name(party_id):
 def holds_pen(user, agreement):
     """Whether the user writes for the party "am Zug" (Agreement.pen_holder_id)."""
     return agreement.pen_holder_id() in access.acting_parties(user, agreement)
+
+
+def _not_an_amendment(user, agreement):
+    """A Nachtrag changes the agreement it amends; next year's agreement and the Jobcenter's follow the agreement."""
+    if agreement.amends_id is None:
+        return None
+    return _("Ein Nachtrag ändert die Zielvereinbarung, zu der er gehört; Folgevereinbarungen werden aus dieser "
+             "abgeleitet.")
 
 
 def _holds_pen(user, agreement):
@@ -253,14 +274,14 @@ AGREEMENT = Lifecycle(
         "agree": Transition((A.NEGOTIATION,), A.AGREED, guards=(_may_accept,)),
         "reopen": Transition((A.AGREED,), A.NEGOTIATION, guards=(_nobody_signed(
             _("Nach der ersten Unterschrift kann die Abstimmung nicht mehr aufgehoben werden.")),)),
-        "sign": Transition((A.AGREED,), A.SIGNED, guards=(_own_party_unsigned,)),
+        "sign": Transition((A.AGREED,), A.SIGNED, guards=(_own_party_unsigned, _electronic_order)),
         "refuse": Transition((A.AGREED,), A.NOT_SIGNED),
         "withdraw": Transition((A.DRAFT, A.NEGOTIATION, A.AGREED), A.WITHDRAWN, guards=(_nobody_signed(
             _("Nach der ersten Unterschrift kann die Vereinbarung nicht zurückgezogen werden.")),)),
         "start": Transition((A.SIGNED,), A.IN_EFFECT),
         "close": Transition((A.EVALUATED,), A.CLOSED),
         "amend": Transition((A.SIGNED, A.IN_EFFECT, A.EVALUATED, A.CLOSED)),
-        "derive": Transition(tuple(A.values)),
+        "derive": Transition(tuple(A.values), guards=(_not_an_amendment,)),
         # Deadlines of the agreement (services.deadlines): set, changed, done or dropped by an editor of any of its
         # parties while the agreement runs; an ended one (closed, withdrawn, not signed) has none left to keep.
         "deadline": Transition(

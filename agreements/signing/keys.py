@@ -120,14 +120,17 @@ def _load_chain(config: KeyConfig) -> list:
         raise KeyConfigError(f"Die Zertifikatskette {', '.join(config.chain_files)} ist nicht lesbar: {exc}") from None
 
 
-def _pkcs12_signer(config: KeyConfig, secret: str):
+def _pkcs12_signer(config: KeyConfig, secret: str, data: bytes | None = None):
     from pyhanko.sign.signers import SimpleSigner
 
     who = f" von {config.party}" if config.party else ""
-    try:
-        data = Path(config.pkcs12_path).read_bytes()
-    except OSError as exc:
-        raise KeyConfigError(f"Die PKCS#12-Datei {config.pkcs12_path}{who} ist nicht lesbar: {exc.strerror}.") from None
+    if data is None:
+        try:
+            data = Path(config.pkcs12_path).read_bytes()
+        except OSError as exc:
+            raise KeyConfigError(
+                f"Die PKCS#12-Datei {config.pkcs12_path}{who} ist nicht lesbar: {exc.strerror}."
+            ) from None
     try:
         return SimpleSigner.load_pkcs12_data(data, other_certs=_load_chain(config), passphrase=secret.encode("utf-8"))
     except ValueError:
@@ -180,6 +183,15 @@ def _pkcs11_signer(config: KeyConfig, secret: str):
         session.close()
 
 
+def pkcs12_signer_from_data(config: KeyConfig, data: bytes, *, environ: Mapping[str, str] | None = None):
+    """The signer of PKCS#12 `data` that is not on disk (yet), e.g. an upload the admin checks before storing it,
+    with the secret `config` names; `config.pkcs12_path` only names the file in messages. KeyConfigError as
+    `open_signer` raises it."""
+    if config.kind != "pkcs12":
+        raise KeyConfigError(f"Die Schlüsselart {config.kind!r} hat keine PKCS#12-Datei.")
+    return _pkcs12_signer(config, read_secret(config, environ), data)
+
+
 @contextlib.contextmanager
 def open_signer(config: KeyConfig, *, environ: Mapping[str, str] | None = None) -> Iterator:
     """A pyHanko Signer for the party of `config`, for the duration of the `with` block."""
@@ -189,3 +201,12 @@ def open_signer(config: KeyConfig, *, environ: Mapping[str, str] | None = None) 
         return
     with _pkcs11_signer(config, secret) as signer:
         yield signer
+
+
+def certificate_facts(signer):
+    """(holder, valid until, valid from) of a signer's certificate, the holder written as the trust anchors' is
+    (RFC 4514). The admin records them when it opens a key, and so does the demo when it makes its keys."""
+    from cryptography import x509
+
+    cert = x509.load_der_x509_certificate(signer.signing_cert.dump())
+    return cert.subject.rfc4514_string()[:300], cert.not_valid_after_utc, cert.not_valid_before_utc

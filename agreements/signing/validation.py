@@ -15,6 +15,7 @@ from datetime import datetime
 from io import BytesIO
 
 from .errors import SigningError
+from .loop import outside_event_loop
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def _report(emb, st, **specific) -> SignatureReport:
     )
 
 
+@outside_event_loop
 def validate(pdf_bytes: bytes, *, validation_context) -> list[SignatureReport]:
     """Validate every signature and document timestamp. `validation_context` is a pyhanko_certvalidator
     ValidationContext, or a callable returning a fresh one (used once per signature, since contexts cache
@@ -118,6 +120,26 @@ def validate(pdf_bytes: bytes, *, validation_context) -> list[SignatureReport]:
             bottom_line=st.bottom_line,
         ))
     return reports
+
+
+def broken(pdf_bytes: bytes) -> list[SignatureReport]:
+    """The signatures (and document timestamps) of the file that no longer hold: changed bytes, a signature that
+    does not verify, or a change after it beyond what it allows. Trust is not asked (no trust anchors, nothing
+    fetched): this is the check every download of a signed file makes. A file that cannot be read counts as one."""
+    from pyhanko_certvalidator import ValidationContext
+
+    def context():
+        return ValidationContext(trust_roots=[], allow_fetching=False, revocation_mode="soft-fail")
+
+    try:
+        reports = validate(pdf_bytes, validation_context=context)
+    except SigningError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a file pyHanko cannot take apart is not handed out as signed
+        raise SigningError(f"Die Signaturen der Datei lassen sich nicht prüfen: {exc}") from exc
+    if not reports:
+        raise SigningError("Die Datei trägt keine Signatur mehr.")
+    return [r for r in reports if not (r.intact and r.valid and r.docmdp_ok is not False)]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from .. import models as m
 from ..forms import AgreementFilterForm, AgreementForm, SectionForm
 from ..forms.base import submit_once
 from ..services import agreements as svc
-from ..services import follow_on, lifecycle
+from ..services import follow_on, lifecycle, signing
 from ..services.overview import filter_agreement_list
 from .base import (
     Routes,
@@ -85,13 +85,17 @@ def agreement_detail(request, pk):
     if refused := read_only(request):
         return refused
     signed, total, missing = lifecycle.signature_progress(agreement)
+    # How the agreement is (to be) signed: shown from the agreed text on, as the service decides it.
+    signing_plan = (signing.plan(agreement) if agreement.status == m.Agreement.Status.AGREED or signed
+                    else None)
     return render(request, "agreements/agreement_detail.html", agreement_context(
         request, agreement, "agreement_detail",
         actions=lifecycle.available_actions(request.user, agreement),
         latest_version=lifecycle.latest_version(agreement),
         acceptances=agreement.acceptances.select_related("party", "version").order_by("accepted_at", "id"),
         next_step=lifecycle.next_step_text(agreement),
-        signed_count=signed, party_count=total, missing_parties=missing,
+        signed_count=signed, party_count=total, missing_parties=missing, signing_plan=signing_plan,
+        next_signer=next((p for p in missing if signing_plan and p.pk == signing_plan.next_party_id), None),
         can_write_vorlage=vorlage_access.can_report_on_agreement(request.user, agreement),
     ))
 

@@ -15,6 +15,7 @@ from .. import models as m
 from ..forms.base import submit_once
 from ..forms.lifecycle import AgreeForm, AssessmentForm, ReasonForm, ReviewForm, SignatureForm
 from ..services import lifecycle as svc
+from ..services import signing
 from .base import (
     Confirmation,
     Routes,
@@ -147,7 +148,7 @@ agreement_withdraw = _reason_view("withdraw", svc.withdraw, gettext_lazy("Zielve
 urlpatterns.add("vereinbarungen/<int:pk>/zurueckziehen/", agreement_withdraw)
 
 
-def _sign_confirmation(request, agreement, data):
+def _sign_confirmation(request, agreement, data, electronic):
     """Who signs for which party, where and when; whether it is the last signature (which stores the PDF)."""
     parties = [ap.party for ap in agreement.agreement_parties.all()]
     signed = {s.party_id for s in agreement.signatures.all()}
@@ -158,20 +159,35 @@ def _sign_confirmation(request, agreement, data):
         "party": next(p.name for p in parties if p.pk == party_id),
         "name": data.get("signatory_name") or (person.name if person else ""),
         "function": data.get("signatory_function") or (person.function if person else ""),
-        "date": formats.date_format(data["date"], "SHORT_DATE_FORMAT"), "place": data["place"],
+        "date": formats.date_format(data.get("date") or timezone.localdate(), "SHORT_DATE_FORMAT"),
+        "place": data["place"],
     }
-    return Confirmation(
-        title=_("Unterschrift erfassen?"),
-        consequences=(
+    if electronic:
+        consequences = (
+            _("Für %(party)s unterzeichnet %(name)s (%(function)s) jetzt elektronisch in %(place)s: Die Datei der "
+              "Endfassung wird mit dem Signaturschlüssel von %(party)s signiert und mit einem Zeitstempel "
+              "versehen.") % facts,
+            _("Danach unterzeichnet %(parties)s in dieser Reihenfolge.") % {"parties": _names(missing)} if missing
+            else _("Damit haben alle Vereinbarungspartner unterzeichnet: Die signierte Datei ist die unterzeichnete "
+                   "Fassung der Zielvereinbarung."),
+            _("Eine Signatur kann nicht zurückgenommen werden; die Abstimmung lässt sich danach nicht mehr "
+              "aufheben, und der Text der Endfassung ist festgeschrieben."),
+        )
+    else:
+        consequences = (
             _("Für %(party)s unterzeichnet %(name)s (%(function)s), am %(date)s in %(place)s.") % facts,
             _("Danach fehlt noch die Unterschrift von %(parties)s.") % {"parties": _names(missing)} if missing else
             _("Damit haben alle Vereinbarungspartner unterzeichnet: Die Zielvereinbarung ist unterzeichnet, und die "
               "Endfassung wird einmalig als PDF erzeugt und mit ihrer Prüfsumme gespeichert."),
             _("Die Unterschrift wird im Verfahren vermerkt und kann nicht zurückgenommen werden; die Abstimmung "
               "lässt sich danach nicht mehr aufheben."),
-        ),
-        submit=_("Unterschrift verbindlich erfassen"), back_url=reverse("agreement_detail", args=[agreement.pk]),
-        subject=agreement.title,
+        )
+    return Confirmation(
+        title=_("Elektronisch unterzeichnen?") if electronic else _("Unterschrift erfassen?"),
+        consequences=consequences,
+        submit=_("Jetzt verbindlich elektronisch unterzeichnen") if electronic
+        else _("Unterschrift verbindlich erfassen"),
+        back_url=reverse("agreement_detail", args=[agreement.pk]), subject=agreement.title,
     )
 
 
@@ -184,15 +200,22 @@ def agreement_sign(request, pk):
     # The people of the party the user signs for, the one the service records the signature for.
     people = m.Person.objects.filter(party_id=svc.signing_party_id(request.user, agreement)).order_by(
         "family_name", "given_name", "pk")
-    form = SignatureForm(posted(request), people=people)
+    electronic = signing.method_for(agreement) == signing.PADES
+    form = SignatureForm(posted(request), people=people, electronic=electronic)
     if request.method == "POST" and form.is_valid():
-        if asked := ask_first(request, lambda: _sign_confirmation(request, agreement, form.cleaned_data),
+        if asked := ask_first(request, lambda: _sign_confirmation(request, agreement, form.cleaned_data, electronic),
                               form=form):
             return asked
         if run_service(request, form, lambda: svc.sign(user=request.user, agreement=agreement,
                                                         data=form.cleaned_data),
-                       success_message=_("Die Unterschrift wurde erfasst.")):
+                       success_message=_("Die Zielvereinbarung wurde elektronisch unterzeichnet.") if electronic
+                       else _("Die Unterschrift wurde erfasst.")):
             return redirect("agreement_detail", pk=pk)
+    if electronic:
+        return _action_page(request, agreement, form, _("Elektronisch unterzeichnen"), _(
+            "Die Endfassung wird als PDF/A mit der elektronischen Signatur Ihrer Stelle und einem Zeitstempel "
+            "versehen. Geben Sie an, wer für Ihre Stelle unterzeichnet und wo; Datum und Uhrzeit sind die des "
+            "Zeitstempels."))
     return _action_page(request, agreement, form, _("Unterschrift erfassen"),
                         _("Erfassen Sie die Unterschrift Ihrer Stelle unter der abgestimmten Endfassung."))
 
