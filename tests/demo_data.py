@@ -32,7 +32,9 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 def _load(media_root):
     # DEBUG plays no part in what load_demo writes; without it the command has to be forced (known passwords).
-    with override_settings(MEDIA_ROOT=media_root, PASSWORD_HASHERS=FAST_HASHERS), \
+    # The demo's signing keys next to its files, not in them (demo_files copies those) and never in var/.
+    with override_settings(MEDIA_ROOT=media_root, PASSWORD_HASHERS=FAST_HASHERS,
+                           DEMO_SIGNING_DIR=f"{media_root}-signing"), \
             translation.override(django_settings.LANGUAGE_CODE):
         call_command("load_demo", force=True, verbosity=0)
 

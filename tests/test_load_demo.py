@@ -9,6 +9,7 @@ import pypdf
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
@@ -28,10 +29,16 @@ from agreements.models import (
     Person,
     ProcedureStep,
     Proposal,
+    Signature,
+    SigningKey,
     Statement,
+    TimestampAuthority,
+    TrustAnchor,
     Vorlage,
 )
+from agreements.services import signing
 from agreements.services.versions import agreement_snapshot
+from agreements.signing import keys
 
 DEMO_USERNAMES = ["kreis-editor", "kreis-reader", "neuss-editor", "mais-editor", "ausschuss", "admin"]
 P = ProcedureStep.Precision
@@ -46,7 +53,8 @@ def run_command(*args):
 
 @pytest.fixture
 def demo_settings(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DEMO_SIGNING_DIR = tmp_path / "demo-signing"
     settings.DEBUG = True
     # Six accounts get a password on every load; the production hasher would dominate the test time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -104,7 +112,7 @@ def database_state():
 
 
 def test_it_loads(loaded):
-    assert Agreement.objects.count() == 5
+    assert Agreement.objects.count() == 6
     agreement = agreement_2012()
     assert agreement.status == Agreement.Status.IN_EFFECT
     assert (agreement.period_start, agreement.period_end) == (datetime.date(2012, 1, 1), datetime.date(2012, 12, 31))
@@ -211,7 +219,7 @@ def test_it_loads_without_debug_when_forced(demo_settings, reference_loaded):
 
 def test_it_skips_the_second_time_with_if_empty(demo_settings, reference_loaded):
     run_command("--if-empty", "--verbosity", "0")
-    assert Agreement.objects.count() == 5
+    assert Agreement.objects.count() == 6
     before = database_state()
 
     out = run_command("--if-empty")
@@ -238,7 +246,7 @@ def test_it_prints_nothing_at_verbosity_0(demo_settings, reference_loaded):
 def test_it_loads_the_reference_data_itself_when_missing(demo_settings, db):
     run_command("--verbosity", "0")
 
-    assert Agreement.objects.count() == 5
+    assert Agreement.objects.count() == 6
 
 
 def test_it_leaves_no_rows_and_no_files_when_a_step_fails(demo_settings, reference_loaded, monkeypatch):
@@ -567,3 +575,93 @@ def test_it_never_rewrites_a_signed_agreement(loaded, monkeypatch):
         run_command("--verbosity", "0")
 
     assert database_state() == before
+
+
+# --- The electronically signed Nachtrag (issue 15) -----------------------------------------------------------------
+
+
+def files_under(root):
+    root = Path(root)
+    return sorted((str(p.relative_to(root)), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file())
+
+
+def certificate_subject(mapping):
+    with keys.open_signer(keys.KeyConfig.from_mapping(mapping)) as signer:
+        return signer.signing_cert.subject.human_friendly
+
+
+def test_it_signs_one_agreement_electronically_with_demo_keys(demo_settings, reference_loaded):
+    demo.load_demo()
+
+    original = agreement_2012()
+    amendment = Agreement.objects.get(amends=original)
+    assert amendment.title == f"1. Nachtrag zur {demo.TITLE_2012}"
+    assert amendment.status == Agreement.Status.SIGNED
+    assert "erfunden" in amendment.sections.get(heading="§ 6 Hinweis zur Demo").text
+    # The 2012 agreement itself stays signed on paper.
+    assert set(original.signatures.values_list("method", flat=True)) == {Signature.Method.PAPER}
+    first, second = amendment.signatures.select_related("party", "document").order_by("pk")
+    assert [(s.party.key, s.method) for s in (first, second)] == [
+        ("mais-nrw", Signature.Method.PADES), ("kreis-mettmann", Signature.Method.PADES)]
+    assert amendment.signed_file == second.document and second.document.is_signed
+    with second.document.file.open("rb") as handle:
+        content = handle.read()
+    assert hashlib.sha256(content).hexdigest() == second.document.sha256 == second.sha256_after
+    assert second.sha256_before == first.sha256_after
+
+    # Both signatures hold and chain to the demo's trust anchor; each carries a timestamp of the demo TSA.
+    verdict = signing.check(content, expected=2)
+    assert verdict.intact and verdict.trusted, [r.summary for r in verdict.reports]
+    assert [r.field_name for r in verdict.reports] == ["Unterschrift-mais-nrw", "Unterschrift-kreis-mettmann"]
+    assert [r.signer for r in verdict.reports] == ["MAIS NRW (DEMO-Siegel)", "Kreis Mettmann (DEMO-Siegel)"]
+    assert all(r.timestamped and r.timestamp_ok for r in verdict.reports)
+    assert all("DEMO-Siegel" in s.certificate_subject for s in (first, second))
+
+    # The keys, the TSA and the trust anchor are the demo's, and say so.
+    signing_dir = Path(demo_settings.DEMO_SIGNING_DIR)
+    demo_keys = SigningKey.objects.select_related("party")
+    assert {key.party.key for key in demo_keys} == {"mais-nrw", "kreis-mettmann", "rhein-kreis-neuss"}
+    for key in demo_keys:
+        assert key.is_demo and key.is_active
+        assert "DEMO" in certificate_subject(key.mapping())
+        secret = Path(key.secret_file)
+        assert secret.is_relative_to(signing_dir) and secret.stat().st_mode & 0o077 == 0
+        assert not secret.is_relative_to(demo_settings.MEDIA_ROOT)
+    (tsa,) = TimestampAuthority.objects.all()
+    assert tsa.is_demo and "DEMO" in tsa.name and not tsa.url
+    assert "DEMO" in certificate_subject({"kind": "pkcs12", "pkcs12_path": tsa.local_key.path,
+                                           "secret_file": tsa.secret_file})
+    (anchor,) = TrustAnchor.objects.all()
+    assert anchor.is_demo and anchor.is_active and "DEMO" in anchor.name and "DEMO" in anchor.subject
+    # The demo TSA is switched off again: the demo's other agreements are signed on paper until an admin switches
+    # it on (then the Rhein-Kreis Neuss's, whose parties have keys, would be signed electronically).
+    assert not tsa.is_active
+    neuss = Agreement.objects.get(parties__key="rhein-kreis-neuss")
+    assert signing.missing_setup(neuss) == ["Es ist kein Zeitstempeldienst eingerichtet."]
+    TimestampAuthority.objects.filter(pk=tsa.pk).update(is_active=True)
+    assert signing.method_for(neuss) == signing.PADES
+    TimestampAuthority.objects.filter(pk=tsa.pk).update(is_active=False)
+
+    # A second run leaves all of it as it is, the key files included.
+    before, files = database_state(), (files_under(signing_dir), files_under(demo_settings.MEDIA_ROOT))
+    second_run = demo.load_demo()
+    assert database_state() == before
+    assert (files_under(signing_dir), files_under(demo_settings.MEDIA_ROOT)) == files
+    assert all(c["created"] == 0 and c["changed"] == 0 for c in second_run["counts"].values()), second_run["counts"]
+
+
+def test_a_failed_signature_leaves_no_keys_and_no_files(demo_settings, reference_loaded, monkeypatch):
+    # The ministry signs, then the second signatory is nobody's to sign for: everything is rolled back.
+    signatories = demo.signed_amendment.SIGNATORIES
+    monkeypatch.setattr(demo.signed_amendment, "SIGNATORIES", (signatories[0], ("neuss-editor", "Landrat", "Neuss")))
+    sealed = []
+    seal = signing.seal
+    monkeypatch.setattr(signing, "seal", lambda *args: sealed.append(seal(*args)) or sealed[-1])
+
+    with pytest.raises(PermissionDenied):
+        demo.load_demo()
+
+    assert len(sealed) == 1  # the ministry's signature was made and stored, and went with the rest
+    assert not Agreement.objects.exists() and not SigningKey.objects.exists()
+    assert not [p for p in Path(demo_settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    assert not [p for p in Path(demo_settings.DEMO_SIGNING_DIR).rglob("*") if p.is_file()]

@@ -148,8 +148,9 @@ def propose(page):
 def open_agreement(page, title=TITLE):
     nav(page, "Zielvereinbarungen")
     expect_heading(page, "Zielvereinbarungen")
-    # The list links the short title ("ZV 2013 MAIS NRW – Kreis Mettmann"); the full title is on the same row.
-    main(page).get_by_role("row").filter(has_text=title).get_by_role("link").first.click()
+    # The list links the short title ("ZV 2013 MAIS NRW – Kreis Mettmann"); the full title is on the same row, exactly
+    # (the demo's "1. Nachtrag zur <title>" contains it).
+    main(page).get_by_role("row").filter(has=page.get_by_text(title, exact=True)).get_by_role("link").first.click()
     expect_heading(page, title)
 
 

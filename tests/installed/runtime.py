@@ -33,9 +33,10 @@ START_TIMEOUT_S = 600
 
 # What the test session itself sets (pytest-env, pytest-django, Playwright) or what a parent `make test` passes
 # down: the server must start from a user's shell, not from inside the test run.
-_NOT_INHERITED = {"SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "DATABASE_URL", "MEDIA_ROOT", "DJANGO_SETTINGS_MODULE",
-                  "DJANGO_ALLOW_ASYNC_UNSAFE", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "MAKEFLAGS", "MFLAGS",
-                  "MAKELEVEL", "PYTEST_ARGS", "PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS", "PIP_CONSTRAINT"}
+_NOT_INHERITED = {"SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "DATABASE_URL", "MEDIA_ROOT", "DEMO_SIGNING_DIR",
+                  "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME",
+                  "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTEST_ARGS", "PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS",
+                  "PIP_CONSTRAINT"}
 
 
 def clean_env(**extra):
@@ -132,7 +133,9 @@ class Server:
     def start(self):
         command = ["make", "--no-print-directory", "run", f"VENV={self.venv}", "HOST=127.0.0.1", f"PORT={self.port}",
                    "RUNSERVER_ARGS=--noreload"]
-        env = clean_env(DATABASE_URL=self.database_url, MEDIA_ROOT=str(self.media_root))
+        # The demo keys load_demo writes go beside the media (the test's temporary directory), not into var/.
+        env = clean_env(DATABASE_URL=self.database_url, MEDIA_ROOT=str(self.media_root),
+                        DEMO_SIGNING_DIR=str(Path(self.media_root).parent / "demo-signing"))
         self._out = open(self.log, "w")
         self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=self._out, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, start_new_session=True)

@@ -89,7 +89,9 @@ def derive_follow_on(county):
 
     nav(county, "Zielvereinbarungen")
     expect_heading(county, "Zielvereinbarungen")
-    main(county).get_by_role("row").filter(has_text=TITLE_2012).get_by_role("link").first.click()
+    # The full title exactly: the demo's "1. Nachtrag zur <TITLE_2012>" contains it.
+    main(county).get_by_role("row").filter(has=county.get_by_text(TITLE_2012, exact=True)).get_by_role(
+        "link").first.click()
     expect_heading(county, TITLE_2012)
     county.get_by_role("button", name="Folgevereinbarung für das nächste Jahr").click()
     expect_message(county, "Die Folgevereinbarung wurde als Entwurf angelegt.")

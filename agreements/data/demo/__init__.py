@@ -17,14 +17,24 @@ The package, in the order the case is loaded (`_run`):
 - anlagen: the PDFs of the agreement, the offers and the letters;
 - negotiation_2012: drafts, letters, statements, proposals, timeline and signatures of 2012;
 - deadlines: the reports § 4 of the 2012 agreement names;
-- vorlage: Vorlage 50/015/2012 and its consultation.
+- vorlage: Vorlage 50/015/2012 and its consultation;
+- signed_amendment: the demo keys, and the 1. Nachtrag to the 2012 agreement, signed electronically with them.
 """
 
 from django.core.management import call_command
 from django.db import transaction
 
 from agreements.data.catalogue import TOPICS
-from agreements.data.demo import agreement_2012, anlagen, deadlines, negotiation_2012, other_agreements, people, vorlage
+from agreements.data.demo import (
+    agreement_2012,
+    anlagen,
+    deadlines,
+    negotiation_2012,
+    other_agreements,
+    people,
+    signed_amendment,
+    vorlage,
+)
 from agreements.data.demo.agreement_2012 import KDU_TITLE, TITLE_2012
 from agreements.data.demo.anlagen import ANLAGE_AGREEMENT
 from agreements.data.demo.loader import DemoDataError, Loader
@@ -82,3 +92,4 @@ def _run(loader):
     other_agreements.load_neuss(loader, mais, neuss, parties["jobcenter-rhein-kreis-neuss"])
     committees = people.load_committees(loader, mettmann, users["ausschuss"])
     vorlage.load(loader, persons, committees, agreement, documents)
+    signed_amendment.load(loader, agreement, parties, users)
