@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 import pytest
 from django.conf import settings as django_settings
 
+from agreements import models as m
 from agreements.tooling import benchmark as bench
 from agreements.tooling.benchmark.base import percentile
 from agreements.tooling.benchmark.jobs import JOBS
@@ -22,6 +23,8 @@ from agreements.tooling.benchmark.machine import machine_info, software_versions
 from agreements.tooling.benchmark.pages import PAGES, REFERENCES, STATIC_PATH
 from agreements.tooling.benchmark.scales import FIXED_VORLAGE, scale_years
 from agreements.tooling.benchmark.servers import free_port, parse_access_log
+from agreements.tooling.benchmark.signatures import FIGURES as SIGNATURE_FIGURES
+from agreements.tooling.benchmark.signatures import MAX_SIGNATURE_REPEATS, measure_signatures, signature_targets
 from agreements.tooling.benchmark.targets import evaluate_targets, jobs_not_constant, not_constant
 from agreements.tooling.benchmark.writes import RequestLog, fill_form
 
@@ -48,7 +51,9 @@ def static_root(settings, tmp_path):
 
 
 def test_it_measures_every_page_at_two_scales_with_equal_query_counts(db, static_root):
-    report, cast = bench.measure_all(scales=(1, 2), repeats=1, warmup=0, pdf_repeats=1, bundle=(2, 4))
+    # The signatures have a test of their own (below).
+    report, cast = bench.measure_all(scales=(1, 2), repeats=1, warmup=0, pdf_repeats=1, bundle=(2, 4),
+                                     signature_repeats=0)
 
     assert [s["scale"] for s in report["scales"]] == [1, 2]
     small, large = report["scales"]
@@ -103,6 +108,7 @@ def test_it_measures_every_page_at_two_scales_with_equal_query_counts(db, static
     assert results["Queries constant across scales for every page"] == "PASS"
     assert list(results.values())[2:4] == ["NOT RUN", "NOT RUN"]
     assert "Queries constant across scales for the background jobs (reminders computed, digest)" in results
+    assert report["signatures"] is None and list(results.values())[-1] == "NOT RUN"
     markdown = bench.render_markdown(report)
     assert "## Pages at 1x" in markdown and "## Pages at 2x" in markdown and "## Targets" in markdown
     assert "NOT CONSTANT" not in markdown
@@ -235,6 +241,49 @@ def test_it_reports_every_database_with_its_own_figures_and_a_summary():
                         "| FAIL |")
     assert rows[-1] == ("| PostgreSQL 15 | 210 | 3 (2 socket) | 1 | 27 of 30 | 69.0 | 20.0 | 290 | 100 | 120 "
                         "| PASS |")
+
+
+def test_it_times_signatures_at_b_t_and_b_lta_and_the_validation_of_two(world):
+    """Two parties sign the world's agreement at B-T and at B-LTA with a demo PKI of the benchmark's own, and the
+    files with both signatures are validated; the report judges each figure against 1 s. Timings are the
+    machine's: only that there are some is asserted."""
+    signatures = measure_signatures(world.agreement, repeats=1)
+
+    assert signatures["repeats"] == 1 and signatures["pdf_bytes"] > 1000
+    assert signatures["parties"] == [world.ministry.name, world.county.name]
+    assert list(signatures["figures"]) == [key for key, _label in SIGNATURE_FIGURES]
+    for key, figures in signatures["figures"].items():
+        # one signature per party and level in a round; one validation of the file with both
+        assert figures["samples"] == (2 if key.startswith("sign") else 1)
+        assert 0 < figures["median_s"] <= figures["max_s"]
+    # Nothing is stored: the keys lived in a temporary folder, no record was written.
+    assert not m.SigningKey.objects.exists() and not m.TimestampAuthority.objects.exists()
+    assert not world.agreement.signatures.exists()
+
+    report = _fake_report(board_queries=(5, 5))
+    report["signatures"] = signatures
+    report["targets"] = evaluate_targets(report)
+    judged = report["targets"][-4:]
+    assert [target for target, _result, _detail in judged] == [
+        "One signature at PAdES B-T: median below 1 s", "One signature at PAdES B-LTA: median below 1 s",
+        "Validating a PDF with two B-T signatures: median below 1 s",
+        "Validating a PDF with two B-LTA signatures: median below 1 s",
+    ]
+    for (_target, result, detail), key in zip(judged, signatures["figures"], strict=True):
+        assert result == ("PASS" if signatures["figures"][key]["median_s"] < 1 else "FAIL")
+        assert detail.startswith("median ") and detail.endswith(" runs)")
+    markdown = bench.render_markdown(report)
+    assert "### Electronic signatures" in markdown and "| One signature at PAdES B-LTA |" in markdown
+    assert "demo TSA key in process (no network)" in markdown
+
+    # A slow signature fails its target; a run without the figures says so.
+    slow = {**signatures, "figures": {**signatures["figures"],
+                                      "sign_lta": {"median_s": 1.2, "max_s": 1.5, "samples": 2}}}
+    assert signature_targets(slow)[1] == ("One signature at PAdES B-LTA: median below 1 s", "FAIL",
+                                          "median 1200 ms, max 1500 ms (2 runs)")
+    assert [result for _target, result, _detail in signature_targets(None)] == ["NOT RUN"]
+    with pytest.raises(bench.BenchmarkError, match="repeats"):
+        measure_signatures(world.agreement, repeats=MAX_SIGNATURE_REPEATS + 1)
 
 
 def test_it_fills_a_form_as_a_browser_submits_it():

@@ -30,6 +30,8 @@ from agreements.tooling import benchmark as bench
 from zielsteuerung.settings import parse_database_url
 
 CHILD_FLAG = "ZS_BENCHMARK_CHILD"
+# The child's folders under var/benchmark/, made fresh for each database and removed afterwards.
+SUBDIRS = ("media", "static", "demo-signing")
 
 
 # The numeric options, in --help's order; the parent passes each on to the child as given.
@@ -41,6 +43,8 @@ NUMBERS = (
     ("--sign-clicks", bench.DEFAULT_SIGN_CLICKS, _("gleichzeitige Klicks auf „Unterzeichnen“ (0: keine)")),
     ("--runserver-seconds", bench.DEFAULT_RUNSERVER_SECONDS,
      _("Dauer der Schreiblast unter dem Server von make run (nur SQLite; 0: keine)")),
+    ("--signature-repeats", bench.SIGNATURE_REPEATS,
+     _("Durchgänge der Messung elektronischer Signaturen, höchstens 50 (0: keine)")),
 )
 
 
@@ -152,6 +156,8 @@ class Command(TranslatedCommand):
             raise CommandError(gettext("--repeats, --load-seconds und --users müssen positiv sein."))
         if min(options["writers"], options["sign_clicks"], options["runserver_seconds"]) < 0:
             raise CommandError(gettext("--writers, --sign-clicks und --runserver-seconds dürfen nicht negativ sein."))
+        if not 0 <= options["signature_repeats"] <= bench.MAX_SIGNATURE_REPEATS:
+            raise CommandError(gettext("--signature-repeats: 0 bis %(max)s.") % {"max": bench.MAX_SIGNATURE_REPEATS})
         scales = _scales(options["scales"])
         if options["child"]:
             return self.child(scales, options)
@@ -188,7 +194,7 @@ class Command(TranslatedCommand):
 
     def _run_child(self, options, database, workdir, command_line, json_path):
         base = Path(settings.BASE_DIR)
-        for sub in ("media", "static"):
+        for sub in SUBDIRS:
             shutil.rmtree(workdir / sub, ignore_errors=True)
         database.create()
         env = {
@@ -204,6 +210,7 @@ class Command(TranslatedCommand):
             "BEHIND_TLS_PROXY": "0",
             "MEDIA_ROOT": str(workdir / "media"),
             "STATIC_ROOT": str(workdir / "static"),
+            "DEMO_SIGNING_DIR": str(workdir / "demo-signing"),  # the demo's keys (load_demo), not var/demo-signing
             "ZS_BENCHMARK_COMMAND": command_line,
             "ZS_BENCHMARK_DATABASE": database.label(),
             "PYTHONUNBUFFERED": "1",
@@ -228,7 +235,7 @@ class Command(TranslatedCommand):
         finally:
             if not options["keep"]:
                 database.drop()
-                for sub in ("media", "static"):
+                for sub in SUBDIRS:
                     shutil.rmtree(workdir / sub, ignore_errors=True)
         if code:
             raise CommandError(gettext("Die Messung ist fehlgeschlagen (Exit-Status %(code)s); Protokolle unter "
@@ -244,7 +251,7 @@ class Command(TranslatedCommand):
                 scales=scales, repeats=options["repeats"], load=not options["no_load"],
                 load_seconds=options["load_seconds"], users=options["users"], writers=options["writers"],
                 sign_clicks=options["sign_clicks"], runserver_seconds=options["runserver_seconds"],
-                pdf=not options["no_pdf"],
+                pdf=not options["no_pdf"], signature_repeats=options["signature_repeats"],
                 command=os.environ.get("ZS_BENCHMARK_COMMAND", "manage.py benchmark"),
                 database_label=os.environ.get("ZS_BENCHMARK_DATABASE", ""),
             )

@@ -15,13 +15,15 @@ Method, in short:
 - Jobs: the deadline reminders of the 53 counties and the daily digest, in-process like the pages (jobs.py), with
   recipients that grow with the scale.
 - PDF: pdf (the demo Vorlage; a bundle of 10 Anlagen with 200 pages).
+- Electronic signatures: one PAdES signature at B-T and at B-LTA and the validation of a file with two, with the
+  demo PKI made in a temporary folder and the demo agreement's Endfassung (signatures.py).
 - Load: gunicorn with deploy/gunicorn.conf.py on loopback, wrk with deploy/load/walk.lua and the session cookie
   of the ministry editor obtained through the real login form.
 
 The package, one module a concern: base (error, log, percentile, the throwaway-database guard), scales (data and
-the cast of users and fixed rows), pages, jobs, pdf, servers (gunicorn, runserver, HTTP client), writes (editors
-saving forms), sign (parallel clicks on "Unterzeichnen"), load (wrk and the write mix against a server), machine,
-targets, report (Markdown). This module runs them in order (`run`).
+the cast of users and fixed rows), pages, jobs, pdf, signatures (PAdES signing and validation), servers (gunicorn,
+runserver, HTTP client), writes (editors saving forms), sign (parallel clicks on "Unterzeichnen"), load (wrk and
+the write mix against a server), machine, targets, report (Markdown). This module runs them in order (`run`).
 """
 
 import datetime
@@ -53,14 +55,15 @@ from agreements.tooling.benchmark.pdf import BUNDLE_SIZE, PDF_REPEATS, measure_p
 from agreements.tooling.benchmark.report import dump_json, render_markdown
 from agreements.tooling.benchmark.scales import DEFAULT_SCALES, grow_to, load_demo_case, prepare_cast, scale_years
 from agreements.tooling.benchmark.sign import DEFAULT_SIGN_CLICKS
+from agreements.tooling.benchmark.signatures import MAX_SIGNATURE_REPEATS, SIGNATURE_REPEATS, measure_signatures
 from agreements.tooling.benchmark.targets import evaluate_targets
 from agreements.tooling.benchmark.writes import DEFAULT_WRITERS, prepare_writers
 
 # What manage.py benchmark uses.
 __all__ = [
     "DEFAULT_LOAD_SECONDS", "DEFAULT_REPEATS", "DEFAULT_RUNSERVER_SECONDS", "DEFAULT_SIGN_CLICKS", "DEFAULT_USERS",
-    "DEFAULT_WRITERS", "BenchmarkError", "dump_json", "is_throwaway_database", "measure_all", "render_markdown",
-    "run",
+    "DEFAULT_WRITERS", "MAX_SIGNATURE_REPEATS", "SIGNATURE_REPEATS", "BenchmarkError", "dump_json",
+    "is_throwaway_database", "measure_all", "render_markdown", "run",
 ]
 
 
@@ -73,8 +76,9 @@ def prepare_database():
 
 
 def measure_all(*, scales=DEFAULT_SCALES, repeats=DEFAULT_REPEATS, warmup=DEFAULT_WARMUP, pdf=True,
-                pdf_repeats=PDF_REPEATS, bundle=BUNDLE_SIZE, password=None):
-    """Everything that runs in-process, on the current database: demo case, scales, pages, PDF.
+                pdf_repeats=PDF_REPEATS, bundle=BUNDLE_SIZE, password=None, signature_repeats=SIGNATURE_REPEATS):
+    """Everything that runs in-process, on the current database: demo case, scales, pages, PDF, signatures
+    (signature_repeats 0: not measured).
 
     Returns (report without meta/load/targets, cast).
     """
@@ -88,14 +92,17 @@ def measure_all(*, scales=DEFAULT_SCALES, repeats=DEFAULT_REPEATS, warmup=DEFAUL
             cast = prepare_cast(last_year=scale_years(scales[-1])[-1], password=password)
         results.append(measure_scale(scale, cast, repeats=repeats, warmup=warmup))
         results[-1]["jobs"] = measure_jobs(scale, repeats=repeats)
-    report = {"scales": results, "pdf": measure_pdf(cast, repeats=pdf_repeats, bundle=bundle) if pdf else None}
+    report = {
+        "scales": results, "pdf": measure_pdf(cast, repeats=pdf_repeats, bundle=bundle) if pdf else None,
+        "signatures": measure_signatures(cast.agreement, repeats=signature_repeats) if signature_repeats else None,
+    }
     return report, cast
 
 
 def run(*, scales=DEFAULT_SCALES, repeats=DEFAULT_REPEATS, warmup=DEFAULT_WARMUP, load=True,
         load_seconds=DEFAULT_LOAD_SECONDS, users=DEFAULT_USERS, writers=DEFAULT_WRITERS,
         sign_clicks=DEFAULT_SIGN_CLICKS, runserver_seconds=DEFAULT_RUNSERVER_SECONDS, pdf=True,
-        command="manage.py benchmark", workdir=None, database_label=""):
+        signature_repeats=SIGNATURE_REPEATS, command="manage.py benchmark", workdir=None, database_label=""):
     """The benchmark on the current (throwaway) database; returns the report dict with its Markdown.
 
     The write mix and the runserver figures belong to the load run: --no-load skips them too. The runserver
@@ -111,7 +118,8 @@ def run(*, scales=DEFAULT_SCALES, repeats=DEFAULT_REPEATS, warmup=DEFAULT_WARMUP
     busy = {"start": load_average()}
     workdir = Path(workdir or Path(settings.BASE_DIR) / "var" / "benchmark")
     prepare_database()
-    report, cast = measure_all(scales=scales, repeats=repeats, warmup=warmup, pdf=pdf)
+    report, cast = measure_all(scales=scales, repeats=repeats, warmup=warmup, pdf=pdf,
+                               signature_repeats=signature_repeats)
     busy["before_load"] = load_average()
     report["runserver"] = None
     if load:

@@ -7,6 +7,8 @@ from pathlib import Path
 from agreements.tooling.benchmark.jobs import DIGEST_NOTICES_PER_USER, DIGEST_USERS_PER_SCALE, JOBS
 from agreements.tooling.benchmark.pages import PAGES, REFERENCES, page_label
 from agreements.tooling.benchmark.scales import FIRST_YEAR, FIXED_VORLAGE
+from agreements.tooling.benchmark.signatures import FIGURES as SIGNATURE_FIGURES
+from agreements.tooling.benchmark.signatures import MAX_SIGNATURE_SECONDS
 from agreements.tooling.benchmark.targets import MAX_BUNDLE_SECONDS, MAX_LOAD_P95_MS, MAX_PDF_OVERHEAD, not_constant
 from agreements.tooling.benchmark.writes import MAX_WRITER_ROUNDS
 
@@ -131,6 +133,13 @@ def render_markdown(reports):
         "opens the signing form and sends it first, which answers with the confirmation step (the county's editor "
         "for half the clicks, the ministry's editor for the other half), then all clicks send their confirmation "
         "at the same moment. Afterwards the database must hold one signature per party.",
+        "- Electronic signatures: the demo PKI (a root CA, a seal per party, a timestamp authority whose key stamps in "
+        "process, so no network) made in a temporary folder; the fixed agreement's Endfassung frozen as the signing "
+        "service freezes it. Per round and level (B-T, B-LTA) both parties sign in turn, each signature timed on its "
+        "own as services.signing.seal makes it (keys opened, certificate checked, timestamp, at B-LTA validation data "
+        "and document timestamp, the new signature read back); then the file with both is validated as the "
+        "validation page checks it (every signature, timestamp and change, trust against the demo root). One round "
+        "to warm up, not counted.",
         "",
     ]
     for report in reports:
@@ -222,6 +231,8 @@ def _render_database(report):
     else:
         out += ["Not measured."]
 
+    out += _render_signatures(report.get("signatures"))
+
     out += ["", "### Load", ""]
     load = report.get("load")
     if load and "p95_ms" in load:
@@ -299,6 +310,22 @@ def _render_database(report):
         rows.append([label, f"{fig['sql_ms']:.1f}", f"{top['ms']:.1f}", f"`{sql}`"])
     out += _table(["page", "SQL ms (all queries)", "slowest query ms", "slowest query"], rows)
     return out
+
+
+def _render_signatures(signatures):
+    """The electronic signatures' figures (none in a report from before they were measured)."""
+    out = ["", "### Electronic signatures", ""]
+    if signatures is None:
+        return out + ["Not measured."]
+    figures = signatures["figures"]
+    out += _table(["figure", "median ms", "max ms", "runs", "target"], [
+        [label, f"{figures[key]['median_s'] * 1000:.0f}", f"{figures[key]['max_s'] * 1000:.0f}",
+         figures[key]["samples"], f"< {MAX_SIGNATURE_SECONDS:g} s"]
+        for key, label in SIGNATURE_FIGURES
+    ])
+    return out + ["", f"{signatures['repeats']} rounds after one to warm up; {' and '.join(signatures['parties'])} "
+                  f"sign a file of {signatures['pdf_bytes'] / 1024:.0f} KiB; timestamps from the {signatures['tsa']} "
+                  "(agreements/tooling/benchmark/signatures.py)."]
 
 
 def _render_jobs(scales):

@@ -4,6 +4,7 @@
 
 from agreements.tooling.benchmark.jobs import job_label
 from agreements.tooling.benchmark.pages import PAGES, page_label
+from agreements.tooling.benchmark.signatures import signature_targets
 
 # Targets (see docs/benchmarks.md).
 MAX_RATIO_TO_ADMIN = 2.0
@@ -127,6 +128,9 @@ def evaluate_targets(report):
             "not constant: " + ", ".join(job_label(k) for k in varying_jobs) if varying_jobs else
             ", ".join(job_label(k) for k in job_queries(report) if k not in PER_CALL_JOBS),
         ))
+    # After them, likewise; reports from before the signatures were measured have no such key.
+    if "signatures" in report:
+        targets += signature_targets(report["signatures"])
 
     return targets
 
