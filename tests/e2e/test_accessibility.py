@@ -23,6 +23,18 @@ from django.utils.translation import gettext as t  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
 from .a11y import Audit, axe_source  # noqa: E402
+from .a11y_steps import (  # noqa: E402
+    agreed_for_electronic_signing,
+    call,
+    demo_tsa,
+    electronic_sign_form,
+    ministry_signs_electronically,
+    narrow,
+    signature_check,
+    signed_amendment_pages,
+    submit,
+    visit,
+)
 from .helpers import MAIS, choose_language, field, main, named  # noqa: E402
 from .language import german_interface_strings, german_leaks  # noqa: E402
 
@@ -33,6 +45,7 @@ def _world(demo):
     from django.contrib.auth import get_user_model
 
     from agreements import models as m
+    from agreements.data.demo import signed_amendment
 
     users = {u.username: u for u in get_user_model().objects.all()}
     a12 = demo.agreement
@@ -41,6 +54,7 @@ def _world(demo):
     neuss = m.Agreement.objects.get(agreement_parties__party__key="rhein-kreis-neuss", year=2012)
     return SimpleNamespace(
         users=users, a12=a12, jobcenter=jobcenter, neuss=neuss, vorlage=demo.vorlage,
+        nachtrag=signed_amendment.find(a12),
         department=m.Department.objects.get(party__key="kreis-mettmann", number="50"),
         author=m.Person.objects.get(user=users["kreis-editor"]),
         committee=m.Committee.objects.get(party__key="kreis-mettmann", name="Sozialausschuss"),
@@ -81,56 +95,7 @@ def _released_vorlage(world):
     return vorlage
 
 
-# --- Steps: each one opens a page (or submits a form) and checks it ----------------------------------------------
-
-
-def visit(label, url, *, status=200, errors=False):
-    def step(page, audit):
-        response = page.goto(url)
-        if response is None or response.status != status:
-            audit.problems.append(f"{label} <{url}>: HTTP {response and response.status}, expected {status}")
-        elif not page.url.endswith(url):
-            audit.problems.append(f"{label} <{url}>: redirected to {page.url}")
-        audit.check(page, label, expect_errors=errors)
-
-    return step
-
-
-def submit(label, url, fill, button, *, status=200, errors=True):
-    """Open the form, fill it with `fill(page)`, submit it and check the answer (with errors, by default)."""
-
-    def step(page, audit):
-        page.goto(url)
-        fill(page)
-        with page.expect_response(lambda r: r.request.method == "POST") as answer:
-            main(page).get_by_role("button", name=button, exact=True).click()
-        page.wait_for_load_state()
-        if answer.value.status != status:
-            audit.problems.append(f"{label} <{url}>: answered HTTP {answer.value.status}, expected {status}")
-        audit.check(page, label, expect_errors=errors)
-
-    return step
-
-
-def narrow(steps):
-    """The same pages on a 320 px wide screen (1280 px at 400 % zoom, WCAG 1.4.10): tables scroll there."""
-
-    def resize(width, height):
-        def step(page, audit):
-            page.set_viewport_size({"width": width, "height": height})
-
-        return step
-
-    return [resize(320, 640), *steps, resize(1280, 900)]
-
-
-def call(fn):
-    """A preparation between two pages (e.g. agreeing on a text, so that the signing form opens)."""
-
-    def step(page, audit):
-        fn()
-
-    return step
+# --- Steps (a11y_steps.py) and the pages they visit ------------------------------------------------------------
 
 
 # The tabs of an agreement page and their paths below /vereinbarungen/<pk>/.
@@ -271,7 +236,9 @@ def kreis_editor_pages(world):
     vsection = draft.sections.order_by("order").first()
     consultation = draft.consultations.get()
     anlage = draft.anlagen.order_by("order").first()
+    electronic = agreed_for_electronic_signing(world)
     a, j, v = f"/vereinbarungen/{a12.pk}/", f"/vereinbarungen/{jc.pk}/", f"/vorlagen/{draft.pk}/"
+    e = f"/vereinbarungen/{electronic.pk}/"
 
     def conflict(page, audit):
         page.goto(j + f"ziele/{goal.pk}/")
@@ -294,6 +261,10 @@ def kreis_editor_pages(world):
         m.Membership.objects.create(user=jobcenter, party=m.Party.objects.get(key="jobcenter-kreis-mettmann"),
                                     role=m.Membership.Role.EDITOR)
         lifecycle.agree(user=jobcenter, agreement=jc)
+
+    def ministry_signed():
+        demo_tsa(True)
+        ministry_signs_electronically(world, electronic)
 
     return [
         *common_pages(),
@@ -343,6 +314,13 @@ def kreis_editor_pages(world):
         visit("Anlage umbenennen", v + f"anlagen/{anlage.pk}/"),
         visit("Vorlage zurückziehen", v + "zurueckziehen/"),
         submit("Rückfrage: Vorlage freigeben", v, lambda page: None, t("Freigeben"), errors=False),
+        # Electronic signatures (issue 15): the demo's signed Nachtrag, and one the ministry has signed first.
+        *signed_amendment_pages(world),
+        call(ministry_signed),
+        *tabs(e, ["Überblick"], "vom MAIS NRW elektronisch unterzeichnet"),
+        signature_check("Signaturprüfung (1 von 2 Unterschriften)", e, signatures=1),
+        *electronic_sign_form(e, "der Kreis ist am Zug", ("Thomas Hendele", "Landrat", "Mettmann")),
+        call(lambda: demo_tsa(False)),
     ]
 
 
@@ -350,6 +328,7 @@ def kreis_reader_pages(world):
     return [
         *common_pages(),
         *agreement_pages(world.a12, _versions(world.a12)),
+        *signed_amendment_pages(world),
         _vorlage_reading(world.vorlage),
         *narrow([
             *agreement_pages(world.a12, _versions(world.a12)),
@@ -366,6 +345,8 @@ def mais_editor_pages(world):
     n = f"/vereinbarungen/{neuss.pk}/"
     proposal = neuss.proposals.get(decision=m.Proposal.Decision.OPEN)
     goal = neuss.goals.order_by("order", "pk").first()
+    electronic = agreed_for_electronic_signing(world)
+    e = f"/vereinbarungen/{electronic.pk}/"
 
     def decision_without_reason(page):
         field(page, "nicht übernommen").check()
@@ -382,6 +363,13 @@ def mais_editor_pages(world):
         visit("Vergleich mit dem Arbeitsstand", n + "fassungen/vergleich/?a=1&b=aktuell&mode=side"),
         *record_forms(n),
         _vorlage_reading(world.vorlage),
+        # Electronic signatures (issue 15): the demo's signed Nachtrag, and an agreed one the ministry signs first.
+        *signed_amendment_pages(world),
+        call(lambda: demo_tsa(True)),
+        *tabs(e, ["Überblick"], "abgestimmt, elektronisch zu unterzeichnen"),
+        *electronic_sign_form(e, "das MAIS NRW ist am Zug",
+                              ("Dr. Wilhelm Schäffer", "Staatssekretär", "Düsseldorf")),
+        call(lambda: demo_tsa(False)),
     ]
 
 
@@ -435,8 +423,10 @@ def ausschuss_pages(world):
 
 
 # The admin's models that admins use to manage who takes part: parties, their departments and people, committees,
-# meetings and user accounts, each as list, add form and change form.
-ADMIN_MANAGED = ("party", "department", "person", "membership", "committee", "committeemembership", "meeting")
+# meetings and user accounts, and what electronic signatures need (issue 15): the parties' signing keys, the
+# timestamp authority and the trust anchors; each as list, add form and change form.
+ADMIN_MANAGED = ("party", "department", "person", "membership", "committee", "committeemembership", "meeting",
+                 "signingkey", "timestampauthority", "trustanchor")
 
 
 def admin_site_pages(world):
@@ -452,6 +442,10 @@ def admin_site_pages(world):
         "membership": m.Membership.objects.first(), "committee": world.committee,
         "committeemembership": m.CommitteeMembership.objects.first(),
         "meeting": m.Meeting.objects.first() or _future_meeting(world),
+        # The demo's (load_demo), which must be there: the Kreis Mettmann's key, the demo TSA and root CA.
+        "signingkey": m.SigningKey.objects.filter(party__key="kreis-mettmann").earliest("pk"),
+        "timestampauthority": m.TimestampAuthority.objects.filter(is_demo=True).earliest("pk"),
+        "trustanchor": m.TrustAnchor.objects.filter(is_demo=True).earliest("pk"),
     }
     pages = [visit("Admin: Startseite", "/admin/"), visit("Admin: Agreements", "/admin/agreements/"),
              visit("Admin: Benutzer und Gruppen", "/admin/auth/")]
