@@ -16,17 +16,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from agreements import models as m
-from agreements.data.demo import TITLE_2012
 from agreements.transfer import archive
 
 SUFFIX = archive.COPY_SUFFIX
-
-
-def load_demo(settings):
-    """The demo data, loaded as `load_demo` loads it; returns its 2012 agreement."""
-    settings.DEBUG = True
-    call_command("load_demo", force=True, verbosity=0)
-    return m.Agreement.objects.get(title=TITLE_2012, year=2012)
 
 
 def export(agreement, path):

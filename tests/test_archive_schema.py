@@ -10,7 +10,7 @@ from agreements import models as m
 from agreements.transfer import archive
 from agreements.transfer.archive import schema
 
-from .archive_builders import archive_data, export, load_demo, read_members, refused, rewrite, write_members
+from .archive_builders import archive_data, export, read_members, refused, rewrite, write_members
 
 # The model behind each kind of record in archive.FIELDS.
 MODELS = {
@@ -132,8 +132,8 @@ def test_it_names_the_entry_of_the_manifest():
 
 
 @pytest.fixture
-def demo(db, settings):
-    return load_demo(settings)
+def demo(demo_2012):
+    return demo_2012
 
 
 def test_it_accepts_what_the_export_writes(demo, tmp_path):

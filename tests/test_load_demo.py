@@ -40,6 +40,8 @@ from agreements.services import signing
 from agreements.services.versions import agreement_snapshot
 from agreements.signing import keys
 
+from .demo_data import demo_files
+
 DEMO_USERNAMES = ["kreis-editor", "kreis-reader", "neuss-editor", "mais-editor", "ausschuss", "admin"]
 P = ProcedureStep.Precision
 K = ProcedureStep.Kind
@@ -67,8 +69,12 @@ def reference_loaded(db):
 
 
 @pytest.fixture
-def loaded(demo_settings, reference_loaded):
-    run_command("--verbosity", "0")
+def loaded(demo_module, demo_settings, db):
+    """The demo as `load_demo` leaves it, loaded once for the module (tests/demo_data.py) and rolled back after
+    each test: its files copied into the test's MEDIA_ROOT, its demo keys where the load wrote them. The tests of
+    the command itself (a first load, a second run, a failed step) load it themselves."""
+    demo_files(demo_module, demo_settings)
+    demo_settings.DEMO_SIGNING_DIR = f"{demo_module}-signing"
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 import pikepdf
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from jsonschema import Draft202012Validator, FormatChecker
@@ -22,6 +21,7 @@ from referencing.jsonschema import DRAFT202012
 
 from agreements import models as m
 
+from .demo_data import demo_files
 from .factories import DocumentFactory, VorlageFactory, aware
 
 BASE = "/oparl/v1/"
@@ -177,8 +177,9 @@ def make_paper(demo, number, name, *, public=True, status=m.Vorlage.Status.DONE,
 
 
 @pytest.fixture
-def demo(db, settings):
-    call_command("load_demo", force=True, verbosity=0)
+def demo(demo_module, db, settings):
+    """The demo, loaded once for the module (tests/demo_data.py) with its files in the test's MEDIA_ROOT."""
+    demo_files(demo_module, settings)
     paper = m.Vorlage.objects.select_related("department__party", "author").get(reference="50/015/2012")
     consultation = paper.consultations.select_related("committee", "meeting").get()
     return SimpleNamespace(
