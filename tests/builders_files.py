@@ -3,7 +3,9 @@ what makes its file special. Shared by the upload, document, letter, Vorlage, bu
 
 import io
 import re
+import subprocess
 import zipfile
+from html import unescape
 from pathlib import Path
 
 import pikepdf
@@ -144,6 +146,37 @@ def encrypted(data, user_password="geheim"):
 
 def page_texts(content):
     return [page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(content)).pages]
+
+
+def pdf_text(content):
+    """The text of every page, one string."""
+    return " ".join(page_texts(content))
+
+
+def open_pdf(content):
+    """Opens the bytes with pikepdf (as the app's bundle does); the number of pages."""
+    assert content[:5] == b"%PDF-", f"not a PDF: {content[:20]!r}"
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        return len(pdf.pages)
+
+
+# Where the words stand on the page (pdftotext -bbox), in points; the page and its margins as the PDFs set them.
+MM = 72 / 25.4
+A4 = (210 * MM, 297 * MM)
+LEFT_MARGIN, RIGHT_MARGIN = 25 * MM, 20 * MM  # templates/pdf/agreement.html and static/css/pdf.css
+PAGE_RE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
+WORD_RE = re.compile(r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">(.*?)</word>')
+
+
+def words_by_page(content):
+    """[(width, height, [(x_min, y_min, x_max, y_max, word), ...]), ...] as pdftotext -bbox sees the pages."""
+    html = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=content, capture_output=True, check=True,
+                          timeout=60).stdout.decode()
+    return [
+        (float(width), float(height),
+         [(*map(float, box[:4]), unescape(box[4])) for box in WORD_RE.findall(body)])
+        for width, height, body in PAGE_RE.findall(html)
+    ]
 
 
 def squash(text):

@@ -4,6 +4,11 @@ tests assert it at two sizes. Shared by the tab tests (statements, timeline, his
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+# What the committees' part of the start page adds to the page's queries: the committees (ids, then the records),
+# the number of upcoming meetings, the upcoming and the past ones, their records, agenda items, consultations with
+# the papers and the papers' Anlagen, the visit (read, write) and what is new (papers, results).
+COMMITTEE_PART_QUERIES = 13
+
 
 def count_queries(client, url):
     """The number of queries the page at `url` issues; the page must answer 200."""

@@ -16,14 +16,9 @@ from agreements.forms.vorlagen import ConsultationForm
 from agreements.services import meetings as meetings_svc
 from agreements.services import vorlagen as vorlagen_svc
 
-from .builders_queries import count_queries
+from .builders_queries import COMMITTEE_PART_QUERIES, count_queries
 from .factories import ROLES, aware
 from .vorlage_builders import SOON, S, make_vorlage, vorlage_world
-
-# What the committees' part of the start page adds to the page's queries: the committees (ids, then the records),
-# the number of upcoming meetings, the upcoming and the past ones, their records, agenda items, consultations with
-# the papers and the papers' Anlagen, the visit (read, write) and what is new (papers, results).
-COMMITTEE_PART_QUERIES = 13
 
 NOTE = m.Consultation.Role.NOTICE
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from agreements import models as m
 from agreements.services import versions as versions_svc
 
+from .builders_queries import COMMITTEE_PART_QUERIES
 from .factories import ROLES, AgreementFactory, add_parties, aware, make_user
-from .test_committee_start import COMMITTEE_PART_QUERIES
 
 
 def _dashboard(login, user):

@@ -9,13 +9,13 @@ import pikepdf
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from pypdf import PdfReader
 
 from agreements import models as m
 from agreements.infra.errors import DomainError
 from agreements.services import goals as goal_svc
 from agreements.services import lifecycle, versions
 
+from .builders_files import pdf_text
 from .builders_lifecycle import agree, send_and_accept, sign_data
 from .builders_writes import GOAL
 from .factories import make_user
@@ -23,9 +23,6 @@ from .factories import make_user
 S = m.Agreement.Status
 pytestmark = pytest.mark.django_db
 
-
-def pdf_text(content):
-    return " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(content)).pages)
 
 
 def sign_all(world):

@@ -25,7 +25,7 @@ from agreements import models as m
 from agreements.data.catalogue import TOPICS
 from agreements.pdf.agreement import render_agreement
 
-from .test_pdf_layout import A4, LEFT_MARGIN, RIGHT_MARGIN, words_by_page
+from .builders_files import A4, LEFT_MARGIN, RIGHT_MARGIN, words_by_page
 
 pytestmark = [
     pytest.mark.django_db,

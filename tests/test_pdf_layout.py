@@ -24,11 +24,8 @@ and a long Az. pushed the right-aligned header block out over the left page edge
 import datetime
 import io
 import os
-import re
 import shutil
-import subprocess
 from decimal import Decimal
-from html import unescape
 
 import pikepdf
 import pytest
@@ -42,6 +39,7 @@ from agreements.pdf.agreement import render_agreement
 from agreements.pdf.vorlage import render_vorlage
 
 from . import factories as f
+from .builders_files import A4, LEFT_MARGIN, RIGHT_MARGIN, words_by_page
 
 pytestmark = [
     pytest.mark.django_db,
@@ -57,9 +55,6 @@ LAYOUT_SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-MM = 72 / 25.4
-A4 = (210 * MM, 297 * MM)
-LEFT_MARGIN, RIGHT_MARGIN = 25 * MM, 20 * MM  # templates/pdf/agreement.html and static/css/pdf.css
 TOLERANCE = 1.0  # points: glyph side bearings
 
 WORDS = (
@@ -228,21 +223,6 @@ def build_vorlage(spec):
 
 
 # --- reading the PDF ------------------------------------------------------------------------------------------
-
-PAGE_RE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
-WORD_RE = re.compile(r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">(.*?)</word>')
-
-
-def words_by_page(content):
-    """[(width, height, [(x_min, y_min, x_max, y_max, word), ...]), ...] as pdftotext -bbox sees the pages."""
-    html = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=content, capture_output=True, check=True,
-                          timeout=60).stdout.decode()
-    return [
-        (float(width), float(height),
-         [(*map(float, box[:4]), unescape(box[4])) for box in WORD_RE.findall(body)])
-        for width, height, body in PAGE_RE.findall(html)
-    ]
-
 
 def assert_pdfa_3a_inside_its_pages(content):
     with pikepdf.open(io.BytesIO(content)) as pdf:

@@ -108,7 +108,7 @@ def test_it_prints_the_signatures_as_stored_when_they_changed_while_rendering(wo
     ministry_signs(world)
     assert len(renderer.calls) == 2
     agreement = m.Agreement.objects.get(pk=world.agreement.pk)
-    from .test_lifecycle import pdf_text
+    from .builders_files import pdf_text
 
     assert "Thomas Hendele (neu)" in pdf_text(agreement.signed_file.file.open("rb").read())
 
@@ -151,7 +151,7 @@ def test_it_stores_the_vorlage_as_edited_while_it_was_rendering(world, monkeypat
     vorlage_svc.release(user=world.users.editor, vorlage=vorlage)
     assert len(renderer.calls) == 2
     main = m.Vorlage.objects.select_related("main_file").get(pk=vorlage.pk).main_file
-    from .test_lifecycle import pdf_text
+    from .builders_files import pdf_text
 
     assert "(geändert)" in pdf_text(main.file.open("rb").read())
 

@@ -8,12 +8,12 @@ import io
 import pikepdf
 import pytest
 from django.urls import reverse
-from pypdf import PdfReader
 
 from agreements import models as m
 from agreements.data.demo import signing as demo_signing
 
 from .builders_confirm import confirmed, is_confirmation
+from .builders_files import pdf_text
 from .builders_lifecycle import agree, electronic, sign_county, sign_ministry
 from .builders_queries import count_queries
 from .builders_writes import messages_of
@@ -34,9 +34,6 @@ def page(client, name, world):
 def text(response):
     return response.content.decode()
 
-
-def pdf_text(content):
-    return " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(content)).pages)
 
 
 # --- The agreement's page and the signing form ---------------------------------------------------------------------

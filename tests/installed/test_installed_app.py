@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from ..builders_files import open_pdf, pdf_text
 from . import runtime
 
 TITLE_2012 = ("Zielvereinbarung 2012 zwischen dem Ministerium für Arbeit, Integration und Soziales des Landes "
@@ -30,21 +31,6 @@ def real_pdf(title, pages):
         f'<section style="break-after: page"><h1>{title}</h1><p>Seite {number}: Zielsteuerungsgespräch '
         f"im Kreishaus Mettmann, Protokoll {MARKER}.</p></section>" for number in range(1, pages + 1))
     return HTML(string=f'<html lang="de"><head><title>{title}</title></head><body>{body}</body></html>').write_pdf()
-
-
-def open_pdf(content):
-    """Opens the bytes with pikepdf (as the app's bundle does); the number of pages."""
-    import pikepdf
-
-    assert content[:5] == b"%PDF-", f"not a PDF: {content[:20]!r}"
-    with pikepdf.open(io.BytesIO(content)) as pdf:
-        return len(pdf.pages)
-
-
-def pdf_text(content):
-    from pypdf import PdfReader
-
-    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
 
 
 def is_tagged(content):

@@ -18,8 +18,8 @@ import re
 
 import pytest
 
+from ..builders_files import open_pdf, pdf_text
 from . import runtime
-from .test_installed_app import open_pdf, pdf_text
 
 MAIS = "Ministerium für Arbeit, Integration und Soziales des Landes Nordrhein-Westfalen"
 AMENDMENT = "1. Nachtrag zur Zielvereinbarung 2012"
