@@ -7,8 +7,9 @@
   directory of the module. A test of such a module that does not take the demo must not see it: conftest runs
   those tests of the module before the first test that takes it (`pytest_collection_modifyitems`).
 - `demo_database`: for tests with `transactional_db` (the live server of the browser tests), whose data are
-  committed and flushed after the test. On SQLite the demo is loaded once per process and copied into the test
-  database with SQLite's backup API before each test; on PostgreSQL it is loaded for each test.
+  committed and flushed after the test. The demo is loaded once per process and kept as a snapshot that is copied
+  back into the (flushed) test database before each test: on SQLite with SQLite's backup API into a second
+  in-memory database, on PostgreSQL as copies of the tables in a schema of their own (a load took 10-20 s a test).
 
 `demo_files(source, settings)` copies the demo's files into the test's own MEDIA_ROOT, so that a test which
 damages a stored file damages only its copy.
@@ -69,33 +70,75 @@ class _SqliteSnapshot:
 
     def __init__(self):
         self.copy = None
+
+    def take(self):
+        self.copy = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(self.copy)
+
+    def restore(self):
+        self.copy.backup(connection.connection)
+
+
+class _PostgresSnapshot:
+    """The test database right after load_demo, kept as copies of its tables in the schema SCHEMA of the same
+    database (outside the search path, so the flush after each test leaves them alone). Restoring empties the
+    tables, copies the rows back in one transaction (Django's foreign keys are deferred to its end) and sets every
+    sequence past the highest id, as `loaddata` does."""
+
+    SCHEMA = "demo_snapshot"
+
+    def __init__(self):
+        self.tables = None
+
+    def take(self):
+        self.tables = [name for name in connection.introspection.table_names() if name != "django_migrations"]
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {self.SCHEMA} CASCADE")
+            cursor.execute(f"CREATE SCHEMA {self.SCHEMA}")
+            for table in self.tables:
+                cursor.execute(f'CREATE TABLE {self.SCHEMA}."{table}" AS TABLE public."{table}"')
+
+    def restore(self):
+        from django.apps import apps
+        from django.core.management.color import no_style
+        from django.db import transaction
+
+        quoted = ", ".join(f'public."{table}"' for table in self.tables)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {quoted} CASCADE")
+            for table in self.tables:
+                cursor.execute(f'INSERT INTO public."{table}" SELECT * FROM {self.SCHEMA}."{table}"')
+            for statement in connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True)):
+                cursor.execute(statement)
+
+
+class _Snapshot:
+    """The demo, loaded once per process (the first time a test asks) and restored for every later test."""
+
+    def __init__(self):
         self.media = None
+        self.kept = None
 
     def restore_or_load(self, media_factory):
-        if self.copy is None:
+        connection.ensure_connection()
+        if self.kept is None:
             self.media = media_factory()
             _load(self.media)
-            self.copy = sqlite3.connect(":memory:", check_same_thread=False)
-            connection.connection.backup(self.copy)
+            self.kept = _SqliteSnapshot() if connection.vendor == "sqlite" else _PostgresSnapshot()
+            self.kept.take()
         else:
-            self.copy.backup(connection.connection)
+            self.kept.restore()
             _forget_cached_ids()
         return self.media
 
 
-_snapshot = _SqliteSnapshot()
+_snapshot = _Snapshot()
 
 
 @pytest.fixture
 def demo_database(transactional_db, tmp_path_factory):
     """The demo in the (committed) test database; the directory of its files."""
-    if connection.vendor != "sqlite":
-        media = tmp_path_factory.mktemp("demo-media")
-        _load(media)
-        return media
-    connection.ensure_connection()
     return _snapshot.restore_or_load(lambda: tmp_path_factory.mktemp("demo-media"))
-
 
 
 @pytest.fixture
