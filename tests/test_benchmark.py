@@ -6,6 +6,7 @@ Structure and query counts only: timings depend on the machine and are never ass
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ from agreements.tooling.benchmark.signatures import FIGURES as SIGNATURE_FIGURES
 from agreements.tooling.benchmark.signatures import MAX_SIGNATURE_REPEATS, measure_signatures, signature_targets
 from agreements.tooling.benchmark.targets import evaluate_targets, jobs_not_constant, not_constant
 from agreements.tooling.benchmark.writes import RequestLog, fill_form
+from agreements.tooling.ports import first_free_port
 
 PAGE_KEYS = [key for key, _label in PAGES]
 REFERENCE_KEYS = [key for key, _label in REFERENCES]
@@ -331,6 +333,23 @@ def test_it_takes_its_servers_ports_from_the_given_range(monkeypatch):
     monkeypatch.setenv("BENCHMARK_PORTS", "nineteen")
     with pytest.raises(bench.BenchmarkError, match="BENCHMARK_PORTS"):
         free_port()
+
+
+def test_each_xdist_worker_looks_for_a_port_in_its_own_part_of_the_range(monkeypatch):
+    # The benchmark's and the installed app's servers are started by other processes after the look: two workers
+    # looking at the same moment must not pick the same port (as two did for the SMTP test server once).
+    ports = range(19500, 19600)
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    first = first_free_port(ports)
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    second = first_free_port(ports)
+    assert 19500 <= first < 19510 and 19510 <= second < 19520, (first, second)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", second))
+        taken.listen()
+        assert first_free_port(ports) not in (second, None)
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw3")
+    assert first_free_port(range(19597, 19600)) in range(19597, 19600)  # a short range: round from the start
 
 
 @pytest.mark.parametrize(("spec", "expected"), [

@@ -107,11 +107,8 @@ def tail(path, lines=60):
 
 
 def free_port(ports=PORTS):
-    """The first port of `ports` nobody listens on. A pytest-xdist worker (gw0, gw1, ...) starts looking at its own
-    tenth of the range, so two workers that start a server at the same moment do not both pick the same port."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    offset = int(worker[2:]) * 10 % len(ports) if worker[2:].isdigit() else 0
-    port = first_free_port([*ports[offset:], *ports[:offset]])
+    """The first port of `ports` nobody listens on (each pytest-xdist worker starts at its own part of the range)."""
+    port = first_free_port(ports)
     if port is None:
         raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
     return port
