@@ -96,13 +96,16 @@ def _module_fixture(item):
 def pytest_collection_modifyitems(config, items):
     """For pytest-xdist (`make test`: -n auto --dist loadgroup): the tests of a module that share a module-scoped
     fixture (a data set, a rendered PDF, a server) run on one worker, so the fixture is built once, not once per
-    worker; and the slow tests are handed out first. A module with MODULE_DATA runs on one worker as a whole, its
-    tests without the data first. The order is the same on every worker (xdist requires it)."""
+    worker. A module with MODULE_DATA runs on one worker as a whole, its tests without the data first.
+
+    The largest pieces of work are handed out first, so that no worker is left with one of them while the other
+    has nothing to do at the end: the slow tests, then the modules with MODULE_DATA (one piece of work each, up to
+    minutes), then everything else. The order is the same on every worker (xdist requires it)."""
     with_data = {item.module.__name__ for item in items if _module_data(item)}
     for item in items:
         if _module_fixture(item) or item.module.__name__ in with_data:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-    items.sort(key=lambda item: (not _is_slow(item), _module_data(item)))
+    items.sort(key=lambda item: (not _is_slow(item), item.module.__name__ not in with_data, _module_data(item)))
 
 
 def _module_data(item):
