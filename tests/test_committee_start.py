@@ -18,7 +18,7 @@ from agreements.services import vorlagen as vorlagen_svc
 
 from .builders_queries import COMMITTEE_PART_QUERIES, count_queries
 from .factories import ROLES, aware
-from .vorlage_builders import SOON, S, make_vorlage, vorlage_world
+from .vorlage_builders import S, make_vorlage, soon, vorlage_world
 
 NOTE = m.Consultation.Role.NOTICE
 
@@ -129,12 +129,12 @@ def test_every_role_gets_the_start_page_and_the_past_meetings(vw, login, role):
 
 
 def test_the_upcoming_meetings_agree_with_meine_sitzungsunterlagen(vw, login):
-    soon = meeting(vw, in_days(10), location="Kreishaus Mettmann")
-    paper(vw, "Mit Sitzung", on=soon)
+    upcoming_meeting = meeting(vw, in_days(10), location="Kreishaus Mettmann")
+    paper(vw, "Mit Sitzung", on=upcoming_meeting)
     # Only a date in the Beratungsfolge (as the meeting of 15.12.2026 was): a meeting all the same.
     paper(vw, "Nur mit Termin", day=in_days(20))
-    # A date on the day of a recorded meeting of the committee belongs to that meeting (vw.meeting, SOON).
-    paper(vw, "Termin der Sitzung", day=SOON)
+    # A date on the day of a recorded meeting of the committee belongs to that meeting (vw.meeting, soon()).
+    paper(vw, "Termin der Sitzung", day=soon())
     paper(vw, "Entwurf", day=in_days(30), status=S.DRAFT)  # not released: neither paper nor meeting
     paper(vw, "Vorbei", on=meeting(vw, in_days(-10)))
     paper(vw, "Kreisausschuss", on=vw.second_meeting, committee=vw.second_committee, public=False)
@@ -144,12 +144,12 @@ def test_the_upcoming_meetings_agree_with_meine_sitzungsunterlagen(vw, login):
     upcoming, listed = section(start)["upcoming"], papers_page.context["meetings"]
     assert section(start)["upcoming_count"] == len(listed) == 3
     assert [(x.meeting, x.day) for x in upcoming] == [(x.meeting, x.day) for x in listed] == [
-        (soon, in_days(10)), (vw.meeting, SOON), (None, in_days(20))]
+        (upcoming_meeting, in_days(10)), (vw.meeting, soon()), (None, in_days(20))]
     assert [names(x) for x in listed] == [["Mit Sitzung"], ["Termin der Sitzung"], ["Nur mit Termin"]]
 
     body = start.content.decode()
     assert "3 anstehende Sitzungen" in body
-    expected = [f"Sozialausschuss, {in_days(10):%d.%m.%Y}, 15:00 Uhr", f"Sozialausschuss, {SOON:%d.%m.%Y}, 15:00 Uhr",
+    expected = [f"Sozialausschuss, {in_days(10):%d.%m.%Y}, 15:00 Uhr", f"Sozialausschuss, {soon():%d.%m.%Y}, 15:00 Uhr",
                 f"Sozialausschuss, {in_days(20):%d.%m.%Y}"]
     assert headings(body, "dash-next-") == expected
     assert headings(papers_page.content.decode(), "meeting-") == expected
@@ -176,8 +176,8 @@ def test_a_meeting_of_today_is_upcoming_until_the_day_is_over(vw, login):
 
 
 def test_it_lists_the_papers_with_their_downloads(vw, login):
-    soon = meeting(vw, in_days(10))
-    vorlage, _ = paper(vw, "Mit Anlagen", on=soon)
+    upcoming_meeting = meeting(vw, in_days(10))
+    vorlage, _ = paper(vw, "Mit Anlagen", on=upcoming_meeting)
     body = dashboard(login, vw.users.committee).content.decode()
     for url in (reverse("vorlage_detail", args=[vorlage.pk]), reverse("vorlage_pdf", args=[vorlage.pk]),
                 reverse("vorlage_bundle", args=[vorlage.pk]),
@@ -186,13 +186,13 @@ def test_it_lists_the_papers_with_their_downloads(vw, login):
 
 
 def test_it_shows_only_papers_the_member_may_open(vw, login):
-    soon = meeting(vw, in_days(10))
-    mine, _ = paper(vw, "Nichtöffentlich, eigener Ausschuss", on=soon, public=False)
-    paper(vw, "Geheimentwurf", on=soon, status=S.DRAFT)
+    upcoming_meeting = meeting(vw, in_days(10))
+    mine, _ = paper(vw, "Nichtöffentlich, eigener Ausschuss", on=upcoming_meeting, public=False)
+    paper(vw, "Geheimentwurf", on=upcoming_meeting, status=S.DRAFT)
     # On the agenda of the member's meeting, but only in the Beratungsfolge of the Kreisausschuss: not for them.
     hidden, consultation = paper(vw, "Nichtöffentlich, Kreisausschuss", on=vw.second_meeting,
                                  committee=vw.second_committee, public=False)
-    m.AgendaItem.objects.create(meeting=soon, number="7", name="Fremd", consultation=consultation)
+    m.AgendaItem.objects.create(meeting=upcoming_meeting, number="7", name="Fremd", consultation=consultation)
     response = dashboard(login, vw.users.committee)
     assert names(section(response)["upcoming"][0]) == ["Nichtöffentlich, eigener Ausschuss"]
     body = response.content.decode()
@@ -340,7 +340,7 @@ def test_a_meeting_is_named_by_committee_and_date(world):
 
 
 def test_meetings_are_offered_with_committee_and_date(vw, login):
-    label = f"Sozialausschuss, {SOON:%d.%m.%Y}, 15:00 Uhr"
+    label = f"Sozialausschuss, {soon():%d.%m.%Y}, 15:00 Uhr"
     form = ConsultationForm(party=vw.world.county.pk)
     assert label in [str(text) for _value, text in form.fields["meeting"].choices]
     draft = make_vorlage(vw)

@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from agreements import models as m
@@ -91,7 +92,7 @@ CASES = {
         url=lambda w: reverse("agreement_agree", args=[w.agreement.pk]), data=lambda w: {"note": "Endfassung"},
         back=detail,
         says=lambda w: [f"{MINISTRY} nimmt Fassung 2 an, die Kreis Mettmann am "
-                        f"{datetime.date.today():%d.%m.%Y} übersandt hat, genau so, wie sie übersandt wurde.",
+                        f"{timezone.localdate():%d.%m.%Y} übersandt hat, genau so, wie sie übersandt wurde.",
                         "Damit ist der Text abgestimmt: Fassung 2 wird die Endfassung."],
         done=lambda w: m.Agreement.objects.get(pk=w.agreement.pk).status == A.AGREED
         and w.agreement.versions.get(kind=m.AgreementVersion.Kind.FINAL).note == "Endfassung",

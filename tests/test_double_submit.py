@@ -8,13 +8,14 @@ first one created, with a message. The tests below run that for every create for
 rule: a page that renders the token. Parallel submissions are tested on PostgreSQL and on a SQLite file.
 """
 
-import datetime
+
 import re
 
 import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements import models as m
 from agreements import urls as app_urls
@@ -28,7 +29,7 @@ from .vorlage_builders import make_vorlage, vorlage_world
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
+
 TOKEN = re.compile(rf'name="{SUBMISSION_FIELD}" value="([^"]+)"')
 
 
@@ -92,14 +93,14 @@ CREATE_FORMS = {
         lambda w: [w.agreement.pk], review_data, lambda w: w.agreement.reviews.all(), _in_effect, "editor"),
     "vorlage_create": (
         lambda w: [], lambda w: {"department": w.vw.department.pk, "author": w.vw.author.pk,
-                                 "date": TODAY.isoformat(), "name": "Ohne Vereinbarung",
+                                 "date": timezone.localdate().isoformat(), "name": "Ohne Vereinbarung",
                                  "paper_type": "mitteilungsvorlage", "decision_type": "kenntnisnahme",
                                  "public": "on", "financial_impact": "nein", "personnel_impact": "nein",
                                  "organisational_impact": "nein"},
         lambda w: m.Vorlage.objects.all(), None, "editor"),
     "vorlage_create_from_agreement": (
         lambda w: [], lambda w: {"agreement": w.agreement.pk, "department": w.vw.department.pk,
-                                 "author": w.vw.author.pk, "date": TODAY.isoformat()},
+                                 "author": w.vw.author.pk, "date": timezone.localdate().isoformat()},
         lambda w: m.Vorlage.objects.all(), None, "editor"),
     "vorlage_section_add": (
         lambda w: [w.vorlage.pk], lambda w: {"heading": "I. Rechtliche Grundlagen", "text": "§ 48b SGB II"},

@@ -17,6 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from agreements import models as m
 from agreements.services import goals as goal_svc
@@ -344,7 +345,7 @@ def test_it_refuses_bad_signature_input(world, login, data, field, text):
 def test_it_refuses_a_signature_dated_in_the_future(world, login):
     set_status(world, S.AGREED)
     before = state(world)
-    tomorrow = datetime.date.today() + datetime.timedelta(days=2)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=2)
     for data in ({**SIGN_DATA, "date": tomorrow}, confirmed({**SIGN_DATA, "date": tomorrow})):
         # Said by the form, before the confirmation step would ask.
         response = login(world.users.editor).post(url(world, "agreement_sign"), data)

@@ -19,7 +19,7 @@ from agreements.services import vorlagen as svc
 
 from .builders_confirm import CONFIRMED
 from .factories import ROLES
-from .vorlage_builders import TODAY, body, make_vorlage, stub_pdfs, vorlage_world
+from .vorlage_builders import body, make_vorlage, stub_pdfs, today, vorlage_world
 
 S = m.Vorlage.Status
 
@@ -90,10 +90,10 @@ def test_it_finds_a_vorlage_by_pk_or_reference_with_404_and_403(scene):
 
 def test_it_follows_the_committee_membership_in_time(scene):
     membership = m.CommitteeMembership.objects.get(user=scene.users.committee)
-    membership.end_date = TODAY - datetime.timedelta(days=1)
+    membership.end_date = today() - datetime.timedelta(days=1)
     membership.save()
     assert names(va.visible_vorlagen(scene.users.committee)) == ["Öffentlich"]
-    membership.end_date, membership.start_date = None, TODAY + datetime.timedelta(days=1)
+    membership.end_date, membership.start_date = None, today() + datetime.timedelta(days=1)
     membership.save()
     scene.users.committee._zs_committee_ids = None
     assert names(va.visible_vorlagen(scene.users.committee)) == ["Öffentlich"]
@@ -251,7 +251,7 @@ def test_it_shows_lists_with_what_the_user_may_read(scene, login):
     assert listed("editor", q=scene.nonpublic.reference) == ["Nichtöffentlich"]
     assert listed("anonymous", "vorlage_public_list") == ["Öffentlich"]
     assert listed("editor", "vorlage_public_list") == ["Öffentlich"]
-    assert listed("anonymous", "vorlage_public_list", year=TODAY.year + 1) == []
+    assert listed("anonymous", "vorlage_public_list", year=today().year + 1) == []
     assert listed("anonymous", "vorlage_public_list", committee=scene.vw.committee.pk) == ["Öffentlich"]
     other = make_vorlage(scene.vw, status=S.RELEASED, committee=scene.vw.second_committee, name="KA")
     assert listed("anonymous", "vorlage_public_list", committee=scene.vw.second_committee.pk) == [other.name]
@@ -276,7 +276,7 @@ def test_it_offers_only_own_departments_and_agreements_for_creation(scene, login
     assert form.initial["author"] == scene.vw.author.pk
     response = login(scene.users.editor).post(reverse("vorlage_create_from_agreement"), {
         "agreement": scene.vw.world.other_agreement.pk, "department": scene.vw.other_department.pk,
-        "author": scene.vw.other_author.pk, "date": TODAY.isoformat()})
+        "author": scene.vw.other_author.pk, "date": today().isoformat()})
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"agreement", "department", "author"}
 
@@ -285,13 +285,13 @@ def test_it_creates_through_the_pages(scene, login):
     client = login(scene.users.editor)
     response = client.post(reverse("vorlage_create_from_agreement"), {
         "agreement": scene.vw.world.agreement.pk, "department": scene.vw.department.pk,
-        "author": scene.vw.author.pk, "date": TODAY.isoformat()})
+        "author": scene.vw.author.pk, "date": today().isoformat()})
     assert response.status_code == 302
     created = m.Vorlage.objects.get(agreement=scene.vw.world.agreement)
     assert response.url == reverse("vorlage_detail", args=[created.pk])
     assert created.sections.count() == 3
     response = client.post(reverse("vorlage_create"), {
-        "department": scene.vw.department.pk, "author": scene.vw.author.pk, "date": TODAY.isoformat(),
+        "department": scene.vw.department.pk, "author": scene.vw.author.pk, "date": today().isoformat(),
         "name": "Ohne Vereinbarung", "paper_type": "mitteilungsvorlage", "decision_type": "kenntnisnahme",
         "public": "on", "financial_impact": "nein", "personnel_impact": "nein", "organisational_impact": "offen"})
     assert response.status_code == 302

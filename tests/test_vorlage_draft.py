@@ -13,7 +13,7 @@ from agreements.services import vorlagen as svc
 from .builders_files import pdf_bytes
 from .builders_reference_vorlage import prefill_demo_vorlage
 from .factories import DocumentFactory
-from .vorlage_builders import TODAY, S, service_header, vorlage_world
+from .vorlage_builders import S, service_header, today, vorlage_world
 
 
 @pytest.fixture
@@ -317,14 +317,14 @@ def test_it_lets_only_editors_of_the_departments_party_create(vw, role):
 
     with pytest.raises(PermissionDenied):
         svc.create_vorlage(user=getattr(vw.users, role), data={
-            "department": vw.department, "author": vw.author, "date": TODAY, "name": "X", "public": True})
+            "department": vw.department, "author": vw.author, "date": today(), "name": "X", "public": True})
     assert not m.Vorlage.objects.exists()
 
 
 def test_it_refuses_an_agreement_the_user_cannot_see(vw):
     with pytest.raises(DomainError, match="nicht verfügbar"):
         svc.create_vorlage_from_agreement(user=vw.users.editor, agreement=vw.world.other_agreement,
-                                          department=vw.department, author=vw.author, date=TODAY)
+                                          department=vw.department, author=vw.author, date=today())
     assert not m.Vorlage.objects.exists()
 
 
@@ -336,5 +336,5 @@ def test_it_refuses_a_withdrawn_agreement_as_the_link_rule_does(vw):
     assert not vorlage_access.can_report_on_agreement(vw.users.editor, agreement)
     with pytest.raises(DomainError, match="zurückgezogene"):
         svc.create_vorlage_from_agreement(user=vw.users.editor, agreement=agreement,
-                                          department=vw.department, author=vw.author, date=TODAY)
+                                          department=vw.department, author=vw.author, date=today())
     assert not m.Vorlage.objects.exists()

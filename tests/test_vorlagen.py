@@ -22,7 +22,7 @@ from agreements.services import vorlagen as svc
 from .builders_confirm import CONFIRMED
 from .builders_files import exe_bytes, pdf_bytes, truncated_pdf_bytes, upload
 from .factories import DocumentFactory, aware
-from .vorlage_builders import SOON, TODAY, S, body, make_vorlage, service_header, stub_pdfs, vorlage_world
+from .vorlage_builders import S, body, make_vorlage, service_header, soon, stub_pdfs, today, vorlage_world
 
 # --- Helpers ----------------------------------------------------------------------------------------------------
 
@@ -101,9 +101,9 @@ def test_it_edits_sections_consultations_and_anlagen_through_the_pages(vw, login
         "committee": vw.committee.pk, "meeting": vw.meeting.pk, "role": "kenntnisnahme", "authoritative": "on"})
     assert response.status_code == 302
     consultation = vorlage.consultations.get()
-    assert consultation.meeting_date == SOON  # taken from the meeting
+    assert consultation.meeting_date == soon()  # taken from the meeting
     client.post(reverse("vorlage_consultation_add", args=[vorlage.pk]), {
-        "committee": vw.second_committee.pk, "meeting_date": SOON.isoformat(), "role": "vorberatung"})
+        "committee": vw.second_committee.pk, "meeting_date": soon().isoformat(), "role": "vorberatung"})
     second_c = vorlage.consultations.get(committee=vw.second_committee)
     client.post(reverse("vorlage_consultation_move", args=[vorlage.pk, second_c.pk, "up"]))
     assert [c.committee_id for c in vorlage.consultations.order_by("order")] == [vw.second_committee.pk,
@@ -179,7 +179,7 @@ def test_it_refuses_an_author_of_another_party_and_a_date_in_another_year(vw, lo
     with pytest.raises(DomainError, match="Person der Stelle"):
         svc.update_vorlage(user=vw.users.editor, vorlage=vorlage, lock_version=vorlage.lock_version,
                            data=service_header(vorlage, author=vw.other_author))
-    response = _edit(client, vorlage, date=f"{TODAY.year - 1}-12-31")
+    response = _edit(client, vorlage, date=f"{today().year - 1}-12-31")
     assert response.status_code == 200 and response.context["form"].non_field_errors()
     assert m.Vorlage.objects.get(pk=vorlage.pk).date == vorlage.date
 
@@ -222,7 +222,7 @@ def test_it_checks_the_beratungsfolge_in_the_service_too(vw):
     for data, message in [
         ({"committee": vw.other_committee, "role": "vorberatung"}, "gehört nicht zur Stelle"),
         ({"committee": vw.committee, "meeting": vw.second_meeting, "role": "vorberatung"}, "keine Sitzung"),
-        ({"committee": vw.committee, "meeting": vw.meeting, "meeting_date": TODAY, "role": "vorberatung"},
+        ({"committee": vw.committee, "meeting": vw.meeting, "meeting_date": today(), "role": "vorberatung"},
          "weicht"),
     ]:
         with pytest.raises(DomainError, match=message):
@@ -572,7 +572,7 @@ def test_it_shows_controls_only_to_those_who_may_use_them(vw, login):
 
 
 def test_it_lists_the_papers_of_the_coming_meetings_by_date(vw, login):
-    later = m.Meeting.objects.create(committee=vw.committee, start=aware(SOON.year + 1, 1, 10, 15))
+    later = m.Meeting.objects.create(committee=vw.committee, start=aware(soon().year + 1, 1, 10, 15))
     past = m.Meeting.objects.create(committee=vw.committee, start=aware(2012, 5, 21, 15))
     soon_paper = make_vorlage(vw, status=S.RELEASED, public=False, name="Bald")
     later_paper = make_vorlage(vw, consultations=0, name="Später")
@@ -592,7 +592,7 @@ def test_it_lists_the_papers_of_the_coming_meetings_by_date(vw, login):
     assert [x.meeting for x in meetings] == [vw.meeting, later]
     assert [[p.paper.name for p in x.papers] for x in meetings] == [["Bald"], ["Später"]]
     html = response.content.decode()
-    assert html.index(f"Sozialausschuss, {SOON:%d.%m.%Y}, 15:00 Uhr") < html.index("Später")
+    assert html.index(f"Sozialausschuss, {soon():%d.%m.%Y}, 15:00 Uhr") < html.index("Später")
     assert reverse("vorlage_bundle", args=[soon_paper.pk]) in html
     assert login(vw.users.editor).get(reverse("vorlage_meetings")).context["meetings"] == []
 

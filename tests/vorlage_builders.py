@@ -14,13 +14,22 @@ from .builders_files import pdf_bytes
 from .factories import DocumentFactory, aware
 
 S = m.Vorlage.Status
-TODAY = timezone.localdate()
-SOON = TODAY + datetime.timedelta(days=14)
+
+
+def today():
+    """The application's today (Europe/Berlin), asked when it is used: a date taken at import goes stale at midnight,
+    and Berlin's midnight is 23:00 UTC, well inside a CI run."""
+    return timezone.localdate()
+
+
+def soon():
+    return today() + datetime.timedelta(days=14)
 
 
 def vorlage_world(world):
     """The world plus what Vorlagen need: Fachbereich 50 of the county, its author, a meeting of the county's
     Sozialausschuss in two weeks, and the same for the neighbouring county."""
+    meeting_day = soon()
     department = m.Department.objects.create(party=world.county, number="50", name="Sozialamt")
     other_department = m.Department.objects.create(party=world.other_county, number="51", name="Sozialamt")
     author = m.Person.objects.create(
@@ -30,13 +39,13 @@ def vorlage_world(world):
     other_author = m.Person.objects.create(party=world.other_county, department=other_department,
                                            family_name="Nachbar", form_of_address="Herr")
     meeting = m.Meeting.objects.create(committee=world.committee, name="Sitzung des Sozialausschusses",
-                                       start=aware(SOON.year, SOON.month, SOON.day, 15))
+                                       start=aware(meeting_day.year, meeting_day.month, meeting_day.day, 15))
     second_committee = m.Committee.objects.create(party=world.county, name="Kreisausschuss")
     second_meeting = m.Meeting.objects.create(committee=second_committee,
-                                              start=aware(SOON.year, SOON.month, SOON.day, 10))
+                                              start=aware(meeting_day.year, meeting_day.month, meeting_day.day, 10))
     other_committee = m.Committee.objects.create(party=world.other_county, name="Sozialausschuss Nachbar")
     other_meeting = m.Meeting.objects.create(committee=other_committee,
-                                             start=aware(SOON.year, SOON.month, SOON.day, 9))
+                                             start=aware(meeting_day.year, meeting_day.month, meeting_day.day, 9))
     return SimpleNamespace(
         world=world, users=world.users, department=department, other_department=other_department, author=author,
         other_author=other_author, committee=world.committee, meeting=meeting, second_committee=second_committee,
@@ -52,10 +61,11 @@ def make_vorlage(vw, *, status=S.DRAFT, public=True, department=None, author=Non
     author = author or (vw.author if department == vw.department else vw.other_author)
     committee = committee or (vw.committee if department == vw.department else vw.other_committee)
     meeting = meeting if meeting is not None else (vw.meeting if committee == vw.committee else None)
-    running, reference = svc.next_reference(department, TODAY.year)
+    day = today()
+    running, reference = svc.next_reference(department, day.year)
     vorlage = m.Vorlage.objects.create(
-        reference=reference, department=department, year=TODAY.year, running_number=running, author=author,
-        date=TODAY, name=name, public=public, non_public_reason="" if public else "Personalangelegenheit",
+        reference=reference, department=department, year=day.year, running_number=running, author=author,
+        date=day, name=name, public=public, non_public_reason="" if public else "Personalangelegenheit",
         agreement=agreement, resolution="Die Ausführungen der Verwaltung werden zur Kenntnis genommen.",
         occasion="Anlass", conclusion="Fazit",
     )
@@ -63,7 +73,7 @@ def make_vorlage(vw, *, status=S.DRAFT, public=True, department=None, author=Non
         m.VorlageSection.objects.create(vorlage=vorlage, order=i + 1, heading=f"{i + 1}. Abschnitt", text="Text")
     for i in range(consultations):
         m.Consultation.objects.create(paper=vorlage, committee=committee, meeting=meeting, order=i + 1,
-                                      meeting_date=SOON, role=m.Consultation.Role.NOTICE)
+                                      meeting_date=soon(), role=m.Consultation.Role.NOTICE)
     for i in range(anlagen):
         document = DocumentFactory(content=anlage_content or pdf_bytes(), kind=m.Document.Kind.ANNEX,
                                    title=f"Anlage {i + 1}", original_filename=f"anlage-{i + 1}.pdf")

@@ -1,13 +1,14 @@
 """Small browser helpers shared by the e2e tests. Everything goes through what a user sees: links, buttons and
 fields found by their accessible names."""
 
-import datetime
+
 import io
 import itertools
 import os
 import re
 from pathlib import Path
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 MAIS = "Ministerium für Arbeit, Integration und Soziales des Landes Nordrhein-Westfalen"
@@ -75,7 +76,7 @@ def iso(day):
 
 
 def today():
-    return datetime.date.today()
+    return timezone.localdate()
 
 
 def pdf_pages(content):

@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
 
-from django.utils import translation  # noqa: E402
+from django.utils import timezone, translation  # noqa: E402
 from django.utils.translation import gettext as t  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
@@ -62,11 +62,10 @@ def _world(demo):
 
 
 def _future_meeting(world):
-    from django.utils import timezone
 
     from agreements import models as m
 
-    start = timezone.make_aware(datetime.datetime.combine(datetime.date.today() + datetime.timedelta(days=10),
+    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=10),
                                                           datetime.time(15, 0)))
     return m.Meeting.objects.create(committee=world.committee, start=start, location="Kreishaus Mettmann")
 
@@ -78,10 +77,10 @@ def _draft_vorlage(world, meeting=None):
 
     editor = world.users["kreis-editor"]
     vorlage = svc.create_vorlage_from_agreement(user=editor, agreement=world.a12, department=world.department,
-                                                author=world.author, date=datetime.date.today())
+                                                author=world.author, date=timezone.localdate())
     svc.save_consultation(user=editor, vorlage=vorlage, data={
         "committee": world.committee, "meeting": meeting,
-        "meeting_date": None if meeting else datetime.date.today() + datetime.timedelta(days=30),
+        "meeting_date": None if meeting else timezone.localdate() + datetime.timedelta(days=30),
         "role": Consultation.Role.NOTICE, "authoritative": True,
     })
     return vorlage
@@ -395,7 +394,6 @@ def _committee_start_page(label, *, news):
 
 def _as_if_last_visit_was_yesterday(world):
     """The member's visit compares with yesterday: the paper released today is new (models.StartPageVisit)."""
-    from django.utils import timezone
 
     from agreements import models as m
 
@@ -523,7 +521,7 @@ def _negotiated(world):
     for user, name, function, place in ((county, "Thomas Hendele", "Landrat", "Mettmann"),
                                         (ministry, "Dr. Wilhelm Schäffer", "Staatssekretär", "Düsseldorf")):
         lifecycle.sign(user=user, agreement=agreement, data={
-            "signatory_name": name, "signatory_function": function, "date": datetime.date.today(), "place": place})
+            "signatory_name": name, "signatory_function": function, "date": timezone.localdate(), "place": place})
     return agreement
 
 

@@ -2,11 +2,12 @@
 with the confirmation step (views.base.ask_first); all confirmations sent at once. Afterwards the database must hold
 one signature per party."""
 
-import datetime
+
 import threading
 import time
 
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements import models as m
 from agreements.tooling.benchmark.base import BenchmarkError, progress
@@ -58,7 +59,7 @@ def sign_race(port, agreement_pk, cookies, *, timeout=60):
     asks for the confirmation; then all confirmations are sent together. Returns the answers and what the database
     holds afterwards; `posts` counts the confirmations sent (the asking POSTs are logged as "ask")."""
     path = reverse("agreement_sign", args=[agreement_pk])
-    today = datetime.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     log = RequestLog()
     start = threading.Barrier(len(cookies))
 
