@@ -89,6 +89,9 @@ class Audit:
         self._seen = set()
 
     def check(self, page, label, *, expect_errors=False):
+        # A click that navigates returns once the new document is committed, before its stylesheets have loaded:
+        # axe would measure the contrast of unstyled links (#0000ee on the navigation's blue). Wait for "load".
+        page.wait_for_load_state("load")
         # One check per loaded document: performance.timeOrigin changes with every page load.
         document = (page.url, page.evaluate("() => performance.timeOrigin"))
         if document in self._seen:
