@@ -68,6 +68,7 @@ def agreed(w):
 def a_vorlage(w):
     w.vw = vorlage_world(w)
     w.vorlage = make_vorlage(w.vw, agreement=w.agreement, name="Zielsteuerung 2013")
+    m.Agreement.objects.filter(pk=w.agreement.pk).update(status=A.SIGNED)  # a Vorlage reports a signed agreement
 
 
 def detail(w):
@@ -516,6 +517,7 @@ def test_it_asks_with_the_same_number_of_queries_for_2_and_12_records(world, log
             world.vw = vorlage_world(world)
         if name == "vorlage_release":
             world.vorlage = make_vorlage(world.vw, agreement=world.agreement, consultations=size)
+            m.Agreement.objects.filter(pk=world.agreement.pk).update(status=A.SIGNED)
         url = case.url(world)
         client = login(getattr(world.users, case.actor))
         with CaptureQueriesContext(connection) as queries:

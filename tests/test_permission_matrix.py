@@ -299,6 +299,7 @@ STATE = {
     "agreement_close": dict(agreement=A.EVALUATED),
     "vorlage_consultation_result:public": dict(vorlage="public", vorlage_status=V.IN_CONSULTATION),
     "vorlage_consultation_result:nonpublic": dict(vorlage="nonpublic"),
+    "vorlage_release": dict(agreement=A.SIGNED),  # the draft reports the signed agreement
     "vorlage_start": dict(vorlage="nonpublic"),
     "vorlage_complete": dict(vorlage="public", vorlage_status=V.IN_CONSULTATION, results=True),
     **{f"{name}:{variant}": dict(vorlage=variant)

@@ -292,6 +292,7 @@ def test_it_releases_once_storing_the_pdf_with_its_sha256(vw):
 
 def test_it_records_the_release_on_the_agreements_timeline(vw):
     vorlage = make_vorlage(vw, agreement=vw.world.agreement)
+    m.Agreement.objects.filter(pk=vw.world.agreement.pk).update(status=m.Agreement.Status.SIGNED)
     svc.release(user=vw.users.editor, vorlage=vorlage)
     step = vw.world.agreement.steps.get(action="vorlage.released")
     assert step.display_title == f"Vorlage {vorlage.reference} freigegeben"
@@ -356,6 +357,30 @@ def test_it_refuses_to_release_a_vorlage_with_a_broken_anlage(vw, content, probl
     stored = m.Vorlage.objects.get(pk=vorlage.pk)
     assert stored.status == S.DRAFT and stored.main_file is None
     assert not m.Document.objects.filter(kind=m.Document.Kind.VORLAGE).exists()
+
+
+@pytest.mark.parametrize("status", ["entwurf", "in_verhandlung", "abgestimmt", "zurueckgezogen", "nicht_unterzeichnet"])
+def test_it_releases_a_paper_about_an_agreement_only_once_every_party_has_signed(vw, login, status):
+    # The paper says "Vereinbart sind n Ziele" and lists the signatures in the Verfahren: from a draft it would
+    # tell the committee what never happened. The page offers no "Freigeben" then, and says why.
+    agreement = vw.world.agreement
+    m.Agreement.objects.filter(pk=agreement.pk).update(status=status)
+    vorlage = make_vorlage(vw, agreement=agreement)
+    label = m.Agreement.Status(status).label
+    with pytest.raises(DomainError, match=f"ist „{label}“: die Vorlage berichtet über die unterzeichnete"):
+        svc.release(user=vw.users.editor, vorlage=vorlage)
+    assert m.Vorlage.objects.get(pk=vorlage.pk).status == S.DRAFT
+    assert not m.Document.objects.filter(kind=m.Document.Kind.VORLAGE).exists()
+    assert "release" not in svc.available_actions(vw.users.editor, vorlage)
+    page = login(vw.users.editor).get(reverse("vorlage_detail", args=[vorlage.pk])).content.decode()
+    assert reverse("vorlage_release", args=[vorlage.pk]) not in page
+    response = login(vw.users.editor).post(reverse("vorlage_release", args=[vorlage.pk]), {})
+    assert response.status_code == 302 and m.Vorlage.objects.get(pk=vorlage.pk).status == S.DRAFT
+
+    m.Agreement.objects.filter(pk=agreement.pk).update(status=m.Agreement.Status.SIGNED)
+    vorlage = m.Vorlage.objects.get(pk=vorlage.pk)
+    assert "release" in svc.available_actions(vw.users.editor, vorlage)
+    assert svc.release(user=vw.users.editor, vorlage=vorlage).status == S.RELEASED
 
 
 def test_it_refuses_to_release_without_beratungsfolge(vw):

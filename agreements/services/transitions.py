@@ -307,6 +307,19 @@ def lock_vorlage(vorlage):
     return m.Vorlage.objects.select_for_update(of=("self",)).select_related("department").get(pk=vorlage.pk)
 
 
+def _agreement_signed(user, vorlage):
+    """A Vorlage about a Zielvereinbarung reports what was agreed and signed ("Vereinbart sind ... Ziele", the
+    Verfahren up to the signatures): it is released once every party has signed, not from a draft."""
+    if vorlage.agreement_id is None:
+        return None
+    agreement = vorlage.agreement
+    if agreement.is_signed:
+        return None
+    return _("Die Zielvereinbarung „%(agreement)s“ ist „%(status)s“: die Vorlage berichtet über die unterzeichnete "
+             "Vereinbarung und wird freigegeben, wenn alle Parteien unterschrieben haben.") % {
+        "agreement": agreement.short_title, "status": agreement.get_status_display()}
+
+
 VORLAGE = Lifecycle(
     permission=lambda user, vorlage: vorlage_access.require_writer(user, vorlage.department),
     lock=lock_vorlage,
@@ -314,7 +327,7 @@ VORLAGE = Lifecycle(
         "edit": Transition(
             (V.DRAFT,), not_now=_("Die Vorlage ist „%(status)s“ und kann nicht mehr bearbeitet werden."),
         ),
-        "release": Transition((V.DRAFT,), V.RELEASED),
+        "release": Transition((V.DRAFT,), V.RELEASED, guards=(_agreement_signed,)),
         "start_consultation": Transition((V.RELEASED,), V.IN_CONSULTATION),
         # The first result puts a released Vorlage into Beratung.
         "record_result": Transition((V.RELEASED, V.IN_CONSULTATION), V.IN_CONSULTATION),
