@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements import models as m
 from agreements.services import documents as svc
@@ -253,6 +254,30 @@ def test_it_refuses_a_signatory_of_another_party(world, login):
             "date": datetime.date(2013, 1, 1), "direction": "eingang", "sender": world.ministry,
             "recipient": world.county, "subject": "X", "sender_person": person,
         })
+
+
+def test_it_refuses_a_letter_dated_after_today_in_the_form_and_the_service(world, login):
+    # A letter is registered once it was written: a date after today is a typing error, and it would lead the
+    # dashboard's "Letzte Aktivitäten" for years.
+    today = timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
+    client = login(world.users.editor)
+    before = m.Letter.objects.count()
+    response = client.post(reverse("letter_add", args=[world.agreement.pk]),
+                           letter_data(world, date=tomorrow.isoformat()))
+    assert response.status_code == 200
+    assert errors_of(response)["date"] == ["Das Datum des Schreibens liegt in der Zukunft."]
+    assert m.Letter.objects.count() == before
+    data = {"date": tomorrow, "direction": "eingang", "sender": world.ministry, "recipient": world.county,
+            "subject": "X"}
+    with pytest.raises(svc.DomainError, match="liegt in der Zukunft"):
+        svc.register_letter(user=world.users.editor, agreement=world.agreement, data=data)
+    letter = svc.register_letter(user=world.users.editor, agreement=world.agreement, data={**data, "date": today})
+    with pytest.raises(svc.DomainError, match="liegt in der Zukunft"):
+        svc.update_letter(user=world.users.editor, letter=letter, data={**data, "date": tomorrow})
+    assert m.Letter.objects.get(pk=letter.pk).date == today
+    response = client.post(reverse("letter_add", args=[world.agreement.pk]), letter_data(world, date=today.isoformat()))
+    assert response.status_code == 302 and m.Letter.objects.count() == before + 2
 
 
 def test_it_refuses_sender_equal_recipient_in_the_service_too(world):

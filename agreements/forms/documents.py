@@ -2,12 +2,14 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.uploads import format_mb
 
 from .. import models as m
+from ..services.documents import LETTER_IN_THE_FUTURE
 from .base import helper
 from .parties import other_party, own_party, party_choices, people_of
 
@@ -94,6 +96,12 @@ class LetterForm(forms.Form):
             Row(Column("sender"), Column("sender_person"), Column("recipient")),
             "subject", "reference", "summary", "file",
         )
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError(LETTER_IN_THE_FUTURE)
+        return date
 
     def clean(self):
         data = super().clean()

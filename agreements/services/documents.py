@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,8 @@ LETTER_FIELDS = (
     "date", "direction", "sender", "recipient", "sender_person", "subject", "reference", "summary",
 )
 MAX_TITLE = m.Document._meta.get_field("title").max_length
+# A letter is registered once it has been written: its date is not later than today (the form says it too).
+LETTER_IN_THE_FUTURE = _("Das Datum des Schreibens liegt in der Zukunft.")
 
 
 def agreement_documents_queryset(agreement):
@@ -149,6 +152,8 @@ def _check_letter(data):
     sender, recipient = data.get("sender"), data.get("recipient")
     if not data.get("date"):
         raise DomainError(_("Bitte geben Sie das Datum des Schreibens an."))
+    if data["date"] > timezone.localdate():
+        raise DomainError(LETTER_IN_THE_FUTURE)
     if data.get("direction") not in m.Letter.Direction.values:
         raise DomainError(_("Bitte wählen Sie aus, ob das Schreiben eingegangen oder ausgegangen ist."))
     if sender is None or recipient is None:
