@@ -84,6 +84,30 @@ def test_it_shows_a_conflict_for_a_section_saved_in_between(vw, login):
                              data={"heading": "I.", "text": "x"})
 
 
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_it_offers_only_the_moves_that_move_something(vw, login, count):
+    # The first of a list has no "nach oben", the last no "nach unten": a button that does nothing is not shown.
+    vorlage = make_vorlage(vw, sections=count, consultations=count, anlagen=count)
+    agreement = vw.world.agreement
+    for order in range(2, count + 1):
+        m.AgreementSection.objects.create(agreement=agreement, order=order + 100, heading=f"§ {order}", text="")
+    client = login(vw.users.editor)
+    pages = {"vorlage": client.get(reverse("vorlage_detail", args=[vorlage.pk])).content.decode(),
+             "agreement": client.get(reverse("agreement_detail", args=[agreement.pk])).content.decode()}
+    lists = {
+        "vorlage_section_move": ("vorlage", vorlage.pk, vorlage.sections.order_by("order")),
+        "vorlage_consultation_move": ("vorlage", vorlage.pk, vorlage.consultations.order_by("order")),
+        "vorlage_anlage_move": ("vorlage", vorlage.pk, vorlage.anlagen.order_by("order")),
+        "section_move": ("agreement", agreement.pk, agreement.sections.order_by("order")),
+    }
+    for name, (page, pk, rows) in lists.items():
+        rows = list(rows)
+        assert len(rows) == count, name
+        for i, row in enumerate(rows):
+            assert (reverse(name, args=[pk, row.pk, "up"]) in pages[page]) == (i > 0), (name, i)
+            assert (reverse(name, args=[pk, row.pk, "down"]) in pages[page]) == (i < count - 1), (name, i)
+
+
 def test_it_edits_sections_consultations_and_anlagen_through_the_pages(vw, login):
     vorlage = make_vorlage(vw, sections=0, consultations=0, anlagen=0)
     client = login(vw.users.editor)

@@ -578,7 +578,8 @@ def vorlage_text_sections(vorlage):
     if sections:
         blocks.append({"key": "facts", "heading": _("Sachverhaltsdarstellung:"), "text": "", "level": 2})
         blocks += [{"key": "section", "heading": section.heading, "text": section.text, "level": 3,
-                    "section": section} for section in sections]
+                    "section": section, "first": i == 0, "last": i == len(sections) - 1}
+                   for i, section in enumerate(sections)]
     if vorlage.conclusion:
         blocks.append({"key": "conclusion", "heading": _("Fazit:"), "text": vorlage.conclusion, "level": 2})
     return blocks
