@@ -79,6 +79,13 @@ def test_it_answers_bad_input_in_the_form_and_stores_nothing(world, login, value
     assert field in response.context["form"].errors
 
 
+def test_a_too_long_title_of_an_other_deadline_gets_only_its_own_message(world, login):
+    response = login(world.users.editor).post(add_url(world), data(world, kind="sonstige", title="x" * 5000))
+    errors = response.context["form"].errors["title"]
+    assert len(errors) == 1 and "höchstens 200 Zeichen" in errors[0]
+    assert not m.Deadline.objects.filter(kind="sonstige").exists()
+
+
 def test_a_stale_form_gets_the_conflict_page(world, login):
     deadline = a_deadline(world)
 

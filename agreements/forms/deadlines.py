@@ -29,6 +29,7 @@ class DeadlineForm(LockedForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("kind") == D.Kind.OTHER and not (data.get("title") or "").strip():
+        # A title refused already (too long) has its own message; "needs a title" would be wrong beside it.
+        if data.get("kind") == D.Kind.OTHER and "title" not in self.errors and not (data.get("title") or "").strip():
             self.add_error("title", _("Eine sonstige Frist braucht eine Bezeichnung."))
         return data
