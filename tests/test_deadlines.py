@@ -343,8 +343,8 @@ def test_it_computes_the_reminders_with_a_fixed_number_of_queries(due_world):
 @pytest.mark.parametrize("language, subject, sentence", [
     ("de", "Frist überschritten (fällig am 08.06.2026): Unterzeichnung bis",
      "eine Frist Ihrer Stelle Kreis Mettmann war am 08.06.2026 fällig und ist noch offen:"),
-    ("en", "Deadline passed (due on 08.06.2026): Signature by",
-     "a deadline of your party Kreis Mettmann was due on 08.06.2026 and is still open:"),
+    ("en", "Deadline passed (due on 08/06/2026): Signature by",
+     "a deadline of your party Kreis Mettmann was due on 08/06/2026 and is still open:"),
 ])
 def test_the_mail_phrases_a_reminder_in_the_recipients_language(world, language, subject, sentence):
     from notifications import mail

@@ -89,3 +89,25 @@ def test_it_speaks_german_in_berlin_by_default(settings):
     assert settings.TIME_ZONE == "Europe/Berlin"
     assert [code for code, _ in settings.LANGUAGES] == ["de", "en"]
     assert settings.LOCALE_PATHS
+
+
+@pytest.mark.parametrize("language, short_date, short_datetime, date_text, typed", [
+    ("de", "07.12.2026", "07.12.2026 01:11", "7. Dezember 2026", "07.12.2026"),
+    # Day before month and the 24-hour clock: not Django's American "12/07/2026 1:11 a.m.", which reads as
+    # 12 July beside the German pages and PDFs (and ended "Checked on … a.m.." with two full stops).
+    ("en", "07/12/2026", "07/12/2026 01:11", "7 December 2026", "07/12/2026"),
+])
+def test_dates_follow_the_readers_language_day_first(language, short_date, short_datetime, date_text, typed):
+    import datetime
+
+    from django import forms
+    from django.template import Context, Template
+    from django.utils import translation
+
+    moment = datetime.datetime(2026, 12, 7, 1, 11)
+    template = Template('{{ t|date:"SHORT_DATE_FORMAT" }}|{{ t|date:"SHORT_DATETIME_FORMAT" }}|{{ t|date }}')
+    with translation.override(language):
+        assert template.render(Context({"t": moment})) == f"{short_date}|{short_datetime}|{date_text}"
+        field = forms.DateField(localize=True)
+        assert field.clean(typed) == datetime.date(2026, 12, 7)
+        assert field.clean("2026-12-07") == datetime.date(2026, 12, 7)

@@ -191,6 +191,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["zielsteuerung.formats"]  # English dates day first, 24-hour clock (formats/en/formats.py)
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
