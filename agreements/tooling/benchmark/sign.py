@@ -2,7 +2,6 @@
 with the confirmation step (views.base.ask_first); all confirmations sent at once. Afterwards the database must hold
 one signature per party."""
 
-
 import threading
 import time
 
