@@ -62,7 +62,6 @@ def _world(demo):
 
 
 def _future_meeting(world):
-
     from agreements import models as m
 
     start = timezone.make_aware(datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=10),
@@ -394,7 +393,6 @@ def _committee_start_page(label, *, news):
 
 def _as_if_last_visit_was_yesterday(world):
     """The member's visit compares with yesterday: the paper released today is new (models.StartPageVisit)."""
-
     from agreements import models as m
 
     yesterday = timezone.now() - datetime.timedelta(days=1)
