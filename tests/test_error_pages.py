@@ -2,10 +2,12 @@
 
 With DEBUG off (as in production, and as the suite runs), Django renders 400.html, 403.html, 404.html with the
 request and 500.html with an empty context. Each page is in the user's language (German unless English was
-chosen with the language switch) and offers a way back.
+chosen with the language switch) and offers a way back. The server log shows a 403 once, as a warning with its
+reason and without a traceback.
 """
 
 import io
+import logging
 from pathlib import Path
 
 import pikepdf
@@ -18,6 +20,7 @@ from django.urls import include, path, reverse
 from django.utils import translation
 
 from agreements import models as m
+from agreements.infra.logs import RefusalWithoutTraceback
 
 
 def _broken(request):
@@ -139,6 +142,54 @@ def test_it_shows_the_403_page_without_a_reason(world, login):
 
     content = error_page(response, 403, "de")
     assert 'role="alert"' not in content
+
+
+@pytest.fixture
+def server_log(monkeypatch):
+    """What the server prints for a record of "django.request": every plain console handler the record reaches (the
+    settings' and any Django keeps of its own) writes into this one buffer."""
+    buffer = io.StringIO()
+    logger = logging.getLogger("django.request")
+    while logger is not None:
+        for handler in logger.handlers:
+            if type(handler) is logging.StreamHandler:
+                monkeypatch.setattr(handler, "stream", buffer)
+        logger = logger.parent if logger.propagate else None
+    return buffer
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "make-run"])
+def test_it_logs_a_refusal_once_as_a_warning_with_its_reason_and_no_traceback(
+        world, login, settings, caplog, server_log, debug):
+    settings.DEBUG = debug
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = login(world.users.reader).get(reverse("agreement_edit", args=[world.agreement.pk]))
+
+    assert response.status_code == 403
+    printed = server_log.getvalue()
+    assert printed.count("Forbidden (Permission denied)") == 1, printed
+    assert "Traceback" not in printed
+    assert "Sie haben für diese Zielvereinbarung nur Leserechte." in printed
+    [record] = [record for record in caplog.records if record.name == "django.request"]
+    assert record.levelno == logging.WARNING and record.exc_info is None
+
+
+@pytest.mark.urls(__name__)
+def test_it_logs_a_refusal_without_a_reason_as_one_line(world, login, caplog, server_log):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        login(world.users.editor).get("/test-fehler/403/")
+
+    assert server_log.getvalue() == "Forbidden (Permission denied): /test-fehler/403/\n"
+
+
+def test_it_keeps_a_refusals_reason_on_its_line():
+    refusal = PermissionDenied("Nein.\nINFO gefälscht")
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Forbidden (Permission denied): %s",
+                               ("/x/",), (PermissionDenied, refusal, None))
+
+    RefusalWithoutTraceback().filter(record)
+
+    assert record.getMessage() == "Forbidden (Permission denied): /x/ (Nein.\\nINFO gefälscht)"
 
 
 @pytest.mark.parametrize("language", ["de", "en"])

@@ -388,10 +388,37 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "refusal_without_traceback": {"()": "agreements.infra.logs.RefusalWithoutTraceback"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"level": "INFO", "class": "logging.StreamHandler", "formatter": "django.server"},
+        "mail_admins": {
+            "level": "ERROR", "filters": ["require_debug_false"], "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-    # pyHanko warns, with a traceback, about every certificate it finds no trusted path for, and about signing
-    # without fetching: the check every download of a signed file makes asks no trust on purpose, and the
-    # validation page shows trust to the user. PYHANKO_LOG_LEVEL=WARNING shows them when setting up trust anchors.
-    "loggers": {"pyhanko": {"level": env_str("PYHANKO_LOG_LEVEL", "ERROR")}},
+    "loggers": {
+        # Django's default logging (applied before this) gives "django" a console handler of its own (with DEBUG)
+        # and lets it propagate to the root's console as well: every warning and error of Django was printed
+        # twice. "django" keeps only Django's mail to ADMINS and prints through the root's handler. Configuring
+        # "django" resets its existing children, so runserver's request lines ("django.server") are configured
+        # again as Django does.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # A 403 is one warning line with its reason; its traceback is no fault to look at.
+        "django.request": {"filters": ["refusal_without_traceback"]},
+        # pyHanko warns, with a traceback, about every certificate it finds no trusted path for, and about signing
+        # without fetching: the check every download of a signed file makes asks no trust on purpose, and the
+        # validation page shows trust to the user. PYHANKO_LOG_LEVEL=WARNING shows them when setting up trust
+        # anchors.
+        "pyhanko": {"level": env_str("PYHANKO_LOG_LEVEL", "ERROR")},
+    },
 }
