@@ -33,7 +33,7 @@ from agreements.models import (
 )
 from agreements.services.documents import clean_filename, frozen_document_reason
 
-from .base import BaseAdmin, HistoryAdmin, ReadOnlyAdmin, ReadOnlyMixin, TabularInline
+from .base import BaseAdmin, HistoryAdmin, ReadOnlyAdmin, ReadOnlyMixin, StackedInline, TabularInline
 from .locks import (
     FrozenTextChildForm,
     LockedRecordAdminMixin,
@@ -130,14 +130,14 @@ class AgreementPartyInline(SignedAgreementInline, TabularInline):
     extra = 0
 
 
-class AgreementSectionInline(SignedAgreementInline, admin.StackedInline):
+class AgreementSectionInline(SignedAgreementInline, StackedInline):
     model = AgreementSection
     fields = ["order", "heading", "text"]
     extra = 0
     show_change_link = True
 
 
-class GoalInline(SignedAgreementInline, admin.StackedInline):
+class GoalInline(SignedAgreementInline, StackedInline):
     model = Goal
     fields = [
         ("order", "kind", "level", "area"),
@@ -152,7 +152,7 @@ class GoalInline(SignedAgreementInline, admin.StackedInline):
     show_change_link = True
 
 
-class SupportOfferInline(SignedAgreementInline, admin.StackedInline):
+class SupportOfferInline(SignedAgreementInline, StackedInline):
     model = SupportOffer
     fields = [("order", "topic", "status"), "title", "text", ("provider", "coordinated_with")]
     autocomplete_fields = ["provider", "coordinated_with"]

@@ -6,7 +6,8 @@ the read-only records say no to everything, the locked records (admin/locks.py) 
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AdminSplitDateTime
+from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -69,6 +70,55 @@ class LockVersionAdminMixin:
         super().save_formset(request, form, formset, change)
 
 
+# Autocomplete fields that show a tampered value again ----------------------------------------------------------------
+
+
+def _fits(key, value):
+    """Whether the related model's key field (`key`) can hold the submitted `value` in a query."""
+    try:
+        key.get_prep_value(value)
+    except (TypeError, ValueError, ValidationError):
+        return False
+    return True
+
+
+class TamperProofAutocompleteMixin:
+    """Django's autocomplete widget shows the submitted value again by looking it up among the related objects
+    (AutocompleteMixin.optgroups filters by the raw values); a value the key cannot hold (`party=party` for a
+    numeric id) raised ValueError there, and the form that should show the field's "Select a valid choice"
+    answered 500 instead. Such a value selects nothing; the form field reports it as invalid."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        opts = remote.model._meta
+        key = opts.get_field(getattr(remote, "field_name", opts.pk.attname))
+        return super().optgroups(name, [v for v in value if _fits(key, v)], attr)
+
+
+class TamperProofAutocompleteSelect(TamperProofAutocompleteMixin, AutocompleteSelect):
+    pass
+
+
+class TamperProofAutocompleteSelectMultiple(TamperProofAutocompleteMixin, AutocompleteSelectMultiple):
+    pass
+
+
+class TamperProofAutocompleteAdminMixin:
+    """The `autocomplete_fields` of a model admin or inline use the widgets above (every admin base of this module
+    has it; tests/test_admin_autocomplete.py checks every registered admin)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = TamperProofAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = TamperProofAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 # Accessible names for the inputs the admin renders without a <label> of their own (WCAG 1.3.1, 4.1.2) -----------
 
 
@@ -107,7 +157,7 @@ class NamedInputsFormSetMixin:
         name_inputs(form, whole_fields=True)
 
 
-class TabularInline(admin.TabularInline):
+class TabularInline(TamperProofAutocompleteAdminMixin, admin.TabularInline):
     """A tabular inline whose inputs carry their column's label as their accessible name."""
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -128,11 +178,16 @@ class NamedInputsAdminMixin:
         return type(form.__name__, (form,), {"__init__": __init__})
 
 
-class BaseAdmin(NamedInputsAdminMixin, LockVersionAdminMixin, admin.ModelAdmin):
+class StackedInline(TamperProofAutocompleteAdminMixin, admin.StackedInline):
+    """A stacked inline (its inputs have their labels) whose autocomplete fields survive a tampered value."""
+
+
+class BaseAdmin(TamperProofAutocompleteAdminMixin, NamedInputsAdminMixin, LockVersionAdminMixin, admin.ModelAdmin):
     pass
 
 
-class HistoryAdmin(NamedInputsAdminMixin, LockVersionAdminMixin, SimpleHistoryAdmin):
+class HistoryAdmin(
+        TamperProofAutocompleteAdminMixin, NamedInputsAdminMixin, LockVersionAdminMixin, SimpleHistoryAdmin):
     """Records kept with their history are time-stamped: the stamps are shown, never edited."""
 
     readonly_fields = ["created", "modified"]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Consultation, Vorlage, VorlageAnlage, VorlageSection
 
-from .base import HistoryAdmin, TabularInline
+from .base import HistoryAdmin, StackedInline, TabularInline
 from .locks import (
     FrozenVorlageChildAdmin,
     FrozenVorlageInline,
@@ -24,7 +24,7 @@ class ConsultationInline(FrozenVorlageInline, TabularInline):
     show_change_link = True
 
 
-class VorlageSectionInline(FrozenVorlageInline, admin.StackedInline):
+class VorlageSectionInline(FrozenVorlageInline, StackedInline):
     model = VorlageSection
     fields = ["order", "heading", "text"]
     extra = 0
