@@ -169,6 +169,100 @@ def test_only_editors_of_a_party_set_deadlines_and_only_while_the_agreement_runs
         deadlines.close_deadline(user=world.users.editor, deadline=made, state=m.Deadline.State.DONE)
 
 
+# The agreement statuses each kind of deadline is set in (services.deadlines.KIND_STATUSES), written out: the
+# statuses AGREEMENT's "deadline" is open for, narrowed per kind to the phase in which what it asks for can happen.
+LIVE = ("entwurf", "in_verhandlung", "abgestimmt", "unterzeichnet", "in_umsetzung", "bewertet")
+REPORTS_FIT = {"entwurf", "in_verhandlung", "abgestimmt", "unterzeichnet", "in_umsetzung"}
+KIND_FITS = {
+    "entwurf": {"entwurf", "in_verhandlung"},  # a Fassung is sent, until the text is agreed
+    "unterzeichnung": {"entwurf", "in_verhandlung", "abgestimmt"},  # until every party has signed
+    "halbjahresbericht": REPORTS_FIT,  # until the Jahresauswertung ("bewertet")
+    "jahresbericht": REPORTS_FIT,
+    "sonstige": set(LIVE),
+}
+
+
+def set_status(world, status):
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=status)
+    world.agreement.refresh_from_db()
+
+
+@pytest.mark.parametrize("status", LIVE)
+def test_each_kind_is_set_only_in_the_statuses_it_fits(world, status):
+    set_status(world, status)
+    made = 0
+    for kind, fits in KIND_FITS.items():
+        if status in fits:
+            assert deadline(world, kind=kind, title="Referenzwerte senden").kind == kind
+            made += 1
+        else:
+            with pytest.raises(DomainError, match="passt nicht mehr zum Status"):
+                deadline(world, kind=kind, title="Referenzwerte senden")
+            assert not m.Deadline.objects.filter(kind=kind).exists()
+    assert world.agreement.steps.filter(action="deadline.set").count() == made
+    assert [value for value, _label in deadlines.kind_choices(world.agreement)] == [
+        kind for kind, fits in KIND_FITS.items() if status in fits]
+
+
+def test_no_draft_is_due_on_a_signed_agreement(world):
+    set_status(world, m.Agreement.Status.SIGNED)
+    with pytest.raises(DomainError) as refused:
+        deadline(world, kind=m.Deadline.Kind.DRAFT)
+    assert refused.value.message == ("Eine Frist „Entwurf bis“ passt nicht mehr zum Status „unterzeichnet“ der "
+                                     "Zielvereinbarung. Gesetzt wird sie nur in diesen Status: Entwurf, "
+                                     "in Verhandlung.")
+    with translation.override("en"), pytest.raises(DomainError) as refused:
+        deadline(world, kind=m.Deadline.Kind.DRAFT)
+    assert refused.value.message == ("A “Draft by” deadline no longer fits the agreement's status “signed”. It is "
+                                     "set only in these statuses: draft, in negotiation.")
+    assert not m.Deadline.objects.exists() and not world.agreement.steps.filter(action__startswith="deadline").exists()
+
+
+def test_a_deadline_changes_only_to_a_kind_that_fits_and_may_keep_its_own(world):
+    signing = deadline(world)
+    draft = deadline(world, kind=m.Deadline.Kind.DRAFT, due=D(2026, 6, 1))
+    set_status(world, m.Agreement.Status.AGREED)  # accepted without the Fassung the draft deadline waited for
+    with pytest.raises(DomainError, match="„Entwurf bis“ passt nicht mehr"):
+        deadlines.update_deadline(user=world.users.editor, deadline=signing, lock_version=signing.lock_version,
+                                  data={"kind": "entwurf", "due": MONDAY_AFTER, "owner": world.county})
+    signing.refresh_from_db()
+    assert signing.kind == "unterzeichnung"
+    # The draft deadline set before may stay what it is, to be corrected (or dropped).
+    changed = deadlines.update_deadline(user=world.users.editor, deadline=draft, lock_version=draft.lock_version,
+                                        data={"kind": "entwurf", "due": D(2026, 6, 2), "owner": world.county,
+                                              "note": "überholt"})
+    assert (changed.kind, changed.due, changed.note) == ("entwurf", D(2026, 6, 2), "überholt")
+
+
+def test_the_same_deadline_is_set_once_while_it_is_open(world):
+    first = deadline(world)
+    with pytest.raises(DomainError) as refused:  # another owner, another note, a title: still the same deadline
+        deadline(world, owner=world.ministry, note="noch einmal", title="Unterschrift")
+    assert refused.value.message == ("Die am 08.06.2026 fällige Frist „Unterzeichnung bis“ ist bereits gesetzt. "
+                                     "Bitte ändern Sie die bestehende Frist, statt sie ein zweites Mal zu setzen.")
+    later = deadline(world, due=D(2026, 6, 9))  # another day
+    deadline(world, kind=m.Deadline.Kind.HALF_YEAR_REPORT)  # another kind
+    # A "sonstige Frist" is the same with the same title, whatever its case and spaces; another title is another.
+    deadline(world, kind="sonstige", title="Referenzwerte senden")
+    with pytest.raises(DomainError, match="Frist „referenzwerte SENDEN“ ist bereits gesetzt"):
+        deadline(world, kind="sonstige", title="  referenzwerte SENDEN ")
+    deadline(world, kind="sonstige", title="Stellungnahme einholen")
+    assert m.Deadline.objects.count() == 5 == world.agreement.steps.filter(action="deadline.set").count()
+
+    # Changed into the same as another: refused; its own note changed: fine.
+    with pytest.raises(DomainError, match="bereits gesetzt"):
+        deadlines.update_deadline(user=world.users.editor, deadline=later, lock_version=later.lock_version,
+                                  data={"kind": "unterzeichnung", "due": MONDAY_AFTER, "owner": world.county})
+    later.refresh_from_db()
+    assert later.due == D(2026, 6, 9)
+    deadlines.update_deadline(user=world.users.editor, deadline=first, lock_version=first.lock_version,
+                              data={"kind": "unterzeichnung", "due": MONDAY_AFTER, "owner": world.ministry,
+                                    "note": "MAIS unterschreibt zuletzt"})
+    # One dropped by mistake is set again.
+    deadlines.close_deadline(user=world.users.editor, deadline=first, state=m.Deadline.State.DROPPED)
+    assert deadline(world).is_open
+
+
 # --- What is due ------------------------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -86,6 +86,41 @@ def test_a_too_long_title_of_an_other_deadline_gets_only_its_own_message(world, 
     assert not m.Deadline.objects.filter(kind="sonstige").exists()
 
 
+def kinds_offered(response):
+    return [value for value, _label in response.context["form"].fields["kind"].choices]
+
+
+def test_a_signed_agreement_is_offered_no_kind_it_is_past_and_takes_none(world, login):
+    stale = a_deadline(world, kind="entwurf")  # set while the text was negotiated
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=m.Agreement.Status.SIGNED)
+    client = login(world.users.editor)
+    assert kinds_offered(client.get(add_url(world))) == ["halbjahresbericht", "jahresbericht", "sonstige"]
+    for kind in ("entwurf", "unterzeichnung"):
+        response = client.post(add_url(world), data(world, kind=kind))
+        assert response.status_code == 200 and "kind" in response.context["form"].errors
+    assert list(m.Deadline.objects.all()) == [stale]
+    # The deadline set before keeps its own kind in its form, and is changed with it; to no other kind it is past.
+    url = edit_url(world, stale)
+    assert kinds_offered(client.get(url)) == ["entwurf", "halbjahresbericht", "jahresbericht", "sonstige"]
+    response = client.post(url, data(world, kind="unterzeichnung", lock_version=stale.lock_version))
+    assert response.status_code == 200 and "kind" in response.context["form"].errors
+    response = client.post(url, data(world, kind="entwurf", due="2026-06-08", note="überholt",
+                                      lock_version=stale.lock_version))
+    assert response.status_code == 302
+    stale.refresh_from_db()
+    assert (stale.kind, stale.note) == ("entwurf", "überholt")
+
+
+def test_the_same_deadline_twice_is_refused_in_the_form(world, login):
+    a_deadline(world, kind="sonstige", title="Referenzwerte senden", due=datetime.date(2026, 6, 30))
+    client = login(world.users.editor)
+    response = client.post(add_url(world), data(world, kind="sonstige", title="Referenzwerte senden"))
+    assert response.status_code == 200
+    assert "„Referenzwerte senden“ ist bereits gesetzt" in " ".join(response.context["form"].non_field_errors())
+    assert m.Deadline.objects.count() == 1
+    assert client.post(add_url(world), data(world, kind="sonstige", title="Bericht anfordern")).status_code == 302
+
+
 def test_a_stale_form_gets_the_conflict_page(world, login):
     deadline = a_deadline(world)
 

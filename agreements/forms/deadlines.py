@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
+from ..services.deadlines import kind_choices
 from .base import DateInput, LockedForm, RecordSelect, helper
 
 D = m.Deadline
@@ -20,8 +21,11 @@ class DeadlineForm(LockedForm):
     note = forms.CharField(label=_("Anmerkung"), required=False, max_length=5000,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, agreement, **kwargs):
+    def __init__(self, *args, agreement, kind=None, **kwargs):
+        """`kind`: the kind of the deadline being changed, offered even when the agreement's status is past it."""
         super().__init__(*args, **kwargs)
+        # Only the kinds the agreement's status allows (services.deadlines.kind_choices, the rule the service checks).
+        self.fields["kind"].choices = kind_choices(agreement, keep=kind)
         # Only the agreement's own parties own its deadlines.
         self.fields["owner"].queryset = m.Party.objects.filter(agreement_roles__agreement=agreement).order_by(
             "agreement_roles__order", "pk")

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -42,6 +42,24 @@ LIVE_STATUSES = AGREEMENT["deadline"].sources
 FIELDS = ("kind", "title", "due", "owner", "note")
 MIN_YEAR, MAX_YEAR = 2005, 2100
 TEXT_MAX = 5000
+
+_S = m.Agreement.Status
+_NOT_EVALUATED = tuple(s for s in LIVE_STATUSES if s != _S.EVALUATED)
+# The agreement statuses in which each kind of deadline is set (all of them LIVE_STATUSES): those in which what it
+# asks for can still happen. The one rule the services check (kind_refusal) and the form offers (kind_choices).
+KIND_STATUSES = {
+    # Met by sending a Fassung (MET_BY): only while Fassungen are sent (AGREEMENT's "send"); from "abgestimmt" on the
+    # text is frozen and no draft is due any more.
+    D.Kind.DRAFT: tuple(AGREEMENT["send"].sources),
+    # Met by the last signature: set ahead while the text is negotiated, up to the signing; not once it is signed.
+    D.Kind.SIGNATURE: tuple(s for s in LIVE_STATUSES if s not in m.Agreement.SIGNED_STATUSES),
+    # § 4 of the 2012 agreement: planned from the draft on, given while it is in effect; once the Jahresauswertung is
+    # recorded ("bewertet", services.lifecycle.record_review) the year is reported on.
+    D.Kind.HALF_YEAR_REPORT: _NOT_EVALUATED,
+    D.Kind.YEAR_END_REPORT: _NOT_EVALUATED,
+    # Whatever it is, as long as the agreement's deadlines are set at all.
+    D.Kind.OTHER: tuple(LIVE_STATUSES),
+}
 
 PROPOSAL_KIND = "vorschlag"
 VORLAGE_KIND = "vorlage"
@@ -382,12 +400,62 @@ def _entry_data(deadline, user):
             "user": _user_name(user)}
 
 
-def _clean(agreement, data):
-    """The deadline's values, checked: a kind, a title for "sonstige Frist", a plausible day, an owner that is a
-    party to the agreement. DomainError with the sentence for the form otherwise."""
+def kind_fits(kind, status):
+    """Whether a deadline of `kind` is set on an agreement in `status` (KIND_STATUSES)."""
+    return status in KIND_STATUSES.get(kind, ())
+
+
+def kind_choices(agreement, *, keep=None):
+    """The kinds of deadline the agreement's status allows now, as (value, label) in Deadline.Kind's order, and
+    `keep` (the kind of the deadline being changed: it may stay what it is). What the form offers."""
+    return [(value, label) for value, label in D.Kind.choices
+            if value == keep or kind_fits(value, agreement.status)]
+
+
+def kind_refusal(kind, agreement):
+    """Why a deadline of `kind` is not set on the agreement in its status, or None when it fits."""
+    if kind_fits(kind, agreement.status):
+        return None
+    statuses = ", ".join(str(_S(status).label) for status in KIND_STATUSES[kind])
+    return _("Eine Frist „%(kind)s“ passt nicht mehr zum Status „%(status)s“ der Zielvereinbarung. Gesetzt wird "
+             "sie nur in diesen Status: %(statuses)s.") % {
+        "kind": D.Kind(kind).label, "status": agreement.get_status_display(), "statuses": statuses}
+
+
+def _same_key(kind, title, due):
+    """What makes two deadlines of an agreement the same one: kind and day, and for "sonstige Frist" the title
+    (whatever its case)."""
+    return kind, due, title.casefold() if kind == D.Kind.OTHER else ""
+
+
+def _refuse_duplicate(agreement, values, deadline=None):
+    """DomainError when an open deadline of the agreement other than `deadline` is the same as `values` (_same_key).
+    A done or dropped one does not count: a deadline dropped by mistake is set again. Called with the agreement
+    row-locked (AGREEMENT.enter), so two editors setting the same deadline at once get one of it."""
+    key = _same_key(values["kind"], values["title"], values["due"])
+    if deadline is not None and _same_key(deadline.kind, deadline.title, deadline.due) == key:
+        return  # the deadline stays the one it is (a changed note, owner or title of a kind without one)
+    same = D.objects.filter(agreement=agreement, kind=values["kind"], due=values["due"], state=D.State.OPEN)
+    if values["kind"] == D.Kind.OTHER:
+        same = same.filter(title__iexact=values["title"])
+    if deadline is not None:
+        same = same.exclude(pk=deadline.pk)
+    if same.exists():
+        label = values["title"] if values["kind"] == D.Kind.OTHER else D.Kind(values["kind"]).label
+        raise DomainError(_("Die am %(date)s fällige Frist „%(label)s“ ist bereits gesetzt. Bitte ändern Sie die "
+                            "bestehende Frist, statt sie ein zweites Mal zu setzen.") % {
+            "date": formats.date_format(values["due"], "SHORT_DATE_FORMAT"), "label": label})
+
+
+def _clean(agreement, data, deadline=None):
+    """The deadline's values, checked: a kind that fits the agreement's status (one the changed `deadline` has
+    already may stay), a title for "sonstige Frist", a plausible day, an owner that is a party to the agreement, and
+    no second open deadline the same. DomainError with the sentence for the form otherwise."""
     kind = data.get("kind")
     if kind not in D.Kind.values:
         raise DomainError(_("Bitte wählen Sie die Art der Frist."))
+    if kind != getattr(deadline, "kind", None) and (refusal := kind_refusal(kind, agreement)):
+        raise DomainError(refusal)
     title = (data.get("title") or "").strip()
     if kind == D.Kind.OTHER and not title:
         raise DomainError(_("Eine sonstige Frist braucht eine Bezeichnung."))
@@ -405,11 +473,14 @@ def _clean(agreement, data):
     note = (data.get("note") or "").strip()
     if len(note) > TEXT_MAX:
         raise DomainError(_("Die Anmerkung ist zu lang."))
-    return {"kind": kind, "title": title, "due": due, "owner": parties[owner_id], "note": note}
+    values = {"kind": kind, "title": title, "due": due, "owner": parties[owner_id], "note": note}
+    _refuse_duplicate(agreement, values, deadline)
+    return values
 
 
 def create_deadline(*, user, agreement, data):
-    """A new deadline on the agreement: an editor of one of its parties, while it runs (AGREEMENT's "deadline")."""
+    """A new deadline on the agreement: an editor of one of its parties, while it runs (AGREEMENT's "deadline"), of
+    a kind its status allows (KIND_STATUSES), and not a second time while the first is open (_refuse_duplicate)."""
     with transaction.atomic():
         locked = AGREEMENT.enter(user, agreement, "deadline")
         deadline = D.objects.create(agreement=locked, created_by=user, **_clean(locked, data))
@@ -437,10 +508,12 @@ def _open_deadline(user, deadline):
 
 
 def update_deadline(*, user, deadline, data, lock_version):
-    """Change an open deadline (optimistic locking: a form over a newer version gets the conflict page)."""
+    """Change an open deadline (optimistic locking: a form over a newer version gets the conflict page). A new kind
+    must fit the agreement's status; the deadline's own kind may stay, so one set before the status moved on can
+    still be corrected (or it is dropped)."""
     with transaction.atomic():
         locked = _open_deadline(user, deadline)
-        values = _clean(locked.agreement, data)
+        values = _clean(locked.agreement, data, locked)
         previous = locked.due
         changed = [name for name in FIELDS if getattr(locked, name) != values[name]]
         for name, value in values.items():

@@ -66,8 +66,8 @@ def agreement_deadlines(request, agreement, context):
     return extra
 
 
-def _form(request, agreement, initial=None):
-    return DeadlineForm(posted(request), agreement=agreement, initial=initial)
+def _form(request, agreement, initial=None, kind=None):
+    return DeadlineForm(posted(request), agreement=agreement, initial=initial, kind=kind)
 
 
 @urlpatterns.route("vereinbarungen/<int:pk>/fristen/neu/")
@@ -111,7 +111,7 @@ def deadline_edit(request, pk, deadline_pk):
         return refused
     initial = {"kind": deadline.kind, "title": deadline.title, "due": deadline.due, "owner": deadline.owner_id,
                "note": deadline.note, "lock_version": deadline.lock_version}
-    form = _form(request, deadline.agreement, initial)
+    form = _form(request, deadline.agreement, initial, kind=deadline.kind)
     if request.method == "POST" and form.is_valid():
         try:
             done = run_service(request, form, lambda: svc.update_deadline(
