@@ -1,14 +1,15 @@
 """Steps of the agreement's lifecycle on conftest's `world`, shared by the lifecycle, double-submit,
 render-outside-the-lock and electronic signing tests."""
 
-import datetime
+from django.utils import timezone
 
 from agreements.services import lifecycle, versions
 
 
 def sign_data(name="Thomas Hendele", function="Landrat", place="Mettmann"):
-    """The signing form's data (services.lifecycle.sign)."""
-    return {"signatory_name": name, "signatory_function": function, "date": datetime.date(2013, 4, 2),
+    """The signing form's data (services.lifecycle.sign), dated today: the text is agreed today in these tests,
+    and nobody signs before the text is agreed."""
+    return {"signatory_name": name, "signatory_function": function, "date": timezone.localdate(),
             "place": place}
 
 

@@ -501,7 +501,8 @@ def sized(world, size):
 # Upper bounds, a little above today's counts: access, the state rule (for an acceptance: the working text against
 # the Fassung), and what the page names; for signing also the signing setup (services.signing.missing_setup: the
 # active TSA and the parties' keys in one query), asked by the rule (the parties' order) and by the page.
-QUERY_LIMITS = {"draft_send": 16, "agreement_agree": 19, "agreement_sign": 10, "agreement_refuse": 9,
+# Signing on paper also reads the day the text was agreed (services.lifecycle.agreed_on), the earliest date.
+QUERY_LIMITS = {"draft_send": 16, "agreement_agree": 19, "agreement_sign": 11, "agreement_refuse": 9,
                 "section_delete": 10, "goal_delete": 10, "offer_delete": 9, "vorlage_release": 8}
 
 

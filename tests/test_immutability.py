@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements import models as m
 from agreements.infra.errors import DomainError
@@ -47,7 +48,7 @@ def sign(world, monkeypatch, status):
     send_and_accept(world)
     for user, name in [(world.users.editor, "Thomas Hendele"), (world.users.ministry, "Dr. Wilhelm Schäffer")]:
         lifecycle.sign(user=user, agreement=world.agreement, data={
-            "signatory_name": name, "signatory_function": "Landrat", "date": datetime.date(2013, 4, 2),
+            "signatory_name": name, "signatory_function": "Landrat", "date": timezone.localdate(),
             "place": "Mettmann"})
     m.Agreement.objects.filter(pk=world.agreement.pk).update(status=status)
     for obj in (world.agreement, world.goal, world.goal2, world.offer, world.offer2, world.section,

@@ -9,6 +9,7 @@ import pikepdf
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.utils import timezone
 
 from agreements import models as m
 from agreements.infra.errors import DomainError
@@ -168,6 +169,36 @@ def test_it_shows_partial_signing_and_only_the_actions_allowed_now(world):
         lifecycle.sign(user=world.users.editor, agreement=world.agreement, data=sign_data())
 
 
+def test_nobody_signs_on_a_day_before_the_text_was_agreed(world, login):
+    """A signature on paper is dated no earlier than the day the Endfassung was agreed: the service refuses it under
+    the lock, the form says so before the confirmation and gives the browser's date picker that range."""
+    from django.urls import reverse
+
+    agree(world)
+    agreed_on = timezone.localdate() - datetime.timedelta(days=10)
+    final = world.agreement.versions.get(kind=m.AgreementVersion.Kind.FINAL)
+    m.AgreementVersion.objects.filter(pk=final.pk).update(
+        sent_at=final.sent_at - datetime.timedelta(days=10))  # agreed ten days ago
+    assert lifecycle.agreed_on(world.agreement) == agreed_on
+    with pytest.raises(DomainError, match=f"vor dem Tag, an dem der Text abgestimmt wurde \\({agreed_on:%d.%m.%Y}\\)"):
+        lifecycle.sign(user=world.users.editor, agreement=world.agreement,
+                       data={**sign_data(), "date": agreed_on - datetime.timedelta(days=1)})
+    assert not m.Signature.objects.exists()
+
+    url = reverse("agreement_sign", args=[world.agreement.pk])
+    client = login(world.users.editor)
+    date_input = client.get(url).context["form"].fields["date"].widget.attrs
+    assert (date_input["min"], date_input["max"]) == (agreed_on.isoformat(), timezone.localdate().isoformat())
+    answer = client.post(url, {**sign_data(), "date": (agreed_on - datetime.timedelta(days=1)).isoformat()})
+    assert answer.status_code == 200 and "date" in answer.context["form"].errors
+    assert "vor dem Tag, an dem der Text abgestimmt wurde" in answer.content.decode()
+    assert not m.Signature.objects.exists()
+
+    signature = lifecycle.sign(user=world.users.editor, agreement=world.agreement,
+                               data={**sign_data(), "date": agreed_on})  # on the day itself
+    assert signature.date == agreed_on
+
+
 def test_the_signature_form_offers_the_people_of_the_party_that_signs_only(world, login):
     """A user who acts for both parties signs first for one, then for the other: the form's person list follows the
     party the service records the signature for, and a person of another party is refused."""
@@ -188,7 +219,7 @@ def test_the_signature_form_offers_the_people_of_the_party_that_signs_only(world
     first = offered()
     assert first in ({landrat}, {secretary})
     (person,), (other,) = first, {landrat, secretary} - first
-    answer = login(both).post(url, {"person": other.pk, "date": "2013-04-02", "place": "Mettmann"})
+    answer = login(both).post(url, {"person": other.pk, "date": timezone.localdate().isoformat(), "place": "Mettmann"})
     assert "person" in answer.context["form"].errors and not m.Signature.objects.exists()
     lifecycle.sign(user=both, agreement=world.agreement, data={**sign_data(), "person": person})
     assert m.Signature.objects.get().party == person.party

@@ -502,14 +502,15 @@ def test_it_walks_from_agreeing_to_the_successors_reviews_in_the_browser(world, 
 
     # The county signs: partly signed is visible.
     assert editor.get(url(world, "agreement_sign")).status_code == 200
-    assert editor.post(url(world, "agreement_sign"), confirmed(SIGN_DATA)).status_code == 302
+    today = timezone.localdate().isoformat()  # the text was agreed today: nobody signs it earlier
+    assert editor.post(url(world, "agreement_sign"), confirmed({**SIGN_DATA, "date": today})).status_code == 302
     content = editor.get(detail).content.decode()
     assert "1 von 2 Unterschriften" in content
     assert "Unterschrift fehlt" in content
 
     # The ministry signs: the PDF is rendered once and stored with its SHA-256.
     response = ministry.post(url(world, "agreement_sign"), confirmed({
-        "signatory_name": "Dr. Wilhelm Schäffer", "signatory_function": "Staatssekretär", "date": "2013-04-05",
+        "signatory_name": "Dr. Wilhelm Schäffer", "signatory_function": "Staatssekretär", "date": today,
         "place": "Düsseldorf"}))
     assert response.status_code == 302
     world.agreement.refresh_from_db()

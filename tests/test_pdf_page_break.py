@@ -12,6 +12,7 @@ import io
 
 import pikepdf
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from agreements import models as m
@@ -89,7 +90,7 @@ def test_it_stores_the_signed_pdf_when_the_last_signature_lands_at_a_page_break(
     m.Agreement.objects.filter(pk=world.agreement.pk).update(preamble="\n\n".join(["Satz"] * 9))
     world.agreement.refresh_from_db()
     send_and_accept(world)
-    data = {"signatory_name": "Thomas Hendele", "signatory_function": "Landrat", "date": datetime.date(2013, 4, 2),
+    data = {"signatory_name": "Thomas Hendele", "signatory_function": "Landrat", "date": timezone.localdate(),
             "place": "Mettmann"}
     lifecycle.sign(user=world.users.editor, agreement=world.agreement, data=data)
     lifecycle.sign(user=world.users.ministry, agreement=world.agreement,

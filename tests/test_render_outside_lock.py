@@ -4,6 +4,7 @@ a failed rendering changes nothing and says so, and the action can simply be tri
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements import models as m
 from agreements.infra.errors import DomainError
@@ -88,7 +89,7 @@ def test_it_answers_a_failed_rendering_in_the_sign_form_not_with_a_500(world, lo
     Renderer(monkeypatch, fail=True)
     response = login(world.users.ministry).post(reverse("agreement_sign", args=[world.agreement.pk]), confirmed({
         "signatory_name": "Dr. Wilhelm Schäffer", "signatory_function": "Staatssekretär",
-        "date": "2013-04-02", "place": "Düsseldorf",
+        "date": timezone.localdate().isoformat(), "place": "Düsseldorf",
     }))
     assert response.status_code == 200
     assert "nicht als PDF erzeugt" in response.content.decode()

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
+from ..services.lifecycle import check_signature_date
 from .base import DateInput, helper
 from .goals import LocalDecimalField
 
@@ -35,8 +36,9 @@ class SignatureForm(forms.Form):
     date = forms.DateField(label=_("Datum der Unterschrift"), widget=DateInput())
     place = forms.CharField(label=_("Ort"), max_length=100)
 
-    def __init__(self, *args, people=None, electronic=False, **kwargs):
+    def __init__(self, *args, people=None, electronic=False, agreed=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.agreed = agreed  # the day the text was agreed (services.lifecycle.agreed_on): the earliest date
         if people is not None:
             self.fields["person"].queryset = people
         if electronic:  # signed now: the date is today's, the time the timestamp's
@@ -44,14 +46,16 @@ class SignatureForm(forms.Form):
             self.helper = helper("person", Row(Column("signatory_name"), Column("signatory_function")), "place",
                                  submit=_("Elektronisch unterzeichnen"))
         else:
+            self.fields["date"].widget.attrs.update(
+                {"max": timezone.localdate().isoformat(), **({"min": agreed.isoformat()} if agreed else {})})
             self.helper = helper("person", Row(Column("signatory_name"), Column("signatory_function")),
                                  Row(Column("date"), Column("place")), submit=_("Unterschrift erfassen"))
 
     def clean_date(self):
         # Said before the confirmation step asks, not only by the service after it.
         date = self.cleaned_data["date"]
-        if date > timezone.localdate():
-            raise forms.ValidationError(_("Das Datum der Unterschrift liegt in der Zukunft."))
+        if refused := check_signature_date(date, self.agreed):
+            raise forms.ValidationError(refused)
         return date
 
     def clean(self):

@@ -9,7 +9,7 @@ services/transitions.py; `available_actions` tells the page which buttons to sho
 import logging
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from agreements.infra.errors import DomainError
@@ -132,6 +132,24 @@ def signing_party_id(user, agreement):
     return next((pid for pid in access.acting_parties(user, agreement) if pid not in signed), None)
 
 
+def agreed_on(agreement):
+    """The day the text was agreed: that of the agreement's Endfassung, or None while there is none. Nobody signs
+    a text before it was agreed, so no signature is dated earlier."""
+    final = agreement.versions.filter(kind=m.AgreementVersion.Kind.FINAL).order_by("-number").first()
+    return timezone.localdate(final.sent_at) if final else None
+
+
+def check_signature_date(date, agreed):
+    """The date of a signature on paper: not in the future, and not before the text was agreed (`agreed`, from
+    agreed_on). The message, or None; said by the form before the confirmation and by the service under the lock."""
+    if date > timezone.localdate():
+        return _("Das Datum der Unterschrift liegt in der Zukunft.")
+    if agreed is not None and date < agreed:
+        return _("Das Datum der Unterschrift liegt vor dem Tag, an dem der Text abgestimmt wurde (%(date)s).") % {
+            "date": formats.date_format(agreed, "SHORT_DATE_FORMAT")}
+    return None
+
+
 def _check_signature(user, agreement, data, method=signing.PAPER):
     """Under the row lock: the state, the user's party and the data of a signature; returns the locked agreement,
     the unsaved Signature, and whether it is the last one missing. An electronic signature is today's, and the
@@ -147,8 +165,8 @@ def _check_signature(user, agreement, data, method=signing.PAPER):
     if person is not None and person.party_id != party_id:
         raise DomainError(_("Die unterzeichnende Person gehört nicht zu Ihrer Stelle."))
     date = data["date"]
-    if date > timezone.localdate():
-        raise DomainError(_("Das Datum der Unterschrift liegt in der Zukunft."))
+    if refused := check_signature_date(date, agreed_on(agreement)):
+        raise DomainError(refused)
     signature = m.Signature(
         agreement=agreement, party=m.Party.objects.get(pk=party_id), person=person,
         signatory_name=data.get("signatory_name") or (person.name if person else ""),

@@ -201,7 +201,7 @@ def agreement_sign(request, pk):
     people = m.Person.objects.filter(party_id=svc.signing_party_id(request.user, agreement)).order_by(
         "family_name", "given_name", "pk")
     electronic = signing.method_for(agreement) == signing.PADES
-    form = SignatureForm(posted(request), people=people, electronic=electronic)
+    form = SignatureForm(posted(request), people=people, electronic=electronic, agreed=svc.agreed_on(agreement))
     if request.method == "POST" and form.is_valid():
         if asked := ask_first(request, lambda: _sign_confirmation(request, agreement, form.cleaned_data, electronic),
                               form=form):
