@@ -94,7 +94,8 @@ CASES = {
         back=detail,
         says=lambda w: [f"{MINISTRY} nimmt Fassung 2 an, die Kreis Mettmann am "
                         f"{timezone.localdate():%d.%m.%Y} übersandt hat, genau so, wie sie übersandt wurde.",
-                        "Damit ist der Text abgestimmt: Fassung 2 wird die Endfassung."],
+                        "Damit ist der Text abgestimmt: Fassung 2 wird unverändert als Endfassung festgehalten, "
+                        "unter der nächsten Nummer der Fassungen."],
         done=lambda w: m.Agreement.objects.get(pk=w.agreement.pk).status == A.AGREED
         and w.agreement.versions.get(kind=m.AgreementVersion.Kind.FINAL).note == "Endfassung",
     ),
@@ -259,7 +260,7 @@ def test_it_says_who_else_must_accept_in_a_trilateral_agreement(world, login):
     response = login(world.users.ministry).get(reverse("agreement_agree", args=[world.agreement.pk]))
     text = text_of(response)
     assert "Abgestimmt ist der Text erst, wenn auch Jobcenter ME-aktiv Fassung 2 angenommen hat." in text
-    assert "wird die Endfassung" not in text
+    assert "als Endfassung festgehalten" not in text
     # The last one to accept is told that the text is agreed with it.
     login(world.users.ministry).post(reverse("agreement_agree", args=[world.agreement.pk]), CONFIRMED)
     text = text_of(login(jobcenter_editor).get(reverse("agreement_agree", args=[world.agreement.pk])))

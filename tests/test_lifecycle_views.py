@@ -256,7 +256,9 @@ def test_it_performs_an_open_action_for_editors_of_both_parties(world, login, ro
     assert messages_of(response), "a success message"
     if name == "agreement_agree":
         number = 2 if role == "ministry" else 3
-        assert messages_of(response) == [f"Der Text ist abgestimmt; Fassung {number} ist die Endfassung."]
+        assert messages_of(response) == [f"Der Text ist abgestimmt: Fassung {number} ist unverändert als Endfassung "
+                                         f"(Fassung {number + 1}) festgehalten."]
+        assert world.agreement.versions.get(kind=m.AgreementVersion.Kind.FINAL).number == number + 1
 
 
 # In the world the ministry sent Fassung 1, and the county changed the text since without sending it.

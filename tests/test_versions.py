@@ -267,6 +267,26 @@ def test_it_lists_versions_with_their_details(world, login):
     assert 'id="draft-send-form"' not in body
 
 
+def test_it_says_whose_text_the_endfassung_holds_and_whose_acceptance_agreed_it(world, login):
+    """The Endfassung is the accepted Fassung's text under the next number: its author is that Fassung's author, its
+    sender the user whose acceptance agreed the text; the pages say so instead of "übersandt von" the author "durch"
+    a user of another party."""
+    from .builders_lifecycle import send_and_accept
+
+    send_and_accept(world)  # the county sends Fassung 2, the ministry accepts it: Endfassung 3
+    final = world.agreement.versions.get(kind=m.AgreementVersion.Kind.FINAL)
+    assert (final.number, final.author_party, final.sent_by) == (3, world.county, world.users.ministry)
+    client = login(world.users.reader)
+    rows = client.get(reverse("agreement_versions", args=[world.agreement.pk])).content.decode().split("<tr>")
+    final_row, = (row for row in rows if "abgestimmte Endfassung" in row)
+    assert ", mit der letzten Annahme" in final_row and "Kreis Mettmann" in final_row
+    assert sum(", mit der letzten Annahme" in row for row in rows) == 1
+    detail = client.get(reverse("version_detail", args=[world.agreement.pk, 3])).content.decode()
+    assert "Text übersandt von" in detail and "abgestimmt am" in detail and ">übersandt am<" not in detail
+    sent = client.get(reverse("version_detail", args=[world.agreement.pk, 2])).content.decode()
+    assert ">übersandt am<" in sent and "abgestimmt am" not in sent
+
+
 def test_it_offers_the_send_form_to_editors_only_while_editable(world, login):
     url = reverse("agreement_versions", args=[world.agreement.pk])
     body = login(world.users.editor).get(url).content.decode()

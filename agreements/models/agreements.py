@@ -485,6 +485,12 @@ class AgreementVersion(models.Model):
     def delete(self, *args, **kwargs):
         raise ImmutableRecordError(_("Eine übersandte Fassung kann nicht gelöscht werden."))
 
+    @property
+    def is_final(self):
+        """The Endfassung: the accepted Fassung's text, held unchanged under the next number when the text is agreed
+        (services.lifecycle.agree); its author is that Fassung's, its sender the user whose acceptance agreed it."""
+        return self.kind == self.Kind.FINAL
+
 
 class Acceptance(models.Model):
     """A party's consent to exactly one Fassung it received: "Fassung n angenommen". The text is agreed when every

@@ -60,9 +60,9 @@ def _agree_confirmation(request, agreement, version):
     consequences = [
         _("%(party)s nimmt Fassung %(number)s an, die %(author)s am %(date)s übersandt hat, genau so, wie sie "
           "übersandt wurde.") % facts,
-        _("Damit ist der Text abgestimmt: Fassung %(number)s wird die Endfassung. Sie wird danach nur noch "
-          "unterzeichnet, nicht mehr geändert; die Abstimmung lässt sich nur aufheben, solange niemand unterzeichnet "
-          "hat.") % facts if not missing else
+        _("Damit ist der Text abgestimmt: Fassung %(number)s wird unverändert als Endfassung festgehalten, unter "
+          "der nächsten Nummer der Fassungen. Sie wird danach nur noch unterzeichnet, nicht mehr geändert; die "
+          "Abstimmung lässt sich nur aufheben, solange niemand unterzeichnet hat.") % facts if not missing else
         _("Abgestimmt ist der Text erst, wenn auch %(parties)s Fassung %(number)s angenommen hat.")
         % {**facts, "parties": _names(missing)},
         _("Die Annahme wird mit Ihrem Namen und der Uhrzeit im Verfahren vermerkt und kann nicht zurückgenommen "
@@ -92,8 +92,10 @@ def agreement_agree(request, pk):
     if run_service(request, form, lambda: svc.agree(user=request.user, agreement=agreement,
                                                      note=form.cleaned_data["note"])):
         agreement.refresh_from_db(fields=["status"])
-        messages.success(request, _("Der Text ist abgestimmt; Fassung %(number)s ist die Endfassung.")
-                         % {"number": version.number} if agreement.is_frozen else
+        final = agreement.versions.order_by("-number").first()  # the Endfassung, when the text is agreed now
+        messages.success(request, _("Der Text ist abgestimmt: Fassung %(number)s ist unverändert als Endfassung "
+                                    "(Fassung %(final)s) festgehalten.")
+                         % {"number": version.number, "final": final.number} if agreement.is_frozen else
                          _("Ihre Stelle hat Fassung %(number)s angenommen; es fehlt noch die Annahme der "
                            "anderen Vereinbarungspartner.") % {"number": version.number})
         return redirect("agreement_detail", pk=pk)

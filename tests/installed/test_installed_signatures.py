@@ -173,7 +173,8 @@ def test_it_signs_electronically_through_the_pages_on_the_installed_app(installe
     open_agreement(ministry, TITLE_NEUSS)
     pk = agreement_pk(ministry)
     main(ministry).get_by_role("link", name="Fassung 2 annehmen", exact=True).click()
-    confirm(ministry, "Fassung 2 annehmen", "Damit ist der Text abgestimmt: Fassung 2 wird die Endfassung.",
+    confirm(ministry, "Fassung 2 annehmen",
+            "Damit ist der Text abgestimmt: Fassung 2 wird unverändert als Endfassung festgehalten",
             "Fassung verbindlich annehmen")
     expect_message(ministry, "Der Text ist abgestimmt")
     expect(main(ministry)).to_contain_text("elektronisch mit PAdES-Signatur und Zeitstempel")
