@@ -135,6 +135,28 @@ def test_the_step_itself_meets_entwurf_bis_and_unterzeichnung_bis(world):
     assert world.agreement.steps.filter(action="deadline.met").count() == 2
 
 
+def test_the_text_agreed_meets_an_open_entwurf_bis(world):
+    """An "Entwurf bis" set after the last Fassung (the ministry's answer is due) is met when the ministry accepts
+    that Fassung instead: with the text agreed no draft is due any more, so it is no longer listed or reminded."""
+    from agreements.services import lifecycle, versions
+
+    versions.send_draft(user=world.users.editor, agreement=world.agreement, note="")
+    answer = deadline(world, kind=m.Deadline.Kind.DRAFT, owner=world.ministry)
+    report = deadline(world, kind=m.Deadline.Kind.HALF_YEAR_REPORT, due=D(2026, 7, 31))
+    assert str(answer.pk) in {item.ref for item in deadlines.stored_due([world.ministry.pk])}
+
+    lifecycle.agree(user=world.users.ministry, agreement=world.agreement)
+    answer.refresh_from_db(), report.refresh_from_db()
+    assert (answer.state, answer.closed_by, report.state) == ("erledigt", world.users.ministry, "offen")
+    assert str(answer.pk) not in {item.ref for item in deadlines.stored_due([world.ministry.pk])}
+    final = world.agreement.versions.get(kind=m.AgreementVersion.Kind.FINAL)
+    step = world.agreement.steps.filter(action="deadline.met").latest("pk")
+    assert step.display_description == (
+        f"Mit der Abstimmung des Textes (Endfassung {final.number}) ist die am 08.06.2026 fällige Frist „Entwurf "
+        "bis“ von Ministerium für Arbeit, Integration und Soziales erledigt: Ein weiterer Entwurf ist nicht mehr "
+        "fällig.")
+
+
 def test_it_phrases_the_entries_in_the_readers_language(world):
     deadline(world)
     step = world.agreement.steps.get(action="deadline.set")

@@ -542,9 +542,10 @@ def close_deadline(*, user, deadline, state):
     return locked
 
 
-# The step that meets a kind of deadline by itself: "Entwurf bis" by a Fassung sent, "Unterzeichnung bis" by the
-# last signature. Nobody has to mark those done, and their reminders stop with the step.
-MET_BY = {"version.sent": D.Kind.DRAFT, "agreement.signed": D.Kind.SIGNATURE}
+# The step that meets a kind of deadline by itself: "Entwurf bis" by a Fassung sent, or by the text agreed (no draft
+# is due any more: KIND_STATUSES), "Unterzeichnung bis" by the last signature. Nobody has to mark those done, and
+# their reminders stop with the step.
+MET_BY = {"version.sent": D.Kind.DRAFT, "agreement.agreed": D.Kind.DRAFT, "agreement.signed": D.Kind.SIGNATURE}
 
 
 def meet_deadlines(agreement, *, by, user, **event):

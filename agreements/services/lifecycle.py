@@ -7,8 +7,10 @@ services/transitions.py; `available_actions` tells the page which buttons to sho
 """
 
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -48,21 +50,85 @@ def refusal(user, agreement, action):
     return AGREEMENT.refusal(user, agreement, action)
 
 
-def next_step_text(agreement):
-    """Who must act next, as a sentence for the page."""
+@dataclass(frozen=True)
+class AcceptanceRound:
+    """The last sent Fassung and the acceptances that count for it now (`current`), apart from those that do not
+    any more (`earlier`: of earlier Fassungen, or of this one before its agreement was lifted, history kept in the
+    Verfahren). The records stay as they are; this only says which of them the negotiation stands on."""
+
+    version: object  # transitions.latest_version, with its author; None before the first Fassung
+    current: list
+    earlier: list
+    reopened: bool  # the text was agreed on `version` and the agreement lifted since: a new Fassung is agreed anew
+
+
+def acceptance_round(agreement):
+    """The AcceptanceRound of the agreement: two queries, whatever the number of Fassungen and acceptances."""
+    version = (
+        agreement.versions.filter(kind=m.AgreementVersion.Kind.DRAFT).select_related("author_party")
+        .annotate(agreed=Exists(m.AgreementVersion.objects.filter(
+            agreement=OuterRef("agreement"), kind=m.AgreementVersion.Kind.FINAL, number__gt=OuterRef("number"))))
+        .order_by("-number").first()
+    )
+    # An Endfassung after the last sent Fassung while the agreement is in negotiation again: "Abstimmung aufheben".
+    reopened = version is not None and version.agreed and agreement.status == S.NEGOTIATION
+    acceptances = list(agreement.acceptances.select_related("party", "version").order_by("accepted_at", "id"))
+    counting = version is not None and not reopened
+    return AcceptanceRound(
+        version=version, reopened=reopened,
+        current=[a for a in acceptances if counting and a.version_id == version.pk],
+        earlier=[a for a in acceptances if not (counting and a.version_id == version.pk)],
+    )
+
+
+def _names(parties):
+    return ", ".join(p.name for p in parties)
+
+
+def _negotiation_step(agreement, state):
+    """Who must act next while the text is negotiated: on the last Fassung, who has accepted it, whose acceptance
+    is missing, and what the party am Zug can do (the AGREEMENT table: it writes and sends as long as it holds
+    the pen, accepted or not; any change to the working text stops the acceptance of the Fassung)."""
+    parties = [ap.party for ap in agreement.agreement_parties.all()]
+    pen_id = agreement.pen_holder_id()
+    pen = next((p.name for p in parties if p.pk == pen_id), None) or party_name(pen_id)
+    version = state.version
+    if version is None:
+        return _("Am Zug ist %(pen)s.") % {"pen": pen}
+    facts = {"number": version.number, "author": version.author_party.name, "pen": pen}
+    if state.reopened:
+        return _("Die Abstimmung über Fassung %(number)s ist aufgehoben. Am Zug ist %(pen)s: ändert den "
+                 "Arbeitsstand und übersendet ihn als neue Fassung, über die neu abgestimmt wird.") % facts
+    accepted_ids = {a.party_id for a in state.current}
+    accepted = [p for p in parties if p.pk in accepted_ids]
+    missing = [p for p in parties if p.pk != version.author_party_id and p.pk not in accepted_ids]
+    pen_may_accept = pen_id in {p.pk for p in missing}
+    if not accepted:
+        text = _("Fassung %(number)s von %(author)s liegt vor. Am Zug ist %(pen)s: ändert den Arbeitsstand und "
+                 "übersendet ihn als neue Fassung, oder nimmt Fassung %(number)s an.") % facts
+        others = [p for p in missing if p.pk != pen_id]
+        if pen_may_accept and others:  # a trilateral agreement: the other recipient accepts too
+            text += " " + _("Abgestimmt ist der Text erst, wenn auch %(parties)s Fassung %(number)s angenommen "
+                            "hat.") % {**facts, "parties": _names(others)}
+        return text
+    text = _("Fassung %(number)s von %(author)s liegt vor und ist von %(accepted)s angenommen; es fehlt noch die "
+             "Annahme von %(missing)s.") % {**facts, "accepted": _names(accepted), "missing": _names(missing)}
+    if pen_may_accept:
+        return text + " " + _("Am Zug ist %(pen)s: ändert den Arbeitsstand und übersendet ihn als neue Fassung, "
+                              "oder nimmt Fassung %(number)s an.") % facts
+    return text + " " + _("%(pen)s bleibt am Zug und kann den Arbeitsstand noch ändern und als neue Fassung "
+                          "übersenden; sobald %(pen)s ihn ändert, kann Fassung %(number)s nicht mehr angenommen "
+                          "werden, und abgestimmt wird über die neue Fassung.") % facts
+
+
+def next_step_text(agreement, state=None):
+    """Who must act next, as a sentence for the page; `state` is the page's acceptance_round, if it has one."""
     status = agreement.status
-    pen = party_name(agreement.pen_holder_id())
     if status == S.DRAFT:
         return _("%(pen)s bearbeitet den Entwurf; er wird mit „Entwurf übersenden“ den anderen Parteien "
-                 "zugeleitet.") % {"pen": pen}
+                 "zugeleitet.") % {"pen": party_name(agreement.pen_holder_id())}
     if status == S.NEGOTIATION:
-        latest = agreement.versions.select_related("author_party").order_by("-number").first()
-        if latest is None:
-            return _("Am Zug ist %(pen)s.") % {"pen": pen}
-        return _("Fassung %(number)s von %(author)s liegt vor. Am Zug ist %(pen)s: ändert den Arbeitsstand und "
-                 "übersendet ihn als neue Fassung, oder nimmt Fassung %(number)s an.") % {
-            "number": latest.number, "author": latest.author_party.name, "pen": pen,
-        }
+        return _negotiation_step(agreement, state or acceptance_round(agreement))
     if status == S.AGREED:
         _signed, _total, missing = signature_progress(agreement)
         return _("Der Text ist abgestimmt. Es fehlt die Unterschrift von: %(parties)s.") % {
@@ -107,6 +173,7 @@ def agree(*, user, agreement, note=""):
         agreement.save(update_fields=["status", "modified"])
         record_step(agreement, kind=m.ProcedureStep.Kind.AGREED, user=user, version=final,
                     action="agreement.agreed", data={"number": final.number, "party": party_name(party_id)})
+        deadlines.meet_deadlines(agreement, by="agreement.agreed", user=user, number=final.number)
     return acceptance
 
 

@@ -240,6 +240,9 @@ def _deadline_met(v):
     if v["by"] == "version.sent":
         return gettext("Mit der Übersendung der Fassung %(number)s ist die am %(due)s fällige Frist „%(label)s“ von "
                        "%(owner)s erledigt.") % v
+    if v["by"] == "agreement.agreed":
+        return gettext("Mit der Abstimmung des Textes (Endfassung %(number)s) ist die am %(due)s fällige Frist "
+                       "„%(label)s“ von %(owner)s erledigt: Ein weiterer Entwurf ist nicht mehr fällig.") % v
     return gettext("Mit der Unterzeichnung durch alle Partner ist die am %(due)s fällige Frist „%(label)s“ von "
                    "%(owner)s erledigt.") % v
 
