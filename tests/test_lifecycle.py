@@ -124,6 +124,110 @@ def test_it_agrees_a_trilateral_text_when_every_recipient_accepted(world):
     assert final.kind == m.AgreementVersion.Kind.FINAL and final.snapshot == sent.snapshot
 
 
+def trilateral(world):
+    """The world's agreement with the county's Jobcenter as third party; returns the Jobcenter's editor."""
+    m.AgreementParty.objects.create(agreement=world.agreement, party=world.jobcenter, role="jobcenter", order=2)
+    return make_user("jobcenter", world.jobcenter)
+
+
+def next_step(world):
+    world.agreement = m.Agreement.objects.get(pk=world.agreement.pk)
+    return lifecycle.next_step_text(world.agreement)
+
+
+def test_the_next_step_of_a_two_party_negotiation_names_the_party_am_zug(world):
+    versions.send_draft(user=world.users.editor, agreement=world.agreement)
+    assert next_step(world) == (
+        "Fassung 2 von Kreis Mettmann liegt vor. Am Zug ist Ministerium für Arbeit, Integration und Soziales: "
+        "ändert den Arbeitsstand und übersendet ihn als neue Fassung, oder nimmt Fassung 2 an.")
+
+
+def test_the_next_step_names_whose_acceptance_is_missing_when_the_pen_holder_accepted(world):
+    """Three parties: the county sends Fassung 2 and passes the pen to the ministry, which accepts it. The
+    Jobcenter's acceptance is missing; the ministry keeps the pen, and may still change and send the text (the
+    AGREEMENT table), which stops the acceptance of Fassung 2."""
+    jobcenter = trilateral(world)
+    versions.send_draft(user=world.users.editor, agreement=world.agreement, to=world.ministry)
+    assert next_step(world) == (
+        "Fassung 2 von Kreis Mettmann liegt vor. Am Zug ist Ministerium für Arbeit, Integration und Soziales: "
+        "ändert den Arbeitsstand und übersendet ihn als neue Fassung, oder nimmt Fassung 2 an. Abgestimmt ist der "
+        "Text erst, wenn auch Jobcenter ME-aktiv Fassung 2 angenommen hat.")
+    lifecycle.agree(user=world.users.ministry, agreement=world.agreement)
+    text = next_step(world)
+    assert text == (
+        "Fassung 2 von Kreis Mettmann liegt vor und ist von Ministerium für Arbeit, Integration und Soziales "
+        "angenommen; es fehlt noch die Annahme von Jobcenter ME-aktiv. Ministerium für Arbeit, Integration und "
+        "Soziales bleibt am Zug und kann den Arbeitsstand noch ändern und als neue Fassung übersenden; sobald der "
+        "Arbeitsstand geändert ist, kann Fassung 2 nicht mehr angenommen werden, und abgestimmt wird über die neue "
+        "Fassung.")
+    assert "Am Zug ist Ministerium" not in text
+    # What the sentence says is what the rules allow.
+    assert {"write", "send"} <= set(lifecycle.available_actions(world.users.ministry, world.agreement))
+    assert "agree" not in lifecycle.available_actions(world.users.ministry, world.agreement)
+    assert "agree" in lifecycle.available_actions(jobcenter, world.agreement)
+    goal_svc.save_goal(user=world.users.ministry, agreement=world.agreement, goal=world.goal,
+                       data={**GOAL, "title": "Senkung der Kosten der Unterkunft"},
+                       lock_version=world.goal.lock_version)
+    assert "agree" not in lifecycle.available_actions(jobcenter, m.Agreement.objects.get(pk=world.agreement.pk))
+
+
+def test_the_next_step_names_the_pen_holder_whose_acceptance_is_missing(world):
+    jobcenter = trilateral(world)
+    versions.send_draft(user=world.users.editor, agreement=world.agreement, to=world.jobcenter)
+    lifecycle.agree(user=world.users.ministry, agreement=world.agreement)
+    assert next_step(world) == (
+        "Fassung 2 von Kreis Mettmann liegt vor und ist von Ministerium für Arbeit, Integration und Soziales "
+        "angenommen; es fehlt noch die Annahme von Jobcenter ME-aktiv. Am Zug ist Jobcenter ME-aktiv: ändert den "
+        "Arbeitsstand und übersendet ihn als neue Fassung, oder nimmt Fassung 2 an.")
+    lifecycle.agree(user=jobcenter, agreement=world.agreement)
+    assert next_step(world) == ("Der Text ist abgestimmt. Es fehlt die Unterschrift von: Ministerium für Arbeit, "
+                                "Integration und Soziales, Kreis Mettmann, Jobcenter ME-aktiv.")
+
+
+def test_after_a_reopening_the_page_shows_no_acceptance_as_current(world, login):
+    """"Abstimmung aufheben": the acceptances of the agreed Fassung stay, as history (the Verfahren); the text is
+    agreed anew on a new Fassung, whose acceptances are the current ones."""
+    from django.urls import reverse
+
+    jobcenter = trilateral(world)
+    versions.send_draft(user=world.users.editor, agreement=world.agreement, to=world.ministry)
+    lifecycle.agree(user=world.users.ministry, agreement=world.agreement)
+    lifecycle.agree(user=jobcenter, agreement=world.agreement)
+    client = login(world.users.editor)
+    url = reverse("agreement_detail", args=[world.agreement.pk])
+    page = client.get(url)
+    assert [(a.party, a.version.number) for a in page.context["acceptances"]] == [
+        (world.ministry, 2), (world.jobcenter, 2)]
+    assert "Frühere Annahmen" not in page.content.decode()
+
+    world.agreement.refresh_from_db()
+    lifecycle.reopen(user=world.users.ministry, agreement=world.agreement, reason="Korrektur")
+    page = client.get(url)
+    content = page.content.decode()
+    assert list(page.context["acceptances"]) == []
+    assert "hat Fassung 2 am" not in content
+    assert "Frühere Annahmen – von älteren Fassungen oder vor dem Aufheben einer Abstimmung – gelten nicht mehr" in (
+        content)
+    assert reverse("agreement_timeline", args=[world.agreement.pk]) in content
+    assert ("Die Abstimmung über Fassung 2 ist aufgehoben. Am Zug ist Ministerium für Arbeit, Integration und "
+            "Soziales: ändert den Arbeitsstand und übersendet ihn als neue Fassung, über die neu abgestimmt wird."
+            ) in content
+    assert m.Acceptance.objects.filter(version__number=2).count() == 2  # the records stay
+
+    # The ministry corrects the text and sends Fassung 4; the Jobcenter accepts it: that is the current acceptance.
+    goal_svc.save_goal(user=world.users.ministry, agreement=world.agreement, goal=world.goal,
+                       data={**GOAL, "title": "Senkung der KdU (korrigiert)"}, lock_version=world.goal.lock_version)
+    versions.send_draft(user=world.users.ministry, agreement=world.agreement, to=world.county)
+    lifecycle.agree(user=jobcenter, agreement=world.agreement)
+    page = client.get(url)
+    content = page.content.decode()
+    assert [(a.party, a.version.number) for a in page.context["acceptances"]] == [(world.jobcenter, 4)]
+    assert "Jobcenter ME-aktiv hat Fassung 4 am" in content and "hat Fassung 2 am" not in content
+    assert "Frühere Annahmen" in content
+    assert ("Fassung 4 von Ministerium für Arbeit, Integration und Soziales liegt vor und ist von Jobcenter "
+            "ME-aktiv angenommen; es fehlt noch die Annahme von Kreis Mettmann. Am Zug ist Kreis Mettmann") in content
+
+
 @pytest.mark.parametrize("role", ["reader", "outsider", "committee", "admin"])
 def test_it_refuses_transitions_to_users_who_are_not_editors_of_a_party(world, role):
     with pytest.raises(PermissionDenied):
@@ -339,6 +443,35 @@ def test_it_refuses_signing_with_a_reason_and_withdraws(world):
     world.agreement.refresh_from_db()
     assert world.agreement.status == S.NOT_SIGNED
     assert world.agreement.status_reason == "Ziele nicht abgestimmt"
+
+
+def test_an_unsent_draft_is_withdrawn_by_its_drafter_only(world, login):
+    """Before the first Fassung goes out, the draft is the drafting party's (the party "am Zug"): the other party
+    is neither offered nor allowed to withdraw it. After a Fassung was sent, either party may break off."""
+    from django.urls import reverse
+
+    from .builders_confirm import confirmed
+
+    m.Agreement.objects.filter(pk=world.agreement.pk).update(status=S.DRAFT, pen_party=world.county)
+    world.agreement.refresh_from_db()
+    assert "withdraw" not in lifecycle.available_actions(world.users.ministry, world.agreement)
+    assert "withdraw" in lifecycle.available_actions(world.users.editor, world.agreement)
+    with pytest.raises(DomainError, match="noch nicht übersandt: Zurückziehen kann ihn nur Kreis Mettmann"):
+        lifecycle.withdraw(user=world.users.ministry, agreement=world.agreement, reason="Nicht mehr nötig")
+    page = login(world.users.ministry).get(reverse("agreement_detail", args=[world.agreement.pk]))
+    assert reverse("agreement_withdraw", args=[world.agreement.pk]) not in page.content.decode()
+    answer = login(world.users.ministry).post(reverse("agreement_withdraw", args=[world.agreement.pk]),
+                                              confirmed({"reason": "Nicht mehr nötig"}))
+    assert answer.status_code in (302, 403)
+    world.agreement.refresh_from_db()
+    assert world.agreement.status == S.DRAFT
+
+    versions.send_draft(user=world.users.editor, agreement=world.agreement)  # Fassung sent: in Verhandlung
+    world.agreement.refresh_from_db()
+    assert "withdraw" in lifecycle.available_actions(world.users.ministry, world.agreement)
+    lifecycle.withdraw(user=world.users.ministry, agreement=world.agreement, reason="Verhandlung abgebrochen")
+    world.agreement.refresh_from_db()
+    assert world.agreement.status == S.WITHDRAWN
 
 
 def test_it_reopens_before_the_first_signature_only(world):

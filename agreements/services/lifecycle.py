@@ -117,8 +117,8 @@ def _negotiation_step(agreement, state):
         return text + " " + _("Am Zug ist %(pen)s: ändert den Arbeitsstand und übersendet ihn als neue Fassung, "
                               "oder nimmt Fassung %(number)s an.") % facts
     return text + " " + _("%(pen)s bleibt am Zug und kann den Arbeitsstand noch ändern und als neue Fassung "
-                          "übersenden; sobald %(pen)s ihn ändert, kann Fassung %(number)s nicht mehr angenommen "
-                          "werden, und abgestimmt wird über die neue Fassung.") % facts
+                          "übersenden; sobald der Arbeitsstand geändert ist, kann Fassung %(number)s nicht mehr "
+                          "angenommen werden, und abgestimmt wird über die neue Fassung.") % facts
 
 
 def next_step_text(agreement, state=None):

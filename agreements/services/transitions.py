@@ -182,6 +182,15 @@ def _holds_pen(user, agreement):
              "übersendet. Ihre Stelle kann Vorschläge einbringen.") % {"party": party_name(agreement.pen_holder_id())}
 
 
+def _drafter_alone_before_sending(user, agreement):
+    """A draft nobody has sent yet is its drafter's (the party "am Zug"): only that party withdraws it; once a
+    Fassung went out, every party may break the negotiation off."""
+    if user is None or agreement.status != A.DRAFT or holds_pen(user, agreement):
+        return None
+    return _("Der Entwurf ist noch nicht übersandt: Zurückziehen kann ihn nur %(party)s, die ihn bearbeitet.") % {
+        "party": party_name(agreement.pen_holder_id())}
+
+
 def _without_pen(user, agreement):
     if user is None or any(pid != agreement.pen_holder_id() for pid in access.acting_parties(user, agreement)):
         return None
@@ -277,7 +286,8 @@ AGREEMENT = Lifecycle(
         "sign": Transition((A.AGREED,), A.SIGNED, guards=(_own_party_unsigned, _electronic_order)),
         "refuse": Transition((A.AGREED,), A.NOT_SIGNED),
         "withdraw": Transition((A.DRAFT, A.NEGOTIATION, A.AGREED), A.WITHDRAWN, guards=(_nobody_signed(
-            _("Nach der ersten Unterschrift kann die Vereinbarung nicht zurückgezogen werden.")),)),
+            _("Nach der ersten Unterschrift kann die Vereinbarung nicht zurückgezogen werden.")),
+            _drafter_alone_before_sending)),
         "start": Transition((A.SIGNED,), A.IN_EFFECT),
         "close": Transition((A.EVALUATED,), A.CLOSED),
         "amend": Transition((A.SIGNED, A.IN_EFFECT, A.EVALUATED, A.CLOSED)),

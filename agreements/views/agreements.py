@@ -85,15 +85,16 @@ def agreement_detail(request, pk):
     if refused := read_only(request):
         return refused
     signed, total, missing = lifecycle.signature_progress(agreement)
+    acceptance_round = lifecycle.acceptance_round(agreement)
     # How the agreement is (to be) signed: shown from the agreed text on, as the service decides it.
     signing_plan = (signing.plan(agreement) if agreement.status == m.Agreement.Status.AGREED or signed
                     else None)
     return render(request, "agreements/agreement_detail.html", agreement_context(
         request, agreement, "agreement_detail",
         actions=lifecycle.available_actions(request.user, agreement),
-        latest_version=lifecycle.latest_version(agreement),
-        acceptances=agreement.acceptances.select_related("party", "version").order_by("accepted_at", "id"),
-        next_step=lifecycle.next_step_text(agreement),
+        latest_version=acceptance_round.version,
+        acceptances=acceptance_round.current, earlier_acceptances=acceptance_round.earlier,
+        next_step=lifecycle.next_step_text(agreement, acceptance_round),
         signed_count=signed, party_count=total, missing_parties=missing, signing_plan=signing_plan,
         next_signer=next((p for p in missing if signing_plan and p.pk == signing_plan.next_party_id), None),
         can_write_vorlage=vorlage_access.can_report_on_agreement(request.user, agreement),
