@@ -3,10 +3,10 @@
 (tests/installed/). Every step goes through what a user sees and takes the pages it acts on; the base URL is the
 browser context's."""
 
-import datetime
 import re
 from types import SimpleNamespace
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from .helpers import MAIS, checkpoint, download, expect_heading, expect_message, field, iso, main, named, nav, tab
@@ -23,8 +23,8 @@ SECTION_TEXT = "Die Vereinbarungspartner führen im Jahr 2013 ein Zielsteuerungs
 WORDING_ADDITION = "Ein zweites Gespräch im Herbst bewertet die Zielerreichung zum Halbjahr."
 WORDING_REASON = "Die Halbjahreswerte sollen gemeinsam bewertet werden."
 COUNTY_CHANGE = "Die Summe der Leistungen für Unterkunft und Heizung soll um mindestens ein Prozent sinken."
-SIGNATORY_COUNTY = ("Herr Thomas Hendele", "Mettmann", datetime.date(2013, 4, 10))
-SIGNATORY_MINISTRY = ("Herr Dr. Wilhelm Schäffer", "Düsseldorf", datetime.date(2013, 4, 16))
+SIGNATORY_COUNTY = ("Herr Thomas Hendele", "Mettmann")
+SIGNATORY_MINISTRY = ("Herr Dr. Wilhelm Schäffer", "Düsseldorf")
 
 
 def create_agreement(page, title=TITLE):
@@ -314,15 +314,15 @@ def agree_and_sign(county, ministry, pk, number=3):
     ministry.goto(f"/vereinbarungen/{pk}/")
     main(ministry).get_by_role("link", name=f"Fassung {number} annehmen").click()
     # The page is the acceptance's confirmation: who accepts which Fassung, and that it becomes the Endfassung.
-    confirm(ministry, f"Fassung {number} annehmen", f"Damit ist der Text abgestimmt: Fassung {number} wird die "
-            "Endfassung.", "Fassung verbindlich annehmen")
+    confirm(ministry, f"Fassung {number} annehmen", f"Damit ist der Text abgestimmt: Fassung {number} wird "
+            "unverändert als Endfassung festgehalten", "Fassung verbindlich annehmen")
     expect_message(ministry, "Der Text ist abgestimmt")
     expect(main(ministry)).to_contain_text(f"hat Fassung {number} am")
     county.goto(f"/vereinbarungen/{pk}/")
-    sign(county, *SIGNATORY_COUNTY)
+    sign(county, *SIGNATORY_COUNTY, timezone.localdate())  # the text was agreed today: nobody signs earlier
     expect(main(county)).to_contain_text("1 von 2 Unterschriften")
     ministry.goto(f"/vereinbarungen/{pk}/")
-    sign(ministry, *SIGNATORY_MINISTRY)
+    sign(ministry, *SIGNATORY_MINISTRY, timezone.localdate())
     expect(main(ministry)).to_contain_text("2 von 2 Unterschriften")
     expect(main(ministry).get_by_role("link", name="PDF herunterladen")).to_be_visible()
 
