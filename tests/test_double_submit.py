@@ -9,6 +9,7 @@ rule: a page that renders the token. Parallel submissions are tested on PostgreS
 """
 
 
+import datetime
 import re
 
 import pytest
@@ -19,7 +20,8 @@ from django.utils import timezone
 
 from agreements import models as m
 from agreements import urls as app_urls
-from agreements.forms.base import SUBMISSION_FIELD
+from agreements.forms.base import REPEAT_FIELD, SUBMISSION_FIELD
+from agreements.views.base import REPEAT_WINDOW
 
 from . import sqlite_race
 from .builders_files import pdf_bytes, upload
@@ -159,17 +161,46 @@ def test_it_creates_once_when_a_create_form_is_sent_twice(scene, login, name):
 SECOND_ENTRY = {"deadline_add": {"due": "2026-06-09"}}
 
 
+REPEAT = re.compile(rf'name="{REPEAT_FIELD}" value="([0-9a-f]{{64}})"')
+ASKED = "Einen Eintrag mit genau diesem Inhalt haben Sie über dieses Formular um"
+
+
 @pytest.mark.parametrize("name", CREATE_FORMS)
-def test_it_creates_again_from_a_newly_opened_form(scene, login, name):
-    """The token guards one opening of the form, not the content: the same entry twice, on purpose, is fine."""
+def test_it_asks_before_it_creates_the_same_entry_again_from_a_newly_opened_form(scene, login, name):
+    """The back button can bring the form back opened anew (a new token) with what was typed: the same content from
+    the same form is then asked about, not saved; sent once more, as the answer says, it is the second entry on
+    purpose. Other content from the newly opened form is simply saved."""
     client, url, data, created = _prepare(scene, name, login)
     before = created(scene).count()
-    for attempt in range(2):
-        changes = SECOND_ENTRY.get(name, {}) if attempt else {}
-        response = client.post(url, {**data(scene), **changes, SUBMISSION_FIELD: _open(client, url)})
-        assert response.status_code == 302
-        assert "bereits gespeichert" not in _messages(response)
+    first = client.post(url, {**data(scene), SUBMISSION_FIELD: _open(client, url)})
+    assert first.status_code == 302
+    if name in SECOND_ENTRY:  # its own rule refuses the same content: other content is not asked about
+        other = client.post(url, {**data(scene), **SECOND_ENTRY[name], SUBMISSION_FIELD: _open(client, url)})
+        assert other.status_code == 302 and created(scene).count() == before + 2
+        return
+    token = _open(client, url)
+    asked = client.post(url, {**data(scene), SUBMISSION_FIELD: token})
+    page = asked.content.decode()
+    assert asked.status_code == 200 and ASKED in page and "nicht noch einmal angelegt" in page
+    assert created(scene).count() == before + 1
+    # The answer carries the same token (unused) and the confirmation; sending it creates the second entry.
+    assert TOKEN.findall(page) == [token]
+    [repeat] = REPEAT.findall(page)
+    again = client.post(url, {**data(scene), SUBMISSION_FIELD: token, REPEAT_FIELD: repeat})
+    assert again.status_code == 302, again.context["form"].errors if again.context else again
+    assert "bereits gespeichert" not in _messages(again)
     assert created(scene).count() == before + 2
+
+
+def test_it_does_not_ask_after_the_window_or_for_other_content(scene, login):
+    client, url, data, created = _prepare(scene, "section_add", login)
+    before = created(scene).count()
+    assert client.post(url, {**data(scene), SUBMISSION_FIELD: _open(client, url)}).status_code == 302
+    other = client.post(url, {**data(scene), "heading": "§ 3 Anderes", SUBMISSION_FIELD: _open(client, url)})
+    assert other.status_code == 302
+    m.FormSubmission.objects.update(created=timezone.now() - REPEAT_WINDOW - datetime.timedelta(minutes=1))
+    later = client.post(url, {**data(scene), SUBMISSION_FIELD: _open(client, url)})
+    assert later.status_code == 302 and created(scene).count() == before + 3
 
 
 def test_every_create_form_of_the_app_is_covered(scene, login):

@@ -38,6 +38,9 @@ class LockedForm(forms.Form):
 
 
 SUBMISSION_FIELD = "submission_token"
+# Carries the content fingerprint (views.base.once) of an entry the user is told was just created alike: sending the
+# form again with it creates the second, identical entry on purpose.
+REPEAT_FIELD = "submission_repeat"
 
 
 def new_submission_token():
@@ -49,14 +52,18 @@ def submit_once(form):
 
     It gets a hidden single-use token, new each time the form is opened; views.base.once() records it with the
     created record and leads a second submission of the same token to that record instead of creating another.
-    A POST without a token (a script) is simply saved.
+    The back button can also bring the form back opened anew (a new token) with the browser's copy of what was
+    typed: once() asks before it creates an entry identical to one the user just created from the same form
+    (REPEAT_FIELD). A POST without a token (a script) is simply saved.
     """
     form.fields[SUBMISSION_FIELD] = forms.CharField(
         widget=forms.HiddenInput, required=False, max_length=64, initial=new_submission_token,
     )
+    form.fields[REPEAT_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     helper = getattr(form, "helper", None)
     if helper is not None and helper.layout is not None:
         helper.layout.append(SUBMISSION_FIELD)
+        helper.layout.append(REPEAT_FIELD)
     return form
 
 

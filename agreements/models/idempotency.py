@@ -19,6 +19,9 @@ class FormSubmission(models.Model):
     content_type = models.ForeignKey(ContentType, verbose_name=_("Art des angelegten Eintrags"), null=True,
                                      blank=True, on_delete=models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField(_("Nummer des angelegten Eintrags"), null=True, blank=True)
+    # What the form said (views.base.fingerprint), so that the same entry sent again from the form opened anew is
+    # noticed: the back button and "send" once more.
+    fingerprint = models.CharField(_("Prüfwert des Inhalts"), max_length=64, blank=True)
     created = models.DateTimeField(_("abgeschickt"), auto_now_add=True)
 
     class Meta:
@@ -30,7 +33,7 @@ class FormSubmission(models.Model):
         return f"{self.path} ({self.created:%d.%m.%Y %H:%M})" if self.created else self.path
 
     @classmethod
-    def claim(cls, *, user, token, path):
+    def claim(cls, *, user, token, path, fingerprint=""):
         """(the new submission, None) if this token is sent for the first time, else (None, the earlier one).
 
         Call inside the transaction that creates the record: a concurrent claim of the same token waits for
@@ -38,9 +41,20 @@ class FormSubmission(models.Model):
         """
         try:
             with transaction.atomic():
-                return cls.objects.create(user=user, token=token, path=path[:300]), None
+                return cls.objects.create(user=user, token=token, path=path[:300], fingerprint=fingerprint), None
         except IntegrityError:
             return None, cls.objects.select_related("content_type").get(user=user, token=token)
+
+    def recent_alike(self, since):
+        """The latest other submission of this user's, from the same form with the same content, made after `since`,
+        whose record still exists; or None."""
+        if not self.fingerprint:
+            return None
+        alike = (FormSubmission.objects.select_related("content_type")
+                 .filter(user_id=self.user_id, path=self.path, fingerprint=self.fingerprint, created__gte=since,
+                         object_id__isnull=False)
+                 .exclude(pk=self.pk).order_by("-created", "-pk"))
+        return next((earlier for earlier in alike[:3] if earlier.created_object() is not None), None)
 
     def record(self, obj):
         """Remember what the submission created, so a repeat can lead there."""

@@ -1,6 +1,8 @@
 """Small helpers shared by the view modules: URL routes, tab navigation, service calls, the conflict page."""
 
 import datetime
+import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
@@ -8,11 +10,11 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -22,7 +24,7 @@ from agreements.infra.uploads import UploadRejected
 from agreements.text.numbers import format_number
 
 from .. import models as m
-from ..forms.base import SUBMISSION_FIELD, new_submission_token, submit_once
+from ..forms.base import REPEAT_FIELD, SUBMISSION_FIELD, new_submission_token, submit_once
 
 
 class Routes(list):
@@ -202,6 +204,31 @@ def run_service(request, form, fn, *, success_message=None, file_field=None):
     return _call_service(request, fn, refused, success_message)[1]
 
 
+# How long an entry just created from a form counts as "just created" when the same content comes again from the
+# form opened anew (the back button, then "send"): long enough for a look elsewhere and back.
+REPEAT_WINDOW = datetime.timedelta(minutes=30)
+
+
+def _fingerprint_value(value):
+    if isinstance(value, models.Model):
+        return [value._meta.label, value.pk]
+    if isinstance(value, (list, tuple, set, frozenset)) or hasattr(value, "model"):  # a queryset of a multiple choice
+        return sorted((_fingerprint_value(v) for v in value), key=str)
+    if hasattr(value, "size") and hasattr(value, "name"):  # an uploaded file
+        return ["file", value.name, value.size]
+    return value if value is None or isinstance(value, (bool, int, str)) else str(value)
+
+
+def fingerprint(form):
+    """A SHA-256 of what the form says (its cleaned data but the tokens), or "" for a form that says nothing (a
+    button: Nachtrag anlegen)."""
+    data = {name: _fingerprint_value(value) for name, value in form.cleaned_data.items()
+            if name not in (SUBMISSION_FIELD, REPEAT_FIELD)}
+    if not data:
+        return ""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def once(request, form, save):
     """Save a create form (made with forms.base.submit_once) at most once per opening of the form.
 
@@ -209,14 +236,24 @@ def once(request, form, save):
     None when it was refused. The form's token is claimed in the same transaction: a second submission of the
     same form, even one arriving at the same moment, creates nothing and returns the record the first one created,
     with a message. A refused save leaves the token unused, so the corrected form can be sent again.
+
+    The back button may bring the form back opened anew, with a new token and the browser's copy of what was typed:
+    the same content from the same form within REPEAT_WINDOW of an entry it created is not saved but asked about;
+    sending it again (it then carries REPEAT_FIELD) creates the second entry on purpose.
     """
     token = form.cleaned_data.get(SUBMISSION_FIELD) if SUBMISSION_FIELD in form.fields else None
     if not token:
         return save()
+    content = fingerprint(form)
     with transaction.atomic():
-        submission, earlier = m.FormSubmission.claim(user=request.user, token=token, path=request.path)
+        submission, earlier = m.FormSubmission.claim(user=request.user, token=token, path=request.path,
+                                                     fingerprint=content)
         if earlier is not None:
             return _sent_before(request, form, earlier)
+        if form.cleaned_data.get(REPEAT_FIELD) != content and (
+                alike := submission.recent_alike(since=timezone.now() - REPEAT_WINDOW)):
+            transaction.set_rollback(True)  # the token stays unused: the form is sent again with it
+            return _alike_before(form, alike, content)
         result = save()
         if not result:
             transaction.set_rollback(True)
@@ -234,6 +271,17 @@ def once_button(request, save):
     for error in form.non_field_errors():
         messages.error(request, error)
     return result
+
+
+def _alike_before(form, alike, content):
+    form.add_error(None, _("Einen Eintrag mit genau diesem Inhalt haben Sie über dieses Formular um %(time)s Uhr "
+                           "bereits angelegt, vielleicht mit „Zurück“ und erneutem Absenden. Er wurde nicht noch "
+                           "einmal angelegt. Wenn Sie einen zweiten, gleichlautenden Eintrag wollen, senden Sie das "
+                           "Formular bitte noch einmal ab.") % {
+        "time": formats.time_format(timezone.localtime(alike.created), "H:i")})
+    form.data = form.data.copy()
+    form.data[REPEAT_FIELD] = content
+    return None
 
 
 def _sent_before(request, form, earlier):
