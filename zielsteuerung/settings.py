@@ -190,7 +190,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogues, then the German of Django's own strings its catalogue lacks (django_locale/README.md).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "zielsteuerung" / "django_locale"]
 FORMAT_MODULE_PATH = ["zielsteuerung.formats"]  # English dates day first, 24-hour clock (formats/en/formats.py)
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
