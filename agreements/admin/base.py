@@ -182,12 +182,32 @@ class StackedInline(TamperProofAutocompleteAdminMixin, admin.StackedInline):
     """A stacked inline (its inputs have their labels) whose autocomplete fields survive a tampered value."""
 
 
-class BaseAdmin(TamperProofAutocompleteAdminMixin, NamedInputsAdminMixin, LockVersionAdminMixin, admin.ModelAdmin):
+class InUseBeforePermissionsMixin:
+    """A record that protected records still point at (on_delete=PROTECT: a committee's consultations, a
+    department's Vorlagen) is "in use": the delete page lists those records as protected.
+
+    Django asks each protected record's admin for its delete permission too, and a record the admin never deletes
+    (the Beratungsfolge of a released Vorlage) then puts its model among the permissions "needed", which the page
+    shows first, as "Ihnen fehlen die Rechte": wrong for a superuser, and no permission would help. While protected
+    records exist the deletion is refused anyway; the page names them alone.
+    """
+
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            perms_needed = set()
+        return to_delete, model_count, perms_needed, protected
+
+
+class BaseAdmin(
+        InUseBeforePermissionsMixin, TamperProofAutocompleteAdminMixin, NamedInputsAdminMixin, LockVersionAdminMixin,
+        admin.ModelAdmin):
     pass
 
 
 class HistoryAdmin(
-        TamperProofAutocompleteAdminMixin, NamedInputsAdminMixin, LockVersionAdminMixin, SimpleHistoryAdmin):
+        InUseBeforePermissionsMixin, TamperProofAutocompleteAdminMixin, NamedInputsAdminMixin, LockVersionAdminMixin,
+        SimpleHistoryAdmin):
     """Records kept with their history are time-stamped: the stamps are shown, never edited."""
 
     readonly_fields = ["created", "modified"]

@@ -1,4 +1,6 @@
-"""Locked records in the admin: signed agreements, released Vorlagen, sent versions, frozen texts and documents.
+"""Locked records in the admin: signed agreements, released Vorlagen, sent versions, frozen texts and documents;
+and the records that are kept (changed, never deleted): held meetings and the meetings and agenda items of released
+Vorlagen.
 
 A locked record is shown, never changed or deleted; an inline on a locked parent's page is read-only; a form
 refuses to add a record to a locked parent. The reasons are German messages read from the database.
@@ -8,12 +10,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agreements.infra.errors import DomainError
-from agreements.models import Agreement, Vorlage
+from agreements.models import AgendaItem, Agreement, Meeting, Vorlage
 from agreements.services.negotiation import require_decidable
 
 from .base import PermissionGateMixin
@@ -56,6 +59,45 @@ def frozen_text_reason(agreement_id):
 def sent_version_reason(pk):
     return _("Eine übersandte Fassung ist ein Beleg dessen, was versandt wurde; sie wird nur angezeigt und kann "
              "weder geändert noch gelöscht werden.")
+
+
+def kept_meeting_reason(pk):
+    """Why a meeting is never deleted, or None: it has been held, or a released Vorlage is consulted in it (its
+    Beratungsfolge or an agenda item names the meeting). The papers show its time, place and agenda item numbers;
+    a meeting that does not take place is cancelled (status "abgesagt") instead."""
+    state = Meeting.objects.filter(pk=pk).values_list("state", flat=True).first()
+    if state is None:
+        return None
+    if state == Meeting.State.HELD:
+        return _("Die Sitzung ist „%(state)s“; sie bleibt mit ihrer Tagesordnung als Beleg erhalten und kann nicht "
+                 "gelöscht werden.") % {"state": Meeting.State.HELD.label}
+    papers = list(
+        Vorlage.objects.filter(status__in=Vorlage.FROZEN_STATUSES)
+        .filter(Q(consultations__meeting_id=pk) | Q(consultations__agenda_items__meeting_id=pk))
+        .order_by("reference").values_list("reference", flat=True).distinct()
+    )
+    if papers:
+        return _("In der Sitzung werden freigegebene Vorlagen beraten (%(papers)s); sie kann nicht gelöscht werden. "
+                 "Findet sie nicht statt, setzen Sie ihren Status auf „%(cancelled)s“.") % {
+            "papers": ", ".join(papers), "cancelled": Meeting.State.CANCELLED.label,
+        }
+    return None
+
+
+def kept_agenda_item_reason(pk):
+    """Why an agenda item is never deleted, or None: its meeting has been held, or it treats a released Vorlage
+    (whose Beratungsfolge shows its number)."""
+    item = AgendaItem.objects.filter(pk=pk).values(
+        "meeting__state", "consultation__paper__status", "consultation__paper__reference").first()
+    if item is None:
+        return None
+    if item["meeting__state"] == Meeting.State.HELD:
+        return _("Die Sitzung des Tagesordnungspunkts ist „%(state)s“; er bleibt als Beleg erhalten und kann nicht "
+                 "gelöscht werden.") % {"state": Meeting.State.HELD.label}
+    if item["consultation__paper__status"] in Vorlage.FROZEN_STATUSES:
+        return _("Der Tagesordnungspunkt berät die freigegebene Vorlage %(paper)s; er bleibt erhalten und kann nicht "
+                 "gelöscht werden.") % {"paper": item["consultation__paper__reference"]}
+    return None
 
 
 def _cached_reason(obj, check, key):
@@ -141,6 +183,32 @@ class LockedParentInlineMixin(PermissionGateMixin):
     def refuses(self, request, obj, action):
         locked = obj is not None and obj.pk is not None and bool(_cached_reason(obj, type(self).lock_check, obj.pk))
         return locked or super().refuses(request, obj, action)
+
+
+class KeptRowsInlineMixin:
+    """An inline whose rows `keep_check(pk)` keeps: ticking "Löschen" on such a row is refused with the reason, as
+    an error of the inline (nothing of the page is saved). Django asks the inline's delete permission only for the
+    parent, never per row."""
+
+    keep_check = None
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        check = type(self).keep_check
+
+        def clean(self):
+            # Before the formset's own checks: Django's "would require deleting protected objects" (an agenda item
+            # PROTECTs its meeting) is true, but not the reason.
+            kept = [
+                f"{form.instance} – {reason}" for form in self.forms
+                if self.can_delete and form.instance.pk is not None and self._should_delete_form(form)
+                and (reason := check(form.instance.pk))
+            ]
+            if kept:
+                raise ValidationError(kept, code="kept")
+            formset.clean(self)
+
+        return type(formset.__name__, (formset,), {"clean": clean})
 
 
 class LockedParentForm(forms.ModelForm):

@@ -1,11 +1,13 @@
 """Parties, people, committees and meetings, and the reference data (Kennzahlen, Themen, Rechtsgrundlagen)."""
 
+from django import forms
 from django.contrib import admin
 from django.template.defaultfilters import urlize
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from agreements.data import reference_data
+from agreements.forms.vorlagen import _check_year as check_year
 from agreements.models import (
     AgendaItem,
     Committee,
@@ -21,6 +23,7 @@ from agreements.models import (
 )
 
 from .base import BaseAdmin, HistoryAdmin, ReadOnlyMixin, TabularInline, membership_inline
+from .locks import KeptRowsInlineMixin, LockedRecordAdminMixin, kept_agenda_item_reason, kept_meeting_reason
 
 
 class DepartmentInline(TabularInline):
@@ -156,8 +159,20 @@ class MembershipAdmin(HistoryAdmin):
 CommitteeMembershipInline = membership_inline(CommitteeMembership, "user", "start_date", "end_date")
 
 
-class MeetingInline(TabularInline):
+class MeetingForm(forms.ModelForm):
+    """A meeting's dates lie in the years the application accepts for every date of a Vorlage."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("start", "end"):
+            check_year(self, name)
+        return cleaned
+
+
+class MeetingInline(KeptRowsInlineMixin, TabularInline):
     model = Meeting
+    form = MeetingForm
+    keep_check = staticmethod(kept_meeting_reason)
     fields = ["name", "start", "end", "location", "state"]
     extra = 0
     show_change_link = True
@@ -183,8 +198,9 @@ class CommitteeMembershipAdmin(BaseAdmin):
     date_hierarchy = "start_date"
 
 
-class AgendaItemInline(TabularInline):
+class AgendaItemInline(KeptRowsInlineMixin, TabularInline):
     model = AgendaItem
+    keep_check = staticmethod(kept_agenda_item_reason)
     fields = ["order", "number", "name", "public", "consultation", "result"]
     autocomplete_fields = ["consultation"]
     extra = 0
@@ -192,7 +208,12 @@ class AgendaItemInline(TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(HistoryAdmin):
+class MeetingAdmin(LockedRecordAdminMixin, HistoryAdmin):
+    """A held meeting, and one where released Vorlagen are consulted, is kept: it is cancelled, not deleted."""
+
+    form = MeetingForm
+    lock_check = staticmethod(kept_meeting_reason)
+    locked_actions = ("delete",)
     list_display = ["__str__", "committee", "start", "location", "state"]
     list_filter = ["state", "committee__kind"]
     search_fields = ["name", "location", "committee__name", "committee__party__name"]
@@ -207,7 +228,9 @@ class MeetingAdmin(HistoryAdmin):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(BaseAdmin):
+class AgendaItemAdmin(LockedRecordAdminMixin, BaseAdmin):
+    lock_check = staticmethod(kept_agenda_item_reason)
+    locked_actions = ("delete",)
     list_display = ["number", "name", "meeting", "public", "result", "order"]
     list_filter = ["public"]
     search_fields = ["number", "name", "meeting__name", "meeting__committee__name"]

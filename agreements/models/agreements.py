@@ -138,15 +138,23 @@ class Agreement(TimeStampedModel, LockVersionModel):
         ordering = ["-year", "title"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(year__gte=2005) & Q(year__lte=2100), name="agreement_year_plausible"
+                condition=Q(year__gte=2005) & Q(year__lte=2100), name="agreement_year_plausible",
+                violation_error_message=_("Das Jahr muss zwischen 2005 und 2100 liegen."),
             ),
             models.CheckConstraint(
                 condition=Q(period_start__isnull=True) | Q(period_end__isnull=True)
                 | Q(period_start__lte=models.F("period_end")),
                 name="agreement_period_ordered",
+                violation_error_message=_("Das Ende der Laufzeit liegt vor ihrem Beginn."),
             ),
-            models.CheckConstraint(condition=~Q(predecessor=models.F("id")), name="agreement_not_own_predecessor"),
-            models.CheckConstraint(condition=~Q(amends=models.F("id")), name="agreement_not_own_amendment"),
+            models.CheckConstraint(
+                condition=~Q(predecessor=models.F("id")), name="agreement_not_own_predecessor",
+                violation_error_message=_("Eine Vereinbarung kann nicht ihr eigener Vorgänger sein."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(amends=models.F("id")), name="agreement_not_own_amendment",
+                violation_error_message=_("Eine Vereinbarung kann kein Nachtrag zu sich selbst sein."),
+            ),
         ]
 
     # What the lifecycle may still change once the agreement is signed; everything else is the signed text.
@@ -373,6 +381,7 @@ class Goal(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
                 condition=Q(corridor_low__isnull=True) | Q(corridor_high__isnull=True)
                 | Q(corridor_low__lte=models.F("corridor_high")),
                 name="goal_corridor_low_le_high",
+                violation_error_message=_("Die obere Grenze des Korridors liegt unter der unteren Grenze."),
             ),
             # A Leitziel names a direction only; numbers belong to quantitative goals.
             models.CheckConstraint(
@@ -381,12 +390,15 @@ class Goal(SignedAgreementGuard, TimeStampedModel, LockVersionModel):
                     & Q(corridor_high__isnull=True) & Q(target_value__isnull=True)
                 ),
                 name="goal_qualitative_has_no_numbers",
+                violation_error_message=_("Ein qualitatives Ziel hat keine Zahlen: Referenzwert, Korridor und "
+                                          "Zielwert bitte leer lassen."),
             ),
             # A target value outside its corridor was agreed on purpose: it says why (corridor_breach).
             models.CheckConstraint(
                 condition=(_outside_corridor() & ~Q(corridor_exception_reason=""))
                 | (~_outside_corridor() & Q(corridor_exception_reason="")),
                 name="goal_corridor_exception_has_reason",
+                violation_error_message=_("Bitte begründen Sie den Zielwert außerhalb des Korridors."),
             ),
         ]
 

@@ -44,7 +44,10 @@ class Letter(TimeStampedModel):
         verbose_name_plural = pgettext_lazy("plural", "Schreiben")
         ordering = ["date", "id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(sender=models.F("recipient")), name="letter_sender_not_recipient"),
+            models.CheckConstraint(
+                condition=~Q(sender=models.F("recipient")), name="letter_sender_not_recipient",
+                violation_error_message=_("Absender und Empfänger müssen verschiedene Stellen sein."),
+            ),
         ]
 
     def __str__(self):
@@ -102,6 +105,7 @@ class Proposal(TimeStampedModel, LockVersionModel):
             models.CheckConstraint(
                 condition=Q(decision__in=["offen", "uebernommen"]) | ~Q(reason=""),
                 name="proposal_rejection_has_reason",
+                violation_error_message=_("Bitte geben Sie eine Begründung an."),
             ),
         ]
 
@@ -200,6 +204,7 @@ class ProcedureStep(TimeStampedModel, LockVersionModel):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("date")),
                 name="procedure_step_end_after_start",
+                violation_error_message=_("Das Ende liegt vor dem Beginn."),
             ),
         ]
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 from simple_history.models import HistoricalRecords
@@ -64,6 +64,7 @@ class Party(TimeStampedModel, ReferenceRecord):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(parent=models.F("id")), name="party_not_own_parent",
+                violation_error_message=_("Eine Stelle kann nicht sich selbst übergeordnet sein."),
             ),
         ]
 
@@ -222,6 +223,7 @@ class CommitteeMembership(TimeStampedModel):
                 condition=Q(start_date__isnull=True) | Q(end_date__isnull=True)
                 | Q(start_date__lte=models.F("end_date")),
                 name="committee_membership_dates_ordered",
+                violation_error_message=_("Das Ende liegt vor dem Beginn."),
             ),
         ]
 
@@ -253,7 +255,8 @@ class Meeting(TimeStampedModel):
         ordering = ["-start"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="meeting_end_after_start"
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="meeting_end_after_start",
+                violation_error_message=_("Das Ende liegt vor dem Beginn."),
             ),
         ]
 
@@ -274,14 +277,15 @@ def meeting_label(committee, when, *, with_time=False):
     ("Sitzung des Sozialausschusses") says neither, so it is never the label.
 
     `when` is the start (an aware datetime, shown in the local time) or only the day a Beratungsfolge names; a day
-    has no time to show.
+    has no time to show. The date is the active language's short date (21.05.2012, 21/05/2012): a page asks for
+    the label when it is shown, so it follows the reader's locale; the papers print their own dates in German.
     """
     if when is None:
         return committee.name
     has_time = hasattr(when, "hour")
     if has_time:
         when = timezone.localtime(when)
-    values = {"committee": committee.name, "date": f"{when:%d.%m.%Y}"}
+    values = {"committee": committee.name, "date": formats.date_format(when, "SHORT_DATE_FORMAT")}
     if with_time and has_time:
         values["time"] = f"{when:%H:%M}"
         return pgettext("meeting label", "%(committee)s, %(date)s, %(time)s Uhr") % values

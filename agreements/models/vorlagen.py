@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models.agreements import ImmutableRecordError
@@ -43,14 +44,25 @@ class ReleasedVorlageGuard:
         if self._vorlage_frozen():
             stored = stored_row(self)
             mutable = self.MUTABLE_AFTER_RELEASE | {"modified", "lock_version"}
-            if stored is None or changed_fields(self, stored, mutable):
+            if stored is None and not self.addable_after_release():
+                raise ImmutableRecordError(_frozen_message())
+            if stored is not None and changed_fields(self, stored, mutable):
                 raise ImmutableRecordError(_frozen_message())
         super().save(*args, **kwargs)
+
+    def addable_after_release(self):
+        """Whether this new record may join a frozen Vorlage; none may, unless its model says otherwise."""
+        return False
 
     def delete(self, *args, **kwargs):
         if self._vorlage_frozen():
             raise ImmutableRecordError(_frozen_message())
         return super().delete(*args, **kwargs)
+
+
+def _impact_message(label):
+    """The message of a constraint "ja needs an explanation", naming the impact (as the Vorlage form says it)."""
+    return format_lazy("{}: {}", label, _("Bei „ja“ ist die Auswirkung zu erläutern."))
 
 
 class Impact(models.TextChoices):
@@ -141,21 +153,28 @@ class Vorlage(TimeStampedModel, LockVersionModel):
             models.UniqueConstraint(
                 fields=["department", "year", "running_number"], name="vorlage_running_number_unique"
             ),
-            models.CheckConstraint(condition=Q(running_number__gte=1), name="vorlage_running_number_positive"),
             models.CheckConstraint(
-                condition=Q(public=True) | ~Q(non_public_reason=""), name="vorlage_non_public_has_reason"
+                condition=Q(running_number__gte=1), name="vorlage_running_number_positive",
+                violation_error_message=_("Die laufende Nummer muss mindestens 1 sein."),
+            ),
+            models.CheckConstraint(
+                condition=Q(public=True) | ~Q(non_public_reason=""), name="vorlage_non_public_has_reason",
+                violation_error_message=_("Eine nichtöffentliche Vorlage braucht einen Grund."),
             ),
             models.CheckConstraint(
                 condition=~Q(financial_impact="ja") | ~Q(financial_impact_text=""),
                 name="vorlage_financial_impact_explained",
+                violation_error_message=_impact_message(_("Finanzielle Auswirkung")),
             ),
             models.CheckConstraint(
                 condition=~Q(personnel_impact="ja") | ~Q(personnel_impact_text=""),
                 name="vorlage_personnel_impact_explained",
+                violation_error_message=_impact_message(_("Personelle Auswirkung")),
             ),
             models.CheckConstraint(
                 condition=~Q(organisational_impact="ja") | ~Q(organisational_impact_text=""),
                 name="vorlage_organisational_impact_explained",
+                violation_error_message=_impact_message(_("Organisatorische Auswirkung")),
             ),
         ]
 
@@ -279,6 +298,21 @@ class Consultation(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
     def vorlage_id_for_guard(self):
         return self.paper_id
 
+    def addable_after_release(self):
+        """A postponed item is dealt with again in a later meeting of the same committee (ALLRIS, SessionNet): the
+        one row a frozen Beratungsfolge takes is that follow-up, while the paper is in Beratung, without a result,
+        with the role and the authoritative flag of the postponed consultation, which is the committee's last one
+        in the Beratungsfolge (services.vorlagen.add_follow_up)."""
+        if self.result:
+            return False
+        status = Vorlage.objects.filter(pk=self.paper_id).values_list("status", flat=True).first()
+        if status != Vorlage.Status.IN_CONSULTATION:
+            return False
+        last = Consultation.objects.filter(paper_id=self.paper_id, committee_id=self.committee_id).order_by(
+            "-order", "-id").first()
+        return (last is not None and last.result == self.Result.POSTPONED and last.role == self.role
+                and last.authoritative == self.authoritative and self.order > last.order)
+
 
 class VorlageAnlage(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
     """An entry of the Anlagen list, in order; the file is OParl's auxiliaryFile."""
@@ -302,8 +336,10 @@ class VorlageAnlage(ReleasedVorlageGuard, TimeStampedModel, LockVersionModel):
 class AgendaItem(TimeStampedModel):
     """Tagesordnungspunkt of a meeting (OParl AgendaItem), usually consulting a Vorlage."""
 
+    # PROTECT: a meeting goes only without its agenda (whose numbers the papers show); a held meeting, or one with
+    # items of released papers, not at all (admin/locks.py) – it is cancelled instead.
     meeting = models.ForeignKey(
-        "agreements.Meeting", verbose_name=_("Sitzung"), on_delete=models.CASCADE, related_name="agenda_items"
+        "agreements.Meeting", verbose_name=_("Sitzung"), on_delete=models.PROTECT, related_name="agenda_items"
     )
     number = models.CharField(_("TOP"), max_length=20)
     order = order_field()
