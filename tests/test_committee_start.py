@@ -333,7 +333,9 @@ def test_a_meeting_is_named_by_committee_and_date(world):
     late = m.Meeting(committee=world.committee, start=datetime.datetime(2012, 5, 20, 22, 30, tzinfo=datetime.UTC))
     assert late.label == "Sozialausschuss, 21.05.2012"
     with translation.override("en"):
-        assert str(x) == "Sozialausschuss, 21.05.2012, 15:00"
+        # The reader's short date (zielsteuerung/formats/en), asked for when the label is shown.
+        assert str(x) == "Sozialausschuss, 21/05/2012, 15:00"
+        assert x.label == "Sozialausschuss, 21/05/2012"
     consultation = m.Consultation(committee=world.committee, meeting_date=datetime.date(2012, 5, 21))
     assert str(consultation) == consultation.meeting_label == "Sozialausschuss, 21.05.2012"
     assert str(m.Consultation(committee=world.committee)) == "Sozialausschuss"

@@ -417,7 +417,8 @@ def update_step(*, user, step, data, lock_version):
 
 
 def format_step_date(step):
-    """The date as precise as it is known: "16.12.2011", "November 2011", "2. Halbjahr 2011", "2012"."""
+    """The date as precise as it is known, in the active language: "16.12.2011" (16/12/2011 in English),
+    "November 2011", "2. Halbjahr 2011", "2012"."""
 
     def fmt(value):
         if step.date_precision == Precision.MONTH:
@@ -428,7 +429,7 @@ def format_step_date(step):
             }
         if step.date_precision == Precision.YEAR:
             return str(value.year)
-        return date_format(value, "d.m.Y")
+        return date_format(value, "SHORT_DATE_FORMAT")
 
     start = fmt(step.date)
     end = fmt(step.end_date) if step.end_date else start
@@ -586,7 +587,7 @@ def _display(field, value, related, unit=""):
     if isinstance(field, models.BooleanField):
         return gettext("ja") if value else gettext("nein")
     if isinstance(field, models.DateTimeField):
-        return date_format(timezone.localtime(value), "d.m.Y H:i")
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     if isinstance(field, models.DateField):
-        return date_format(value, "d.m.Y")
+        return date_format(value, "SHORT_DATE_FORMAT")
     return str(value)

@@ -47,7 +47,7 @@ def stored_pdf(vorlage):
         locked = m.Vorlage.objects.select_for_update(of=("self",)).select_related("main_file").get(pk=vorlage.pk)
         if locked.main_file_id is not None:
             return None, locked  # stored meanwhile by somebody else: nothing to build
-        return vorlage_html(locked), locked
+        return vorlage_html(locked, draft=False), locked
 
     def build(html, _locked):
         return pdf_from_html(html) if html is not None else None

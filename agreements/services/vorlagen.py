@@ -54,8 +54,7 @@ CONSULTATION_FIELDS = ("committee", "meeting", "meeting_date", "role", "authorit
 MIN_YEAR, MAX_YEAR = 2005, 2100
 MAX_TEXT = 50000
 NUMBERING_ATTEMPTS = 5
-# A consultation that was postponed has not dealt with the paper yet.
-OPEN_RESULTS = ("", m.Consultation.Result.POSTPONED)
+POSTPONED = m.Consultation.Result.POSTPONED
 DEFAULT_RESOLUTION = "Die Ausführungen der Verwaltung werden zur Kenntnis genommen."
 
 
@@ -450,7 +449,8 @@ def release(*, user, vorlage):
         locked = VORLAGE.enter(user, vorlage, "release")
         full = vorlage_queryset().get(pk=locked.pk)
         _check_releasable(full)
-        return (vorlage_html(full), anlagen_key(full), bundle_meta(full)), (locked, full)
+        # Still a draft in the database, rendered as what it becomes: the released paper, without the draft mark.
+        return (vorlage_html(full, draft=False), anlagen_key(full), bundle_meta(full)), (locked, full)
 
     def build(inputs, state):
         _locked, full = state
@@ -510,6 +510,52 @@ def start_consultation(*, user, vorlage):
     )
 
 
+def _in_order(consultations):
+    return sorted(consultations, key=lambda c: (c.order, c.pk))
+
+
+def awaiting_follow_up(consultations):
+    """The postponed ("vertagt") consultations that no later consultation of the same committee follows yet: that
+    committee has not dealt with the paper, and its next consultation is added (add_follow_up). One rule for the
+    service, the page's link and completion."""
+    consultations = _in_order(consultations)
+    return [c for i, c in enumerate(consultations) if c.result == POSTPONED
+            and not any(later.committee_id == c.committee_id for later in consultations[i + 1:])]
+
+
+def open_consultations(consultations):
+    """The consultations that have not dealt with the paper: without a result, or postponed and not taken up again
+    in a later consultation of the same committee. A postponed one followed by its next consultation keeps its
+    "vertagt"; that next one needs a result of its own."""
+    waiting = {c.pk for c in awaiting_follow_up(consultations)}
+    return [c for c in _in_order(consultations) if not c.result or c.pk in waiting]
+
+
+def completion_problem(consultations):
+    """Why the paper cannot be completed yet (every consultation must have dealt with it), or None."""
+    waiting = awaiting_follow_up(consultations)
+    missing = [c for c in _in_order(consultations) if not c.result]
+    problems = []
+    if missing:
+        problems.append(_("Es fehlt noch das Ergebnis der Beratung in: %(committees)s.")
+                        % {"committees": ", ".join(c.meeting_label for c in missing)})
+    if waiting:
+        problems.append(_("Vertagt wurde die Beratung in: %(committees)s. Tragen Sie die erneute Beratung in einer "
+                          "späteren Sitzung ein und erfassen Sie deren Ergebnis.")
+                        % {"committees": ", ".join(c.meeting_label for c in waiting)})
+    return " ".join(problems) or None
+
+
+def ordered_consultations(vorlage):
+    """The Beratungsfolge in its order, with what names each consultation (its meeting_label)."""
+    return list(vorlage.consultations.select_related("committee", "meeting").order_by("order", "id"))
+
+
+def not_awaiting_follow_up():
+    return _("Erneut beraten wird nur eine vertagte Beratung, der noch keine weitere Beratung desselben Gremiums "
+             "folgt.")
+
+
 def record_result(*, user, consultation, result):
     """The committee's result; the first result puts a released Vorlage into Beratung."""
     if result not in m.Consultation.Result.values or not result:
@@ -517,6 +563,11 @@ def record_result(*, user, consultation, result):
     with transaction.atomic():
         locked = VORLAGE.enter(user, consultation.paper, "record_result")
         consultation = m.Consultation.objects.select_related("committee").get(pk=consultation.pk, paper=locked)
+        if consultation.result == POSTPONED and result != POSTPONED and consultation.pk not in {
+                c.pk for c in open_consultations(ordered_consultations(locked))}:
+            # Its next consultation stands in the Beratungsfolge because it was postponed: that one gets the result.
+            raise DomainError(_("Die Beratung wurde vertagt und wird in einer späteren Sitzung des Gremiums erneut "
+                                "beraten: Erfassen Sie das Ergebnis dort."))
         consultation.result = result
         consultation.save(update_fields=["result", "modified"])
         with record_language():
@@ -532,15 +583,45 @@ def record_result(*, user, consultation, result):
     return consultation
 
 
+def _consultation_day(consultation):
+    return consultation.meeting_date or _meeting_date(consultation.meeting)
+
+
+def add_follow_up(*, user, consultation, data):
+    """A postponed item is dealt with again in a later meeting of the same committee (as in ALLRIS or SessionNet):
+    its next consultation joins the frozen Beratungsfolge, with the committee, role and authoritative flag of the
+    postponed one, in the meeting (or on the date) of `data`; the postponed one keeps its "vertagt". Refused for any
+    consultation that is not postponed or already followed by a later one of its committee."""
+    with transaction.atomic():
+        locked = VORLAGE.enter(user, consultation.paper, "follow_up")
+        waiting = awaiting_follow_up(ordered_consultations(locked))
+        postponed = next((c for c in waiting if c.pk == consultation.pk), None)
+        if postponed is None:
+            raise DomainError(not_awaiting_follow_up())
+        values = clean_consultation({
+            "committee": postponed.committee, "meeting": data.get("meeting"), "meeting_date": data.get("meeting_date"),
+            "role": postponed.role, "authoritative": postponed.authoritative,
+        }, locked)
+        if values["meeting_date"] is None:
+            raise DomainError(_("Bitte wählen Sie die Sitzung, in der erneut beraten wird, oder geben Sie ihren "
+                                "Termin an."))
+        before = _consultation_day(postponed)
+        if before is not None and values["meeting_date"] <= before:
+            raise DomainError(_("Die erneute Beratung muss nach der vertagten Sitzung am %(date)s liegen.")
+                              % {"date": before.strftime("%d.%m.%Y")})
+        follow_up = m.Consultation.objects.create(paper=locked, order=_next_order(locked.consultations.all()),
+                                                  **values)
+        _record(locked, user, "vorlage.follow_up_added", committee=str(postponed.committee), postponed=before,
+                date=values["meeting_date"])
+    return follow_up
+
+
 def complete(*, user, vorlage):
-    """Erledigt: every committee of the Beratungsfolge has dealt with the paper."""
+    """Erledigt: every committee of the Beratungsfolge has dealt with the paper (open_consultations)."""
 
     def every_result(locked):
-        open_ones = [str(c.committee) for c in locked.consultations.select_related("committee")
-                     if c.result in OPEN_RESULTS]
-        if open_ones:
-            raise DomainError(_("Es fehlt noch das Ergebnis der Beratung in: %(committees)s.")
-                              % {"committees": ", ".join(open_ones)})
+        if problem := completion_problem(ordered_consultations(locked)):
+            raise DomainError(problem)
 
     return _status_change(
         user=user, vorlage=vorlage, action="complete", check=every_result, entry="vorlage.completed",
@@ -548,11 +629,12 @@ def complete(*, user, vorlage):
 
 
 def withdraw(*, user, vorlage, reason):
-    """Zurückziehen, with a reason: on the timeline, in the history, and on the agenda items of the meetings."""
+    """Zurückziehen, with a reason: on the timeline, in the history, and on the agenda items of the meetings.
+    What has dealt with the paper keeps its result (a postponed consultation taken up again keeps "vertagt")."""
     reason = _text(reason, _("Begründung"), 4000, required=True)
     with transaction.atomic():
         locked = VORLAGE.enter(user, vorlage, "withdraw")
-        pending = locked.consultations.filter(result__in=OPEN_RESULTS)
+        pending = open_consultations(ordered_consultations(locked))
         m.AgendaItem.objects.filter(consultation__in=pending).update(
             result=(_("zurückgezogen: %(reason)s") % {"reason": reason})[:200])
         for consultation in pending:

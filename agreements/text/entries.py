@@ -8,7 +8,8 @@ keep their free text.
 
 Pure: no database. Data holds codes for choices (a letter's direction, a proposal's decision, a committee's result,
 a review's kind); their labels come from the model field's choices, so the label is in the reader's language too.
-Dates are stored as ISO strings and printed as dd.mm.yyyy, as the timeline always printed them.
+Dates are stored as ISO strings and printed as the short date of the language phrased in (dd.mm.yyyy in German,
+dd/mm/yyyy in English).
 """
 
 import contextlib
@@ -17,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -30,12 +31,13 @@ PAPER_LANGUAGE = "de"
 
 
 def day(value):
-    """A stored date (ISO string or date) as dd.mm.yyyy; empty when there is none."""
+    """A stored date (ISO string or date) as the active language's short date: dd.mm.yyyy in German (the Vorlage,
+    the PDFs), dd/mm/yyyy in English (zielsteuerung/formats/en); empty when there is none."""
     if not value:
         return ""
     if isinstance(value, str):
         value = datetime.date.fromisoformat(value)
-    return value.strftime("%d.%m.%Y")
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
 def choice_label(model, field_name, code):
@@ -179,6 +181,14 @@ def _result_description(v):
                        "%(result)s.") % {**values, "date": v["date"]}
     return gettext("Die Vorlage %(reference)s wurde im Gremium „%(committee)s“ beraten: %(result)s.") % values
 
+
+def _follow_up_description(v):
+    values = {"reference": v["reference"], "committee": v["committee"], "date": v["date"]}
+    if v.get("postponed"):
+        return gettext("Die im Gremium „%(committee)s“ am %(postponed)s vertagte Vorlage %(reference)s wird dort am "
+                       "%(date)s erneut beraten.") % {**values, "postponed": v["postponed"]}
+    return gettext("Die im Gremium „%(committee)s“ vertagte Vorlage %(reference)s wird dort am %(date)s erneut "
+                   "beraten.") % values
 
 
 def _derived(sentence):
@@ -327,6 +337,10 @@ _ACTIONS = [
     Action("vorlage.result_recorded", _("Vorlage %(reference)s: %(committee)s – %(result)s"), _result_description,
            keys=("reference", "committee", "result", "date"), dates=("date",),
            prepare=lambda d: {"result": choice_label("Consultation", "result", d["result"])}),
+    # A postponed consultation taken up again in a later meeting of the same committee (services.vorlagen).
+    Action("vorlage.follow_up_added", _("Vorlage %(reference)s: %(committee)s – erneute Beratung"),
+           _follow_up_description, keys=("reference", "committee", "postponed", "date"),
+           dates=("postponed", "date")),
     Action("vorlage.completed", _("Vorlage %(reference)s erledigt"),
            _("Die Beratung der Vorlage %(reference)s „%(name)s“ ist abgeschlossen."), keys=("reference", "name")),
     Action("vorlage.withdrawn", _("Vorlage %(reference)s zurückgezogen"),

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
@@ -132,7 +132,8 @@ def deadline_close(request, pk, deadline_pk, state):
                    or _open_or_back(request, deadline)):
         return refused
     done = state == "erledigt"
-    values = {"label": deadline.label, "date": f"{deadline.due:%d.%m.%Y}", "party": deadline.owner.name}
+    values = {"label": deadline.label, "date": formats.date_format(deadline.due, "SHORT_DATE_FORMAT"),
+              "party": deadline.owner.name}
     if asked := ask_first(request, lambda: Confirmation(
             title=(_("Frist „%(label)s“ als erledigt markieren?") if done else _("Frist „%(label)s“ streichen?"))
             % values,

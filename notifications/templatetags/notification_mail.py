@@ -3,7 +3,7 @@
 - `{% timeline_entry action data as entry %}`: the recorded step (agreements.text.entries) phrased in the mail's
   language, entry.title and entry.description as plain text; `{% timeline_entry action data html=True as entry %}`
   as HTML, the quoted record content marked lang="de" in a mail in another language.
-- `{{ "2026-06-09"|mail_day }}`: a stored ISO date as dd.mm.yyyy.
+- `{{ "2026-06-09"|mail_day }}`: a stored ISO date as the mail language's short date (09.06.2026, 09/06/2026).
 """
 
 from types import SimpleNamespace
