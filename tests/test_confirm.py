@@ -71,6 +71,22 @@ def a_vorlage(w):
     m.Agreement.objects.filter(pk=w.agreement.pk).update(status=A.SIGNED)  # a Vorlage reports a signed agreement
 
 
+def a_vorlage_in_consultation(w):
+    """A non-public Vorlage in the Kreisausschuss (whose member the committee user is not), in Beratung: postponed
+    in one meeting, decided in the next, so every committee has dealt with it."""
+    w.vw = vorlage_world(w)
+    w.vorlage = in_consultation(w.vw, consultations=2)
+
+
+def in_consultation(vw, consultations):
+    vorlage = make_vorlage(vw, status=m.Vorlage.Status.IN_CONSULTATION, public=False, committee=vw.second_committee,
+                           consultations=consultations, name="Zielsteuerung 2013")
+    m.Consultation.objects.filter(paper=vorlage).update(result=m.Consultation.Result.DECIDED)
+    first = vorlage.consultations.order_by("order").first()
+    m.Consultation.objects.filter(pk=first.pk).update(result=m.Consultation.Result.POSTPONED)
+    return vorlage
+
+
 def detail(w):
     return reverse("agreement_detail", args=[w.agreement.pk])
 
@@ -147,6 +163,17 @@ CASES = {
                         "Beratungsfolge: Sozialausschuss"],
         done=lambda w: m.Vorlage.objects.get(pk=w.vorlage.pk).status == m.Vorlage.Status.RELEASED,
     ),
+    "vorlage_complete": SimpleNamespace(
+        prepare=a_vorlage_in_consultation, actor="editor", other="reader",
+        url=lambda w: reverse("vorlage_complete", args=[w.vorlage.pk]), data=lambda w: {},
+        back=lambda w: reverse("vorlage_detail", args=[w.vorlage.pk]),
+        says=lambda w: [f"Die Vorlage {w.vorlage.reference} wird als erledigt abgeschlossen: Ihre Beratung in den "
+                        "Gremien ist damit beendet.", "Erfasst sind diese Ergebnisse der Beratungsfolge:",
+                        f"Kreisausschuss, {w.vorlage.consultations.first().meeting_date:%d.%m.%Y}: vertagt",
+                        f"Kreisausschuss, {w.vorlage.consultations.first().meeting_date:%d.%m.%Y}: beschlossen",
+                        "Danach werden keine Ergebnisse mehr erfasst oder geändert"],
+        done=lambda w: m.Vorlage.objects.get(pk=w.vorlage.pk).status == m.Vorlage.Status.DONE,
+    ),
 }
 
 
@@ -160,6 +187,7 @@ def state():
         "proposals": list(m.Proposal.objects.order_by("pk").values_list("section", "goal")),
         "steps": m.ProcedureStep.objects.count(), "documents": m.Document.objects.count(),
         "vorlagen": list(m.Vorlage.objects.order_by("pk").values_list("status", "main_file")),
+        "consultations": list(m.Consultation.objects.order_by("pk").values_list("result")),
     }
 
 
@@ -364,11 +392,11 @@ def test_it_sends_back_the_party_whose_turn_it_is_not_without_asking(world, logi
     assert state() == before
 
 
-@pytest.mark.parametrize("name", ["agreement_sign", "agreement_refuse", "vorlage_release"])
+@pytest.mark.parametrize("name", ["agreement_sign", "agreement_refuse", "vorlage_release", "vorlage_complete"])
 @pytest.mark.parametrize("confirm", [False, True], ids=["asked", "confirmed"])
 def test_it_refuses_an_action_the_state_does_not_allow_without_asking(world, login, name, confirm):
     case, url = setup(world, name)
-    if name == "vorlage_release":
+    if name.startswith("vorlage"):
         m.Vorlage.objects.filter(pk=world.vorlage.pk).update(status=m.Vorlage.Status.WITHDRAWN)
     else:
         m.Agreement.objects.filter(pk=world.agreement.pk).update(status=A.NEGOTIATION)
@@ -377,6 +405,23 @@ def test_it_refuses_an_action_the_state_does_not_allow_without_asking(world, log
     response = login(getattr(world.users, case.actor)).post(url, data)
     assert response.status_code == 302 and response["Location"] == case.back(world)
     assert any("nicht möglich" in msg for msg in messages_of(response)), messages_of(response)
+    assert state() == before
+
+
+@pytest.mark.parametrize("confirm", [False, True], ids=["asked", "confirmed"])
+@pytest.mark.parametrize("result", ["", "vertagt"])
+def test_it_does_not_ask_to_complete_before_every_committee_has_dealt_with_the_paper(world, login, confirm, result):
+    """A consultation without result, or postponed and not taken up again, is named before anything is asked."""
+    case, url = setup(world, "vorlage_complete")
+    last = world.vorlage.consultations.order_by("order").last()
+    m.Consultation.objects.filter(pk=last.pk).update(result=result)
+    before = state()
+    response = login(world.users.editor).post(url, CONFIRMED if confirm else {})
+    assert response.status_code == 302 and not is_confirmation(response)
+    assert response["Location"] == case.back(world)
+    expected = "Es fehlt noch das Ergebnis der Beratung in: Kreisausschuss" if not result else (
+        "Vertagt wurde die Beratung in: Kreisausschuss")
+    assert any(expected in msg for msg in messages_of(response)), messages_of(response)
     assert state() == before
 
 
@@ -504,7 +549,8 @@ def sized(world, size):
 # active TSA and the parties' keys in one query), asked by the rule (the parties' order) and by the page.
 # Signing on paper also reads the day the text was agreed (services.lifecycle.agreed_on), the earliest date.
 QUERY_LIMITS = {"draft_send": 16, "agreement_agree": 19, "agreement_sign": 11, "agreement_refuse": 9,
-                "section_delete": 10, "goal_delete": 10, "offer_delete": 9, "vorlage_release": 8}
+                "section_delete": 10, "goal_delete": 10, "offer_delete": 9, "vorlage_release": 8,
+                "vorlage_complete": 9}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -513,13 +559,15 @@ def test_it_asks_with_the_same_number_of_queries_for_2_and_12_records(world, log
     case = CASES[name]
     for size in (2, 12):
         sized(world, size)
-        if name != "vorlage_release":
+        if not name.startswith("vorlage"):
             case.prepare(world)
         elif size == 2:
             world.vw = vorlage_world(world)
         if name == "vorlage_release":
             world.vorlage = make_vorlage(world.vw, agreement=world.agreement, consultations=size)
             m.Agreement.objects.filter(pk=world.agreement.pk).update(status=A.SIGNED)
+        if name == "vorlage_complete":
+            world.vorlage = in_consultation(world.vw, consultations=size)
         url = case.url(world)
         client = login(getattr(world.users, case.actor))
         with CaptureQueriesContext(connection) as queries:

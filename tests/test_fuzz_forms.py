@@ -67,7 +67,7 @@ AGREEMENT_STATUS = {
 }
 VORLAGE_STATUS = {
     "vorlage_start": V.RELEASED, "vorlage_complete": V.IN_CONSULTATION,
-    "vorlage_consultation_result": V.IN_CONSULTATION,
+    "vorlage_consultation_result": V.IN_CONSULTATION, "vorlage_consultation_follow_up": V.IN_CONSULTATION,
 }
 
 HOSTILE = [
@@ -456,6 +456,8 @@ def _prepare(name, w):
     if name in VORLAGE_STATUS:
         # Written past the model's release guard, as a release would have left it.
         m.Vorlage.objects.filter(pk=w.vorlage.pk).update(status=VORLAGE_STATUS[name], released_at=aware(2012, 5, 2))
+    if name == "vorlage_consultation_follow_up":  # postponed: its next consultation is what the form adds
+        m.Consultation.objects.filter(pk=w.consultation.pk).update(result=m.Consultation.Result.POSTPONED)
 
 
 @pytest.mark.parametrize("name", [p.name for p in url_patterns()])

@@ -265,9 +265,14 @@ MATRIX = {
     # public one also the outsider and the ministry, on a non-public one the committee member.
     "vorlage_consultation_result:public": but(VORLAGE_FORM, outsider=DENIED, ministry=DENIED, committee=DENIED),
     "vorlage_consultation_result:nonpublic": but(VORLAGE_FORM, committee=DENIED),
+    # The next consultation of a postponed one (STATE: the non-public paper in Beratung, its consultation
+    # "vertagt"): the county's editors; the committee's member reads the paper, may not write (403).
+    "vorlage_consultation_follow_up": but(VORLAGE_FORM, committee=DENIED),
     "vorlage_release": but(VORLAGE_BUTTON, editor=(405, ASKS)),
     "vorlage_start": but(VORLAGE_BUTTON, committee=DENIED),  # the non-public one, released: its committee reads
-    "vorlage_complete": but(VORLAGE_BUTTON, outsider=DENIED, ministry=DENIED, committee=DENIED),  # public: all read
+    # Completing asks first (it cannot be undone), naming the results.
+    "vorlage_complete": but(VORLAGE_BUTTON, outsider=DENIED, ministry=DENIED, committee=DENIED,  # public: all read
+                            editor=(405, ASKS)),
     "vorlage_withdraw": VORLAGE_FORM,  # the draft; a reason is required
     # Overview and exports (@require_safe): every logged-in user, over the agreements they may see.
     "overview_board": LOGGED_IN_PAGE,
@@ -286,7 +291,7 @@ MATRIX = {
 # (services.versions.send_draft), which passes the pen to the other party; vorlage: which Vorlage ("draft", "public",
 # "nonpublic"; both released);
 # vorlage_status: its status, written past the model's guard as the lifecycle would have left it; results: every
-# consultation has its result (what "erledigt" needs).
+# consultation has its result (what "erledigt" needs); postponed: the consultation was postponed ("vertagt").
 STATE = {
     "agreement_agree": dict(sent_by="editor"),
     **{f"version_detail:{mode}": dict(sent_by="editor") for mode in VERSION_VIEWS},
@@ -299,6 +304,7 @@ STATE = {
     "agreement_close": dict(agreement=A.EVALUATED),
     "vorlage_consultation_result:public": dict(vorlage="public", vorlage_status=V.IN_CONSULTATION),
     "vorlage_consultation_result:nonpublic": dict(vorlage="nonpublic"),
+    "vorlage_consultation_follow_up": dict(vorlage="nonpublic", vorlage_status=V.IN_CONSULTATION, postponed=True),
     "vorlage_release": dict(agreement=A.SIGNED),  # the draft reports the signed agreement
     "vorlage_start": dict(vorlage="nonpublic"),
     "vorlage_complete": dict(vorlage="public", vorlage_status=V.IN_CONSULTATION, results=True),
@@ -424,6 +430,8 @@ def prepare(case, w):
         m.Vorlage.objects.filter(pk=parts.vorlage.pk).update(status=state["vorlage_status"])
     if state.get("results"):
         m.Consultation.objects.filter(paper=parts.vorlage).update(result=m.Consultation.Result.NOTED)
+    if state.get("postponed"):
+        m.Consultation.objects.filter(pk=parts.consultation.pk).update(result=m.Consultation.Result.POSTPONED)
     return parts
 
 

@@ -254,7 +254,7 @@ def test_the_goal_form_offers_only_what_the_goal_can_have(world, login):
     client = login(world.users.ministry)
     # The world's goal is qualitative: Tendenz and text only, no numbers.
     form = client.get(add_url(world, f"?ziel={world.goal.pk}")).context["form"]
-    assert sorted(form.fields) == ["new_direction", "new_text", "submission_token", "text"]
+    assert sorted(form.fields) == ["new_direction", "new_text", "submission_repeat", "submission_token", "text"]
     goal = quantitative_goal(world)
     page = client.get(add_url(world, f"?ziel={goal.pk}"))
     assert "new_target_value" in page.context["form"].fields

@@ -157,6 +157,16 @@ NEW_SENTENCES = [
      "Erika Muster (Kreis Mettmann) hat 1 übernommene Passage als geprüft markiert. Damit sind alle übernommenen "
      "Passagen geprüft.",
      {"party": "Kreis Mettmann", "user": "Erika Muster", "count": 1, "open": 0}),
+    # A postponed consultation taken up again in a later meeting of the same committee.
+    ("vorlage.follow_up_added", "sonstiges", "Vorlage 50/015/2012: Kreisausschuss – erneute Beratung",
+     "Die im Gremium „Kreisausschuss“ am 21.05.2012 vertagte Vorlage 50/015/2012 wird dort am 18.06.2012 erneut "
+     "beraten.",
+     {"reference": "50/015/2012", "name": "Zielsteuerung 2012", "committee": "Kreisausschuss",
+      "postponed": "2012-05-21", "date": "2012-06-18"}),
+    ("vorlage.follow_up_added", "sonstiges", "Vorlage 50/015/2012: Kreisausschuss – erneute Beratung",
+     "Die im Gremium „Kreisausschuss“ vertagte Vorlage 50/015/2012 wird dort am 18.06.2012 erneut beraten.",
+     {"reference": "50/015/2012", "name": "Zielsteuerung 2012", "committee": "Kreisausschuss", "postponed": None,
+      "date": "2012-06-18"}),
     # Deadlines (issue 14, point 3): the kind is a code, phrased in the reader's language; "sonstige" has a title.
     ("deadline.set", "frist", "Frist gesetzt: Bericht zum Ende des ersten Halbjahres",
      "Erika Muster hat die Frist „Bericht zum Ende des ersten Halbjahres“ für Kreis Mettmann gesetzt: fällig am "

@@ -505,7 +505,7 @@ def test_it_records_results_completes_and_withdraws(vw):
     with pytest.raises(DomainError, match="Es fehlt noch das Ergebnis"):
         svc.complete(user=user, vorlage=vorlage)
     svc.record_result(user=user, consultation=second, result="vertagt")
-    with pytest.raises(DomainError, match="Es fehlt noch das Ergebnis"):
+    with pytest.raises(DomainError, match="Vertagt wurde die Beratung in: Sozialausschuss"):
         svc.complete(user=user, vorlage=vorlage)
     svc.record_result(user=user, consultation=second, result="beschlossen")
     done = svc.complete(user=user, vorlage=vorlage)
@@ -574,7 +574,9 @@ def test_it_releases_and_records_results_through_the_pages(vw, login):
     url = reverse("vorlage_consultation_result", args=[vorlage.pk, consultation.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {"result": "kenntnis_genommen"}).status_code == 302
-    assert client.post(reverse("vorlage_complete", args=[vorlage.pk])).status_code == 302
+    assert client.post(reverse("vorlage_complete", args=[vorlage.pk])).status_code == 200  # the question
+    assert m.Vorlage.objects.get(pk=vorlage.pk).status == S.IN_CONSULTATION
+    assert client.post(reverse("vorlage_complete", args=[vorlage.pk]), CONFIRMED).status_code == 302
     assert m.Vorlage.objects.get(pk=vorlage.pk).status == S.DONE
     for data in ({}, CONFIRMED):  # refused, not asked
         response = client.post(reverse("vorlage_release", args=[vorlage.pk]), data, follow=True)

@@ -162,6 +162,29 @@ class ConsultationForm(LockedForm):
         return data
 
 
+class FollowUpForm(forms.Form):
+    """The next consultation of a postponed one: a later meeting of the same committee, or its date. Committee, role
+    and the authoritative flag are the postponed consultation's (services.vorlagen.add_follow_up)."""
+
+    meeting = forms.ModelChoiceField(queryset=m.Meeting.objects.none(), label=_("Sitzung"), required=False,
+                                     help_text=_("Der Sitzungstermin wird dann aus der Sitzung übernommen."))
+    meeting_date = _date_field(_("Sitzungstermin"), required=False)
+
+    def __init__(self, *args, committee=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = m.Meeting.objects.filter(committee=committee).select_related(
+            "committee").order_by("-start")
+        self.helper = helper(Row(Column("meeting"), Column("meeting_date")), submit=_("Erneute Beratung eintragen"))
+
+    def clean(self):
+        data = super().clean()
+        _check_year(self, "meeting_date")
+        if not self.errors and data.get("meeting") is None and data.get("meeting_date") is None:
+            raise forms.ValidationError(_("Bitte wählen Sie die Sitzung, in der erneut beraten wird, oder geben Sie "
+                                          "ihren Termin an."))
+        return data
+
+
 class AnlageForm(forms.Form):
     title = forms.CharField(label=_("Bezeichnung"), max_length=300, required=False,
                             help_text=_("Leer lassen, um den Titel des Dokuments zu übernehmen."))

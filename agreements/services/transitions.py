@@ -32,7 +32,9 @@ class Transition:
     sources: tuple
     target: str | None = None  # None: the action does not change the status (editing, a Nachtrag, a result)
     guards: tuple = ()  # (user, obj) → the reason it is refused (a Refusal when it links somewhere), or None
-    not_now: object = NOT_NOW  # the reason when the status does not allow it; %(status)s is the status
+    # The reason when the status does not allow it; %(status)s is the status. A dict gives each status its own
+    # reason (a paper not yet released is refused for another reason than a closed one); NOT_NOW for the others.
+    not_now: object = NOT_NOW
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,10 @@ class Lifecycle:
         """Why `action` is not open now for a user who may act on `obj`; None when it is."""
         transition = self.transitions[action]
         if obj.status not in transition.sources:
-            return Refusal(str(transition.not_now % {"status": obj.get_status_display()}))
+            not_now = transition.not_now
+            if isinstance(not_now, dict):
+                not_now = not_now.get(obj.status, NOT_NOW)
+            return Refusal(str(not_now % {"status": obj.get_status_display()}))
         for guard in transition.guards:
             reason = guard(user, obj)
             if reason:
@@ -330,6 +335,16 @@ def _agreement_signed(user, vorlage):
         "agreement": agreement.short_title, "status": agreement.get_status_display()}
 
 
+# Why the committees' part (results, a postponed item's next consultation) is not open: before the release there is
+# nothing to consult yet; a completed or withdrawn paper is closed.
+CONSULTATION_CLOSED = {
+    V.DRAFT: _("Die Vorlage ist noch ein Entwurf: Ergebnisse der Beratung werden erst nach der Freigabe erfasst."),
+    V.DONE: _("Die Vorlage ist erledigt: Ihre Beratung ist abgeschlossen, Ergebnisse werden nicht mehr erfasst "
+              "oder geändert."),
+    V.WITHDRAWN: _("Die Vorlage ist zurückgezogen: Ihre Beratung ist beendet, Ergebnisse werden nicht mehr "
+                   "erfasst oder geändert."),
+}
+
 VORLAGE = Lifecycle(
     permission=lambda user, vorlage: vorlage_access.require_writer(user, vorlage.department),
     lock=lock_vorlage,
@@ -340,7 +355,15 @@ VORLAGE = Lifecycle(
         "release": Transition((V.DRAFT,), V.RELEASED, guards=(_agreement_signed,)),
         "start_consultation": Transition((V.RELEASED,), V.IN_CONSULTATION),
         # The first result puts a released Vorlage into Beratung.
-        "record_result": Transition((V.RELEASED, V.IN_CONSULTATION), V.IN_CONSULTATION),
+        "record_result": Transition((V.RELEASED, V.IN_CONSULTATION), V.IN_CONSULTATION,
+                                    not_now=CONSULTATION_CLOSED),
+        # A postponed ("vertagt") consultation is taken up again in a later meeting of the same committee: the one
+        # row a frozen Beratungsfolge takes (services.vorlagen.add_follow_up says which consultation awaits it).
+        # Only a paper in Beratung has a result, so only one in Beratung has a postponed consultation.
+        "follow_up": Transition((V.IN_CONSULTATION,), not_now={
+            **CONSULTATION_CLOSED,
+            V.RELEASED: _("Erneut beraten wird eine vertagte Beratung: Es ist noch kein Ergebnis erfasst."),
+        }),
         "complete": Transition((V.IN_CONSULTATION,), V.DONE),
         "withdraw": Transition((V.DRAFT, V.RELEASED, V.IN_CONSULTATION), V.WITHDRAWN),
     },

@@ -29,6 +29,7 @@ from ..forms.vorlagen import (
     AnlageForm,
     AnlageTitleForm,
     ConsultationForm,
+    FollowUpForm,
     PublicFilterForm,
     ResultForm,
     SectionForm,
@@ -255,6 +256,9 @@ def vorlage_detail(request, pk):
         can_edit=can_edit,
         actions=actions,
         can_record_results="record_result" in actions,
+        # The postponed consultations whose next one the user may add now (the rule of services.vorlagen).
+        follow_ups={c.pk for c in svc.awaiting_follow_up(paper.consultations.all())} if "follow_up" in actions
+        else set(),
         # Linked only for those who may open the agreement.
         agreement=access.visible_agreements(request.user).filter(pk=paper.agreement_id).first()
         if paper.agreement_id else None,
@@ -471,9 +475,8 @@ urlpatterns.add(r"^vorlagen/(?P<pk>[0-9]+)/beratungsfolge/(?P<item_pk>[0-9]+)/(?
 def consultation_result(request, pk, consultation_pk):
     consultation = vorlage_access.consultation_for(request.user, pk, consultation_pk)
     vorlage = consultation.paper
-    if "record_result" not in svc.available_actions(request.user, vorlage):
-        messages.error(request, _("Ergebnisse werden erst nach der Freigabe erfasst."))
-        return redirect("vorlage_detail", pk=pk)
+    if refused := refused_now(request, VORLAGE, vorlage, "record_result", _back(vorlage)):
+        return refused
     form = ResultForm(posted(request), initial={"result": consultation.result or None})
     if request.method == "POST" and form.is_valid():
         if run_service(request, form, lambda: svc.record_result(
@@ -482,6 +485,28 @@ def consultation_result(request, pk, consultation_pk):
             return redirect("vorlage_detail", pk=pk)
     return _form_page(request, form, _("Ergebnis der Beratung: %(committee)s") % {"committee": consultation.committee},
                       _back(vorlage), vorlage)
+
+
+@urlpatterns.route("vorlagen/<int:pk>/beratungsfolge/<int:consultation_pk>/erneute-beratung/",
+                   name="vorlage_consultation_follow_up")
+def consultation_follow_up(request, pk, consultation_pk):
+    """The next consultation of a postponed one, in a later meeting of the same committee: the one entry a released
+    Beratungsfolge takes (services.vorlagen.add_follow_up)."""
+    consultation = vorlage_access.consultation_for(request.user, pk, consultation_pk)
+    vorlage = consultation.paper
+    if refused := refused_now(request, VORLAGE, vorlage, "follow_up", _back(vorlage)):
+        return refused
+    if consultation.pk not in {c.pk for c in svc.awaiting_follow_up(vorlage.consultations.all())}:
+        messages.error(request, svc.not_awaiting_follow_up())
+        return redirect("vorlage_detail", pk=pk)
+    form = submit_once(FollowUpForm(posted(request), committee=consultation.committee))
+    return _saved_page(request, form, lambda: svc.add_follow_up(
+        user=request.user, consultation=consultation, data=form.cleaned_data),
+        _("Die erneute Beratung wurde in die Beratungsfolge aufgenommen."), vorlage=vorlage,
+        title=_("Erneute Beratung nach Vertagung: %(consultation)s") % {"consultation": consultation.meeting_label},
+        conflict_url=_back(vorlage),
+        intro=_("Das Gremium hat die Beratung vertagt und berät die Vorlage in einer späteren Sitzung erneut, als "
+                "„%(role)s“. Die vertagte Beratung behält ihr Ergebnis.") % {"role": consultation.get_role_display()})
 
 
 # Anlagen -----------------------------------------------------------------------------------------------------
@@ -538,9 +563,10 @@ urlpatterns.add(r"^vorlagen/(?P<pk>[0-9]+)/anlagen/(?P<item_pk>[0-9]+)/(?P<direc
 # Lifecycle ---------------------------------------------------------------------------------------------------
 
 
-def _lifecycle_action(service, success, *, action=None, confirmation=None):
+def _lifecycle_action(service, success, *, action=None, confirmation=None, check=None):
     """A POST-only step of the VORLAGE lifecycle. With `confirmation(vorlage)` (a Confirmation) the step asks first:
-    once `action` is open for the user (otherwise the refusal the service would give), the confirmation page."""
+    once `action` is open for the user (otherwise the refusal the service would give), and what the content must
+    satisfy holds (`check(vorlage)`: the service's reason, or None), the confirmation page."""
 
     def view(request, pk):
         vorlage = vorlage_access.vorlage_for(request.user, pk, write=True)
@@ -549,6 +575,9 @@ def _lifecycle_action(service, success, *, action=None, confirmation=None):
         if confirmation is not None:
             if refused := refused_now(request, VORLAGE, vorlage, action, _back(vorlage)):
                 return refused
+            if check is not None and (problem := check(vorlage)):
+                messages.error(request, problem)
+                return redirect("vorlage_detail", pk=pk)
             if asked := ask_first(request, lambda: confirmation(vorlage)):
                 return asked
         run_action(request, lambda: service(user=request.user, vorlage=vorlage), success_message=success)
@@ -583,7 +612,30 @@ vorlage_release = _lifecycle_action(svc.release, _("Die Vorlage ist freigegeben;
 urlpatterns.add("vorlagen/<int:pk>/freigeben/", vorlage_release, name="vorlage_release")
 vorlage_start = _lifecycle_action(svc.start_consultation, _("Die Vorlage ist in Beratung."))
 urlpatterns.add("vorlagen/<int:pk>/beratung-beginnen/", vorlage_start, name="vorlage_start")
-vorlage_complete = _lifecycle_action(svc.complete, _("Die Vorlage ist erledigt."))
+def _results(vorlage):
+    return svc.ordered_consultations(vorlage)
+
+
+def _complete_confirmation(vorlage):
+    consequences = [
+        _("Die Vorlage %(reference)s wird als erledigt abgeschlossen: Ihre Beratung in den Gremien ist damit "
+          "beendet.") % {"reference": vorlage.reference},
+        _("Erfasst sind diese Ergebnisse der Beratungsfolge:"),
+        *(_("%(consultation)s: %(result)s") % {"consultation": c.meeting_label, "result": c.get_result_display()}
+          for c in _results(vorlage)),
+        _("Danach werden keine Ergebnisse mehr erfasst oder geändert, und die Vorlage kann nicht mehr zurückgezogen "
+          "werden."),
+    ]
+    return Confirmation(
+        title=_("Vorlage %(reference)s als erledigt abschließen?") % {"reference": vorlage.reference},
+        consequences=tuple(consequences), submit=_("Als erledigt abschließen"), back_url=_back(vorlage),
+        subject=vorlage.name,
+    )
+
+
+vorlage_complete = _lifecycle_action(
+    svc.complete, _("Die Vorlage ist erledigt."), action="complete", confirmation=_complete_confirmation,
+    check=lambda vorlage: svc.completion_problem(_results(vorlage)))
 urlpatterns.add("vorlagen/<int:pk>/erledigt/", vorlage_complete, name="vorlage_complete")
 
 
