@@ -32,16 +32,21 @@ def create_agreement(page, title=TITLE):
     expect_heading(page, "Zielvereinbarungen")
     main(page).get_by_role("link", name="Neue Zielvereinbarung").click()
     expect_heading(page, "Neue Zielvereinbarung")
+    fill_agreement_form(page, title)
+    page.get_by_role("button", name="Speichern").click()
+    expect_message(page, "Die Zielvereinbarung wurde angelegt.")
+    expect_heading(page, title)
+    return int(re.search(r"/vereinbarungen/(\d+)/", page.url).group(1))
+
+
+def fill_agreement_form(page, title=TITLE):
+    """The form "Neue Zielvereinbarung": the 2013 agreement of the ministry and the Kreis Mettmann."""
     field(page, "Titel").fill(title)
     field(page, "Jahr").fill("2013")
     field(page, "Laufzeit von").fill("2013-01-01")
     field(page, "Laufzeit bis").fill("2013-12-31")
     field(page, "Land (Ministerium)").select_option(label=MAIS)
     field(page, "kommunaler Träger").select_option(label="Kreis Mettmann")
-    page.get_by_role("button", name="Speichern").click()
-    expect_message(page, "Die Zielvereinbarung wurde angelegt.")
-    expect_heading(page, title)
-    return int(re.search(r"/vereinbarungen/(\d+)/", page.url).group(1))
 
 
 def add_goal(page, kind, level, area, title, *, choices=(), values=()):

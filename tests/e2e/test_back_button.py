@@ -9,7 +9,7 @@ pytest.importorskip("playwright.sync_api", reason="the Python package playwright
 from playwright.sync_api import expect  # noqa: E402
 
 from .helpers import expect_heading, expect_message, field, main  # noqa: E402
-from .journey import create_agreement  # noqa: E402
+from .journey import create_agreement, fill_agreement_form  # noqa: E402
 
 TITLE = "Zielvereinbarung 2014 zwischen dem MAIS NRW und dem Kreis Mettmann"
 
@@ -25,7 +25,7 @@ def test_back_and_save_again_creates_no_second_agreement(pages, demo):
     county.go_back()
     expect_heading(county, "Neue Zielvereinbarung")
     if not field(county, "Titel").input_value():  # the browser did not keep what was typed: type it again
-        create_form_again(county)
+        fill_agreement_form(county, TITLE)
     county.get_by_role("button", name="Speichern").click()
     expect(main(county)).to_contain_text("Er wurde nicht noch einmal angelegt.")
     assert m.Agreement.objects.filter(title=TITLE).count() == 1
@@ -35,13 +35,3 @@ def test_back_and_save_again_creates_no_second_agreement(pages, demo):
     expect_message(county, "Die Zielvereinbarung wurde angelegt.")
     assert m.Agreement.objects.filter(title=TITLE).count() == 2
 
-
-def create_form_again(page):
-    from .helpers import MAIS
-
-    field(page, "Titel").fill(TITLE)
-    field(page, "Jahr").fill("2013")
-    field(page, "Laufzeit von").fill("2013-01-01")
-    field(page, "Laufzeit bis").fill("2013-12-31")
-    field(page, "Land (Ministerium)").select_option(label=MAIS)
-    field(page, "kommunaler Träger").select_option(label="Kreis Mettmann")

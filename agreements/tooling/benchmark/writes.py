@@ -1,6 +1,7 @@
 """The write mix: county editors opening forms and saving them (a goal, a proposal, a section) against a running
 server, with the figures of every request."""
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ DEFAULT_WRITERS = 10
 
 # A writer saves at most this often in one run, whatever the duration: the loop is bounded in count and time.
 MAX_WRITER_ROUNDS = 5000
+# Numbers the texts of every save of the process: a goal or proposal written again with the same words from the
+# form opened anew is asked about, not saved (views.base.once), and the runs at each scale and under make run's server
+# use the same writers.
+_SERIAL = itertools.count(1)
 
 
 WRITER_PREFIX = "benchmark-writer"
@@ -75,18 +80,19 @@ def prepare_writers(count, *, password, year):
 
 def writer_actions(writer, round_number):
     """(label, form path, values to fill in) of the writer's `round_number`-th save, in turn: a new goal, a
-    proposal, the section's text saved again (with the lock_version its form carries)."""
+    proposal, the section's text saved again (with the lock_version its form carries). Each text is new (_SERIAL)."""
     pk = writer.agreement_pk
+    serial = next(_SERIAL)
     actions = (
         ("goal", reverse("goal_add", args=[pk]), {
-            "kind": m.Goal.Kind.QUALITATIVE, "level": m.Goal.Level.LOCAL, "title": f"Lasttest-Ziel {round_number}",
+            "kind": m.Goal.Kind.QUALITATIVE, "level": m.Goal.Level.LOCAL, "title": f"Lasttest-Ziel {serial}",
             "direction": m.Goal.Direction.OPTIMIERUNG, "text": "Ein Ziel aus dem Lasttest.",
         }),
         ("proposal", reverse("proposal_add", args=[pk]), {
-            "text": f"Vorschlag {round_number} aus dem Lasttest: § 1 um einen Satz ergänzen.",
+            "text": f"Vorschlag {serial} aus dem Lasttest: § 1 um einen Satz ergänzen.",
         }),
         ("section", reverse("section_edit", args=[pk, writer.section_pk]), {
-            "text": f"Gegenstand der Vereinbarung, Fassung {round_number} aus dem Lasttest.",
+            "text": f"Gegenstand der Vereinbarung, Fassung {serial} aus dem Lasttest.",
         }),
     )
     return actions[round_number % len(actions)]
