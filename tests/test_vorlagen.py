@@ -398,12 +398,17 @@ def test_it_releases_a_paper_about_an_agreement_only_once_every_party_has_signed
     assert "release" not in svc.available_actions(vw.users.editor, vorlage)
     page = login(vw.users.editor).get(reverse("vorlage_detail", args=[vorlage.pk])).content.decode()
     assert reverse("vorlage_release", args=[vorlage.pk]) not in page
+    assert "Noch nicht freizugeben" in page and f"ist „{label}“: die Vorlage berichtet" in page
+    reading = login(vw.users.reader).get(reverse("vorlage_detail", args=[vorlage.pk]))
+    assert reading.status_code == 200 and "Noch nicht freizugeben" not in reading.content.decode()  # not theirs
     response = login(vw.users.editor).post(reverse("vorlage_release", args=[vorlage.pk]), {})
     assert response.status_code == 302 and m.Vorlage.objects.get(pk=vorlage.pk).status == S.DRAFT
 
     m.Agreement.objects.filter(pk=agreement.pk).update(status=m.Agreement.Status.SIGNED)
     vorlage = m.Vorlage.objects.get(pk=vorlage.pk)
     assert "release" in svc.available_actions(vw.users.editor, vorlage)
+    page = login(vw.users.editor).get(reverse("vorlage_detail", args=[vorlage.pk])).content.decode()
+    assert "Noch nicht freizugeben" not in page and reverse("vorlage_release", args=[vorlage.pk]) in page
     assert svc.release(user=vw.users.editor, vorlage=vorlage).status == S.RELEASED
 
 

@@ -14,7 +14,7 @@ import time
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from agreements.infra.errors import DomainError
@@ -419,6 +419,15 @@ def available_actions(user, vorlage):
     return VORLAGE.available(user, vorlage)
 
 
+def release_refusal(user, vorlage):
+    """Why a draft the user may act on is not released yet, or None: the release rule's guard (its agreement is
+    not signed yet). The page says it where the "Freigeben" button would be, instead of leaving the button out."""
+    if vorlage.status != m.Vorlage.Status.DRAFT:
+        return None
+    refusal = VORLAGE.refusal(user, vorlage, "release")
+    return None if refusal is None or refusal.forbidden else refusal
+
+
 def _label_of(vorlage):
     return " ".join(vorlage.name.split())
 
@@ -608,7 +617,7 @@ def add_follow_up(*, user, consultation, data):
         before = _consultation_day(postponed)
         if before is not None and values["meeting_date"] <= before:
             raise DomainError(_("Die erneute Beratung muss nach der vertagten Sitzung am %(date)s liegen.")
-                              % {"date": before.strftime("%d.%m.%Y")})
+                              % {"date": formats.date_format(before, "SHORT_DATE_FORMAT")})
         follow_up = m.Consultation.objects.create(paper=locked, order=_next_order(locked.consultations.all()),
                                                   **values)
         _record(locked, user, "vorlage.follow_up_added", committee=str(postponed.committee), postponed=before,

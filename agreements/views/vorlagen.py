@@ -256,6 +256,7 @@ def vorlage_detail(request, pk):
         can_edit=can_edit,
         actions=actions,
         can_record_results="record_result" in actions,
+        release_refusal=svc.release_refusal(request.user, paper) if can_edit and "release" not in actions else None,
         # The postponed consultations whose next one the user may add now (the rule of services.vorlagen).
         follow_ups={c.pk for c in svc.awaiting_follow_up(paper.consultations.all())} if "follow_up" in actions
         else set(),
