@@ -548,8 +548,9 @@ def sized(world, size):
 # the Fassung), and what the page names; for signing also the signing setup (services.signing.missing_setup: the
 # active TSA and the parties' keys in one query), asked by the rule (the parties' order) and by the page.
 # Signing on paper also reads the day the text was agreed (services.lifecycle.agreed_on), the earliest date.
+# Releasing also reads the Beratungsfolge before it asks (services.vorlagen.release_problem: none is a refusal).
 QUERY_LIMITS = {"draft_send": 16, "agreement_agree": 19, "agreement_sign": 11, "agreement_refuse": 9,
-                "section_delete": 10, "goal_delete": 10, "offer_delete": 9, "vorlage_release": 8,
+                "section_delete": 10, "goal_delete": 10, "offer_delete": 9, "vorlage_release": 9,
                 "vorlage_complete": 9}
 
 

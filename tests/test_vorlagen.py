@@ -412,10 +412,27 @@ def test_it_releases_a_paper_about_an_agreement_only_once_every_party_has_signed
     assert svc.release(user=vw.users.editor, vorlage=vorlage).status == S.RELEASED
 
 
-def test_it_refuses_to_release_without_beratungsfolge(vw):
+def test_it_refuses_to_release_without_beratungsfolge(vw, login):
     vorlage = make_vorlage(vw, consultations=0)
     with pytest.raises(DomainError, match="Beratungsfolge ist leer"):
         svc.release(user=vw.users.editor, vorlage=vorlage)
+    # Said before the confirmation asks, not after it was confirmed.
+    client = login(vw.users.editor)
+    response = client.post(reverse("vorlage_release", args=[vorlage.pk]), {})
+    assert response.status_code == 302 and response["Location"] == reverse("vorlage_detail", args=[vorlage.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Beratungsfolge ist leer" in page and m.Vorlage.objects.get(pk=vorlage.pk).status == S.DRAFT
+
+
+def test_a_step_opened_as_a_page_says_so_and_leads_back(vw, login):
+    """The address of "Freigeben" from a bookmark or the address bar: 405, with the words and the way back."""
+    vorlage = make_vorlage(vw)
+    response = login(vw.users.editor).get(reverse("vorlage_release", args=[vorlage.pk]))
+    page = response.content.decode()
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "Diese Adresse ist ein Schritt, keine Seite" in page and "Es wurde nichts geändert." in page
+    assert f'href="{reverse("vorlage_detail", args=[vorlage.pk])}"' in page
+    assert m.Vorlage.objects.get(pk=vorlage.pk).status == S.DRAFT
 
 
 def test_it_answers_422_naming_the_broken_anlage_of_a_bundle(vw, login):

@@ -432,6 +432,15 @@ def _label_of(vorlage):
     return " ".join(vorlage.name.split())
 
 
+def release_problem(vorlage):
+    """What the content lacks for the release (_check_releasable), or None: the page says it before it asks."""
+    try:
+        _check_releasable(vorlage)
+    except DomainError as exc:
+        return exc.message
+    return None
+
+
 def _check_releasable(vorlage):
     consultations = list(vorlage.consultations.all())
     if not consultations:

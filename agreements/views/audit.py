@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import DecimalField
-from django.http import Http404, HttpResponseNotAllowed, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from agreements.text.numbers import format_number
 
 from .. import models as m
 from ..forms.base import DateInput
-from .base import Routes
+from .base import Routes, read_only
 
 urlpatterns = Routes()
 
@@ -99,9 +99,7 @@ def _superuser_only(request):
     page exists), 405 for a superuser's POST."""
     if not access.can_read_audit_log(request.user):
         raise Http404(_("Seite nicht gefunden."))
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    return None
+    return read_only(request)
 
 
 def _field_label(model, name):

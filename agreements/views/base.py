@@ -11,9 +11,9 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import models, transaction
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, re_path, reverse
+from django.urls import path, re_path, resolve, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -168,11 +168,25 @@ def query_pk(value):
 
 def post_only(request):
     """405 for anything but POST, checked after the access helper: an outsider still gets 404, a reader 403."""
-    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
+    return None if request.method == "POST" else not_allowed(request, ["POST"])
 
 
 def read_only(request):
-    return None if request.method in ("GET", "HEAD") else HttpResponseNotAllowed(["GET", "HEAD"])
+    return None if request.method in ("GET", "HEAD") else not_allowed(request, ["GET", "HEAD"])
+
+
+def not_allowed(request, methods):
+    """405 as a page: the address of a step (Freigeben, Unterzeichnen) opened as a page, from a bookmark or the
+    address bar, says what it is and leads back to the record the step belongs to, the path one level up (every
+    step's address is below its record's page), when that is a page of the app."""
+    parent = request.path.rstrip("/").rsplit("/", 1)[0] + "/"
+    try:
+        resolve(parent)
+    except Http404:
+        parent = None
+    response = render(request, "405.html", {"back_url": parent}, status=405)
+    response["Allow"] = ", ".join(methods)
+    return response
 
 
 def _call_service(request, fn, refused, success_message):

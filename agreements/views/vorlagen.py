@@ -609,7 +609,7 @@ def _release_confirmation(vorlage):
 
 
 vorlage_release = _lifecycle_action(svc.release, _("Die Vorlage ist freigegeben; das PDF wurde gespeichert."),
-                                    action="release", confirmation=_release_confirmation)
+                                    action="release", confirmation=_release_confirmation, check=svc.release_problem)
 urlpatterns.add("vorlagen/<int:pk>/freigeben/", vorlage_release, name="vorlage_release")
 vorlage_start = _lifecycle_action(svc.start_consultation, _("Die Vorlage ist in Beratung."))
 urlpatterns.add("vorlagen/<int:pk>/beratung-beginnen/", vorlage_start, name="vorlage_start")
