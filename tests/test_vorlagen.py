@@ -150,6 +150,24 @@ def test_it_edits_sections_consultations_and_anlagen_through_the_pages(vw, login
     assert vorlage.anlagen.get().title == "Schreiben des MAIS NRW vom 29.03.2012"
 
 
+def test_a_paper_about_no_agreement_asks_for_a_file_and_its_name_at_once(vw, login):
+    """No agreement, no documents to choose from: the form does not offer to take a document's title, and an empty
+    form names both missing fields at once, not one after the other."""
+    vorlage = make_vorlage(vw, anlagen=0)
+    assert vorlage.agreement_id is None
+    client = login(vw.users.editor)
+    url = reverse("vorlage_anlage_add", args=[vorlage.pk])
+    form = client.get(url).context["form"]
+    assert "document" not in form.fields and form.fields["title"].required and form.fields["file"].required
+    assert "Titel des Dokuments" not in client.get(url).content.decode()
+    response = client.post(url, {"title": ""})
+    errors = response.context["form"].errors
+    assert response.status_code == 200 and set(errors) == {"title", "file"} and not vorlage.anlagen.exists()
+    assert "Dokument der Zielvereinbarung" not in response.content.decode()
+    withdraw = client.get(reverse("vorlage_withdraw", args=[vorlage.pk])).content.decode()
+    assert "Änderungshistorie der Vorlage" in withdraw and "Verfahren der Zielvereinbarung" not in withdraw
+
+
 def test_it_adds_an_anlage_from_the_agreements_documents_only(vw, login):
     document = DocumentFactory(agreement=vw.world.agreement, content=pdf_bytes(), title="Übersicht")
     foreign = DocumentFactory(agreement=vw.world.other_agreement, content=pdf_bytes(), title="fremd")
@@ -262,7 +280,7 @@ def test_it_checks_the_beratungsfolge_in_the_service_too(vw):
 @pytest.mark.parametrize("url, data, field", [
     ("vorlage_section_add", {"heading": ""}, "heading"),
     ("vorlage_section_add", {"heading": "x" * 301}, "heading"),
-    ("vorlage_anlage_add", {"title": "Anlage"}, "__all__"),
+    ("vorlage_anlage_add", {"title": "Anlage"}, "file"),  # a paper about no agreement: a file it must be
     ("vorlage_anlage_add", {"title": "Programm", "file": "exe"}, "file"),
     ("vorlage_anlage_add", {"title": "Kaputt", "file": "truncated"}, "file"),
     ("vorlage_anlage_add", {"title": "x" * 301, "file": "pdf"}, "title"),

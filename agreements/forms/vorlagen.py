@@ -196,8 +196,12 @@ class AnlageForm(forms.Form):
     def __init__(self, *args, documents=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = file_help()
-        if documents is None:
+        if documents is None:  # a paper about no agreement: a file, and its name
             del self.fields["document"]
+            self.fields["title"].required = True
+            self.fields["title"].help_text = ""
+            self.fields["file"].required = True
+            self.fields["file"].label = _("Datei")
         else:
             self.fields["document"].queryset = documents
         self.helper = helper("title", *(["document"] if documents is not None else []), "file",
@@ -205,6 +209,8 @@ class AnlageForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "document" not in self.fields:
+            return data  # title and file are required fields
         if bool(data.get("document")) == bool(data.get("file")):
             raise forms.ValidationError(
                 _("Bitte wählen Sie genau eines: ein Dokument der Zielvereinbarung oder eine Datei."))

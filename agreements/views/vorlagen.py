@@ -651,4 +651,6 @@ def vorlage_withdraw(request, pk):
             return redirect("vorlage_detail", pk=pk)
     return _form_page(request, form, _("Vorlage zurückziehen"), _back(vorlage), vorlage,
                       intro=_("Die Begründung wird im Verfahren der Zielvereinbarung und bei den "
-                              "Tagesordnungspunkten vermerkt."))
+                              "Tagesordnungspunkten vermerkt.") if vorlage.agreement_id else
+                      _("Die Begründung wird in der Änderungshistorie der Vorlage und bei den Tagesordnungspunkten "
+                        "vermerkt."))
