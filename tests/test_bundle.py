@@ -10,6 +10,7 @@ import time
 from types import SimpleNamespace
 
 import pikepdf
+import pypdf
 import pytest
 
 from agreements import models as m
@@ -260,6 +261,25 @@ def test_it_builds_a_second_toc_page_when_the_first_is_full(sources):
     texts = page_texts(result.content)
     assert_in_order("".join(texts[:2]), ["Anlage 30: Schreiben Nummer 30", "Seite 34"])
     assert_contains(texts[33], f"Seite 34 von {result.page_count}")
+
+
+def test_it_wraps_a_long_title_and_keeps_its_page_number_on_the_page(sources):
+    """A title without spaces, longer than a line, and one with spaces over three lines: both wrap inside the page,
+    and every entry keeps its page number (it was pushed off the page)."""
+    unbroken = "Stellungnahme_des_Kreisausschusses_zur_Zielvereinbarung_" * 4
+    spaced = "Schreiben des Ministeriums mit einem sehr langen Betreff, " * 6
+    result = build_bundle(sources.vorlage, [(unbroken, sources.letter), (spaced, sources.letter)], title=TITLE)
+    toc = page_texts(result.content)[0]
+    assert toc.count("Seite ") == 4  # the Vorlage, both Anlagen, and the stamp "Gesamtdokument: Seite 1 von 5"
+    assert_in_order(toc, ["Vorlage", "Seite 2", "Anlage 1:", "Seite 4", "Anlage 2:", "Seite 5"])
+    assert unbroken not in toc and unbroken in toc.replace("\n", "")  # wrapped inside the word
+    reader = pypdf.PdfReader(io.BytesIO(result.content))
+    width = float(reader.pages[0].mediabox.width)
+    starts = {}  # where each page number begins: x of the text rendering matrix (tm times cm)
+    reader.pages[0].extract_text(visitor_text=lambda text, cm, tm, *_: starts.setdefault(text.strip(), (
+        tm[4] * cm[0] + tm[5] * cm[2] + cm[4])) if text.strip().startswith("Seite ") else None)
+    assert {"Seite 2", "Seite 4", "Seite 5"} <= set(starts)
+    assert all(0 < starts[n] < width - 20 for n in ("Seite 2", "Seite 4", "Seite 5"))
 
 
 def test_it_merges_and_stamps_200_pages_in_10_anlagen_within_two_seconds(sources):
