@@ -17,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agreements.infra import files
 from agreements.infra.errors import ConflictError
@@ -417,7 +418,7 @@ def _post_action(getter, service, success):
 
 section_delete = _post_action(vorlage_access.section_for,
                               lambda user, item: svc.delete_section(user=user, section=item),
-                              _("Der Abschnitt wurde gelöscht."))
+                              gettext_lazy("Der Abschnitt wurde gelöscht."))
 urlpatterns.add("vorlagen/<int:pk>/abschnitte/<int:item_pk>/loeschen/", section_delete, name="vorlage_section_delete")
 section_move = _post_action(vorlage_access.section_for,
                             lambda user, item, direction: svc.move_section(user=user, section=item,
@@ -461,7 +462,7 @@ def consultation_edit(request, pk, consultation_pk):
 
 consultation_delete = _post_action(vorlage_access.consultation_for,
                                    lambda user, item: svc.delete_consultation(user=user, consultation=item),
-                                   _("Die Beratung wurde aus der Beratungsfolge entfernt."))
+                                   gettext_lazy("Die Beratung wurde aus der Beratungsfolge entfernt."))
 urlpatterns.add("vorlagen/<int:pk>/beratungsfolge/<int:item_pk>/loeschen/",
                 consultation_delete, name="vorlage_consultation_delete")
 consultation_move = _post_action(vorlage_access.consultation_for,
@@ -552,7 +553,7 @@ def _anlage_for_write(user, pk, anlage_pk):
 
 
 anlage_delete = _post_action(_anlage_for_write, lambda user, item: svc.delete_anlage(user=user, anlage=item),
-                             _("Die Anlage wurde aus der Liste entfernt."))
+                             gettext_lazy("Die Anlage wurde aus der Liste entfernt."))
 urlpatterns.add("vorlagen/<int:pk>/anlagen/<int:item_pk>/loeschen/", anlage_delete, name="vorlage_anlage_delete")
 anlage_move = _post_action(_anlage_for_write,
                            lambda user, item, direction: svc.move_anlage(user=user, anlage=item,
@@ -608,10 +609,11 @@ def _release_confirmation(vorlage):
     )
 
 
-vorlage_release = _lifecycle_action(svc.release, _("Die Vorlage ist freigegeben; das PDF wurde gespeichert."),
-                                    action="release", confirmation=_release_confirmation, check=svc.release_problem)
+vorlage_release = _lifecycle_action(
+    svc.release, gettext_lazy("Die Vorlage ist freigegeben; das PDF wurde gespeichert."), action="release",
+    confirmation=_release_confirmation, check=svc.release_problem)
 urlpatterns.add("vorlagen/<int:pk>/freigeben/", vorlage_release, name="vorlage_release")
-vorlage_start = _lifecycle_action(svc.start_consultation, _("Die Vorlage ist in Beratung."))
+vorlage_start = _lifecycle_action(svc.start_consultation, gettext_lazy("Die Vorlage ist in Beratung."))
 urlpatterns.add("vorlagen/<int:pk>/beratung-beginnen/", vorlage_start, name="vorlage_start")
 def _results(vorlage):
     return svc.ordered_consultations(vorlage)
@@ -635,7 +637,7 @@ def _complete_confirmation(vorlage):
 
 
 vorlage_complete = _lifecycle_action(
-    svc.complete, _("Die Vorlage ist erledigt."), action="complete", confirmation=_complete_confirmation,
+    svc.complete, gettext_lazy("Die Vorlage ist erledigt."), action="complete", confirmation=_complete_confirmation,
     check=lambda vorlage: svc.completion_problem(_results(vorlage)))
 urlpatterns.add("vorlagen/<int:pk>/erledigt/", vorlage_complete, name="vorlage_complete")
 
