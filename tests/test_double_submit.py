@@ -192,6 +192,17 @@ def test_it_asks_before_it_creates_the_same_entry_again_from_a_newly_opened_form
     assert created(scene).count() == before + 2
 
 
+def test_a_form_whose_service_refuses_the_same_content_gets_that_refusal_not_the_question(scene, login):
+    """An open deadline is set once (services.deadlines): the same one again from a newly opened form gets the
+    service's refusal, not the offer to send it again on purpose, which would be refused."""
+    client, url, data, created = _prepare(scene, "deadline_add", login)
+    assert client.post(url, {**data(scene), SUBMISSION_FIELD: _open(client, url)}).status_code == 302
+    again = client.post(url, {**data(scene), SUBMISSION_FIELD: _open(client, url)})
+    page = again.content.decode()
+    assert again.status_code == 200 and "ist bereits gesetzt" in page and ASKED not in page
+    assert created(scene).count() == 1
+
+
 def test_it_does_not_ask_after_the_window_or_for_other_content(scene, login):
     client, url, data, created = _prepare(scene, "section_add", login)
     before = created(scene).count()

@@ -12,6 +12,9 @@ D = m.Deadline
 
 
 class DeadlineForm(LockedForm):
+    # services.deadlines refuses an open deadline set a second time, with its own message (views.base.once asks
+    # nothing then).
+    refuses_duplicates = True
     kind = forms.ChoiceField(label=_("Art der Frist"), choices=D.Kind.choices)
     title = forms.CharField(label=_("Bezeichnung"), required=False, max_length=200,
                             help_text=_("Nur bei „sonstige Frist“ nötig, z. B. „Referenzwerte übermitteln“."))

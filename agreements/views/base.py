@@ -253,7 +253,9 @@ def once(request, form, save):
 
     The back button may bring the form back opened anew, with a new token and the browser's copy of what was typed:
     the same content from the same form within REPEAT_WINDOW of an entry it created is not saved but asked about;
-    sending it again (it then carries REPEAT_FIELD) creates the second entry on purpose.
+    sending it again (it then carries REPEAT_FIELD) creates the second entry on purpose. A form whose service
+    refuses the same content itself (`refuses_duplicates`: an open deadline is set once) is not asked about: the
+    service's own refusal says it.
     """
     token = form.cleaned_data.get(SUBMISSION_FIELD) if SUBMISSION_FIELD in form.fields else None
     if not token:
@@ -264,8 +266,8 @@ def once(request, form, save):
                                                      fingerprint=content)
         if earlier is not None:
             return _sent_before(request, form, earlier)
-        if form.cleaned_data.get(REPEAT_FIELD) != content and (
-                alike := submission.recent_alike(since=timezone.now() - REPEAT_WINDOW)):
+        if (form.cleaned_data.get(REPEAT_FIELD) != content and not getattr(form, "refuses_duplicates", False)
+                and (alike := submission.recent_alike(since=timezone.now() - REPEAT_WINDOW))):
             transaction.set_rollback(True)  # the token stays unused: the form is sent again with it
             return _alike_before(form, alike, content)
         result = save()
