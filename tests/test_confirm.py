@@ -461,18 +461,22 @@ def test_it_validates_the_posted_values_before_asking_and_again_when_confirmed(w
     assert state() == before
 
 
-def test_it_shows_what_the_service_refuses_after_the_confirmation(world, login):
-    """What only the service can tell under the row lock (an agreement without goals is not agreed) comes after
-    the confirmation, in the form; nothing is stored."""
+def test_a_fassung_without_goals_is_not_offered_for_acceptance_nor_accepted(world, login):
+    """An agreement without goals is not agreed: the rule (transitions._may_accept) hides "annehmen", the next step
+    does not offer it, and a confirmed POST is refused before anything is stored."""
     fassung_for_the_ministry(world)
     m.Goal.objects.filter(agreement=world.agreement).delete()
     m.AgreementVersion.objects.filter(agreement=world.agreement, number=2).update(
         snapshot=version_svc.agreement_snapshot(world.agreement))  # no unsent change: the goal went with it
     before = state()
-    response = login(world.users.ministry).post(reverse("agreement_agree", args=[world.agreement.pk]), CONFIRMED)
-    assert response.status_code == 200 and not is_confirmation(response)
-    errors = response.context["form"].non_field_errors()
-    assert "Eine Zielvereinbarung ohne Ziele kann nicht abgestimmt werden." in errors
+    client = login(world.users.ministry)
+    page = client.get(reverse("agreement_detail", args=[world.agreement.pk])).content.decode()
+    assert reverse("agreement_agree", args=[world.agreement.pk]) not in page
+    assert "enthält aber keine Ziele" in page and "oder nimmt Fassung 2 an" not in page
+    response = client.post(reverse("agreement_agree", args=[world.agreement.pk]), CONFIRMED)
+    assert response.status_code == 302 and not is_confirmation(response)
+    assert "Eine Zielvereinbarung ohne Ziele kann nicht abgestimmt werden." in " ".join(
+        str(message) for message in get_messages(response.wsgi_request))
     assert state() == before
 
 

@@ -99,6 +99,9 @@ def _negotiation_step(agreement, state):
     if state.reopened:
         return _("Die Abstimmung über Fassung %(number)s ist aufgehoben. Am Zug ist %(pen)s: ändert den "
                  "Arbeitsstand und übersendet ihn als neue Fassung, über die neu abgestimmt wird.") % facts
+    if not version.snapshot.get("goals"):  # nothing to accept yet (transitions._may_accept)
+        return _("Fassung %(number)s von %(author)s liegt vor, enthält aber keine Ziele. Am Zug ist %(pen)s: "
+                 "ergänzt die Ziele und übersendet eine neue Fassung; erst die wird abgestimmt.") % facts
     accepted_ids = {a.party_id for a in state.current}
     accepted = [p for p in parties if p.pk in accepted_ids]
     missing = [p for p in parties if p.pk != version.author_party_id and p.pk not in accepted_ids]
@@ -154,8 +157,6 @@ def agree(*, user, agreement, note=""):
         agreement = AGREEMENT.enter(user, agreement, "agree")  # guards: a received Fassung, no unsent changes
         version = latest_version(agreement)
         party_id = accepting_party_id(user, agreement, version)
-        if not agreement.goals.exists():
-            raise DomainError(_("Eine Zielvereinbarung ohne Ziele kann nicht abgestimmt werden."))
         acceptance = m.Acceptance.objects.create(
             agreement=agreement, version=version, party_id=party_id, accepted_by=user, accepted_at=timezone.now(),
         )

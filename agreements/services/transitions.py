@@ -217,7 +217,8 @@ def accepting_party_id(user, agreement, version):
 
 
 def _may_accept(user, agreement):
-    """Consent is given to exactly the Fassung the user's party received, while nobody has unsent changes."""
+    """Consent is given to exactly the Fassung the user's party received, with goals, while nobody has unsent
+    changes."""
     from .versions import unsent_changes
 
     version = latest_version(agreement)
@@ -232,6 +233,8 @@ def _may_accept(user, agreement):
     if unsent_changes(agreement, version):
         return _("Der Arbeitsstand weicht von Fassung %(number)s ab: Änderungen, die nicht übersandt sind, "
                  "verhindern die Annahme. Übersenden Sie sie als neue Fassung.") % {"number": version.number}
+    if not version.snapshot.get("goals"):  # the Fassung is what is agreed (and, unchanged, the working text)
+        return _("Eine Zielvereinbarung ohne Ziele kann nicht abgestimmt werden.")
     return None
 
 
