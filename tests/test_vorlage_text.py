@@ -449,10 +449,13 @@ def test_it_tells_recorded_steps_from_their_data_never_with_the_note():
         recorded(5, "statement.recorded", title="Stellungnahme", party=LIGA.name, date="2013-03-05", user="E",
                  annex=True),
         recorded(6, "version.accepted", number=2, party=MAIS.name, user="Max"),
-        recorded(7, "agreement.agreed", number=2, party=MAIS.name),
-        recorded(7, "signature.made", party=STADT.name, name="Erika Muster", function="Oberbürgermeisterin",
-                 date="2013-03-07", place="Düsseldorf"),
-        recorded(8, "agreement.signed", sha="abc"),
+        recorded(6, "agreement.agreed", number=3, party=MAIS.name),
+        recorded(6, "agreement.reopened", party=KREIS.name, reason="Intern: Tippfehler in § 2"),
+        recorded(7, "version.accepted", number=4, party=MAIS.name, user="Max"),
+        recorded(8, "agreement.agreed", number=5, party=MAIS.name),  # another day: a sentence of its own
+        recorded(8, "signature.made", party=STADT.name, name="Erika Muster", function="Oberbürgermeisterin",
+                 date="2013-03-08", place="Düsseldorf"),
+        recorded(9, "agreement.signed", sha="abc"),
     )
     the_facts = facts(steps=steps, statements=(tf.Statement(9, LIGA, D(2013, 3, 5)),),
                       parties=(MAIS, KREIS, STADT))
@@ -461,8 +464,11 @@ def test_it_tells_recorded_steps_from_their_data_never_with_the_note():
         "Am 04.03.2013 entschied das MAIS NRW, den Vorschlag des Kreises Mettmann „Mehr Geld“ nicht zu übernehmen.",
         "Am 05.03.2013 gab die Liga der Wohlfahrtsverbände eine Stellungnahme ab. Sie ist der Zielvereinbarung als "
         "Anlage beigefügt.",
-        "Am 06.03.2013 nahm das MAIS NRW Fassung 2 an.",
-        "Am 07.03.2013 wurde der Text der Zielvereinbarung abgestimmt.",
-        "Am 07.03.2013 unterzeichnete Oberbürgermeisterin Erika Muster für die Landeshauptstadt Düsseldorf in "
+        "Am 06.03.2013 nahm das MAIS NRW Fassung 2 an. Damit war der Text der Zielvereinbarung abgestimmt.",
+        "Am 06.03.2013 hob der Kreis Mettmann die Abstimmung des Textes wieder auf; die Verhandlung wurde "
+        "fortgesetzt.",
+        "Am 07.03.2013 nahm das MAIS NRW Fassung 4 an.",
+        "Am 08.03.2013 wurde der Text der Zielvereinbarung abgestimmt.",
+        "Am 08.03.2013 unterzeichnete Oberbürgermeisterin Erika Muster für die Landeshauptstadt Düsseldorf in "
         "Düsseldorf die Zielvereinbarung.",
     ]

@@ -191,6 +191,12 @@ def _signed(facts, step, when):
                  f"für {named(_party_called(facts, data.get('party')), 'acc')}{place} die Zielvereinbarung.")
 
 
+def _reopened(facts, step, when):
+    # The fact, not the reason typed with it (like a Fassung's note, it is no part of the paper's text).
+    return f"{when} hob {named(_party_called(facts, step.data.get('party')), 'nom')} die Abstimmung des Textes " \
+           "wieder auf; die Verhandlung wurde fortgesetzt."
+
+
 def _statement(facts, step, when):
     annex = " Sie ist der Zielvereinbarung als Anlage beigefügt." if step.data.get("annex") else ""
     return f"{when} gab {named(_party_called(facts, step.data.get('party')), 'nom')} eine Stellungnahme ab.{annex}"
@@ -211,6 +217,7 @@ PROCEDURE_SENTENCES = {
     "proposal.decided": _decided,
     "version.accepted": _accepted,
     "agreement.agreed": lambda facts, step, when: f"{when} wurde der Text der Zielvereinbarung abgestimmt.",
+    "agreement.reopened": _reopened,
     "signature.made": _signed,
     "statement.recorded": _statement,
     "letter.registered": _letter,
