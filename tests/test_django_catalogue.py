@@ -10,8 +10,11 @@ import polib
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import translation
+
+from agreements.admin.users import permission_label
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +65,18 @@ def test_the_admins_user_pages_and_filter_widget_speak_german(admin_client):
     assert "Anmeldung mit Passwort" in add and "Password-based authentication" not in add
     # The catalogue is JSON: non-ASCII letters come escaped.
     assert "Alle %s ausw\\u00e4hlen" in catalogue and "Markierte %s entfernen" in catalogue
+
+
+def test_the_permission_choices_speak_the_readers_language(admin_client, admin_user):
+    """Django stores permission names in English ("Can add …"); the user and group pages name the actions in the
+    reader's language, with the apps' and models' own names (agreements.admin.users.permission_label)."""
+    for url in (reverse("admin:auth_group_add"), reverse("admin:auth_user_change", args=[admin_user.pk])):
+        german = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+        assert "Zielvereinbarungen | Fassung | ansehen" in german and "Gruppe | hinzufügen" in german
+        for english in ("Can add", "Can view", "Tasks Database Backend", "access attempt expiration", "Task Result"):
+            assert english not in german, english
+        assert "Hintergrundaufgaben | Ergebnis einer Hintergrundaufgabe | löschen" in german
+        assert "Sessions | Sitzung | ändern" in german  # Django's German for the app is "Sessions"
+    permission = Permission.objects.get(codename="view_agreementversion")
+    with translation.override("en"):
+        assert permission_label(permission) == "Target agreements | Version | view"

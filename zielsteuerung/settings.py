@@ -133,7 +133,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_tasks",
-    "django_tasks.backends.database",
+    "zielsteuerung.apps.TasksDatabaseConfig",  # django_tasks.backends.database, with a translatable name
     "agreements",
     "notifications",
 ]

@@ -7,7 +7,9 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +68,33 @@ def recorded_actions_reason(pk):
     return _recorded_actions_message() if pk in users_with_recorded_actions([pk]) else None
 
 
+# Django stores a permission's name in English when it creates it ("Can add Fassung"): the admin's permission
+# choices name the four default actions in the reader's language instead, with the app's and model's own names.
+DEFAULT_ACTIONS = {"add": _("hinzufügen"), "change": _("ändern"), "delete": _("löschen"), "view": _("ansehen")}
+
+
+def permission_label(permission):
+    """'Zielvereinbarungen | Fassung | ansehen' for a default permission; other permissions keep their name."""
+    content_type = permission.content_type
+    model = content_type.model_class()
+    if model is None:
+        return str(permission)
+    opts = model._meta
+    action, _sep, model_name = permission.codename.partition("_")
+    name = DEFAULT_ACTIONS[action] if action in DEFAULT_ACTIONS and model_name == opts.model_name else permission.name
+    return f"{opts.app_config.verbose_name} | {opts.verbose_name} | {name}"
+
+
+class PermissionLabelsMixin:
+    """The permission choices of a user or group named by permission_label."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Permission:
+            field.label_from_instance = permission_label
+        return field
+
+
 UserMembershipInline = membership_inline(Membership, "party")
 UserCommitteeMembershipInline = membership_inline(CommitteeMembership, "committee", "start_date", "end_date")
 
@@ -94,7 +123,7 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class UserAdmin(LockedRecordAdminMixin, NamedInputsAdminMixin, BaseUserAdmin):
+class UserAdmin(PermissionLabelsMixin, LockedRecordAdminMixin, NamedInputsAdminMixin, BaseUserAdmin):
     """A user who has acted is never deleted (the records name them; the audit log keeps only the name as text):
     the delete page and the list's "delete" say why and point to deactivation."""
 
@@ -133,3 +162,12 @@ class UserAdmin(LockedRecordAdminMixin, NamedInputsAdminMixin, BaseUserAdmin):
         return format_html_join(
             ", ", "{} ({})", ((m.party, m.get_role_display()) for m in obj.memberships.all())
         )
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionLabelsMixin, NamedInputsAdminMixin, BaseGroupAdmin):
+    """Django's groups, with the permission choices in the reader's language."""
