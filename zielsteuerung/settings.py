@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.log import DEFAULT_LOGGING
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -389,21 +390,16 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Django's own pieces (django.utils.log.DEFAULT_LOGGING) where "django" is configured again below.
     "filters": {
-        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "require_debug_false": DEFAULT_LOGGING["filters"]["require_debug_false"],
         "refusal_without_traceback": {"()": "agreements.infra.logs.RefusalWithoutTraceback"},
     },
-    "formatters": {
-        "django.server": {
-            "()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{",
-        },
-    },
+    "formatters": {"django.server": DEFAULT_LOGGING["formatters"]["django.server"]},
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
-        "django.server": {"level": "INFO", "class": "logging.StreamHandler", "formatter": "django.server"},
-        "mail_admins": {
-            "level": "ERROR", "filters": ["require_debug_false"], "class": "django.utils.log.AdminEmailHandler",
-        },
+        "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
+        "mail_admins": DEFAULT_LOGGING["handlers"]["mail_admins"],
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     "loggers": {
@@ -413,7 +409,7 @@ LOGGING = {
         # "django" resets its existing children, so runserver's request lines ("django.server") are configured
         # again as Django does.
         "django": {"handlers": ["mail_admins"], "level": "INFO"},
-        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.server": DEFAULT_LOGGING["loggers"]["django.server"],
         # A 403 is one warning line with its reason; its traceback is no fault to look at.
         "django.request": {"filters": ["refusal_without_traceback"]},
         # pyHanko warns, with a traceback, about every certificate it finds no trusted path for, and about signing

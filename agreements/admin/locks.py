@@ -100,12 +100,21 @@ def kept_agenda_item_reason(pk):
     return None
 
 
+def _reasons(obj):
+    return obj.__dict__.setdefault("_zs_lock_reasons", {})
+
+
 def _cached_reason(obj, check, key):
     # The permission methods run many times per page; one query per object and request is enough.
-    cache = obj.__dict__.setdefault("_zs_lock_reasons", {})
+    cache = _reasons(obj)
     if key not in cache:
         cache[key] = check(key)
     return cache[key]
+
+
+def remember_reason(obj, key, reason):
+    """A lock reason found for many objects at once (one query), where lock_reason looks first."""
+    _reasons(obj)[key] = reason
 
 
 class LockedRecordAdminMixin(PermissionGateMixin):

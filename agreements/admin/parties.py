@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from agreements.data import reference_data
-from agreements.forms.vorlagen import _check_year as check_year
+from agreements.forms.vorlagen import check_year
 from agreements.models import (
     AgendaItem,
     Committee,

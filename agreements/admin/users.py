@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from agreements.models import CommitteeMembership, Membership, Party, Person
 
 from .base import NamedInputsAdminMixin, membership_inline
-from .locks import LockedRecordAdminMixin
+from .locks import LockedRecordAdminMixin, remember_reason
 
 User = get_user_model()
 
@@ -153,8 +153,7 @@ class UserAdmin(PermissionLabelsMixin, LockedRecordAdminMixin, NamedInputsAdminM
         objs = list(objs)
         acted = users_with_recorded_actions(obj.pk for obj in objs)
         for obj in objs:
-            reasons = obj.__dict__.setdefault("_zs_lock_reasons", {})
-            reasons[obj.pk] = _recorded_actions_message() if obj.pk in acted else None
+            remember_reason(obj, obj.pk, _recorded_actions_message() if obj.pk in acted else None)
         return super().get_deleted_objects(objs, request)
 
     @admin.display(description=_("Stellen"))

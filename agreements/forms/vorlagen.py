@@ -18,7 +18,8 @@ def _date_field(label, required=True):
                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
-def _check_year(form, name):
+def check_year(form, name):
+    """The field's date within the years the application accepts (MIN_YEAR to MAX_YEAR), as a field error."""
     value = form.cleaned_data.get(name)
     if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
         form.add_error(name, _("Bitte ein Datum zwischen %(min)s und %(max)s angeben.")
@@ -96,7 +97,7 @@ class VorlageForm(LockedForm):
 
     def clean(self):
         data = super().clean()
-        _check_year(self, "date")
+        check_year(self, "date")
         if not data.get("public") and not (data.get("non_public_reason") or "").strip():
             self.add_error("non_public_reason", _("Eine nichtöffentliche Vorlage braucht einen Grund."))
         for impact, text in IMPACTS:
@@ -124,7 +125,7 @@ class VorlageFromAgreementForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        _check_year(self, "date")
+        check_year(self, "date")
         _check_author(self, data)
         return data
 
@@ -156,7 +157,7 @@ class ConsultationForm(LockedForm):
 
     def clean(self):
         data = super().clean()
-        _check_year(self, "meeting_date")
+        check_year(self, "meeting_date")
         _check_belongs(self, data, "meeting", "committee", lambda meeting, gremium: meeting.committee_id == gremium.pk,
                        _("Die Sitzung ist keine Sitzung dieses Gremiums."))
         return data
@@ -178,7 +179,7 @@ class FollowUpForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        _check_year(self, "meeting_date")
+        check_year(self, "meeting_date")
         if not self.errors and data.get("meeting") is None and data.get("meeting_date") is None:
             raise forms.ValidationError(_("Bitte wählen Sie die Sitzung, in der erneut beraten wird, oder geben Sie "
                                           "ihren Termin an."))

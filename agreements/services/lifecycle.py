@@ -81,7 +81,8 @@ def acceptance_round(agreement):
     )
 
 
-def _names(parties):
+def party_names(parties):
+    """The parties' names for a sentence: "A, B"."""
     return ", ".join(p.name for p in parties)
 
 
@@ -112,10 +113,11 @@ def _negotiation_step(agreement, state):
         others = [p for p in missing if p.pk != pen_id]
         if pen_may_accept and others:  # a trilateral agreement: the other recipient accepts too
             text += " " + _("Abgestimmt ist der Text erst, wenn auch %(parties)s Fassung %(number)s angenommen "
-                            "hat.") % {**facts, "parties": _names(others)}
+                            "hat.") % {**facts, "parties": party_names(others)}
         return text
     text = _("Fassung %(number)s von %(author)s liegt vor und ist von %(accepted)s angenommen; es fehlt noch die "
-             "Annahme von %(missing)s.") % {**facts, "accepted": _names(accepted), "missing": _names(missing)}
+             "Annahme von %(missing)s.") % {**facts, "accepted": party_names(accepted),
+                                            "missing": party_names(missing)}
     if pen_may_accept:
         return text + " " + _("Am Zug ist %(pen)s: ändert den Arbeitsstand und übersendet ihn als neue Fassung, "
                               "oder nimmt Fassung %(number)s an.") % facts

@@ -44,10 +44,6 @@ def _action_page(request, agreement, form, title, intro=""):
     return form_page(request, form, agreement, title, reverse("agreement_detail", args=[agreement.pk]), intro)
 
 
-def _names(parties):
-    return ", ".join(p.name for p in parties)
-
-
 def _agree_confirmation(request, agreement, version):
     """What accepting does: which party accepts which Fassung, and whether that makes the text agreed."""
     parties = [ap.party for ap in agreement.agreement_parties.all()]
@@ -64,7 +60,7 @@ def _agree_confirmation(request, agreement, version):
           "der nächsten Nummer der Fassungen. Sie wird danach nur noch unterzeichnet, nicht mehr geändert; die "
           "Abstimmung lässt sich nur aufheben, solange niemand unterzeichnet hat.") % facts if not missing else
         _("Abgestimmt ist der Text erst, wenn auch %(parties)s Fassung %(number)s angenommen hat.")
-        % {**facts, "parties": _names(missing)},
+        % {**facts, "parties": svc.party_names(missing)},
         _("Die Annahme wird mit Ihrem Namen und der Uhrzeit im Verfahren vermerkt und kann nicht zurückgenommen "
           "werden."),
     ]
@@ -169,7 +165,8 @@ def _sign_confirmation(request, agreement, data, electronic):
             _("Für %(party)s unterzeichnet %(name)s (%(function)s) jetzt elektronisch in %(place)s: Die Datei der "
               "Endfassung wird mit dem Signaturschlüssel von %(party)s signiert und mit einem Zeitstempel "
               "versehen.") % facts,
-            _("Danach unterzeichnet %(parties)s in dieser Reihenfolge.") % {"parties": _names(missing)} if missing
+            _("Danach unterzeichnet %(parties)s in dieser Reihenfolge.") % {
+                "parties": svc.party_names(missing)} if missing
             else _("Damit haben alle Vereinbarungspartner unterzeichnet: Die signierte Datei ist die unterzeichnete "
                    "Fassung der Zielvereinbarung."),
             _("Eine Signatur kann nicht zurückgenommen werden; die Abstimmung lässt sich danach nicht mehr "
@@ -178,7 +175,8 @@ def _sign_confirmation(request, agreement, data, electronic):
     else:
         consequences = (
             _("Für %(party)s unterzeichnet %(name)s (%(function)s), am %(date)s in %(place)s.") % facts,
-            _("Danach fehlt noch die Unterschrift von %(parties)s.") % {"parties": _names(missing)} if missing else
+            _("Danach fehlt noch die Unterschrift von %(parties)s.") % {
+                "parties": svc.party_names(missing)} if missing else
             _("Damit haben alle Vereinbarungspartner unterzeichnet: Die Zielvereinbarung ist unterzeichnet, und die "
               "Endfassung wird einmalig als PDF erzeugt und mit ihrer Prüfsumme gespeichert."),
             _("Die Unterschrift wird im Verfahren vermerkt und kann nicht zurückgenommen werden; die Abstimmung "
